@@ -1,0 +1,60 @@
+# Berth: `make run` serves the demo on http://127.0.0.1:$(PORT); `make test` runs the suite.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint format migrate worker beat messages clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Berth needs $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $(STAMP)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+
+run: migrate
+	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
+	$(PY) manage.py load_demo --if-empty
+	@# Without REDIS_URL, beat runs the timers (matching, hold expiry, ...) in-process.
+	@if [ -z "$$REDIS_URL" ]; then \
+	  $(VENV)/bin/celery -A config beat --loglevel=WARNING --schedule=$(VENV)/celerybeat-schedule & \
+	  BEAT=$$!; trap "kill $$BEAT 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT); \
+	else \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT); \
+	fi
+
+test: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.matching
+	$(PY) -m benchmarks.api
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A config beat --loglevel=INFO
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l ru -l kk --ignore=.venv --ignore=benchmarks
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

@@ -1,0 +1,111 @@
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from shelters.models import City, Shelter
+
+from .models import ApiKey, Membership, Role, Scope
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", max_length=150)
+    password = serializers.CharField(
+        write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"}
+    )
+    role = serializers.ChoiceField(choices=Role.choices)
+    cities = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=City.objects.none(), required=False
+    )
+    shelters = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Shelter.objects.none(), required=False
+    )
+    is_superuser = serializers.BooleanField(source="user.is_superuser", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "password", "role", "cities", "shelters", "is_superuser"]
+        read_only_fields = ["id"]
+
+    def __init__(self, *args, cities=None, shelters=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cities is not None:
+            self.fields["cities"].child_relation.queryset = cities
+        if shelters is not None:
+            self.fields["shelters"].child_relation.queryset = shelters
+
+    def validate_username(self, value):
+        user_model = get_user_model()
+        for validator in user_model._meta.get_field("username").validators:
+            validator(value)
+        if user_model.objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError(_("A user with that username already exists."))
+        return value
+
+    def validate(self, attrs):
+        role = attrs["role"]
+        if role == Role.SHELTER_MANAGER and not attrs.get("shelters"):
+            raise serializers.ValidationError(
+                {"shelters": [_("A shelter manager needs at least one shelter.")]}
+            )
+        if role != Role.SHELTER_MANAGER and not attrs.get("cities"):
+            raise serializers.ValidationError(
+                {"cities": [_("A coordinator or volunteer needs at least one city.")]}
+            )
+        return attrs
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.UUIDField(allow_null=True)
+    username = serializers.CharField()
+    role = serializers.CharField(allow_null=True)
+    is_superuser = serializers.BooleanField()
+    cities = serializers.ListField(child=serializers.UUIDField())
+    shelters = serializers.ListField(child=serializers.UUIDField())
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    scopes = serializers.MultipleChoiceField(choices=Scope.choices, allow_empty=False)
+    cities = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=City.objects.none(), required=False
+    )
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scopes",
+            "cities",
+            "created_by",
+            "created_at",
+            "revoked_at",
+        ]
+        read_only_fields = ["id", "prefix", "created_by", "created_at", "revoked_at"]
+
+    def __init__(self, *args, cities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cities is not None:
+            self.fields["cities"].child_relation.queryset = cities
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["scopes"] = sorted(data["scopes"])
+        return data
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(read_only=True, help_text=_("Shown once; store it now."))
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]

@@ -1,0 +1,171 @@
+from django.contrib import admin
+from django.contrib.auth import authenticate
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shelters.selectors import cities_visible, shelters_visible
+
+from . import selectors, services
+from .access import access_for
+from .permissions import COORDINATOR, EVERYONE, Rule
+from .serializers import (
+    ApiKeyCreatedSerializer,
+    ApiKeySerializer,
+    MemberSerializer,
+    MeSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+from .throttling import LoginRateThrottle
+
+
+class TokenView(APIView):
+    """Exchange a username and password for a token (`Authorization: Token <token>`)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle]
+
+    def get_authenticate_header(self, request):
+        return 'Token realm="api"'
+
+    @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer)
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed(_("Wrong username or password."))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+def login_throttled(view):
+    """Wrap a Django (non-API) login view with the API's login throttle."""
+
+    def wrapped(request, *args, **kwargs):
+        throttle = LoginRateThrottle()
+        if not throttle.allow_request(request, None):
+            response = HttpResponse(
+                _("Too many login attempts. Try again later."),
+                status=429,
+                content_type="text/plain",
+            )
+            wait = throttle.wait()
+            response["Retry-After"] = str(int(wait) + 1 if wait else 60)
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+web_login = login_throttled(LoginView.as_view())
+admin_login = login_throttled(admin.site.login)
+
+
+class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = MemberSerializer
+    access_rules = {
+        "list": Rule(COORDINATOR),
+        "retrieve": Rule(COORDINATOR),
+        "create": Rule(COORDINATOR),
+        "me": Rule(EVERYONE),
+    }
+
+    def get_queryset(self):
+        return selectors.members_visible(access=access_for(self.request)).order_by("user__username")
+
+    def get_serializer(self, *args, **kwargs):
+        access = access_for(self.request)
+        cities = cities_visible(access=access)
+        shelters = shelters_visible(access=access)
+        return super().get_serializer(*args, cities=cities, shelters=shelters, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            membership = services.member_create(
+                username=data["user"]["username"],
+                password=data["password"],
+                role=data["role"],
+                cities=data.get("cities", []),
+                shelters=data.get("shelters", []),
+            )
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError({"password": error.messages}) from error
+        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=MeSerializer)
+    @action(detail=False, methods=["get"])
+    def me(self, request):
+        access = access_for(request)
+        membership = getattr(request.user, "membership", None)
+        return Response(
+            MeSerializer(
+                {
+                    "id": membership.id if membership else None,
+                    "username": request.user.get_username(),
+                    "role": access.role,
+                    "is_superuser": access.is_superuser,
+                    "cities": sorted(access.city_ids, key=str),
+                    "shelters": sorted(access.shelter_ids, key=str),
+                }
+            ).data
+        )
+
+
+class ApiKeyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Integration keys. The key itself is in the creation answer only."""
+
+    serializer_class = ApiKeySerializer
+    access_rules = {
+        "list": Rule(COORDINATOR),
+        "retrieve": Rule(COORDINATOR),
+        "create": Rule(COORDINATOR),
+        "revoke": Rule(COORDINATOR),
+    }
+
+    def get_queryset(self):
+        return selectors.api_keys_visible(access=access_for(self.request)).order_by("-created_at")
+
+    def get_serializer(self, *args, **kwargs):
+        cities = cities_visible(access=access_for(self.request))
+        return super().get_serializer(*args, cities=cities, **kwargs)
+
+    @extend_schema(responses={201: ApiKeyCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        access = access_for(request)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cities = serializer.validated_data.get("cities") or list(cities_visible(access=access))
+        api_key, key = services.api_key_create(
+            name=serializer.validated_data["name"],
+            scopes=list(serializer.validated_data["scopes"]),
+            cities=cities,
+            created_by=request.user,
+        )
+        api_key.key = key
+        return Response(
+            ApiKeyCreatedSerializer(api_key, cities=cities_visible(access=access)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        api_key = services.api_key_revoke(api_key=self.get_object())
+        return Response(self.get_serializer(api_key).data)

@@ -1,0 +1,54 @@
+"""Building answers and checking the input common to every solver."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .kinds import ReasonFinder
+from .model import Answer, Party, Placement, Space, Unplaced
+
+
+def check_ids(spaces: Sequence[Space], parties: Sequence[Party]) -> None:
+    """ValueError when two spaces or two parties share an id."""
+    seen: set[str] = set()
+    for space in spaces:
+        if space.id in seen:
+            raise ValueError(f"duplicate space id {space.id!r}")
+        seen.add(space.id)
+    seen = set()
+    for party in parties:
+        if party.id in seen:
+            raise ValueError(f"duplicate party id {party.id!r}")
+        seen.add(party.id)
+
+
+def queue_order(parties: Sequence[Party]) -> list[int]:
+    """Indices of ``parties``, longest waiting first, then by id."""
+    return sorted(range(len(parties)), key=lambda i: (parties[i].waiting_since, parties[i].id))
+
+
+def build_answer(
+    *,
+    spaces: Sequence[Space],
+    parties: Sequence[Party],
+    order: Sequence[int],
+    where: Sequence[int],
+    info: Sequence[tuple[int, int, int, bool, bool]],
+) -> Answer:
+    """An answer from ``where[i]`` (space index of party ``i`` or -1).
+
+    Placements and unplaced parties are both listed longest waiting first.
+    """
+    finder = ReasonFinder(spaces)
+    placements = []
+    unplaced = []
+    weight = 0
+    for i in order:
+        j = where[i]
+        if j >= 0:
+            placements.append(Placement(parties[i].id, spaces[j].id))
+            weight += info[i][1]
+        else:
+            size, _, mask, wheel, pets = info[i]
+            unplaced.append(Unplaced(parties[i].id, finder.reason(size, mask, wheel, pets)))
+    return Answer(tuple(placements), tuple(unplaced), weight)

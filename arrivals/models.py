@@ -1,0 +1,287 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from privacy.fields import EncryptedTextField
+
+MAX_MEMBERS = 30
+MAX_NAME = 100
+MAX_NOTES = 1000
+MAX_PETS = 10
+MAX_NIGHTS = 365
+# Read aloud and typed on a phone: no 0/O, no 1/I.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+
+
+class PartyStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    PLACED = "placed", _("Placed")
+    CHECKED_IN = "checked_in", _("Checked in")
+    DEPARTED = "departed", _("Departed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    UNSPECIFIED = "unspecified", _("Unspecified")
+
+
+class AgeGroup(models.TextChoices):
+    INFANT = "infant", _("Infant (under 2)")
+    CHILD = "child", _("Child (2 to 17)")
+    ADULT = "adult", _("Adult")
+    SENIOR = "senior", _("Senior (65 and over)")
+
+
+class Need(models.TextChoices):
+    WHEELCHAIR = "wheelchair", _("Wheelchair")
+    MEDICAL = "medical", _("Medical")
+    PREGNANT = "pregnant", _("Pregnant")
+    INFANT_CARE = "infant_care", _("Infant care")
+
+
+class Diet(models.TextChoices):
+    VEGETARIAN = "vegetarian", _("Vegetarian")
+    HALAL = "halal", _("Halal")
+    GLUTEN_FREE = "gluten_free", _("Gluten free")
+    LACTOSE_FREE = "lactose_free", _("Lactose free")
+    INFANT_FORMULA = "infant_formula", _("Infant formula")
+
+
+class Party(models.Model):
+    """A group that travels together and must stay together.
+
+    `size` and `priority` (the matcher's weight, MATCHING.md) are derived from the
+    members at registration. `contact_phone` is encrypted at rest; its keyed
+    digest finds possible duplicates without the phone in clear.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    city = models.ForeignKey(
+        "shelters.City", on_delete=models.PROTECT, related_name="parties", verbose_name=_("city")
+    )
+    code = models.CharField(_("code"), max_length=CODE_LENGTH, unique=True)
+    registration_point = models.CharField(_("registration point"), max_length=200, blank=True)
+    contact_phone = EncryptedTextField(_("contact phone"), null=True, blank=True)
+    contact_phone_digest = models.CharField(
+        _("contact phone digest"), max_length=64, blank=True, db_index=True
+    )
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    pets = models.PositiveSmallIntegerField(
+        _("pets"), default=0, validators=[MaxValueValidator(MAX_PETS)]
+    )
+    nights_needed = models.PositiveSmallIntegerField(
+        _("nights needed"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_NIGHTS)],
+    )
+    notes = models.TextField(_("notes"), max_length=MAX_NOTES, blank=True)
+    consent = models.BooleanField(_("consent"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=PartyStatus.choices, default=PartyStatus.WAITING
+    )
+    size = models.PositiveSmallIntegerField(_("size"))
+    priority = models.PositiveSmallIntegerField(_("priority"))
+    possible_duplicate = models.BooleanField(_("possible duplicate"), default=False)
+    waiting_since = models.DateTimeField(_("waiting since"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    personal_data_erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["waiting_since", "id"]
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        indexes = [
+            models.Index(fields=["city", "status", "waiting_since"]),
+            models.Index(fields=["status", "status_changed_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__gte=1, size__lte=MAX_MEMBERS), name="party_size_range"
+            ),
+            models.CheckConstraint(condition=Q(pets__lte=MAX_PETS), name="party_pets_max"),
+            models.CheckConstraint(
+                condition=Q(nights_needed__gte=1, nights_needed__lte=MAX_NIGHTS),
+                name="party_nights_range",
+            ),
+            models.CheckConstraint(condition=Q(consent=True), name="party_consent_given"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PartyMember(models.Model):
+    """A person. Only `given_name` (an alias is fine) is asked; `family_name` is encrypted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    party = models.ForeignKey(
+        Party, on_delete=models.CASCADE, related_name="members", verbose_name=_("party")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    given_name = models.CharField(_("given name or alias"), max_length=MAX_NAME, blank=True)
+    family_name = EncryptedTextField(_("family name"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=12, choices=Sex.choices, default=Sex.UNSPECIFIED)
+    age_group = models.CharField(
+        _("age group"), max_length=8, choices=AgeGroup.choices, default=AgeGroup.ADULT
+    )
+    needs = models.JSONField(_("needs"), default=list, blank=True)
+    diet = models.JSONField(_("diet"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["party", "position"]
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+
+    def __str__(self) -> str:
+        return self.given_name or str(_("(erased)"))
+
+
+class PartyEvent(models.Model):
+    """One change of a party's status: the party's history (who, when, from, to)."""
+
+    party = models.ForeignKey(
+        Party, on_delete=models.CASCADE, related_name="events", verbose_name=_("party")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.CharField(_("actor"), max_length=150)
+    from_status = models.CharField(_("from"), max_length=12, blank=True)
+    to_status = models.CharField(_("to"), max_length=12)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["party", "at", "id"]
+        verbose_name = _("party event")
+        verbose_name_plural = _("party history")
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class PlacementStatus(models.TextChoices):
+    HELD = "held", _("Held")
+    CHECKED_IN = "checked_in", _("Checked in")
+    ENDED = "ended", _("Ended")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+ACTIVE_PLACEMENT = (PlacementStatus.HELD, PlacementStatus.CHECKED_IN)
+MATCHER = "matcher"
+
+
+class Placement(models.Model):
+    """A party's beds in a space. Held beds count in the space's `beds_held`,
+    checked-in ones in `beds_occupied`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="placements", verbose_name=_("party")
+    )
+    space = models.ForeignKey(
+        "shelters.Space",
+        on_delete=models.PROTECT,
+        related_name="placements",
+        verbose_name=_("space"),
+    )
+    beds = models.PositiveSmallIntegerField(_("beds"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=PlacementStatus.choices, default=PlacementStatus.HELD
+    )
+    held_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    created_by = models.CharField(_("created by"), max_length=150)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    run = models.ForeignKey(
+        "MatchingRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="placements",
+        verbose_name=_("matching run"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
+        indexes = [models.Index(fields=["status", "held_until"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party"],
+                condition=Q(status__in=["held", "checked_in"]),
+                name="placement_one_active_per_party",
+            ),
+            models.CheckConstraint(condition=Q(beds__gte=1), name="placement_beds_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} @ {self.space_id} ({self.status})"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class MatchingRun(models.Model):
+    """One run of the matcher over a city. At most one queued run per city: asks that
+    arrive while one waits fold into it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    city = models.ForeignKey(
+        "shelters.City",
+        on_delete=models.CASCADE,
+        related_name="matching_runs",
+        verbose_name=_("city"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    trigger = models.CharField(_("trigger"), max_length=40, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    placed_parties = models.PositiveIntegerField(_("placed parties"), default=0)
+    placed_people = models.PositiveIntegerField(_("placed people"), default=0)
+    waiting_parties = models.PositiveIntegerField(_("waiting parties"), default=0)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    engine_ms = models.PositiveIntegerField(_("engine time (ms)"), null=True, blank=True)
+    unplaced = models.JSONField(_("unplaced"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("matching run")
+        verbose_name_plural = _("matching runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city"], condition=Q(status="queued"), name="matching_one_queued_per_city"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city} {self.requested_at:%H:%M:%S} {self.status}"

@@ -1,0 +1,254 @@
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from shelters.models import City
+
+from .models import (
+    MAX_MEMBERS,
+    MAX_NAME,
+    MAX_NIGHTS,
+    MAX_NOTES,
+    MAX_PETS,
+    AgeGroup,
+    Diet,
+    MatchingRun,
+    Need,
+    Party,
+    Placement,
+    Sex,
+)
+from .selectors import party_current_placement
+
+PERSONAL_FIELDS = ("contact_phone",)
+MEMBER_PERSONAL_FIELDS = ("family_name",)
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 ()\-.]{3,30}$",
+    _("Enter a phone number: digits, spaces, ( ) - and a leading +."),
+)
+language_validator = RegexValidator(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", _("Use a language code such as ru, kk or en.")
+)
+
+
+class UniqueChoicesField(serializers.ListField):
+    """A list of enum values; repeats are dropped, order kept."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(
+            child=serializers.ChoiceField(choices=choices),
+            max_length=len(choices),
+            default=list,
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        return list(dict.fromkeys(super().to_internal_value(data)))
+
+
+class MemberSerializer(serializers.Serializer):
+    given_name = serializers.CharField(max_length=MAX_NAME)
+    family_name = serializers.CharField(
+        max_length=MAX_NAME, required=False, allow_blank=True, allow_null=True
+    )
+    sex = serializers.ChoiceField(choices=Sex.choices, default=Sex.UNSPECIFIED)
+    age_group = serializers.ChoiceField(choices=AgeGroup.choices, default=AgeGroup.ADULT)
+    needs = UniqueChoicesField(Need.choices)
+    diet = UniqueChoicesField(Diet.choices)
+
+
+class PlacementSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    shelter = serializers.UUIDField(source="space.shelter_id")
+    shelter_name = serializers.CharField(source="space.shelter.name")
+    address = serializers.CharField(source="space.shelter.address")
+    space = serializers.UUIDField(source="space_id")
+    space_name = serializers.CharField(source="space.name")
+    beds = serializers.IntegerField()
+    status = serializers.CharField()
+    held_until = serializers.DateTimeField(allow_null=True)
+
+
+class PartySerializer(serializers.ModelSerializer):
+    """A registration. Personal fields are dropped from the answer for callers that
+    may not see them (see `arrivals.selectors.party_personal_data_visible`)."""
+
+    city = serializers.PrimaryKeyRelatedField(queryset=City.objects.none())
+    registration_point = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    contact_phone = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        validators=[phone_validator],
+    )
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=16, validators=[language_validator]),
+        max_length=10,
+        default=list,
+    )
+    pets = serializers.IntegerField(min_value=0, max_value=MAX_PETS, default=0)
+    nights_needed = serializers.IntegerField(min_value=1, max_value=MAX_NIGHTS, default=1)
+    notes = serializers.CharField(
+        max_length=MAX_NOTES, required=False, allow_blank=True, default=""
+    )
+    consent = serializers.BooleanField()
+    members = MemberSerializer(many=True, min_length=1, max_length=MAX_MEMBERS)
+    placement = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Party
+        fields = [
+            "id",
+            "code",
+            "city",
+            "registration_point",
+            "contact_phone",
+            "languages",
+            "pets",
+            "nights_needed",
+            "notes",
+            "consent",
+            "members",
+            "status",
+            "size",
+            "priority",
+            "possible_duplicate",
+            "waiting_since",
+            "created_at",
+            "placement",
+        ]
+        read_only_fields = [
+            "id",
+            "code",
+            "status",
+            "size",
+            "priority",
+            "possible_duplicate",
+            "waiting_since",
+            "created_at",
+        ]
+
+    def __init__(self, *args, cities=None, personal_data_visible=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cities is not None:
+            self.fields["city"].queryset = cities
+        self._personal_data_visible = personal_data_visible or (lambda party: False)
+
+    def validate_consent(self, value):
+        if value is not True:
+            raise serializers.ValidationError(_("The party must consent to registration."))
+        return value
+
+    def validate_languages(self, value):
+        return list(dict.fromkeys(value))
+
+    def get_placement(self, party) -> dict | None:
+        placement = party_current_placement(party)
+        return PlacementSummarySerializer(placement).data if placement else None
+
+    def to_representation(self, party):
+        data = super().to_representation(party)
+        if not self._personal_data_visible(party):
+            for name in PERSONAL_FIELDS:
+                data.pop(name, None)
+            for member in data["members"]:
+                for name in MEMBER_PERSONAL_FIELDS:
+                    member.pop(name, None)
+        return data
+
+
+class PartyActionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class PlacementSerializer(serializers.ModelSerializer):
+    shelter = serializers.UUIDField(source="space.shelter_id", read_only=True)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = Placement
+        fields = [
+            "id",
+            "party",
+            "space",
+            "shelter",
+            "beds",
+            "status",
+            "held_until",
+            "created_by",
+            "reason",
+            "run",
+            "created_at",
+            "checked_in_at",
+            "ended_at",
+        ]
+        read_only_fields = [
+            "id",
+            "beds",
+            "status",
+            "held_until",
+            "created_by",
+            "run",
+            "created_at",
+            "checked_in_at",
+            "ended_at",
+        ]
+
+    def __init__(self, *args, parties=None, spaces=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if parties is not None:
+            self.fields["party"].queryset = parties
+        if spaces is not None:
+            self.fields["space"].queryset = spaces
+
+
+class MatchingRunSerializer(serializers.ModelSerializer):
+    city = serializers.PrimaryKeyRelatedField(queryset=City.objects.none())
+
+    class Meta:
+        model = MatchingRun
+        fields = [
+            "id",
+            "city",
+            "status",
+            "trigger",
+            "requested_at",
+            "started_at",
+            "finished_at",
+            "placed_parties",
+            "placed_people",
+            "waiting_parties",
+            "duration_ms",
+            "engine_ms",
+            "unplaced",
+        ]
+        read_only_fields = [name for name in fields if name != "city"]
+
+    def __init__(self, *args, cities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cities is not None:
+            self.fields["city"].queryset = cities
+
+
+class CapacityQuerySerializer(serializers.Serializer):
+    city = serializers.UUIDField()
+
+
+class KindBedsSerializer(serializers.Serializer):
+    beds_total = serializers.IntegerField()
+    beds_free = serializers.IntegerField()
+
+
+class CapacitySerializer(serializers.Serializer):
+    city = serializers.UUIDField()
+    beds_total = serializers.IntegerField()
+    beds_occupied = serializers.IntegerField()
+    beds_held = serializers.IntegerField()
+    beds_free = serializers.IntegerField()
+    waiting_parties = serializers.IntegerField()
+    waiting_people = serializers.IntegerField()
+    by_kind = serializers.DictField(child=KindBedsSerializer())

@@ -1,0 +1,642 @@
+"""Writes of parties, placements and matching runs. Every write function is atomic.
+
+Lock order, everywhere, so that two writers never deadlock:
+  the city's matching lock (matching runs only) -> spaces (`shelters.services.spaces_lock`)
+  -> parties (`parties_lock`). A placement row is only written under its party's lock.
+Each helper locks its rows in primary-key order.
+"""
+
+import logging
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.exceptions import Conflict
+from privacy.crypto import phone_digest
+from privacy.models import AuditAction
+from privacy.services import audit_record
+from shelters.models import City, ShelterStatus, Space
+from shelters.services import space_counters_change, spaces_lock
+
+from . import matching as engine
+from .models import (
+    ACTIVE_PLACEMENT,
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    MATCHER,
+    MatchingRun,
+    Party,
+    PartyEvent,
+    PartyMember,
+    PartyStatus,
+    Placement,
+    PlacementStatus,
+    RunStatus,
+)
+from .selectors import engine_party, engine_space, matching_snapshot
+
+logger = logging.getLogger(__name__)
+
+CLOSED_STATUSES = (PartyStatus.DEPARTED, PartyStatus.CANCELLED)
+RETENTION_ACTOR = "retention"
+EXPIRY_ACTOR = "expiry"
+
+
+def parties_lock(*, party_ids: Iterable) -> dict:
+    """Lock the parties' rows (SELECT ... FOR UPDATE) in primary-key order.
+
+    Every write of a party's status or of its placements holds this lock, so a
+    party's active placement cannot change while it is held.
+    """
+    ids = sorted(set(party_ids), key=str)
+    parties = Party.objects.select_for_update().filter(id__in=ids).order_by("id")
+    return {party.id: party for party in parties}
+
+
+def _event(party: Party, *, to_status: str, actor: str, reason: str = "") -> PartyEvent:
+    event = PartyEvent(
+        party=party,
+        at=timezone.now(),
+        actor=actor,
+        from_status=party.status,
+        to_status=to_status,
+        reason=reason,
+    )
+    party.status = to_status
+    party.status_changed_at = event.at
+    return event
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _engine_members(members: list[dict]) -> tuple[engine.Member, ...]:
+    return tuple(
+        engine.Member(
+            sex=member.get("sex", "unspecified"),
+            age_group=member.get("age_group", "adult"),
+            needs=tuple(member.get("needs", ())),
+        )
+        for member in members
+    )
+
+
+@transaction.atomic
+def party_register(
+    *,
+    city: City,
+    members: list[dict],
+    actor_id: int | None,
+    actor: str,
+    consent: bool,
+    registration_point: str = "",
+    contact_phone: str | None = None,
+    languages: list[str] | None = None,
+    pets: int = 0,
+    nights_needed: int = 1,
+    notes: str = "",
+) -> Party:
+    """Register an arriving party with its members; matching is asked for after commit.
+
+    `possible_duplicate` is set when a party of the same city, not closed, gave the
+    same phone (compared by keyed hash).
+    """
+    if not consent:
+        raise Conflict("consent_required", _("The party must consent to registration."))
+    party_members = _engine_members(members)
+    digest = phone_digest(contact_phone) if contact_phone else ""
+    duplicate = bool(digest) and (
+        Party.objects.filter(city=city, contact_phone_digest=digest)
+        .exclude(status__in=CLOSED_STATUSES)
+        .exists()
+    )
+    now = timezone.now()
+    for _attempt in range(10):
+        party = Party(
+            city=city,
+            code=_new_code(),
+            registration_point=registration_point,
+            contact_phone=contact_phone or None,
+            contact_phone_digest=digest,
+            languages=languages or [],
+            pets=pets,
+            nights_needed=nights_needed,
+            notes=notes,
+            consent=consent,
+            size=len(members),
+            priority=sum(engine.member_weight(member) for member in party_members),
+            possible_duplicate=duplicate,
+            waiting_since=now,
+            status_changed_at=now,
+            created_at=now,
+            created_by_id=actor_id,
+        )
+        try:
+            with transaction.atomic():
+                party.save(force_insert=True)
+            break
+        except IntegrityError:
+            if Party.objects.filter(code=party.code).exists():
+                continue  # the rare clash of codes: draw another
+            raise
+    else:  # pragma: no cover - 10 clashes in a row mean the code space is exhausted
+        raise Conflict("code_space_exhausted", _("No free party code; try again."))
+    PartyMember.objects.bulk_create(
+        PartyMember(
+            party=party,
+            position=position,
+            given_name=member["given_name"],
+            family_name=member.get("family_name") or None,
+            sex=member.get("sex", "unspecified"),
+            age_group=member.get("age_group", "adult"),
+            needs=list(member.get("needs", [])),
+            diet=list(member.get("diet", [])),
+        )
+        for position, member in enumerate(members)
+    )
+    PartyEvent.objects.create(
+        party=party, at=now, actor=actor, from_status="", to_status=PartyStatus.WAITING
+    )
+    audit_record(
+        actor_id=actor_id,
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="party",
+        object_ids=[party.id],
+    )
+    city_id = city.id
+    transaction.on_commit(lambda: matching_request(city_id=city_id, trigger="registration"))
+    return party
+
+
+def _active_placement(party_id) -> Placement | None:
+    return (
+        Placement.objects.filter(party_id=party_id, status__in=ACTIVE_PLACEMENT)
+        .select_related("space")
+        .first()
+    )
+
+
+@contextmanager
+def _party_locked(party_id) -> Iterator[tuple[Party, Placement | None, Space | None]]:
+    """Lock a party and the space of its active placement, in the global lock order."""
+    with transaction.atomic():
+        seen = _active_placement(party_id)
+        spaces = spaces_lock(space_ids=[seen.space_id] if seen else [])
+        party = parties_lock(party_ids=[party_id])[party_id]
+        placement = _active_placement(party_id)
+        if (placement and placement.id) != (seen and seen.id):
+            raise Conflict(
+                "concurrent_change", _("The party changed while this was being done; try again.")
+            )
+        yield party, placement, spaces.get(placement.space_id) if placement else None
+
+
+def _state_conflict(party: Party, wanted: str) -> Conflict:
+    codes = {
+        PartyStatus.WAITING: "not_placed",
+        PartyStatus.PLACED: "not_checked_in",
+        PartyStatus.CHECKED_IN: "already_checked_in",
+        PartyStatus.DEPARTED: "party_closed",
+        PartyStatus.CANCELLED: "party_closed",
+    }
+    return Conflict(
+        codes[party.status],
+        _("A party that is %(status)s cannot be %(wanted)s.")
+        % {"status": party.get_status_display().lower(), "wanted": wanted},
+    )
+
+
+def party_check_in(*, party_id, actor: str) -> Party:
+    """Check a placed party in: its held beds become occupied."""
+    with _party_locked(party_id) as (party, placement, space):
+        if party.status != PartyStatus.PLACED or placement is None:
+            raise _state_conflict(party, _("checked in"))
+        space_counters_change(space=space, held=-placement.beds, occupied=placement.beds)
+        placement.status = PlacementStatus.CHECKED_IN
+        placement.checked_in_at = timezone.now()
+        placement.save(update_fields=["status", "checked_in_at"])
+        event = _event(party, to_status=PartyStatus.CHECKED_IN, actor=actor)
+        party.save(update_fields=["status", "status_changed_at", "updated_at"])
+        event.save()
+        return party
+
+
+def party_check_out(*, party_id, actor: str) -> Party:
+    """Check a party out: its beds are free at once and matching is asked for."""
+    with _party_locked(party_id) as (party, placement, space):
+        if party.status != PartyStatus.CHECKED_IN or placement is None:
+            raise _state_conflict(party, _("checked out"))
+        space_counters_change(space=space, occupied=-placement.beds)
+        placement.status = PlacementStatus.ENDED
+        placement.ended_at = timezone.now()
+        placement.save(update_fields=["status", "ended_at"])
+        event = _event(party, to_status=PartyStatus.DEPARTED, actor=actor)
+        party.save(update_fields=["status", "status_changed_at", "updated_at"])
+        event.save()
+        return party
+
+
+def party_cancel(*, party_id, actor: str, reason: str = "") -> Party:
+    """Cancel a waiting or placed party; held beds are freed at once."""
+    with _party_locked(party_id) as (party, placement, space):
+        if party.status not in (PartyStatus.WAITING, PartyStatus.PLACED):
+            raise _state_conflict(party, _("cancelled"))
+        if placement is not None:
+            space_counters_change(space=space, held=-placement.beds)
+            placement.status = PlacementStatus.CANCELLED
+            placement.ended_at = timezone.now()
+            placement.save(update_fields=["status", "ended_at"])
+        event = _event(party, to_status=PartyStatus.CANCELLED, actor=actor, reason=reason)
+        party.save(update_fields=["status", "status_changed_at", "updated_at"])
+        event.save()
+        return party
+
+
+def placement_cancel(*, placement_id, actor: str, reason: str = "") -> Placement:
+    """Take back a held placement: its beds are freed and the party waits again."""
+    placement = Placement.objects.get(id=placement_id)
+    with _party_locked(placement.party_id) as (party, active, space):
+        if active is None or active.id != placement.id or active.status != PlacementStatus.HELD:
+            raise Conflict("placement_not_held", _("Only a held placement can be cancelled."))
+        space_counters_change(space=space, held=-active.beds)
+        active.status = PlacementStatus.CANCELLED
+        active.ended_at = timezone.now()
+        active.reason = (reason or active.reason)[:500]
+        active.save(update_fields=["status", "ended_at", "reason"])
+        event = _event(party, to_status=PartyStatus.WAITING, actor=actor, reason=reason)
+        party.save(update_fields=["status", "status_changed_at", "updated_at"])
+        event.save()
+        return active
+
+
+def _hold_until(now: datetime) -> datetime:
+    return now + timedelta(hours=settings.PLACEMENT_HOLD_HOURS)
+
+
+def placement_refusal(*, party: Party, space: Space, members) -> tuple[str, str] | None:
+    """Why `space` cannot take `party` now, as (code, detail); None if it can.
+
+    The caller holds both rows' locks. The rules are the engine's (MATCHING.md).
+    """
+    if party.status != PartyStatus.WAITING:
+        return "party_not_waiting", _("Only a waiting party can be placed.")
+    if space.shelter.city_id != party.city_id:
+        return "not_admitted", _("The space is in another city.")
+    if space.shelter.status != ShelterStatus.OPEN:
+        return "shelter_closed", _("The shelter is closed.")
+    if not engine.admits(engine_space(space), engine_party(party, members)):
+        return "not_admitted", _(
+            "The space does not admit this party (who it admits, wheelchair access or pets)."
+        )
+    if space.beds_free < party.size:
+        return "no_capacity", _("The space has not enough free beds.")
+    return None
+
+
+@transaction.atomic
+def placement_create(*, party_id, space_id, actor: str, reason: str = "") -> Placement:
+    """Place a party by hand, under the same rules and locks as the matcher."""
+    space = spaces_lock(space_ids=[space_id])[space_id]
+    party = parties_lock(party_ids=[party_id])[party_id]
+    members = list(PartyMember.objects.filter(party=party))
+    refusal = placement_refusal(party=party, space=space, members=members)
+    if refusal is not None:
+        raise Conflict(*refusal)
+    now = timezone.now()
+    placement = Placement.objects.create(
+        party=party,
+        space=space,
+        beds=party.size,
+        held_until=_hold_until(now),
+        created_by=actor,
+        reason=reason,
+        created_at=now,
+    )
+    space_counters_change(space=space, held=party.size)
+    event = _event(party, to_status=PartyStatus.PLACED, actor=actor, reason=reason)
+    party.save(update_fields=["status", "status_changed_at", "updated_at"])
+    event.save()
+    return placement
+
+
+def placements_apply(*, run: MatchingRun, proposals: Iterable[engine.Placement]) -> list:
+    """Write the engine's proposals under row locks, re-checking each against the
+    current state; what no longer fits is left waiting for the next run.
+
+    Returns the placements written. The caller's transaction holds the city's
+    matching lock.
+    """
+    proposals = list(proposals)
+    if not proposals:
+        return []
+    spaces = spaces_lock(space_ids=[UUID(proposal.space) for proposal in proposals])
+    parties = parties_lock(party_ids=[UUID(proposal.party) for proposal in proposals])
+    members = defaultdict(list)
+    for member in PartyMember.objects.filter(party_id__in=parties):
+        members[member.party_id].append(member)
+    now = timezone.now()
+    held_until = _hold_until(now)
+    placements, events, held = [], [], defaultdict(int)
+    for proposal in proposals:
+        party = parties.get(UUID(proposal.party))
+        space = spaces.get(UUID(proposal.space))
+        if party is None or space is None:
+            continue
+        space.beds_held += held[space.id]  # the beds this loop already gave
+        refusal = placement_refusal(party=party, space=space, members=members[party.id])
+        space.beds_held -= held[space.id]
+        if refusal is not None:
+            continue
+        held[space.id] += party.size
+        placements.append(
+            Placement(
+                party=party,
+                space=space,
+                beds=party.size,
+                held_until=held_until,
+                created_by=MATCHER,
+                run=run,
+                created_at=now,
+            )
+        )
+        events.append(_event(party, to_status=PartyStatus.PLACED, actor=MATCHER))
+    for space_id, beds in held.items():
+        space_counters_change(space=spaces[space_id], held=beds)
+    Placement.objects.bulk_create(placements)
+    Party.objects.bulk_update(
+        [placement.party for placement in placements], ["status", "status_changed_at"]
+    )
+    PartyEvent.objects.bulk_create(events)
+    return placements
+
+
+def placements_expire(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Free the beds of held placements past `held_until`; their parties wait again.
+
+    Freed beds announce themselves (shelters.signals.beds_added), which asks for
+    matching in their cities.
+    """
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        due = list(
+            Placement.objects.filter(status=PlacementStatus.HELD, held_until__lt=now).values_list(
+                "id", "space_id", "party_id"
+            )[:batch]
+        )
+        if not due:
+            return expired
+        with transaction.atomic():
+            spaces = spaces_lock(space_ids=[space_id for _, space_id, _ in due])
+            parties = parties_lock(party_ids=[party_id for _, _, party_id in due])
+            placements = Placement.objects.filter(
+                id__in=[placement_id for placement_id, _, _ in due],
+                status=PlacementStatus.HELD,
+                held_until__lt=now,
+            )
+            freed, events = defaultdict(int), []
+            for placement in placements:
+                party = parties[placement.party_id]
+                freed[placement.space_id] += placement.beds
+                placement.status = PlacementStatus.EXPIRED
+                placement.ended_at = now
+                events.append(_event(party, to_status=PartyStatus.WAITING, actor=EXPIRY_ACTOR))
+                placement.save(update_fields=["status", "ended_at"])
+                party.save(update_fields=["status", "status_changed_at", "updated_at"])
+            for space_id, beds in freed.items():
+                space_counters_change(space=spaces[space_id], held=-beds)
+            PartyEvent.objects.bulk_create(events)
+            expired += len(events)
+        if len(due) < batch:
+            return expired
+
+
+def space_counters_repair(*, space_ids: Iterable | None = None) -> list:
+    """Recompute spaces' held and occupied counters from their placements.
+
+    The counters are kept by every write under the space lock; this is the net
+    under them (a bug, a manual database edit). Returns the ids it corrected.
+    """
+    ids = (
+        list(space_ids)
+        if space_ids is not None
+        else list(Space.objects.values_list("id", flat=True))
+    )
+    corrected = []
+    for start in range(0, len(ids), 200):
+        with transaction.atomic():
+            spaces = spaces_lock(space_ids=ids[start : start + 200])
+            sums = {
+                row["space_id"]: row
+                for row in Placement.objects.filter(space_id__in=spaces)
+                .values("space_id")
+                .annotate(
+                    held=Sum("beds", filter=Q(status=PlacementStatus.HELD), default=0),
+                    occupied=Sum("beds", filter=Q(status=PlacementStatus.CHECKED_IN), default=0),
+                )
+            }
+            for space in spaces.values():
+                row = sums.get(space.id, {"held": 0, "occupied": 0})
+                if (space.beds_held, space.beds_occupied) != (row["held"], row["occupied"]):
+                    logger.warning(
+                        "space %s counters repaired: held %s->%s occupied %s->%s",
+                        space.id,
+                        space.beds_held,
+                        row["held"],
+                        space.beds_occupied,
+                        row["occupied"],
+                    )
+                    space.beds_held, space.beds_occupied = row["held"], row["occupied"]
+                    # Beds are never lowered here: if the placements say more people are
+                    # in the space than it has beds, the beds grow to hold them.
+                    space.beds = max(space.beds, space.beds_held + space.beds_occupied)
+                    space.version += 1
+                    space.save(update_fields=["beds", "beds_held", "beds_occupied", "version"])
+                    corrected.append(space.id)
+    return corrected
+
+
+@transaction.atomic
+def personal_data_erase(*, now: datetime | None = None) -> int:
+    """Erase names, phones and notes of parties closed longer than the retention period.
+
+    The party, its size, members' age groups, needs and diets stay, for the counts.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
+    party_ids = list(
+        Party.objects.select_for_update()
+        .filter(
+            status__in=CLOSED_STATUSES,
+            status_changed_at__lt=cutoff,
+            personal_data_erased_at__isnull=True,
+        )
+        .values_list("id", flat=True)
+    )
+    if not party_ids:
+        return 0
+    Party.objects.filter(id__in=party_ids).update(
+        contact_phone=None, contact_phone_digest="", notes="", personal_data_erased_at=now
+    )
+    PartyMember.objects.filter(party_id__in=party_ids).update(given_name="", family_name=None)
+    audit_record(
+        actor_id=None,
+        actor=RETENTION_ACTOR,
+        action=AuditAction.ERASE,
+        object_type="party",
+        object_ids=party_ids,
+    )
+    return len(party_ids)
+
+
+# --- Matching runs ---------------------------------------------------------------
+
+STALE_QUEUED_SECONDS = 60
+LOCK_WAIT_SECONDS = 90
+
+
+def _enqueue_run(run_id) -> None:
+    from .tasks import matching_run  # tasks import services; enqueue lazily
+
+    transaction.on_commit(lambda: matching_run.delay(str(run_id)))
+
+
+def matching_request(*, city_id, trigger: str) -> MatchingRun:
+    """Ask for a matching run of a city. Asks made while a run is queued fold into it.
+
+    At most one run per city is queued (a database constraint): the ask returns it.
+    A queued run older than a minute is enqueued again, in case its task was lost.
+    """
+    while True:
+        with transaction.atomic():
+            run = MatchingRun.objects.filter(city_id=city_id, status=RunStatus.QUEUED).first()
+            if run is not None:
+                if run.requested_at < timezone.now() - timedelta(seconds=STALE_QUEUED_SECONDS):
+                    _enqueue_run(run.id)
+                return run
+            try:
+                with transaction.atomic():
+                    run = MatchingRun.objects.create(city_id=city_id, trigger=trigger)
+            except IntegrityError:
+                continue  # another ask queued one at this moment: fold into it
+            _enqueue_run(run.id)
+            return run
+
+
+def _lock_key(city_id) -> int:
+    return UUID(str(city_id)).int % (2**63)
+
+
+@contextmanager
+def city_matching_lock(city_id) -> Iterator[bool]:
+    """One run per city at a time, across processes and machines.
+
+    On PostgreSQL a session-level advisory lock: it outlives the run's transactions
+    and dies with the connection, so a worker killed mid-run frees it. On SQLite
+    (one process, tasks in-process, serialized writes) there is nothing to take.
+    Yields False if the lock could not be had within LOCK_WAIT_SECONDS.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = _lock_key(city_id)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            if cursor.fetchone()[0]:
+                break
+            if time.monotonic() > deadline:
+                yield False
+                return
+            time.sleep(0.1)
+    try:
+        yield True
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def matching_run_execute(*, run_id) -> MatchingRun | None:
+    """Run the matcher for a queued run: snapshot, solve, apply, record.
+
+    Safe to run twice: a run that is done or failed is left as it is. Runs that
+    are `running` when this one holds the city's lock have lost their worker and
+    are marked failed (their transaction was rolled back with the connection).
+    """
+    run = MatchingRun.objects.filter(id=run_id).first()
+    if run is None or run.status in (RunStatus.DONE, RunStatus.FAILED):
+        return run
+    with city_matching_lock(run.city_id) as locked:
+        if not locked:
+            logger.warning("matching run %s: city lock busy, left for the next ask", run_id)
+            return run
+        started = time.perf_counter()
+        claimed = MatchingRun.objects.filter(
+            id=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+        ).update(status=RunStatus.RUNNING, started_at=timezone.now())
+        if not claimed:
+            return MatchingRun.objects.get(id=run_id)
+        MatchingRun.objects.filter(city_id=run.city_id, status=RunStatus.RUNNING).exclude(
+            id=run_id
+        ).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error="worker lost during the run"
+        )
+        try:
+            with transaction.atomic():
+                run = MatchingRun.objects.select_for_update().get(id=run_id)
+                spaces, parties = matching_snapshot(city_id=run.city_id)
+                engine_started = time.perf_counter()
+                answer = engine.solve(spaces=spaces, parties=parties)
+                run.engine_ms = round((time.perf_counter() - engine_started) * 1000)
+                placements = placements_apply(run=run, proposals=answer.placements)
+                placed_ids = {str(placement.party_id) for placement in placements}
+                unplaced = [
+                    {"party": item.party, "reason": item.reason} for item in answer.unplaced
+                ]
+                unplaced += [
+                    {"party": proposal.party, "reason": "changed_during_run"}
+                    for proposal in answer.placements
+                    if proposal.party not in placed_ids
+                ]
+                run.status = RunStatus.DONE
+                run.placed_parties = len(placements)
+                run.placed_people = sum(placement.beds for placement in placements)
+                run.waiting_parties = len(parties) - len(placements)
+                run.unplaced = unplaced
+                run.finished_at = timezone.now()
+                run.duration_ms = round((time.perf_counter() - started) * 1000)
+                run.save()
+        except Exception as error:
+            MatchingRun.objects.filter(id=run_id).update(
+                status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
+            )
+            raise
+    return run
+
+
+def city_has_waiting(*, city_id) -> bool:
+    return Party.objects.filter(city_id=city_id, status=PartyStatus.WAITING).exists()
+
+
+def matching_request_all(*, trigger: str = "timer") -> list:
+    """Ask for a run in every city with waiting parties (the timer)."""
+    city_ids = (
+        Party.objects.filter(status=PartyStatus.WAITING)
+        .values_list("city_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return [matching_request(city_id=city_id, trigger=trigger) for city_id in city_ids]

@@ -1,0 +1,38 @@
+"""Celery tasks: thin, take ids, call one service, safe to run twice."""
+
+from celery import shared_task
+
+from . import services
+
+RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+@shared_task(**RELIABLE)
+def matching_run(run_id: str) -> None:
+    services.matching_run_execute(run_id=run_id)
+
+
+@shared_task(**RELIABLE)
+def matching_request_all() -> None:
+    services.matching_request_all(trigger="timer")
+
+
+@shared_task(**RELIABLE)
+def placements_expire() -> int:
+    return services.placements_expire()
+
+
+@shared_task(**RELIABLE)
+def space_counters_repair() -> int:
+    return len(services.space_counters_repair())
+
+
+@shared_task(**RELIABLE)
+def personal_data_erase() -> int:
+    return services.personal_data_erase()
+
+
+def on_beds_added(sender, city_id, **kwargs) -> None:
+    """shelters.signals.beds_added: beds were freed or added in a city; match the waiting."""
+    if services.city_has_waiting(city_id=city_id):
+        services.matching_request(city_id=city_id, trigger="beds_added")

@@ -1,0 +1,1 @@
+"""Benchmarks of Berth (``make bench``): see docs/benchmarks.md."""

@@ -1,0 +1,45 @@
+"""ETag and If-Match on versioned objects (optimistic concurrency).
+
+An answer carries `ETag: "<version>"`; a PATCH may send it back as `If-Match`. The
+service compares versions under the row lock, so two writers holding the same
+version cannot both win.
+"""
+
+from django.utils.translation import gettext as _
+
+from config.exceptions import PreconditionFailed
+
+
+def etag_for(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(request) -> int | None:
+    """The version If-Match asks for; None when absent or `*` (take the write)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    value = header.strip()
+    if value == "*":
+        return None
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise PreconditionFailed(_('If-Match must be an ETag this server gave, like "3".'))
+    return int(value)
+
+
+class ETagMixin:
+    """For viewsets of versioned objects: send the ETag on single-object answers."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        data = getattr(response, "data", None)
+        if (
+            getattr(self, "action", None) in {"retrieve", "create", "partial_update", "update"}
+            and isinstance(data, dict)
+            and "version" in data
+        ):
+            response["ETag"] = etag_for(data["version"])
+        return response

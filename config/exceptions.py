@@ -1,0 +1,56 @@
+"""Domain errors that services raise, and how the API answers them.
+
+Services raise `Conflict` (a state that forbids the change, answered 409 with a
+`code`) or `PreconditionFailed` (a stale `If-Match`, answered 412); they never
+raise HTTP exceptions themselves.
+"""
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class Conflict(Exception):
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+class PreconditionFailed(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Conflict):
+        return Response({"code": exc.code, "detail": str(exc.detail)}, status=exc.status_code)
+    if isinstance(exc, PreconditionFailed):
+        return Response(
+            {"code": "precondition_failed", "detail": str(exc.detail)},
+            status=status.HTTP_412_PRECONDITION_FAILED,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, IntegrityError):
+        # The database constraint is the last line of defence: a race that got past
+        # the service checks ends here, as a conflict, never as a 500.
+        logger.warning("integrity error answered 409: %s", exc)
+        return Response(
+            {"code": "conflict", "detail": str(_("The change conflicts with the current state."))},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,11 @@
+"""Settings for a developer's machine: runs with nothing set (SQLite, tasks in-process)."""
+
+from .base import *  # noqa: F403
+from .base import FIELD_ENCRYPTION_KEY, LOOKUP_HASH_KEY, SECRET_KEY, env_bool
+
+DEBUG = env_bool("DEBUG", True)
+# Development-only secrets: never used where production settings are loaded.
+SECRET_KEY = SECRET_KEY or "dev-insecure-berth-secret-key-change-me-in-production-0123456789"
+FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or "ZGV2LW9ubHktYmVydGgtZmllbGQta2V5LTAwMDAwMDA="
+LOOKUP_HASH_KEY = LOOKUP_HASH_KEY or "dev-only-berth-lookup-key"
+WHITENOISE_AUTOREFRESH = True  # serve static files from the apps; no collectstatic needed

@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.contrib.auth.views import LogoutView
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts.views import ApiKeyViewSet, MemberViewSet, TokenView, admin_login, web_login
+from arrivals.urls import router as arrivals_router
+from arrivals.urls import urlpatterns as arrivals_urls
+from meals.urls import router as meals_router
+from meals.urls import urlpatterns as meals_urls
+from shelters.views import CityViewSet, ShelterViewSet, SpaceViewSet
+
+router = DefaultRouter()
+router.register("cities", CityViewSet, basename="city")
+router.register("shelters", ShelterViewSet, basename="shelter")
+router.register("spaces", SpaceViewSet, basename="space")
+router.register("members", MemberViewSet, basename="member")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.registry.extend(arrivals_router.registry)
+router.registry.extend(meals_router.registry)
+
+api_v1 = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    *arrivals_urls,
+    *meals_urls,
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/login/", admin_login),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", web_login, name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("", include("arrivals.web_urls")),
+]

@@ -1,0 +1,157 @@
+import uuid
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+MAX_BEDS = 10_000
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone."), code="invalid_timezone")
+
+
+class City(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShelterKind(models.TextChoices):
+    GYM = "gym", _("Gym")
+    CINEMA = "cinema", _("Cinema")
+    APARTMENT = "apartment", _("Apartment")
+    SCHOOL = "school", _("School")
+    DORMITORY = "dormitory", _("Dormitory")
+    HOTEL = "hotel", _("Hotel")
+    COMMUNITY_CENTER = "community_center", _("Community center")
+    OTHER = "other", _("Other")
+
+
+class ShelterStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Shelter(models.Model):
+    """A place with beds. Its bed counts are the sums of its spaces' counters."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="shelters", verbose_name=_("city")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=ShelterKind.choices)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ShelterStatus.choices, default=ShelterStatus.OPEN
+    )
+    wheelchair_accessible = models.BooleanField(_("wheelchair accessible"), default=False)
+    pets_allowed = models.BooleanField(_("pets allowed"), default=False)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["city", "name"]
+        verbose_name = _("shelter")
+        verbose_name_plural = _("shelters")
+        indexes = [models.Index(fields=["city", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="shelter_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="shelter_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Admits(models.TextChoices):
+    ANYONE = "anyone", _("Anyone")
+    WOMEN_AND_CHILDREN = "women_and_children", _("Women and children")
+    MEN_ONLY = "men_only", _("Men only")
+    FAMILIES = "families", _("Families")
+
+
+class Space(models.Model):
+    """A hall, an auditorium, an apartment's rooms: where beds are.
+
+    `beds_occupied` (checked in) and `beds_held` (placed, not yet arrived) are
+    counters kept by the placement services under this row's lock
+    (`shelters.services.spaces_lock`); `arrivals.services.space_counters_repair`
+    recomputes them from the placements. `version` grows with every write.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shelter = models.ForeignKey(
+        Shelter, on_delete=models.PROTECT, related_name="spaces", verbose_name=_("shelter")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    beds = models.PositiveIntegerField(
+        _("beds"), validators=[MinValueValidator(0), MaxValueValidator(MAX_BEDS)]
+    )
+    admits = models.CharField(
+        _("admits"), max_length=20, choices=Admits.choices, default=Admits.ANYONE
+    )
+    wheelchair_accessible = models.BooleanField(_("wheelchair accessible"), default=False)
+    beds_occupied = models.PositiveIntegerField(_("beds occupied"), default=0, editable=False)
+    beds_held = models.PositiveIntegerField(_("beds held"), default=0, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["shelter", "name"]
+        verbose_name = _("space")
+        verbose_name_plural = _("spaces")
+        constraints = [
+            models.UniqueConstraint(fields=["shelter", "name"], name="space_unique_name"),
+            models.CheckConstraint(condition=Q(beds__lte=MAX_BEDS), name="space_beds_max"),
+            models.CheckConstraint(
+                condition=Q(beds__gte=F("beds_occupied") + F("beds_held")),
+                name="space_counters_within_beds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shelter.name} / {self.name}"
+
+    @property
+    def beds_free(self) -> int:
+        return self.beds - self.beds_occupied - self.beds_held

@@ -1,0 +1,112 @@
+from decimal import ROUND_HALF_UP
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from .models import MAX_BEDS, City, Shelter, Space
+
+
+class CitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = City
+        fields = ["id", "name", "timezone"]
+
+
+class ImmutableOnUpdateMixin:
+    """Fields that choose where an object belongs may be set once, never changed."""
+
+    immutable_fields: tuple[str, ...] = ()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is not None:
+            for name in self.immutable_fields:
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError({name: [_("This cannot be changed.")]})
+        return attrs
+
+
+class ShelterSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
+    immutable_fields = ("city",)
+    latitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        rounding=ROUND_HALF_UP,
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        rounding=ROUND_HALF_UP,
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+    )
+    beds_total = serializers.IntegerField(read_only=True, default=0)
+    beds_occupied = serializers.IntegerField(read_only=True, default=0)
+    beds_held = serializers.IntegerField(read_only=True, default=0)
+    beds_free = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Shelter
+        fields = [
+            "id",
+            "city",
+            "name",
+            "kind",
+            "address",
+            "latitude",
+            "longitude",
+            "status",
+            "wheelchair_accessible",
+            "pets_allowed",
+            "contact_phone",
+            "notes",
+            "beds_total",
+            "beds_occupied",
+            "beds_held",
+            "beds_free",
+            "version",
+        ]
+        read_only_fields = ["id", "version"]
+        extra_kwargs = {"notes": {"max_length": 2000}}
+
+    def __init__(self, *args, cities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cities is not None:
+            self.fields["city"].queryset = cities
+
+
+class SpaceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
+    immutable_fields = ("shelter",)
+    beds = serializers.IntegerField(min_value=0, max_value=MAX_BEDS)
+    beds_free = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Space
+        fields = [
+            "id",
+            "shelter",
+            "name",
+            "beds",
+            "admits",
+            "wheelchair_accessible",
+            "beds_occupied",
+            "beds_held",
+            "beds_free",
+            "version",
+        ]
+        read_only_fields = ["id", "beds_occupied", "beds_held", "version"]
+        # The (shelter, name) uniqueness is answered by the service as a 409 conflict,
+        # or caught here as a field error: keep DRF's validator.
+
+    def __init__(self, *args, shelters=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if shelters is not None:
+            self.fields["shelter"].queryset = shelters

@@ -1,0 +1,181 @@
+"""Writes of shelters and spaces. Every function here is atomic."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from config.exceptions import Conflict, PreconditionFailed
+
+from .models import City, Shelter, ShelterStatus, Space
+from .signals import beds_added
+
+SHELTER_FIELDS = {
+    "name",
+    "kind",
+    "address",
+    "latitude",
+    "longitude",
+    "status",
+    "wheelchair_accessible",
+    "pets_allowed",
+    "contact_phone",
+    "notes",
+}
+SPACE_FIELDS = {"name", "beds", "admits", "wheelchair_accessible"}
+
+
+def _announce_beds_added(city_id) -> None:
+    transaction.on_commit(lambda: beds_added.send(sender=Space, city_id=city_id))
+
+
+def spaces_lock(*, space_ids: Iterable) -> dict:
+    """Lock the spaces' rows (SELECT ... FOR UPDATE) in primary-key order.
+
+    The one way to lock spaces: every writer that touches a space's beds or
+    counters goes through here, inside its transaction, so two writers always
+    take their locks in the same order and never deadlock.
+    """
+    ids = sorted(set(space_ids), key=str)
+    spaces = (
+        Space.objects.select_for_update(of=("self",))
+        .select_related("shelter")
+        .filter(id__in=ids)
+        .order_by("id")
+    )
+    return {space.id: space for space in spaces}
+
+
+def shelters_lock(*, shelter_ids: Iterable) -> dict:
+    """Lock the shelters' rows in primary-key order (see `spaces_lock`)."""
+    ids = sorted(set(shelter_ids), key=str)
+    shelters = Shelter.objects.select_for_update().filter(id__in=ids).order_by("id")
+    return {shelter.id: shelter for shelter in shelters}
+
+
+def _check_version(*, current: int, expected: int | None) -> None:
+    if expected is not None and expected != current:
+        raise PreconditionFailed(
+            _("The object was changed by someone else (version %(current)s); reload it.")
+            % {"current": current}
+        )
+
+
+@transaction.atomic
+def city_create(*, name: str, timezone: str) -> City:
+    city = City(name=name, timezone=timezone)
+    city.full_clean()
+    city.save()
+    return city
+
+
+@transaction.atomic
+def shelter_create(*, city: City, **fields: Any) -> Shelter:
+    shelter = Shelter(city=city, **{k: v for k, v in fields.items() if k in SHELTER_FIELDS})
+    shelter.full_clean()
+    shelter.save()
+    return shelter
+
+
+@transaction.atomic
+def shelter_update(*, shelter_id, data: dict, expected_version: int | None = None) -> Shelter:
+    """Change a shelter's details under its row lock. Closing keeps the people in it."""
+    shelter = shelters_lock(shelter_ids=[shelter_id])[shelter_id]
+    _check_version(current=shelter.version, expected=expected_version)
+    reopened = data.get("status") == ShelterStatus.OPEN and shelter.status == ShelterStatus.CLOSED
+    for name, value in data.items():
+        if name in SHELTER_FIELDS:
+            setattr(shelter, name, value)
+    shelter.version += 1
+    shelter.full_clean()
+    shelter.save()
+    if reopened:
+        _announce_beds_added(shelter.city_id)
+    return shelter
+
+
+@transaction.atomic
+def shelter_delete(*, shelter_id) -> None:
+    shelter = shelters_lock(shelter_ids=[shelter_id])[shelter_id]
+    spaces = spaces_lock(space_ids=shelter.spaces.values_list("id", flat=True))
+    for space in spaces.values():
+        _space_check_unused(space)
+    for space in spaces.values():
+        space.delete()
+    shelter.delete()
+
+
+@transaction.atomic
+def space_create(*, shelter: Shelter, **fields: Any) -> Space:
+    space = Space(shelter=shelter, **{k: v for k, v in fields.items() if k in SPACE_FIELDS})
+    space.full_clean()
+    space.save()
+    if space.beds > 0:
+        _announce_beds_added(shelter.city_id)
+    return space
+
+
+@transaction.atomic
+def space_update(*, space_id, data: dict, expected_version: int | None = None) -> Space:
+    """Change a space under its row lock.
+
+    A stale `expected_version` raises PreconditionFailed; `beds` below what is
+    occupied and held raises Conflict("capacity_below_occupancy"); either way
+    nothing changes.
+    """
+    space = spaces_lock(space_ids=[space_id])[space_id]
+    _check_version(current=space.version, expected=expected_version)
+    beds_before = space.beds
+    if "beds" in data and data["beds"] < space.beds_occupied + space.beds_held:
+        raise Conflict(
+            "capacity_below_occupancy",
+            _("%(occupied)s beds are occupied and %(held)s held; beds cannot go below %(sum)s.")
+            % {
+                "occupied": space.beds_occupied,
+                "held": space.beds_held,
+                "sum": space.beds_occupied + space.beds_held,
+            },
+        )
+    for name, value in data.items():
+        if name in SPACE_FIELDS:
+            setattr(space, name, value)
+    space.version += 1
+    space.full_clean()
+    space.save()
+    if space.beds > beds_before:
+        _announce_beds_added(space.shelter.city_id)
+    return space
+
+
+def _space_check_unused(space: Space) -> None:
+    if space.beds_occupied or space.beds_held or space.placements.exists():
+        raise Conflict(
+            "space_in_use",
+            _("People were placed in this space; set its beds to 0 instead of deleting it."),
+        )
+
+
+@transaction.atomic
+def space_delete(*, space_id) -> None:
+    space = spaces_lock(space_ids=[space_id])[space_id]
+    _space_check_unused(space)
+    space.delete()
+
+
+def space_counters_change(*, space: Space, held: int = 0, occupied: int = 0) -> Space:
+    """Move beds between free, held and occupied. The caller holds the space's lock.
+
+    Raises Conflict("no_capacity") where the space has not the free beds asked for.
+    """
+    if held + occupied > space.beds_free:
+        raise Conflict("no_capacity", _("The space has not enough free beds."))
+    space.beds_held += held
+    space.beds_occupied += occupied
+    if space.beds_held < 0 or space.beds_occupied < 0:
+        raise ValueError(f"counters of space {space.id} would go negative")
+    space.version += 1
+    space.save(update_fields=["beds_held", "beds_occupied", "version", "updated_at"])
+    if held + occupied < 0:
+        _announce_beds_added(space.shelter.city_id)
+    return space

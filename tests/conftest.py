@@ -1,0 +1,97 @@
+"""Shared fixtures. Tests marked `postgres` or `redis` need the real servers: they are
+skipped (and say so) when absent, and fail when REQUIRE_SERVICES=1."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _missing(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def postgres_available() -> bool:
+    return "postgresql" in settings.DATABASES["default"]["ENGINE"]
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def _services(request):
+    if request.node.get_closest_marker("postgres") and not postgres_available():
+        _missing("this test needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if request.node.get_closest_marker("redis"):
+        url = redis_url()
+        if not url:
+            _missing("this test needs Redis: set REDIS_URL=redis://...")
+        import redis
+
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        except redis.RedisError as error:
+            _missing(f"Redis at {url} does not answer: {error}")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def city(db):
+    return factories.CityFactory()
+
+
+@pytest.fixture
+def other_city(db):
+    return factories.CityFactory()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def anonymous():
+    return APIClient()
+
+
+@pytest.fixture
+def coordinator(city):
+    return factories.member(Role.COORDINATOR, cities=[city])
+
+
+@pytest.fixture
+def volunteer(city):
+    return factories.member(Role.VOLUNTEER, cities=[city])
+
+
+@pytest.fixture
+def coordinator_client(coordinator):
+    return client_for(coordinator)
+
+
+@pytest.fixture
+def volunteer_client(volunteer):
+    return client_for(volunteer)
+
+
+@pytest.fixture
+def superuser_client(db):
+    return client_for(factories.UserFactory(is_superuser=True, is_staff=True))
