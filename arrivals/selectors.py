@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from accounts.access import Access
 from accounts.models import Role
@@ -44,13 +44,12 @@ def engine_party(party: Party, members) -> engine.Party:
 
 
 def matching_snapshot(*, city_id) -> tuple[list[engine.Space], list[engine.Party]]:
-    """The engine's input for a city: free beds of open shelters, and the waiting."""
+    """The engine's input for a city: the spaces of its open shelters with their free
+    beds (full ones too, so that a reason names the real shortage), and the waiting."""
     spaces = [
         engine_space(space)
         for space in Space.objects.filter(
-            shelter__city_id=city_id,
-            shelter__status=ShelterStatus.OPEN,
-            beds__gt=F("beds_occupied") + F("beds_held"),
+            shelter__city_id=city_id, shelter__status=ShelterStatus.OPEN
         )
         .select_related("shelter")
         .order_by("id")
