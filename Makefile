@@ -36,7 +36,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.matching
-	$(PY) -m benchmarks.api
+	$(PY) -m benchmarks.workflow
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

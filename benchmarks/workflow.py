@@ -1,0 +1,264 @@
+"""Benchmark of the running system: ``python -m benchmarks.workflow``.
+
+1. Registration to placement with a real Celery worker on Redis and PostgreSQL: parties are
+   registered one by one at a steady pace (as at a busy registration point); for each, the
+   time from the commit of its registration to the commit of the matching run that placed it
+   (`MatchingRun.finished_at`, stamped just before that run commits).
+2. The capacity read (`GET /api/v1/capacity/?city=`) and a page of `/api/v1/shelters/` on a
+   national-size city (2,000 spaces, 25,000 parties), through the whole Django stack.
+
+Needs PostgreSQL and Redis: DATABASE_URL / REDIS_URL, or this machine's defaults
+(postgres://postgres@127.0.0.1:5432, redis://127.0.0.1:6379). It works in its own database
+(`berth_bench`, dropped and made again) and its own Celery queue. Writes the part of
+docs/benchmarks.md between ``<!-- workflow:start -->`` and ``<!-- workflow:end -->``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+START = "<!-- workflow:start -->"
+END = "<!-- workflow:end -->"
+BENCH_DB = "berth_bench"
+
+
+def _environment() -> dict:
+    server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "DATABASE_URL": f"{server}/{BENCH_DB}",
+        "REDIS_URL": os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14"),
+        "CELERY_QUEUE": f"berth-bench-{uuid.uuid4().hex[:8]}",
+    }
+
+
+def _recreate_database(server: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def _members(rng: random.Random) -> list[dict]:
+    size = rng.choices([1, 2, 3, 4, 5], weights=[50, 20, 15, 10, 5])[0]
+    members = [{"given_name": "A", "sex": rng.choice(["male", "female"]), "age_group": "adult"}]
+    members += [
+        {"given_name": "C", "sex": rng.choice(["male", "female"]), "age_group": "child"}
+        for _ in range(size - 1)
+    ]
+    return members
+
+
+def _city(name: str, *, spaces: int, rng: random.Random):
+    from shelters.models import Admits, ShelterKind
+    from shelters.services import city_create, shelter_create, space_create
+
+    city = city_create(name=name, timezone="Asia/Oral")
+    for index in range(spaces):
+        shelter = shelter_create(
+            city=city,
+            name=f"Shelter {index}",
+            kind=rng.choice(ShelterKind.values),
+            pets_allowed=index % 5 == 0,
+        )
+        space_create(
+            shelter=shelter,
+            name="Hall",
+            beds=rng.choice([4, 6, 20, 50, 80]),
+            admits=rng.choice([Admits.ANYONE] * 4 + [Admits.FAMILIES, Admits.WOMEN_AND_CHILDREN]),
+            wheelchair_accessible=index % 4 == 0,
+        )
+    return city
+
+
+def measure_latency(*, parties: int, interval: float) -> dict:
+    from arrivals.models import Party, Placement
+    from arrivals.services import party_register
+
+    rng = random.Random(7)
+    city = _city("Latency", spaces=60, rng=rng)
+    committed = {}
+    for _ in range(parties):
+        party = party_register(
+            city=city, members=_members(rng), actor_id=None, actor="bench", consent=True
+        )
+        committed[party.id] = time.time()
+        time.sleep(interval)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if not Party.objects.filter(city=city, status="waiting").exists():
+            break
+        time.sleep(0.2)
+    latencies = [
+        placement.run.finished_at.timestamp() - committed[placement.party_id]
+        for placement in Placement.objects.filter(party__city=city).select_related("run")
+        if placement.run is not None
+    ]
+    return {
+        "parties": parties,
+        "placed": len(latencies),
+        "interval_ms": interval * 1000,
+        "p50_ms": _percentile(latencies, 0.5) * 1000,
+        "p95_ms": _percentile(latencies, 0.95) * 1000,
+        "max_ms": max(latencies) * 1000,
+    }
+
+
+def measure_reads(*, spaces: int, parties: int, repeat: int) -> dict:
+    from django.test import Client
+
+    from accounts.models import Membership, Role
+    from arrivals.models import Party, PartyMember
+
+    rng = random.Random(11)
+    city = _city("National", spaces=spaces, rng=rng)
+    batch = []
+    for index in range(parties):
+        batch.append(Party(city=city, code=f"N{index:05d}", consent=True, size=2, priority=3))
+    Party.objects.bulk_create(batch, batch_size=2000)
+    PartyMember.objects.bulk_create(
+        [PartyMember(party=party, given_name="A") for party in batch], batch_size=2000
+    )
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create(username="bench-volunteer")
+    Membership.objects.create(user=user, role=Role.VOLUNTEER).cities.set([city])
+    client = Client()
+    client.force_login(user)
+    timings: dict[str, list[float]] = {"capacity": [], "shelters": []}
+    urls = {
+        "capacity": f"/api/v1/capacity/?city={city.id}",
+        "shelters": f"/api/v1/shelters/?city={city.id}&has_free_beds=true&page_size=50",
+    }
+    for name, url in urls.items():
+        client.get(url)  # warm up
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            timings[name].append(time.perf_counter() - started)
+            assert response.status_code == 200, response.content
+    return {
+        name: {
+            "p50_ms": statistics.median(values) * 1000,
+            "p95_ms": _percentile(values, 0.95) * 1000,
+        }
+        for name, values in timings.items()
+    } | {"spaces": spaces, "parties": parties, "repeat": repeat}
+
+
+def write_doc(latency: dict, reads: dict, machine: str) -> None:
+    text = DOC.read_text() if DOC.exists() else "# Berth benchmarks\n"
+    section = f"""{START}
+## The running system
+
+Registration to placement, with a real Celery worker (prefork, concurrency 2) on Redis and
+PostgreSQL on this machine: {latency["parties"]} parties registered one every
+{latency["interval_ms"]:.0f} ms into a city of 60 shelters; for each, the time from the commit
+of its registration to the commit of the matching run that placed it.
+
+| parties placed | p50 | p95 | max |
+| --- | --- | --- | --- |
+| {latency["placed"]} of {latency["parties"]} | {latency["p50_ms"]:.0f} ms | \
+{latency["p95_ms"]:.0f} ms | {latency["max_ms"]:.0f} ms |
+
+Reads through the whole Django stack (session auth, permissions, serialization) on a city of
+{reads["spaces"]:,} spaces and {reads["parties"]:,} waiting parties, {reads["repeat"]} requests each:
+
+| request | p50 | p95 |
+| --- | --- | --- |
+| `GET /api/v1/capacity/?city=` | {reads["capacity"]["p50_ms"]:.1f} ms | \
+{reads["capacity"]["p95_ms"]:.1f} ms |
+| `GET /api/v1/shelters/?city=&has_free_beds=true` (50 a page) | \
+{reads["shelters"]["p50_ms"]:.1f} ms | {reads["shelters"]["p95_ms"]:.1f} ms |
+
+Machine: {machine}. Reproduce: `make bench` or `.venv/bin/python -m benchmarks.workflow`
+(needs PostgreSQL and Redis; see the module's docstring).
+{END}"""
+    if START in text and END in text:
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOC.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.workflow")
+    parser.add_argument("--parties", type=int, default=200)
+    parser.add_argument("--interval", type=float, default=0.1, help="seconds between arrivals")
+    parser.add_argument("--read-repeat", type=int, default=50)
+    args = parser.parse_args(argv)
+
+    env = _environment()
+    server = env["DATABASE_URL"].rsplit("/", 1)[0]
+    try:
+        _recreate_database(server)
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).ping()
+    except Exception as error:  # noqa: BLE001 - any failure means the servers are not there
+        print(f"benchmarks.workflow skipped: needs PostgreSQL and Redis ({error})")
+        return 0
+    os.environ.update(env)
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    worker = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            env["CELERY_QUEUE"],
+            "--concurrency=2",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        time.sleep(3)  # the worker connects to Redis
+        latency = measure_latency(parties=args.parties, interval=args.interval)
+        reads = measure_reads(spaces=2000, parties=25000, repeat=args.read_repeat)
+        connections.close_all()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    from .matching import _machine
+
+    write_doc(latency, reads, _machine())
+    print(f"registration -> placement: {latency}")
+    print(f"reads: {reads}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
