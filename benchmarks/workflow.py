@@ -181,7 +181,8 @@ of its registration to the commit of the matching run that placed it.
 {latency["p95_ms"]:.0f} ms | {latency["max_ms"]:.0f} ms |
 
 Reads through the whole Django stack (session auth, permissions, serialization) on a city of
-{reads["spaces"]:,} spaces and {reads["parties"]:,} waiting parties, {reads["repeat"]} requests each:
+{reads["spaces"]:,} spaces and {reads["parties"]:,} waiting parties, {reads["repeat"]} requests \
+each:
 
 | request | p50 | p95 |
 | --- | --- | --- |
@@ -218,10 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmarks.workflow skipped: needs PostgreSQL and Redis ({error})")
         return 0
     os.environ.update(env)
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
-    worker = subprocess.Popen(  # noqa: S603
+    worker = subprocess.Popen(
         [
             sys.executable,
             "-m",
