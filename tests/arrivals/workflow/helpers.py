@@ -1,6 +1,5 @@
 import time
 
-from django.db import connection
 from django.db.models import Count, Q, Sum
 
 from arrivals.models import ACTIVE_PLACEMENT, Party, PartyStatus, Placement, PlacementStatus
@@ -19,7 +18,6 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str
 
 def assert_consistent() -> None:
     """The invariants of beds and placements, read from the database itself."""
-    connection.close()  # a fresh snapshot, not this thread's old transaction
     sums = {
         row["space_id"]: row
         for row in Placement.objects.values("space_id").annotate(

@@ -1,0 +1,248 @@
+"""Manual placements, hold expiry, run folding and the re-check of stale proposals."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from accounts.models import Role
+from arrivals import matching as engine
+from arrivals import services
+from arrivals.models import MatchingRun, Party, PartyStatus, Placement, PlacementStatus, RunStatus
+from shelters.models import Admits, ShelterStatus
+from tests import factories
+from tests.arrivals.workflow.helpers import assert_consistent
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+MAN = {"given_name": "Ruslan", "sex": "male", "age_group": "adult"}
+WOMAN = {"given_name": "Dana", "sex": "female", "age_group": "adult"}
+CHILD = {"given_name": "Ali", "sex": "male", "age_group": "child"}
+
+
+@pytest.fixture
+def shelter(city):
+    return factories.ShelterFactory(city=city)
+
+
+def place(client, party, space):
+    return client.post(
+        "/api/v1/placements/", {"party": str(party.id), "space": str(space.id)}, format="json"
+    )
+
+
+def test_coordinator_places_by_hand(coordinator_client, coordinator, city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=3)
+    party = factories.PartyFactory(city=city, members=[WOMAN, CHILD])
+    answer = place(coordinator_client, party, space)
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert body["party"] == str(party.id)
+    assert body["space"] == str(space.id)
+    assert body["shelter"] == str(shelter.id)
+    assert body["beds"] == 2
+    assert body["status"] == "held"
+    assert body["created_by"] == coordinator.username
+    held_until = Placement.objects.get(id=body["id"]).held_until
+    assert timedelta(hours=2, minutes=59) < held_until - timezone.now() <= timedelta(hours=3)
+    space.refresh_from_db()
+    assert (space.beds_held, space.beds_occupied, space.beds_free) == (2, 0, 1)
+    party.refresh_from_db()
+    assert party.status == PartyStatus.PLACED
+    assert list(party.events.values_list("to_status", "actor")) == [
+        (PartyStatus.PLACED, coordinator.username)
+    ]
+
+
+def test_manual_placement_answers_no_capacity(coordinator_client, city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=1)
+    party = factories.PartyFactory(city=city, members=[WOMAN, CHILD])
+    answer = place(coordinator_client, party, space)
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "no_capacity"
+    assert not Placement.objects.exists()
+    party.refresh_from_db()
+    assert party.status == PartyStatus.WAITING
+
+
+@pytest.mark.parametrize(
+    ("admits", "members", "pets", "wheelchair_space", "pets_shelter"),
+    [
+        (Admits.WOMEN_AND_CHILDREN, [WOMAN, MAN], 0, False, False),
+        (Admits.MEN_ONLY, [MAN, WOMAN], 0, False, False),
+        (Admits.FAMILIES, [WOMAN], 0, False, False),
+        (Admits.FAMILIES, [WOMAN, MAN], 0, False, False),
+        (Admits.ANYONE, [{**MAN, "needs": ["wheelchair"]}], 0, False, False),
+        (Admits.ANYONE, [MAN], 1, True, False),
+    ],
+)
+def test_manual_placement_answers_not_admitted(
+    coordinator_client, city, admits, members, pets, wheelchair_space, pets_shelter
+):
+    shelter = factories.ShelterFactory(city=city, pets_allowed=pets_shelter)
+    space = factories.SpaceFactory(
+        shelter=shelter, beds=10, admits=admits, wheelchair_accessible=wheelchair_space
+    )
+    party = factories.PartyFactory(city=city, members=members, pets=pets)
+    answer = place(coordinator_client, party, space)
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "not_admitted"
+    assert not Placement.objects.exists()
+    space.refresh_from_db()
+    assert space.beds_held == 0
+
+
+@pytest.mark.parametrize(
+    ("admits", "members"),
+    [
+        (Admits.WOMEN_AND_CHILDREN, [WOMAN, CHILD]),
+        (Admits.MEN_ONLY, [MAN, {**MAN, "age_group": "senior"}]),
+        (Admits.FAMILIES, [MAN, CHILD]),
+        (Admits.ANYONE, [MAN]),
+    ],
+)
+def test_manual_placement_admits(coordinator_client, city, shelter, admits, members):
+    space = factories.SpaceFactory(shelter=shelter, beds=10, admits=admits)
+    party = factories.PartyFactory(city=city, members=members)
+    assert place(coordinator_client, party, space).status_code == 201
+
+
+def test_closed_shelter_and_placed_party_are_refused(coordinator_client, city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=10)
+    party = factories.PartyFactory(city=city)
+    assert place(coordinator_client, party, space).status_code == 201
+    again = place(coordinator_client, party, space)
+    assert again.status_code == 409
+    assert again.json()["code"] == "party_not_waiting"
+    shelter.status = ShelterStatus.CLOSED
+    shelter.save()
+    other = factories.PartyFactory(city=city)
+    closed = place(coordinator_client, other, space)
+    assert closed.status_code == 409
+    assert closed.json()["code"] == "shelter_closed"
+    assert Placement.objects.count() == 1
+
+
+def test_only_coordinators_place_by_hand(volunteer_client, city, shelter, other_city):
+    space = factories.SpaceFactory(shelter=shelter, beds=10)
+    party = factories.PartyFactory(city=city)
+    assert place(volunteer_client, party, space).status_code == 403
+    outsider = factories.member(Role.COORDINATOR, cities=[other_city])
+    answer = place(client_for(outsider), party, space)
+    assert answer.status_code == 400  # neither the party nor the space is theirs
+    assert set(answer.json()) == {"party", "space"}
+    assert not Placement.objects.exists()
+
+
+def test_placement_cancel_returns_the_party_to_waiting(coordinator_client, city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=4)
+    party = factories.PartyFactory(city=city)
+    placement_id = place(coordinator_client, party, space).json()["id"]
+    answer = coordinator_client.post(f"/api/v1/placements/{placement_id}/cancel/")
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "cancelled"
+    party.refresh_from_db()
+    space.refresh_from_db()
+    assert party.status == PartyStatus.WAITING
+    assert space.beds_held == 0
+    assert coordinator_client.post(f"/api/v1/placements/{placement_id}/cancel/").status_code == 409
+
+
+def test_placements_filters_and_scope(coordinator_client, volunteer_client, city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=10)
+    mine = factories.PartyFactory(city=city)
+    place(coordinator_client, mine, space)
+    other_city = factories.CityFactory()
+    other_space = factories.SpaceFactory(shelter=factories.ShelterFactory(city=other_city))
+    services.placement_create(
+        party_id=factories.PartyFactory(city=other_city).id,
+        space_id=other_space.id,
+        actor="someone",
+    )
+    listed = volunteer_client.get("/api/v1/placements/").json()
+    assert [row["party"] for row in listed["results"]] == [str(mine.id)]
+    assert volunteer_client.get(f"/api/v1/placements/?shelter={shelter.id}").json()["count"] == 1
+    assert volunteer_client.get("/api/v1/placements/?status=checked_in").json()["count"] == 0
+    other = Placement.objects.get(space=other_space)
+    assert volunteer_client.get(f"/api/v1/placements/{other.id}/").status_code == 404
+
+
+def test_held_beds_expire_and_the_party_waits_again(city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=2)
+    party = factories.PartyFactory(city=city)
+    placement = services.placement_create(party_id=party.id, space_id=space.id, actor="c")
+    assert services.placements_expire() == 0
+    with time_machine.travel(timezone.now() + timedelta(hours=3, minutes=1)):
+        assert services.placements_expire() == 1
+    placement.refresh_from_db()
+    party.refresh_from_db()
+    space.refresh_from_db()
+    assert placement.status == PlacementStatus.EXPIRED
+    assert party.status == PartyStatus.WAITING
+    assert space.beds_held == 0
+    assert party.events.last().actor == "expiry"
+    assert_consistent()
+
+
+def test_asks_fold_into_the_queued_run(city, django_capture_on_commit_callbacks):
+    factories.PartyFactory(city=city)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = services.matching_request(city_id=city.id, trigger="a")
+        second = services.matching_request(city_id=city.id, trigger="b")
+    assert first.id == second.id
+    assert MatchingRun.objects.filter(city=city, status=RunStatus.QUEUED).count() == 1
+    assert len(callbacks) == 1  # one task enqueued for both asks
+
+
+def test_a_run_places_and_records(city, shelter, django_capture_on_commit_callbacks):
+    space = factories.SpaceFactory(shelter=shelter, beds=3)
+    family = factories.PartyFactory(city=city, members=[WOMAN, CHILD])
+    loner = factories.PartyFactory(city=city, members=[MAN, MAN])
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.matching_request(city_id=city.id, trigger="test")
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    assert (run.placed_parties, run.placed_people, run.waiting_parties) == (1, 2, 1)
+    # The family weighs more (MATCHING.md): it gets the beds.
+    assert Party.objects.get(id=family.id).status == PartyStatus.PLACED
+    assert run.unplaced == [{"party": str(loner.id), "reason": "no_capacity"}]
+    assert Placement.objects.get(party=family).created_by == "matcher"
+    space.refresh_from_db()
+    assert space.beds_held == 2
+    assert_consistent()
+
+
+def test_stale_proposals_are_rechecked(city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=2)
+    cancelled = factories.PartyFactory(city=city)
+    big = factories.PartyFactory(city=city, members=[MAN, MAN])
+    fits = factories.PartyFactory(city=city)
+    services.party_cancel(party_id=cancelled.id, actor="volunteer")
+    run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
+    written = services.placements_apply(
+        run=run,
+        proposals=[
+            engine.Placement(party=str(cancelled.id), space=str(space.id)),
+            engine.Placement(party=str(fits.id), space=str(space.id)),
+            engine.Placement(party=str(big.id), space=str(space.id)),  # 1 bed left: no
+        ],
+    )
+    assert [placement.party_id for placement in written] == [fits.id]
+    space.refresh_from_db()
+    assert space.beds_held == 1
+    assert Party.objects.get(id=cancelled.id).status == PartyStatus.CANCELLED
+    assert Party.objects.get(id=big.id).status == PartyStatus.WAITING
+    assert_consistent()
+
+
+def test_counter_repair_restores_counters(city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=5)
+    party = factories.PartyFactory(city=city, members=[WOMAN, CHILD])
+    services.placement_create(party_id=party.id, space_id=space.id, actor="c")
+    type(space).objects.filter(id=space.id).update(beds_held=0, beds_occupied=3)
+    assert services.space_counters_repair() == [space.id]
+    space.refresh_from_db()
+    assert (space.beds_held, space.beds_occupied) == (2, 0)
+    assert services.space_counters_repair() == []
