@@ -47,7 +47,8 @@ class Access:
 NOBODY = Access(None, "", None, False, frozenset(), frozenset())
 
 
-def _access_for_user(user) -> Access:
+def access_for_user(user) -> Access:
+    """What a person may see and do, outside a request too (the admin, commands)."""
     if not user or not user.is_authenticated:
         return NOBODY
     if user.is_superuser:
@@ -81,6 +82,6 @@ def access_for(request) -> Access:
     if cached is not None:
         return cached
     auth = getattr(request, "auth", None)
-    access = _access_for_key(auth) if isinstance(auth, ApiKey) else _access_for_user(request.user)
+    access = _access_for_key(auth) if isinstance(auth, ApiKey) else access_for_user(request.user)
     request._berth_access = access
     return access

@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import re
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -7,6 +8,10 @@ from rest_framework import authentication, exceptions
 from .models import ApiKey
 
 PREFIX_LENGTH = 8
+# What `secrets.token_urlsafe` gives; anything else (a NUL byte, spaces) is no key of
+# ours and is refused before it reaches the database.
+API_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+TOKEN_PATTERN = re.compile(r"[0-9A-Za-z]{1,40}")
 
 
 def api_key_digest(key: str) -> str:
@@ -28,6 +33,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError as error:
             raise exceptions.AuthenticationFailed(_("Invalid API key.")) from error
+        if not API_KEY_PATTERN.fullmatch(key):
+            raise exceptions.AuthenticationFailed(_("Invalid API key."))
         api_key = (
             ApiKey.objects.select_related("created_by")
             .filter(prefix=key[:PREFIX_LENGTH], revoked_at__isnull=True)
@@ -44,3 +51,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request):
         # Answering 401 (not 403) needs a WWW-Authenticate challenge.
         return 'Token realm="api"'
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's `Authorization: Token <token>`, refusing malformed tokens before the database.
+
+    (A NUL byte in the header would otherwise reach PostgreSQL and answer 500.)
+    """
+
+    def authenticate_credentials(self, key):
+        if not TOKEN_PATTERN.fullmatch(key):
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        return super().authenticate_credentials(key)

@@ -26,7 +26,10 @@ class IsMember(BasePermission):
             return False
         if access.is_superuser:
             return True
-        action = getattr(view, "action", None) or request.method.lower()
+        method = request.method.lower()
+        if method not in view.http_method_names or not hasattr(view, method):
+            return True  # nobody may: the view answers 405, not a misleading 403
+        action = getattr(view, "action", None) or method
         rule = getattr(view, "access_rules", {}).get(action)
         if rule is None:
             return False

@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from shelters.models import City, Shelter
@@ -16,6 +17,8 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+# "Member" is a party's member in the schema (arrivals); a person with a role is a Membership.
+@extend_schema_serializer(component_name="Membership")
 class MemberSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", max_length=150)
     password = serializers.CharField(

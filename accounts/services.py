@@ -5,20 +5,32 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from .authentication import PREFIX_LENGTH, api_key_digest
-from .models import ApiKey, Membership
+from .models import ApiKey, Membership, Role
+
+# Roles that work in the back office (the Django admin, scoped like the API).
+STAFF_ROLES = frozenset({Role.COORDINATOR, Role.SHELTER_MANAGER})
 
 
 @transaction.atomic
 def member_create(
     *, username: str, password: str, role: str, cities: Iterable = (), shelters: Iterable = ()
 ) -> Membership:
+    """Make a person with a role. Raises django ValidationError by field (a weak password).
+
+    Coordinators and shelter managers get `is_staff` so they can use the admin,
+    where they see only what the API lets them see.
+    """
     user_model = get_user_model()
-    user = user_model(username=username)
-    validate_password(password, user)
+    user = user_model(username=username, is_staff=role in STAFF_ROLES)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

@@ -1,3 +1,6 @@
+import unicodedata
+
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -32,6 +35,36 @@ language_validator = RegexValidator(
 )
 
 
+def _control_characters(value: str, allowed: str = "") -> bool:
+    """Control characters (Cc) or lone surrogates (Cs), other than `allowed`.
+
+    Format characters (Cf) stay: right-to-left marks and the zero-width joiner of
+    emoji sequences are part of real names, as are combining marks.
+    """
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value)
+
+
+def name_validator(value: str) -> None:
+    if _control_characters(value):
+        raise ValidationError(_("A name cannot hold control characters or line breaks."))
+
+
+def text_validator(value: str) -> None:
+    if _control_characters(value, allowed="\n\r\t"):
+        raise ValidationError(_("The text cannot hold control characters."))
+
+
+class ConsentField(serializers.BooleanField):
+    """`true` or `false` as JSON booleans only: consent is not inferred from "yes" or 1."""
+
+    default_error_messages = {"invalid": _("Must be true or false.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+
 class UniqueChoicesField(serializers.ListField):
     """A list of enum values; repeats are dropped, order kept."""
 
@@ -48,9 +81,13 @@ class UniqueChoicesField(serializers.ListField):
 
 
 class MemberSerializer(serializers.Serializer):
-    given_name = serializers.CharField(max_length=MAX_NAME)
+    given_name = serializers.CharField(max_length=MAX_NAME, validators=[name_validator])
     family_name = serializers.CharField(
-        max_length=MAX_NAME, required=False, allow_blank=True, allow_null=True
+        max_length=MAX_NAME,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        validators=[name_validator],
     )
     sex = serializers.ChoiceField(choices=Sex.choices, default=Sex.UNSPECIFIED)
     age_group = serializers.ChoiceField(choices=AgeGroup.choices, default=AgeGroup.ADULT)
@@ -76,7 +113,7 @@ class PartySerializer(serializers.ModelSerializer):
 
     city = serializers.PrimaryKeyRelatedField(queryset=City.objects.none())
     registration_point = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
+        max_length=200, required=False, allow_blank=True, default="", validators=[text_validator]
     )
     contact_phone = serializers.CharField(
         max_length=32,
@@ -93,9 +130,13 @@ class PartySerializer(serializers.ModelSerializer):
     pets = serializers.IntegerField(min_value=0, max_value=MAX_PETS, default=0)
     nights_needed = serializers.IntegerField(min_value=1, max_value=MAX_NIGHTS, default=1)
     notes = serializers.CharField(
-        max_length=MAX_NOTES, required=False, allow_blank=True, default=""
+        max_length=MAX_NOTES,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[text_validator],
     )
-    consent = serializers.BooleanField()
+    consent = ConsentField()
     members = MemberSerializer(many=True, min_length=1, max_length=MAX_MEMBERS)
     placement = serializers.SerializerMethodField()
 

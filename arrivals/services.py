@@ -468,37 +468,54 @@ def space_counters_repair(*, space_ids: Iterable | None = None) -> list:
     return corrected
 
 
-@transaction.atomic
-def personal_data_erase(*, now: datetime | None = None) -> int:
-    """Erase names, phones and notes of parties closed longer than the retention period.
+def personal_data_erase(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Erase names, phones and free texts of parties closed longer than the retention
+    period (settings.PERSONAL_DATA_RETENTION_DAYS after they departed or were cancelled).
 
-    The party, its size, members' age groups, needs and diets stay, for the counts.
+    Given names become blank, family names, phones and their digests go, and so do
+    the notes and the reasons written on the party's history and placements (free
+    text that may name someone). The party, its size, its members' sex, age groups,
+    needs and diets stay, for the counts. Each batch is one transaction holding the
+    parties' locks (`parties_lock`); every erased party gets an audit entry.
+    Returns the number of parties erased.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
-    party_ids = list(
-        Party.objects.select_for_update()
-        .filter(
-            status__in=CLOSED_STATUSES,
-            status_changed_at__lt=cutoff,
-            personal_data_erased_at__isnull=True,
+    due = Q(
+        status__in=CLOSED_STATUSES,
+        status_changed_at__lt=cutoff,
+        personal_data_erased_at__isnull=True,
+    )
+    erased = 0
+    while True:
+        candidates = list(
+            Party.objects.filter(due).order_by("id").values_list("id", flat=True)[:batch]
         )
-        .values_list("id", flat=True)
-    )
-    if not party_ids:
-        return 0
-    Party.objects.filter(id__in=party_ids).update(
-        contact_phone=None, contact_phone_digest="", notes="", personal_data_erased_at=now
-    )
-    PartyMember.objects.filter(party_id__in=party_ids).update(given_name="", family_name=None)
-    audit_record(
-        actor_id=None,
-        actor=RETENTION_ACTOR,
-        action=AuditAction.ERASE,
-        object_type="party",
-        object_ids=party_ids,
-    )
-    return len(party_ids)
+        if not candidates:
+            return erased
+        with transaction.atomic():
+            locked = parties_lock(party_ids=candidates)
+            party_ids = list(
+                Party.objects.filter(due, id__in=locked).order_by("id").values_list("id", flat=True)
+            )
+            Party.objects.filter(id__in=party_ids).update(
+                contact_phone=None, contact_phone_digest="", notes="", personal_data_erased_at=now
+            )
+            PartyMember.objects.filter(party_id__in=party_ids).update(
+                given_name="", family_name=None
+            )
+            PartyEvent.objects.filter(party_id__in=party_ids).exclude(reason="").update(reason="")
+            Placement.objects.filter(party_id__in=party_ids).exclude(reason="").update(reason="")
+            audit_record(
+                actor_id=None,
+                actor=RETENTION_ACTOR,
+                action=AuditAction.ERASE,
+                object_type="party",
+                object_ids=party_ids,
+            )
+        erased += len(party_ids)
+        if len(candidates) < batch:
+            return erased
 
 
 # --- Matching runs ---------------------------------------------------------------

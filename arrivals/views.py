@@ -34,6 +34,16 @@ def idempotency_owner(access: Access, request) -> str:
     return f"user:{access.user_id}"
 
 
+def _carries_personal_data(body) -> bool:
+    """Whether a party's answer (as sent) shows a phone or a family name."""
+    if not isinstance(body, dict):
+        return False
+    members = body.get("members") or []
+    return bool(body.get("contact_phone")) or any(
+        isinstance(member, dict) and member.get("family_name") for member in members
+    )
+
+
 class NoStoreMixin:
     """Answers that carry personal data must not be kept by any cache."""
 
@@ -88,23 +98,27 @@ class PartyViewSet(NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         )
         return super().get_serializer(*args, cities=registering, **kwargs)
 
+    def _audit_read(self, party_ids) -> None:
+        if party_ids:
+            audit_record(
+                actor_id=self.access.user_id,
+                actor=self.access.username,
+                action=AuditAction.READ,
+                object_type="party",
+                object_ids=party_ids,
+            )
+
     def _shown(self, parties) -> None:
         """Record in the audit trail whose personal data this answer shows."""
         access = self.access
-        shown = [
-            party.id
-            for party in parties
-            if selectors.party_personal_data_visible(access=access, party=party)
-            and (party.contact_phone or any(m.family_name for m in party.members.all()))
-        ]
-        if shown:
-            audit_record(
-                actor_id=access.user_id,
-                actor=access.username,
-                action=AuditAction.READ,
-                object_type="party",
-                object_ids=shown,
-            )
+        self._audit_read(
+            [
+                party.id
+                for party in parties
+                if selectors.party_personal_data_visible(access=access, party=party)
+                and (party.contact_phone or any(m.family_name for m in party.members.all()))
+            ]
+        )
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -117,8 +131,10 @@ class PartyViewSet(NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         self._shown([party])
         return Response(self.get_serializer(party).data)
 
-    def _party_data(self, party_id) -> dict:
+    def _party_data(self, party_id, *, audit: bool = False) -> dict:
         party = selectors.parties_for_display(Party.objects.filter(id=party_id)).get()
+        if audit:
+            self._shown([party])
         return self.get_serializer(party).data
 
     def create(self, request, *args, **kwargs):
@@ -148,6 +164,8 @@ class PartyViewSet(NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         response = Response(answer.body, status=answer.status)
         if answer.replayed:
             response["Idempotent-Replayed"] = "true"
+            if _carries_personal_data(answer.body):
+                self._audit_read([answer.body["id"]])
         return response
 
     def _act(self, request, service, **kwargs):
@@ -158,7 +176,7 @@ class PartyViewSet(NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
             if placement is None or not access.manages_shelter(placement.space.shelter_id):
                 raise exceptions.PermissionDenied(_("The party is not placed in your shelter."))
         service(party_id=party.id, actor=access.username, **kwargs)
-        return Response(self._party_data(party.id))
+        return Response(self._party_data(party.id, audit=True))
 
     @extend_schema(request=None, responses=PartySerializer)
     @action(detail=True, methods=["post"], url_path="check-in")

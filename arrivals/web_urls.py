@@ -1,4 +1,33 @@
-from django.urls import path
-from django.views.generic import RedirectView
+"""The web pages for volunteers, coordinators and shelter managers (session login)."""
 
-urlpatterns = [path("", RedirectView.as_view(url="/api/docs/"), name="home")]
+from django.urls import path
+
+from . import web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("register/", web_views.register, name="web-register"),
+    path("find/", web_views.find, name="web-find"),
+    path("parties/<uuid:party_id>/", web_views.party_detail, name="web-party"),
+    path(
+        "parties/<uuid:party_id>/check-in/",
+        web_views.party_action,
+        {"action": "check-in"},
+        name="web-party-check-in",
+    ),
+    path(
+        "parties/<uuid:party_id>/check-out/",
+        web_views.party_action,
+        {"action": "check-out"},
+        name="web-party-check-out",
+    ),
+    path(
+        "parties/<uuid:party_id>/cancel/",
+        web_views.party_action,
+        {"action": "cancel"},
+        name="web-party-cancel",
+    ),
+    path("shelters/<uuid:shelter_id>/", web_views.shelter_detail, name="web-shelter"),
+    path("shelters/<uuid:shelter_id>/status/", web_views.shelter_status, name="web-shelter-status"),
+    path("spaces/<uuid:space_id>/beds/", web_views.space_beds, name="web-space-beds"),
+]

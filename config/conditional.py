@@ -5,9 +5,13 @@ service compares versions under the row lock, so two writers holding the same
 version cannot both win.
 """
 
+import re
+
 from django.utils.translation import gettext as _
 
 from config.exceptions import PreconditionFailed
+
+_ETAG = re.compile(r'(?:W/)?(?:"(?P<quoted>[0-9]{1,18})"|(?P<bare>[0-9]{1,18}))')
 
 
 def etag_for(version: int) -> str:
@@ -22,12 +26,11 @@ def expected_version(request) -> int | None:
     value = header.strip()
     if value == "*":
         return None
-    if value.startswith("W/"):
-        value = value[2:]
-    value = value.strip('"')
-    if not value.isascii() or not value.isdigit() or len(value) > 18:
+    # `"3"` (or weak `W/"3"`) as sent in ETag; a bare 3 is forgiven, a half-quoted one not.
+    match = _ETAG.fullmatch(value)
+    if match is None:
         raise PreconditionFailed(_('If-Match must be an ETag this server gave, like "3".'))
-    return int(value)
+    return int(match["quoted"] or match["bare"])
 
 
 class ETagMixin:

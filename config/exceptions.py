@@ -7,11 +7,13 @@ raise HTTP exceptions themselves.
 
 import logging
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -44,6 +46,18 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, ObjectDoesNotExist):
+        # An object that went away between the view's lookup and the service's lock.
+        exc = NotFound()
+    if isinstance(exc, ProtectedError | RestrictedError):
+        # A delete that other records still point at (e.g. a shelter with meal services).
+        return Response(
+            {
+                "code": "in_use",
+                "detail": str(_("Other records refer to this; it cannot be deleted.")),
+            },
+            status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, IntegrityError):
         # The database constraint is the last line of defence: a race that got past

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.views import ApiKeyViewSet, MemberViewSet, TokenView, admin_login, web_login
 from arrivals.urls import router as arrivals_router
 from arrivals.urls import urlpatterns as arrivals_urls
+from config.health import healthz
 from meals.urls import router as meals_router
 from meals.urls import urlpatterns as meals_urls
 from shelters.views import CityViewSet, ShelterViewSet, SpaceViewSet
@@ -28,6 +29,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -35,5 +37,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", web_login, name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("arrivals.web_urls")),
 ]

@@ -7,7 +7,6 @@ then finds the stored answer; if the first failed, nothing was stored and the
 replay does the work itself.
 """
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict
+from privacy.crypto import keyed_digest
 
 from .models import IdempotencyKey
 
@@ -43,8 +43,10 @@ class Answer:
 
 
 def fingerprint(payload) -> str:
+    """A keyed hash of the request body: a plain hash of a short body (a phone) could
+    be reversed by guessing."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return keyed_digest(canonical)
 
 
 def check_key(key: str) -> str:
@@ -84,7 +86,7 @@ def idempotent(
                         key=key,
                         fingerprint=digest,
                         response_status=0,
-                        response_body={},
+                        response_body="",
                         created_at=now,
                     )
             except IntegrityError:
@@ -92,7 +94,7 @@ def idempotent(
                 continue
             status, body = work()
             record.response_status = status
-            record.response_body = json.loads(json.dumps(body, default=str))
+            record.response_body = json.dumps(body, default=str)
             record.save(update_fields=["response_status", "response_body"])
             return Answer(status, body, replayed=False)
 
@@ -103,7 +105,7 @@ def _replay(stored: IdempotencyKey, digest: str) -> Answer:
             "idempotency_key_reused",
             _("This Idempotency-Key was used with a different request body."),
         )
-    return Answer(stored.response_status, stored.response_body, replayed=True)
+    return Answer(stored.response_status, json.loads(stored.response_body), replayed=True)
 
 
 @transaction.atomic

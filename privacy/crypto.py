@@ -2,7 +2,9 @@
 
 Keys come from the environment only. FIELD_ENCRYPTION_KEY is a comma-separated
 list of Fernet keys: the first encrypts, every one decrypts, so a key is rotated
-by putting a new key first and running `manage.py personal_data_rekey`.
+by putting a new key first and running `manage.py personal_data_rekey` (which
+re-encrypts every stored value under the new key); the old key can then be
+dropped from the list.
 """
 
 import hashlib
@@ -27,6 +29,12 @@ def _fernet(keys: str) -> MultiFernet:
         ) from error
 
 
+def _unreadable() -> ImproperlyConfigured:
+    return ImproperlyConfigured(
+        "Encrypted personal data cannot be read with the FIELD_ENCRYPTION_KEY set."
+    )
+
+
 def encrypt(value: str) -> str:
     return _fernet(settings.FIELD_ENCRYPTION_KEY).encrypt(value.encode()).decode()
 
@@ -35,20 +43,38 @@ def decrypt(token: str) -> str:
     try:
         return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(token.encode()).decode()
     except InvalidToken as error:
-        raise ImproperlyConfigured(
-            "Encrypted personal data cannot be read with the FIELD_ENCRYPTION_KEY set."
-        ) from error
+        raise _unreadable() from error
 
 
 def rekey(token: str) -> str:
-    """Re-encrypt a token under the first (newest) key."""
-    return _fernet(settings.FIELD_ENCRYPTION_KEY).rotate(token.encode()).decode()
+    """Re-encrypt a token under the first (newest) key; any listed key may read it."""
+    try:
+        return _fernet(settings.FIELD_ENCRYPTION_KEY).rotate(token.encode()).decode()
+    except InvalidToken as error:
+        raise _unreadable() from error
+
+
+def keyed_digest(value: str) -> str:
+    """HMAC-SHA256 of `value` under LOOKUP_HASH_KEY: equal values give equal digests,
+    and a digest reveals nothing without the key (not even a guessable phone)."""
+    key = settings.LOOKUP_HASH_KEY.encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def phone_normalize(phone: str) -> str:
+    """The digits of a phone number, nothing else: `+7 701 123-45-67` -> `77011234567`.
+
+    Deliberately no country rules: the national form `8 701 123 45 67` stays
+    `87011234567` and does NOT equal `+7 701 ...`. Guessing trunk prefixes is
+    country-specific and a wrong guess would link strangers; a missed duplicate
+    only costs a volunteer a question.
+    """
+    return "".join(ch for ch in phone if "0" <= ch <= "9")
 
 
 def phone_digest(phone: str) -> str:
     """Keyed hash of a phone number's digits: equal phones match, the hash reveals none."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
+    digits = phone_normalize(phone)
     if not digits:
         return ""
-    key = settings.LOOKUP_HASH_KEY.encode()
-    return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(digits)

@@ -10,6 +10,27 @@ class AuditAction(models.TextChoices):
     ERASE = "erase", _("Erase")
 
 
+APPEND_ONLY = "The audit trail is append-only."
+
+
+class AuditQuerySet(models.QuerySet):
+    """Refuses the bulk writes that bypass the model's save() and delete()."""
+
+    def update(self, **kwargs):
+        raise PermissionError(APPEND_ONLY)
+
+    def delete(self):
+        raise PermissionError(APPEND_ONLY)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise PermissionError(APPEND_ONLY)
+
+    update.alters_data = True
+    delete.alters_data = True
+    delete.queryset_only = True  # as Django's own: not offered on the manager
+    bulk_update.alters_data = True
+
+
 class AuditEntry(models.Model):
     """Who read or changed personal data, and when. Holds no personal value itself.
 
@@ -24,6 +45,8 @@ class AuditEntry(models.Model):
     object_type = models.CharField(_("object type"), max_length=40)
     object_id = models.CharField(_("object id"), max_length=64, db_index=True)
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit entry")
@@ -34,8 +57,8 @@ class AuditEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise PermissionError("The audit trail is append-only.")
+            raise PermissionError(APPEND_ONLY)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise PermissionError("The audit trail is append-only.")
+        raise PermissionError(APPEND_ONLY)

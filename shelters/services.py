@@ -54,6 +54,22 @@ def shelters_lock(*, shelter_ids: Iterable) -> dict:
     return {shelter.id: shelter for shelter in shelters}
 
 
+def _space_locked(space_id) -> Space:
+    """One space under its lock; Space.DoesNotExist (answered 404) if it is gone."""
+    space = next(iter(spaces_lock(space_ids=[space_id]).values()), None)
+    if space is None:
+        raise Space.DoesNotExist(_("The space does not exist."))
+    return space
+
+
+def _shelter_locked(shelter_id) -> Shelter:
+    """One shelter under its lock; Shelter.DoesNotExist (answered 404) if it is gone."""
+    shelter = next(iter(shelters_lock(shelter_ids=[shelter_id]).values()), None)
+    if shelter is None:
+        raise Shelter.DoesNotExist(_("The shelter does not exist."))
+    return shelter
+
+
 def _check_version(*, current: int, expected: int | None) -> None:
     if expected is not None and expected != current:
         raise PreconditionFailed(
@@ -81,8 +97,8 @@ def shelter_create(*, city: City, **fields: Any) -> Shelter:
 @transaction.atomic
 def shelter_update(*, shelter_id, data: dict, expected_version: int | None = None) -> Shelter:
     """Change a shelter's details under its row lock. Closing keeps the people in it."""
-    shelter = shelters_lock(shelter_ids=[shelter_id])[shelter_id]
-    _check_version(current=shelter.version, expected=expected_version)
+    shelter = _shelter_locked(shelter_id)
+    shelter_update_check(shelter=shelter, expected_version=expected_version)
     reopened = data.get("status") == ShelterStatus.OPEN and shelter.status == ShelterStatus.CLOSED
     for name, value in data.items():
         if name in SHELTER_FIELDS:
@@ -97,7 +113,7 @@ def shelter_update(*, shelter_id, data: dict, expected_version: int | None = Non
 
 @transaction.atomic
 def shelter_delete(*, shelter_id) -> None:
-    shelter = shelters_lock(shelter_ids=[shelter_id])[shelter_id]
+    shelter = _shelter_locked(shelter_id)
     spaces = spaces_lock(space_ids=shelter.spaces.values_list("id", flat=True))
     for space in spaces.values():
         _space_check_unused(space)
@@ -116,17 +132,19 @@ def space_create(*, shelter: Shelter, **fields: Any) -> Space:
     return space
 
 
-@transaction.atomic
-def space_update(*, space_id, data: dict, expected_version: int | None = None) -> Space:
-    """Change a space under its row lock.
+def shelter_update_check(*, shelter: Shelter, expected_version: int | None = None) -> None:
+    """Raise PreconditionFailed where `shelter_update` would (a stale version), writing nothing."""
+    _check_version(current=shelter.version, expected=expected_version)
 
-    A stale `expected_version` raises PreconditionFailed; `beds` below what is
-    occupied and held raises Conflict("capacity_below_occupancy"); either way
-    nothing changes.
+
+def space_update_check(*, space: Space, data: dict, expected_version: int | None = None) -> None:
+    """Raise what `space_update` would refuse, writing nothing.
+
+    PreconditionFailed for a stale `expected_version`; Conflict("capacity_below_occupancy")
+    for `beds` below what is occupied and held. `space_update` calls it under the row
+    lock; a form (the admin) calls it early to show the refusal in place.
     """
-    space = spaces_lock(space_ids=[space_id])[space_id]
     _check_version(current=space.version, expected=expected_version)
-    beds_before = space.beds
     if "beds" in data and data["beds"] < space.beds_occupied + space.beds_held:
         raise Conflict(
             "capacity_below_occupancy",
@@ -137,6 +155,19 @@ def space_update(*, space_id, data: dict, expected_version: int | None = None) -
                 "sum": space.beds_occupied + space.beds_held,
             },
         )
+
+
+@transaction.atomic
+def space_update(*, space_id, data: dict, expected_version: int | None = None) -> Space:
+    """Change a space under its row lock (`spaces_lock`).
+
+    A stale `expected_version` raises PreconditionFailed; `beds` below what is
+    occupied and held raises Conflict("capacity_below_occupancy"); either way
+    nothing changes (see `space_update_check`).
+    """
+    space = _space_locked(space_id)
+    space_update_check(space=space, data=data, expected_version=expected_version)
+    beds_before = space.beds
     for name, value in data.items():
         if name in SPACE_FIELDS:
             setattr(space, name, value)
@@ -158,7 +189,7 @@ def _space_check_unused(space: Space) -> None:
 
 @transaction.atomic
 def space_delete(*, space_id) -> None:
-    space = spaces_lock(space_ids=[space_id])[space_id]
+    space = _space_locked(space_id)
     _space_check_unused(space)
     space.delete()
 

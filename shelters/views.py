@@ -47,8 +47,10 @@ class ShelterViewSet(ETagMixin, viewsets.ModelViewSet):
     def get_serializer(self, *args, **kwargs):
         access = access_for(self.request)
         cities = selectors.cities_visible(access=access)
-        if not access.is_superuser:
-            cities = cities.filter(id__in=access.city_ids if access.is_coordinator else [])
+        if self.action == "create" and not (access.is_superuser or access.is_coordinator):
+            # Only coordinators open shelters; on an update `city` cannot change, so the
+            # caller's own cities are enough to accept the unchanged value sent back.
+            cities = cities.none()
         return super().get_serializer(*args, cities=cities, **kwargs)
 
     def _answer(self, shelter_id, status_code=status.HTTP_200_OK):

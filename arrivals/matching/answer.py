@@ -23,8 +23,19 @@ def check_ids(spaces: Sequence[Space], parties: Sequence[Party]) -> None:
 
 
 def queue_order(parties: Sequence[Party]) -> list[int]:
-    """Indices of ``parties``, longest waiting first, then by id."""
-    return sorted(range(len(parties)), key=lambda i: (parties[i].waiting_since, parties[i].id))
+    """Indices of ``parties``, longest waiting first, then by id.
+
+    ``waiting_since`` is compared in UTC (a naive date-time is taken as UTC); comparing naive
+    date-times is much faster than comparing aware ones with different time zone objects.
+    """
+    keys = []
+    for party in parties:
+        when = party.waiting_since
+        offset = when.utcoffset()
+        if offset is not None:
+            when = when.replace(tzinfo=None) - offset
+        keys.append((when, party.id))
+    return sorted(range(len(parties)), key=keys.__getitem__)
 
 
 def build_answer(

@@ -1,4 +1,28 @@
-"""The matching engine (see MATCHING.md and the package docstring)."""
+"""The matching engine (see MATCHING.md and the package docstring).
+
+How :func:`solve` works, pure Python, deterministic (it counts steps, never time):
+
+1. Parties become ``(size, weight, admits mask, wheelchair, pets)``; spaces fall into at most
+   16 classes ``(admits, wheelchair, pets)``.
+2. Plan: a fractional relaxation over party types x (class, space size) is solved exactly by
+   augmenting paths, densest types first (weight per bed). It says how many parties of each
+   type go to each class, so that, e.g., women go to the women-and-children wing and leave the
+   general hall to the families who could go nowhere else.
+3. Construct: densest parties first (larger first among equals, then longest waiting), each to
+   a space of a class its type was planned for. Among spaces it prefers, in order: wasting no
+   feature it does not need (wheelchair access, pets), filling a space exactly, leaving at
+   least ROOMY beds, leaving few beds; then the more restricted ``admits``; then input order.
+4. Improve until nothing changes: place waiting parties directly or by moving placed parties
+   to other spaces (they stay placed); move placed parties out of spaces that waiting parties
+   want; re-fill single spaces by a knapsack over their parties and the waiting ones.
+   Small instances (up to EXACT_PARTIES parties) also get a branch and bound over the whole
+   instance and over small groups of spaces, each cut at a fixed number of nodes.
+5. Among parties of equal size and weight, the longest waiting are the ones placed.
+
+Every step that changes the answer raises its weight (or, in 5, keeps it), so it ends; the
+last round checks every waiting party against the final free beds, so no unplaced party fits
+a space that admits it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +32,20 @@ from collections.abc import Sequence
 from .answer import build_answer, check_ids, queue_order
 from .kinds import ANYONE, FAMILIES, MEN_ONLY, WOMEN_AND_CHILDREN, classify, space_class
 from .model import Answer, Party, Space
+from .search import improve_exactly
 
 #: A space left with at least this many free beds after a placement still has room for a
 #: typical family: placing there strands nothing.
 ROOMY = 4
+#: Spaces with up to this many free beds are planned by their exact size.
+SMALL_SPACE = 12
+#: Instances with at most this many parties get a branch and bound of EXACT_NODES nodes.
+EXACT_PARTIES = 400
+EXACT_NODES = 3_000
+#: Groups of spaces re-solved exactly on small instances: beds in all, nodes each.
+GROUP_BEDS = 40
+GROUP_NODES = 2_000
+MAX_GROUPS = 1_500
 
 
 class _Pool:
@@ -68,6 +102,7 @@ class _State:
         self._admits_rank = self._rank_admits()
         self._kind_groups: dict[tuple[int, bool, bool], list[list[tuple[int, int]]]] = {}
         self.locked = -1
+        self._fitting: dict[int, list[int]] = {}
         self.beds = list(self.free)
         self.class_spaces: list[list[int]] = [[] for _ in self.classes]
         for j, f in enumerate(self.free):
@@ -187,18 +222,154 @@ class _State:
         self.pools[self.space_cls[j]].add(j, self.free[j])
 
     # -- phases --------------------------------------------------------------------------
+    def plan(self) -> dict[tuple, dict[int, int]]:
+        """How many parties of each type (``info`` tuple) go to each space class.
+
+        A fractional relaxation solved exactly: beds are pooled per class and per space size
+        (spaces up to SMALL_SPACE beds by their exact size, larger ones together), parties are
+        divisible. Types are served densest first, each by augmenting paths that may move
+        earlier types to other classes (a greedy that is optimal for this transportation
+        problem, whose profit depends on the type alone). Parties are then rounded down.
+        """
+        info = self.info
+        counts: dict[tuple, int] = {}
+        for x in info:
+            counts[x] = counts.get(x, 0) + 1
+        node_ids: dict[tuple[int, int], int] = {}
+        node_cls: list[int] = []
+        node_band: list[int] = []
+        node_max: list[int] = []
+        left: list[int] = []
+        for j, f in enumerate(self.free):
+            if f <= 0:
+                continue
+            key = (self.space_cls[j], f if f <= SMALL_SPACE else SMALL_SPACE + 1)
+            v = node_ids.get(key)
+            if v is None:
+                v = node_ids[key] = len(node_cls)
+                node_cls.append(key[0])
+                node_band.append(key[1])
+                node_max.append(0)
+                left.append(0)
+            left[v] += f
+            node_max[v] = max(node_max[v], f)
+        class_nodes: dict[int, list[int]] = {}
+        for v, c in enumerate(node_cls):
+            class_nodes.setdefault(c, []).append(v)
+        fits: dict[tuple, list[int]] = {}
+        for t in counts:
+            size, _, mask, wheel, pets = t
+            nodes = []
+            for group in self.kind_groups(mask, wheel, pets):
+                ranked = []
+                for c, crank in group:
+                    for v in class_nodes.get(c, ()):
+                        band = node_band[v]
+                        if node_max[v] < size:
+                            continue
+                        fit = 0 if band == size else 1 if band >= size + ROOMY else 2
+                        ranked.append((fit, crank, band, v))
+                nodes.extend(v for *_, v in sorted(ranked))
+            fits[t] = nodes
+        flow: list[dict[tuple, int]] = [{} for _ in node_cls]
+        for t in sorted(counts, key=lambda t: (-t[1] / t[0], -t[0], t)):
+            supply = counts[t] * t[0]
+            while supply > 0:
+                path = self._augmenting_path(t, fits, flow, left)
+                if path is None:
+                    break
+                end, steps = path
+                push = min(supply, left[end])
+                for v, _w, moved in steps:
+                    push = min(push, flow[v][moved])
+                left[end] -= push
+                supply -= push
+                for v, w, moved in steps:
+                    flow[v][moved] -= push
+                    flow[w][moved] = flow[w].get(moved, 0) + push
+                first = steps[0][0] if steps else end
+                flow[first][t] = flow[first].get(t, 0) + push
+        quota: dict[tuple, dict[int, int]] = {}
+        for v, amounts in enumerate(flow):
+            c = node_cls[v]
+            for t, people in amounts.items():
+                if people >= t[0]:
+                    per_class = quota.setdefault(t, {})
+                    per_class[c] = per_class.get(c, 0) + people / t[0]
+        for per_class in quota.values():
+            for c in per_class:
+                per_class[c] = int(per_class[c] + 1e-9)
+        return quota
+
+    @staticmethod
+    def _augmenting_path(t, fits, flow, left):
+        """Breadth first from type ``t`` to a node with beds left, through nodes whose placed
+        types could move: ``(end node, [(from node, to node, moved type), ...])``."""
+        parent: dict[int, tuple[int, tuple] | None] = {}
+        queue = []
+        for v in fits[t]:
+            if v not in parent:
+                parent[v] = None
+                queue.append(v)
+        k = 0
+        while k < len(queue):
+            v = queue[k]
+            k += 1
+            if left[v] > 0:
+                steps = []
+                while parent[v] is not None:
+                    u, moved = parent[v]
+                    steps.append((u, v, moved))
+                    v = u
+                steps.reverse()
+                return queue[k - 1], steps
+            for moved, amount in flow[v].items():
+                if amount <= 0:
+                    continue
+                for w in fits[moved]:
+                    if w not in parent:
+                        parent[w] = (v, moved)
+                        queue.append(w)
+        return None
+
     def construct(self) -> None:
         """Densest parties first (weight per bed), larger first among equals, then longest
-        waiting; each into the space chosen by :meth:`choose`."""
+        waiting; each into the space chosen by :meth:`choose` within the classes the plan
+        gives its type; those the plan leaves out come last, wherever they fit."""
         info = self.info
         rank = self.rank
         order = sorted(
             range(self.n), key=lambda i: (-info[i][1] / info[i][0], -info[i][0], rank[i])
         )
+        quota = self.plan()
+        n_classes = len(self.classes)
+        later = []
+        closed_by_type: dict[tuple, list[int]] = {}
+        for i in order:
+            t = info[i]
+            per_class = quota.get(t)
+            if not per_class:
+                later.append(i)
+                continue
+            closed = closed_by_type.get(t)
+            if closed is None:
+                closed = [0 if per_class.get(c, 0) > 0 else 1 for c in range(n_classes)]
+                closed_by_type[t] = closed
+            j = self.choose(i, closed, 1)
+            if j < 0:
+                later.append(i)
+                continue
+            self.place(i, j)
+            c = self.space_cls[j]
+            per_class[c] -= 1
+            if per_class[c] <= 0:
+                closed[c] = 1
+                if all(closed):
+                    del quota[t]
         # Free beds only go down here: once a party of some kind finds no room, no party of
         # that kind at least as large will.
         failed: dict[tuple[int, bool, bool], int] = {}
-        for i in order:
+        for i in later:
             size, _, mask, wheel, pets = info[i]
             kind = (mask, wheel, pets)
             if size >= failed.get(kind, 1 << 30):
@@ -225,7 +396,123 @@ class _State:
             changed = self.swap_pass() or changed
             if not changed:
                 break
+        if self.n <= EXACT_PARTIES:
+            # Small instances: branch and bound over everything, then over small groups of
+            # spaces (all pairs and triples of few beds), until nothing improves.
+            improved = self.reoptimize(None, EXACT_NODES)
+            for _ in range(max_rounds):
+                for group in self.neighbourhoods():
+                    improved = self.reoptimize(group, GROUP_NODES) or improved
+                if not improved:
+                    break
+                improved = False
+                for _ in range(max_rounds):
+                    changed = self.insert_pass()
+                    changed = self.swap_pass() or changed
+                    if not changed:
+                        break
         self.fairness_pass()
+
+    def neighbourhoods(self) -> list[list[int]]:
+        """Pairs and triples of spaces with at most GROUP_BEDS beds in all (the first
+        MAX_GROUPS of them, in space order)."""
+        spaces = [j for j in range(len(self.beds)) if self.beds[j] > 0]
+        beds = self.beds
+        groups = []
+        for x, a in enumerate(spaces):
+            for y in range(x + 1, len(spaces)):
+                b = spaces[y]
+                if beds[a] + beds[b] > GROUP_BEDS:
+                    continue
+                groups.append([a, b])
+                for z in range(y + 1, len(spaces)):
+                    c = spaces[z]
+                    if beds[a] + beds[b] + beds[c] <= GROUP_BEDS:
+                        groups.append([a, b, c])
+                if len(groups) >= MAX_GROUPS:
+                    return groups[:MAX_GROUPS]
+        return groups
+
+    def fitting(self, i: int) -> list[int]:
+        """Every space party ``i`` may go to (ignoring other parties), best first."""
+        found = self._fitting.get(i)
+        if found is None:
+            size, _, mask, wheel, pets = self.info[i]
+            found = []
+            for group in self.kind_groups(mask, wheel, pets):
+                ranked = []
+                for c, crank in group:
+                    for j in self.class_spaces[c]:
+                        if self.beds[j] >= size:
+                            ranked.append((crank, j))
+                found.extend(j for _, j in sorted(ranked))
+            self._fitting[i] = found
+        return found
+
+    def reoptimize(self, group: list[int] | None, budget: int) -> bool:
+        """Branch and bound over the parties of ``group`` (all spaces when None) and the
+        waiting parties that fit it; applied when it finds a heavier answer."""
+        info = self.info
+        rank = self.rank
+        if group is None:
+            local = {j: j for j in range(len(self.beds))}
+            pool = range(self.n)
+        else:
+            local = {j: k for k, j in enumerate(group)}
+            pool = [
+                i
+                for i in range(self.n)
+                if self.where[i] < 0 and any(j in local for j in self.fitting(i))
+            ]
+            if not pool:
+                return False
+            for j in group:
+                pool.extend(self.occupants[j])
+        fitting = {}
+        for i in pool:
+            spaces = [local[j] for j in self.fitting(i) if j in local]
+            if spaces:
+                fitting[i] = spaces
+        if group is not None:
+            # Only waiting parties can add weight; skip when none fits or the beds of the
+            # group, filled densest first, would not weigh more than they do now.
+            if all(self.where[i] >= 0 for i in fitting):
+                return False
+            held = sum(info[i][1] for i in fitting if self.where[i] >= 0)
+            items: dict[tuple[int, int], int] = {}
+            for i in fitting:
+                items[info[i][:2]] = items.get(info[i][:2], 0) + 1
+            if _fractional_bound(items, sum(self.beds[j] for j in group)) < held + 1:
+                return False
+        order = sorted(
+            fitting, key=lambda i: (-info[i][1] / info[i][0], -info[i][0], info[i], rank[i])
+        )
+        if group is None:
+            space_key, free = self.space_cls, self.beds
+        else:
+            space_key = [self.space_cls[j] for j in group]
+            free = [self.beds[j] for j in group]
+        current = sum(info[i][1] for i in order if self.where[i] >= 0)
+        found, _ = improve_exactly(
+            sizes=[info[i][0] for i in order],
+            weights=[info[i][1] for i in order],
+            types=[(info[i], tuple(fitting[i])) for i in order],
+            candidates=[fitting[i] for i in order],
+            space_key=space_key,
+            free=free,
+            incumbent=current,
+            budget=budget,
+        )
+        if found is None:
+            return False
+        back = list(local)  # local index -> space
+        for i in order:
+            if self.where[i] >= 0:
+                self.unplace(i)
+        for i, j in zip(order, found, strict=True):
+            if j >= 0:
+                self.place(i, back[j])
+        return True
 
     def _density_order(self, parties) -> list[int]:
         info = self.info
@@ -263,11 +550,36 @@ class _State:
         if not any(self.pools[c].vals for c in range(len(classes))):
             return False
         moved = False
+        rank = self.rank
+        pools = self.pools
         for c in sorted(range(len(classes)), key=lambda c: (-want[c], c)):
             if not want[c]:
                 break
+            # The most beds free in a class wanted less, per kind of party placed here.
+            room: dict[tuple[int, bool, bool], int] = {}
+            for _size, mask, wheel, pets in self.class_occ[c]:
+                kind = (mask, wheel, pets)
+                if kind in room:
+                    continue
+                best = 0
+                for t, (bit, t_wheel, t_pets) in enumerate(classes):
+                    vals = pools[t].vals
+                    if (
+                        vals
+                        and want[t] < want[c]
+                        and (mask & bit)
+                        and (t_wheel or not wheel)
+                        and (t_pets or not pets)
+                    ):
+                        best = max(best, vals[-1])
+                room[kind] = best
+            if not any(room.values()):
+                continue
             for a in self.class_spaces[c]:
-                for x in sorted(self.occupants[a], key=lambda x: (-info[x][0], x)):
+                movable = [x for x in self.occupants[a] if info[x][0] <= room[info[x][2:]]]
+                if not movable:
+                    continue
+                for x in sorted(movable, key=lambda x: (-info[x][0], rank[x])):
                     b = self.choose(x, want, want[c])
                     if b >= 0:
                         self.unplace(x)
@@ -365,6 +677,7 @@ class _State:
         knapsack); applied where it weighs more than what the space holds."""
         info = self.info
         rank = self.rank
+        classes = self.classes
         waiting: dict[tuple[int, bool, bool], dict[tuple[int, int], list[int]]] = {}
         for i in range(self.n):
             if self.where[i] < 0:
@@ -372,39 +685,59 @@ class _State:
                 waiting.setdefault((mask, wheel, pets), {}).setdefault((size, weight), []).append(i)
         if not waiting:
             return False
-        for groups in waiting.values():
+        # Per class: (size, weight) of the waiting parties it admits -> how many.
+        class_items: list[dict[tuple[int, int], int]] = [{} for _ in classes]
+        kind_classes: dict[tuple[int, bool, bool], list[int]] = {}
+        for kind, groups in waiting.items():
+            mask, wheel, pets = kind
+            fit = kind_classes[kind] = [
+                c
+                for c, (bit, c_wheel, c_pets) in enumerate(classes)
+                if (mask & bit) and (c_wheel or not wheel) and (c_pets or not pets)
+            ]
             for members in groups.values():
                 members.sort(key=rank.__getitem__)
+            for c in fit:
+                items = class_items[c]
+                for key, members in groups.items():
+                    items[key] = items.get(key, 0) + len(members)
         changed = False
         for a in range(len(self.spaces)):
             beds = self.beds[a]
-            if beds <= 0:
+            waiting_items = class_items[self.space_cls[a]]
+            if beds <= 0 or not waiting_items:
                 continue
-            bit, c_wheel, c_pets = self.classes[self.space_cls[a]]
+            best_waiting = 0.0
+            for (size, weight), count in waiting_items.items():
+                if count and size <= beds:
+                    best_waiting = max(best_waiting, weight / size)
+            if not best_waiting:
+                continue
             items: dict[tuple[int, int], int] = {}
             current = 0
+            least = float("inf")
             for x in self.occupants[a]:
                 key = info[x][:2]
                 items[key] = items.get(key, 0) + 1
                 current += key[1]
-            best_waiting = 0.0
-            for (mask, wheel, pets), groups in waiting.items():
-                if not (mask & bit) or (wheel and not c_wheel) or (pets and not c_pets):
-                    continue
-                for key, members in groups.items():
-                    if members and key[0] <= beds:
-                        items[key] = items.get(key, 0) + len(members)
-                        best_waiting = max(best_waiting, key[1] / key[0])
-            if not best_waiting or _fractional_bound(items, beds) <= current:
+                least = min(least, key[1] / key[0])
+            # A full space whose parties are all at least as dense as any waiting party
+            # cannot weigh more.
+            if not self.free[a] and best_waiting <= least:
+                continue
+            for key, count in waiting_items.items():
+                if count and key[0] <= beds:
+                    items[key] = items.get(key, 0) + count
+            if _fractional_bound(items, beds) < current + 1:
                 continue
             counts, value = _knapsack(items, beds)
             if value <= current:
                 continue
-            self._apply_mix(a, counts, waiting)
+            self._apply_mix(a, counts, waiting, class_items, kind_classes)
             changed = True
         return changed
 
-    def _apply_mix(self, a, counts, waiting) -> None:
+    def _apply_mix(self, a, counts, waiting, class_items, kind_classes) -> None:
         info = self.info
         rank = self.rank
         bit, c_wheel, c_pets = self.classes[self.space_cls[a]]
@@ -421,19 +754,33 @@ class _State:
         for key, missing in keep.items():
             for _ in range(missing):
                 best = None
-                for (mask, wheel, pets), groups in waiting.items():
+                best_kind = None
+                for kind, groups in waiting.items():
+                    mask, wheel, pets = kind
                     if not (mask & bit) or (wheel and not c_wheel) or (pets and not c_pets):
                         continue
                     members = groups.get(key)
                     if members and (best is None or rank[members[0]] < rank[best[0]]):
                         best = members
+                        best_kind = kind
                 u = best.pop(0)
+                for c in kind_classes[best_kind]:
+                    class_items[c][key] -= 1
                 self.place(u, a)
         for x in evict:
             size, weight, mask, wheel, pets = info[x]
-            members = waiting.setdefault((mask, wheel, pets), {}).setdefault((size, weight), [])
-            members.append(x)
-            members.sort(key=rank.__getitem__)
+            kind = (mask, wheel, pets)
+            key = (size, weight)
+            insort(waiting.setdefault(kind, {}).setdefault(key, []), x, key=rank.__getitem__)
+            fit = kind_classes.get(kind)
+            if fit is None:
+                fit = kind_classes[kind] = [
+                    c
+                    for c, (c_bit, cw, cp) in enumerate(self.classes)
+                    if (mask & c_bit) and (cw or not wheel) and (cp or not pets)
+                ]
+            for c in fit:
+                class_items[c][key] = class_items[c].get(key, 0) + 1
 
     def fairness_pass(self, scan: int = 64) -> None:
         """Among parties of the same size and weight, the longest waiting are the ones placed:

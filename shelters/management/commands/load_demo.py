@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import Membership, Role
+from accounts.models import ApiKey, Membership, Role
 from accounts.services import member_create
 from shelters.models import Admits, City, Shelter, ShelterKind
 from shelters.services import city_create, shelter_create, space_create
@@ -77,6 +77,8 @@ class Command(BaseCommand):
                 shelter.delete()
             city.api_keys.clear()
             city.delete()
+        # Keys made by a demo login would protect it from deletion: they go with it.
+        ApiKey.objects.filter(created_by__username__in=names).delete()
         Membership.objects.filter(user__username__in=names).delete()
         user_model.objects.filter(username__in=names).delete()
 

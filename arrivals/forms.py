@@ -1,0 +1,198 @@
+"""Forms of the web pages. They check shape only; the rules live in the services."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from shelters.models import MAX_BEDS, ShelterStatus
+
+from .models import (
+    MAX_MEMBERS,
+    MAX_NAME,
+    MAX_NIGHTS,
+    MAX_NOTES,
+    MAX_PETS,
+    AgeGroup,
+    Diet,
+    Need,
+    Sex,
+)
+from .serializers import language_validator, phone_validator
+
+# The languages people arriving in Uralsk spoke most; others go in "other languages".
+LANGUAGE_CHOICES = [
+    ("ru", _("Russian")),
+    ("kk", _("Kazakh")),
+    ("en", _("English")),
+    ("uk", _("Ukrainian")),
+]
+MAX_LANGUAGES = 10
+
+
+class PartyForm(forms.Form):
+    city = forms.ModelChoiceField(queryset=None, label=_("City"), empty_label=None)
+    registration_point = forms.CharField(
+        label=_("Registration point"),
+        max_length=200,
+        required=False,
+        help_text=_("Where you are: a border crossing, the station, ..."),
+    )
+    contact_phone = forms.CharField(
+        label=_("Phone (optional)"),
+        max_length=32,
+        required=False,
+        validators=[phone_validator],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages they speak"),
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other_languages = forms.CharField(
+        label=_("Other languages"),
+        max_length=100,
+        required=False,
+        help_text=_("Language codes separated by commas, for example: uz, de"),
+    )
+    pets = forms.IntegerField(
+        label=_("Pets"),
+        min_value=0,
+        max_value=MAX_PETS,
+        initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    nights_needed = forms.IntegerField(
+        label=_("Nights needed"),
+        min_value=1,
+        max_value=MAX_NIGHTS,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=MAX_NOTES,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    consent = forms.BooleanField(
+        label=_("They agree that we store this to find them a bed."),
+        required=True,
+        error_messages={"required": _("Ask for consent first: without it we cannot register.")},
+    )
+    # A fresh token per form: a form sent twice (a double tap, a retry on a bad
+    # network) registers the party once.
+    form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, cities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["city"].queryset = cities
+        self.retention_days = settings.PERSONAL_DATA_RETENTION_DAYS
+
+    def clean_other_languages(self):
+        raw = self.cleaned_data.get("other_languages", "")
+        codes = [part.strip().lower() for part in raw.replace(";", ",").split(",") if part.strip()]
+        for code in codes:
+            language_validator(code)
+        return codes
+
+    def clean(self):
+        cleaned = super().clean()
+        languages = list(
+            dict.fromkeys([*cleaned.get("languages", []), *cleaned.get("other_languages", [])])
+        )
+        if len(languages) > MAX_LANGUAGES:
+            self.add_error(
+                "other_languages",
+                _("At most %(max)s languages.") % {"max": MAX_LANGUAGES},
+            )
+        cleaned["all_languages"] = languages
+        return cleaned
+
+
+class MemberForm(forms.Form):
+    given_name = forms.CharField(
+        label=_("Given name or alias"),
+        max_length=MAX_NAME,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    family_name = forms.CharField(
+        label=_("Family name (optional)"),
+        max_length=MAX_NAME,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNSPECIFIED)
+    age_group = forms.ChoiceField(label=_("Age"), choices=AgeGroup.choices, initial=AgeGroup.ADULT)
+    needs = forms.MultipleChoiceField(
+        label=_("Needs"),
+        choices=Need.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    diet = forms.MultipleChoiceField(
+        label=_("Diet"),
+        choices=Diet.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def member(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "given_name": data["given_name"],
+            "family_name": data.get("family_name") or None,
+            "sex": data["sex"],
+            "age_group": data["age_group"],
+            "needs": list(dict.fromkeys(data.get("needs", []))),
+            "diet": list(dict.fromkeys(data.get("diet", []))),
+        }
+
+
+MemberFormSet = forms.formset_factory(
+    MemberForm,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_MEMBERS,
+    validate_max=True,
+    absolute_max=MAX_MEMBERS,
+)
+
+
+class FindForm(forms.Form):
+    code = forms.CharField(
+        label=_("Party code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocapitalize": "characters",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "class": "code-input",
+            }
+        ),
+    )
+
+    def clean_code(self):
+        return "".join(ch for ch in self.cleaned_data["code"].upper() if ch.isalnum())
+
+
+class SpaceBedsForm(forms.Form):
+    beds = forms.IntegerField(
+        label=_("Beds"),
+        min_value=0,
+        max_value=MAX_BEDS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class ShelterStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ShelterStatus.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)

@@ -1,0 +1,514 @@
+"""The web pages: phone-sized, thin, on the same services and selectors as the API.
+
+Every page needs a session login. Roles are checked as in the API (a role that may
+not use a page gets 403) and objects outside the caller's scope answer 404.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import Access, access_for
+from accounts.models import Role
+from accounts.permissions import CITY_STAFF, EVERYONE, SHELTER_STAFF
+from config.exceptions import Conflict, PreconditionFailed
+from idempotency.services import InvalidKey, KeyReused, idempotent
+from privacy.models import AuditAction
+from privacy.services import audit_record
+from shelters import services as shelter_services
+from shelters.models import ShelterStatus, Space
+from shelters.selectors import (
+    cities_visible,
+    shelters_editable,
+    shelters_visible,
+    shelters_with_beds,
+)
+
+from . import selectors, services
+from .forms import (
+    LANGUAGE_CHOICES,
+    CancelForm,
+    FindForm,
+    MemberForm,
+    MemberFormSet,
+    PartyForm,
+    ShelterStatusForm,
+    SpaceBedsForm,
+)
+from .models import ACTIVE_PLACEMENT, MAX_MEMBERS, Diet, Need, Party, PartyStatus
+
+MEMBERS_PREFIX = "members"
+LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+QUICK_SIZES = range(1, 7)
+
+
+def _access(request, roles) -> Access:
+    """The caller's access; PermissionDenied (403) when its role may not use the page."""
+    access = access_for(request)
+    if not access.is_superuser and access.role not in roles:
+        raise PermissionDenied
+    return access
+
+
+def _may_act_on_party(access: Access, placement, roles) -> bool:
+    """As the API: a shelter manager acts only on parties placed in their shelter."""
+    if not access.is_superuser and access.role not in roles:
+        return False
+    if access.role == Role.SHELTER_MANAGER:
+        return placement is not None and access.manages_shelter(placement.space.shelter_id)
+    return True
+
+
+def _next_url(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _report_failure(request, error: Exception) -> None:
+    """A refused change becomes a message on the page, never a 500."""
+    if isinstance(error, PreconditionFailed):
+        messages.error(
+            request,
+            _(
+                "Changed by someone else in the meantime. Reload: the page now shows the current "
+                "numbers; enter your change again."
+            ),
+        )
+    elif isinstance(error, Conflict):
+        messages.error(request, str(error.detail))
+    elif isinstance(error, DjangoValidationError):
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, _("The change conflicts with the current state. Try again."))
+
+
+# --- Home ------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@never_cache
+def home(request):
+    access = access_for(request)
+    context = {"access": access}
+    if access.is_superuser or access.role in CITY_STAFF:
+        cities = []
+        for city in cities_visible(access=access).order_by("name"):
+            shelters = shelters_with_beds(
+                shelters_visible(access=access).filter(city=city)
+            ).order_by("status", "-beds_free", "name")
+            cities.append(
+                {
+                    "city": city,
+                    "capacity": selectors.city_capacity(city=city),
+                    "shelters": shelters,
+                }
+            )
+        context["cities"] = cities
+        context["may_register"] = True
+        context["may_open_shelters"] = access.is_superuser or access.is_coordinator
+        context["recent"] = (
+            selectors.parties_visible(access=access)
+            .filter(created_by_id=access.user_id)
+            .order_by("-created_at")[:5]
+        )
+        context["find_form"] = FindForm(auto_id="home_%s")
+    elif access.role == Role.SHELTER_MANAGER:
+        context["shelters"] = (
+            shelters_with_beds(shelters_visible(access=access))
+            .order_by("name")
+            .prefetch_related("spaces")
+        )
+        context["find_form"] = FindForm(auto_id="home_%s")
+    return render(request, "arrivals/home.html", context)
+
+
+# --- Registration ---------------------------------------------------------------------
+
+
+def _posted_values(form, data) -> dict:
+    """What the form's fields hold in `data`, as initial values (no validation, no errors)."""
+    return {
+        name: field.widget.value_from_datadict(data, {}, form.add_prefix(name))
+        for name, field in form.fields.items()
+    }
+
+
+class _RowsFormSet(MemberFormSet):
+    """Member rows re-shown after 'add a person' or 'remove': every row stays optional
+    but the first, as on a fresh form."""
+
+    def initial_form_count(self):
+        return 0
+
+
+def _member_rows(rows: list[dict]):
+    """An unbound member formset showing `rows` (initial values), at least one row."""
+    rows = rows[:MAX_MEMBERS] or [{}]
+    formset_class = type("MemberRows", (_RowsFormSet,), {"extra": len(rows) - 1, "min_num": 1})
+    return formset_class(prefix=MEMBERS_PREFIX, initial=rows)
+
+
+def _posted_rows(data) -> list[dict]:
+    try:
+        total = int(data.get(f"{MEMBERS_PREFIX}-TOTAL_FORMS", "1"))
+    except (TypeError, ValueError):
+        total = 1
+    total = max(1, min(total, MAX_MEMBERS))
+    return [
+        _posted_values(MemberForm(prefix=f"{MEMBERS_PREFIX}-{index}"), data)
+        for index in range(total)
+    ]
+
+
+def _register_page(request, access, form, formset, *, fresh=False):
+    return render(
+        request,
+        "arrivals/register.html",
+        {
+            "access": access,
+            "form": form,
+            "formset": formset,
+            "quick_sizes": QUICK_SIZES,
+            "max_members": MAX_MEMBERS,
+            "has_cities": form.fields["city"].queryset.exists(),
+            "fresh": fresh,
+        },
+    )
+
+
+def _fresh_token() -> str:
+    return uuid.uuid4().hex
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@never_cache
+def register(request):
+    access = _access(request, CITY_STAFF)
+    cities = cities_visible(access=access).order_by("name")
+
+    if request.method == "GET":
+        try:
+            size = int(request.GET.get("people", "1"))
+        except ValueError:
+            size = 1
+        size = max(1, min(size, MAX_MEMBERS))
+        initial = {"form_token": _fresh_token(), "pets": 0, "nights_needed": 1}
+        remembered = request.session.get("web_registration", {})
+        city_ids = list(cities.values_list("id", flat=True)[:2])
+        if len(city_ids) == 1:
+            initial["city"] = city_ids[0]
+        elif remembered.get("city"):
+            initial["city"] = remembered["city"]
+        initial["registration_point"] = remembered.get("registration_point", "")
+        form = PartyForm(cities=cities, initial=initial)
+        return _register_page(request, access, form, _member_rows([{}] * size), fresh=True)
+
+    data = request.POST
+    rows_change = "add_member" in data or "remove_member" in data
+    if rows_change:
+        rows = _posted_rows(data)
+        if "add_member" in data and len(rows) < MAX_MEMBERS:
+            rows.append({})
+        if "remove_member" in data:
+            try:
+                index = int(data["remove_member"])
+            except ValueError:
+                index = -1
+            if 0 <= index < len(rows) and len(rows) > 1:
+                rows.pop(index)
+        form = PartyForm(cities=cities, initial=_posted_values(PartyForm(cities=cities), data))
+        return _register_page(request, access, form, _member_rows(rows))
+
+    form = PartyForm(data, cities=cities)
+    formset = MemberFormSet(data, prefix=MEMBERS_PREFIX)
+    form_valid = form.is_valid()
+    formset_valid = formset.is_valid()
+    if not (form_valid and formset_valid):
+        return _register_page(request, access, form, formset)
+
+    cleaned = form.cleaned_data
+    members = [member_form.member() for member_form in formset.forms if member_form.cleaned_data]
+    fields = {
+        "city": cleaned["city"],
+        "members": members,
+        "consent": cleaned["consent"],
+        "registration_point": cleaned["registration_point"],
+        "contact_phone": cleaned["contact_phone"] or None,
+        "languages": cleaned["all_languages"],
+        "pets": cleaned["pets"],
+        "nights_needed": cleaned["nights_needed"],
+        "notes": cleaned["notes"],
+    }
+
+    def work():
+        party = services.party_register(actor_id=access.user_id, actor=access.username, **fields)
+        return 201, {"id": str(party.id)}
+
+    try:
+        answer = idempotent(
+            owner=f"user:{access.user_id}",
+            scope="web.parties.create",
+            key=cleaned["form_token"],
+            payload={**fields, "city": str(cleaned["city"].id)},
+            work=work,
+        )
+    except KeyReused:
+        form.add_error(
+            None, _("This form was sent before with other details. Check them and send again.")
+        )
+    except InvalidKey:
+        form.add_error(None, _("The form is out of date. Check the details and send again."))
+    except Conflict as error:
+        form.add_error(None, str(error.detail))
+    else:
+        request.session["web_registration"] = {
+            "city": str(cleaned["city"].id),
+            "registration_point": cleaned["registration_point"],
+        }
+        messages.success(request, _("Registered."))
+        return redirect("web-party", party_id=answer.body["id"])
+    # Nothing was registered: the form comes back, with its error and a new token.
+    form.data = form.data.copy()
+    form.data["form_token"] = _fresh_token()
+    return _register_page(request, access, form, formset)
+
+
+# --- Parties ---------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@never_cache
+def party_detail(request, party_id):
+    access = _access(request, EVERYONE)
+    party = get_object_or_404(
+        selectors.parties_for_display(selectors.parties_visible(access=access)), id=party_id
+    )
+    placement = selectors.party_current_placement(party)
+    members = list(party.members.all())
+    for member in members:
+        member.needs_shown = [_label(Need, value) for value in member.needs]
+        member.diet_shown = [_label(Diet, value) for value in member.diet]
+    personal = selectors.party_personal_data_visible(access=access, party=party)
+    if personal and (party.contact_phone or any(member.family_name for member in members)):
+        audit_record(
+            actor_id=access.user_id,
+            actor=access.username,
+            action=AuditAction.READ,
+            object_type="party",
+            object_ids=[party.id],
+        )
+    shelter_staff = _may_act_on_party(access, placement, SHELTER_STAFF)
+    context = {
+        "access": access,
+        "party": party,
+        "members": members,
+        "placement": placement,
+        "active_placement": placement
+        if placement and placement.status in ACTIVE_PLACEMENT
+        else None,
+        "personal": personal,
+        "may_check_in": party.status == PartyStatus.PLACED and shelter_staff,
+        "may_check_out": party.status == PartyStatus.CHECKED_IN and shelter_staff,
+        "may_cancel": party.status in (PartyStatus.WAITING, PartyStatus.PLACED)
+        and _may_act_on_party(access, placement, EVERYONE),
+        "may_open_shelter": placement is not None
+        and shelters_editable(access=access).filter(id=placement.space.shelter_id).exists(),
+        "cancel_form": CancelForm(),
+        "languages": [LANGUAGE_NAMES.get(code, code) for code in party.languages],
+        "may_register": access.is_superuser or access.role in CITY_STAFF,
+        "waiting": party.status == PartyStatus.WAITING,
+    }
+    return render(request, "arrivals/party.html", context)
+
+
+def _label(choices, value) -> str:
+    return choices(value).label if value in choices.values else value
+
+
+ACTIONS = {
+    "check-in": (SHELTER_STAFF, services.party_check_in),
+    "check-out": (SHELTER_STAFF, services.party_check_out),
+    "cancel": (EVERYONE, services.party_cancel),
+}
+
+
+def _action_done_message(action: str, party: Party) -> str:
+    if action == "check-in":
+        return _("%(code)s checked in.") % {"code": party.code}
+    if action == "check-out":
+        return _("%(code)s checked out. Their beds are free.") % {"code": party.code}
+    return _("%(code)s cancelled.") % {"code": party.code}
+
+
+@require_POST
+@login_required
+def party_action(request, party_id, action):
+    roles, service = ACTIONS[action]
+    access = _access(request, roles)
+    party = get_object_or_404(selectors.parties_visible(access=access), id=party_id)
+    placement = selectors.party_current_placement(party)
+    if not _may_act_on_party(access, placement, roles):
+        raise PermissionDenied
+    kwargs = {}
+    if action == "cancel":
+        form = CancelForm(request.POST)
+        kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        service(party_id=party.id, actor=access.username, **kwargs)
+    except (Conflict, IntegrityError) as error:
+        _report_failure(request, error)
+    else:
+        messages.success(request, _action_done_message(action, party))
+    return HttpResponseRedirect(_next_url(request, reverse("web-party", args=[party.id])))
+
+
+@require_GET
+@login_required
+@never_cache
+def find(request):
+    access = _access(request, EVERYONE)
+    form = FindForm(request.GET or None)
+    form.fields["code"].widget.attrs["autofocus"] = True
+    not_found = None
+    if form.is_bound and form.is_valid():
+        code = form.cleaned_data["code"]
+        party = selectors.parties_visible(access=access).filter(code=code).first()
+        if party is not None:
+            return redirect("web-party", party_id=party.id)
+        not_found = code
+    return render(
+        request, "arrivals/find.html", {"access": access, "form": form, "not_found": not_found}
+    )
+
+
+# --- Shelters --------------------------------------------------------------------------
+
+
+def _shelter_page(request, access, shelter_id, *, bound_forms=None, status=200):
+    shelter = get_object_or_404(
+        shelters_with_beds(shelters_editable(access=access)).select_related("city"),
+        id=shelter_id,
+    )
+    bound_forms = bound_forms or {}
+    spaces = []
+    for space in shelter.spaces.order_by("name", "id"):
+        form = bound_forms.get(space.id) or SpaceBedsForm(
+            initial={"beds": space.beds, "version": space.version},
+            auto_id=f"space_{space.id.hex}_%s",
+        )
+        spaces.append({"space": space, "form": form})
+    placements = (
+        selectors.placements_visible(access=access)
+        .filter(space__shelter=shelter, status__in=ACTIVE_PLACEMENT)
+        .select_related("party", "space")
+        .order_by("status", "space__name", "created_at")
+    )
+    rows = []
+    for placement in placements:
+        party = placement.party
+        rows.append(
+            {
+                "placement": placement,
+                "party": party,
+                "may_check_in": party.status == PartyStatus.PLACED,
+                "may_check_out": party.status == PartyStatus.CHECKED_IN,
+            }
+        )
+    return render(
+        request,
+        "arrivals/shelter.html",
+        {
+            "access": access,
+            "shelter": shelter,
+            "spaces": spaces,
+            "rows": rows,
+            "is_open": shelter.status == ShelterStatus.OPEN,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+@never_cache
+def shelter_detail(request, shelter_id):
+    access = _access(request, SHELTER_STAFF)
+    return _shelter_page(request, access, shelter_id)
+
+
+@require_POST
+@login_required
+@never_cache
+def space_beds(request, space_id):
+    access = _access(request, SHELTER_STAFF)
+    space = get_object_or_404(
+        Space.objects.filter(shelter__in=shelters_editable(access=access)).select_related(
+            "shelter"
+        ),
+        id=space_id,
+    )
+    form = SpaceBedsForm(request.POST, auto_id=f"space_{space.id.hex}_%s")
+    if not form.is_valid():
+        return _shelter_page(request, access, space.shelter_id, bound_forms={space.id: form})
+    try:
+        shelter_services.space_update(
+            space_id=space.id,
+            data={"beds": form.cleaned_data["beds"]},
+            expected_version=form.cleaned_data["version"],
+        )
+    except (Conflict, PreconditionFailed, DjangoValidationError, IntegrityError) as error:
+        _report_failure(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(space)s: %(beds)s beds saved.")
+            % {"space": space.name, "beds": form.cleaned_data["beds"]},
+        )
+    url = reverse("web-shelter", args=[space.shelter_id])
+    return HttpResponseRedirect(f"{url}#space-{space.id}")
+
+
+@require_POST
+@login_required
+def shelter_status(request, shelter_id):
+    access = _access(request, SHELTER_STAFF)
+    shelter = get_object_or_404(shelters_editable(access=access), id=shelter_id)
+    form = ShelterStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose open or closed."))
+    else:
+        try:
+            shelter_services.shelter_update(
+                shelter_id=shelter.id,
+                data={"status": form.cleaned_data["status"]},
+                expected_version=form.cleaned_data["version"],
+            )
+        except (Conflict, PreconditionFailed, DjangoValidationError, IntegrityError) as error:
+            _report_failure(request, error)
+        else:
+            if form.cleaned_data["status"] == ShelterStatus.OPEN:
+                messages.success(request, _("The shelter is open: new people can be placed here."))
+            else:
+                messages.success(
+                    request,
+                    _("The shelter is closed: nobody new is placed here; people inside stay."),
+                )
+    return redirect("web-shelter", shelter_id=shelter.id)

@@ -1,0 +1,247 @@
+"""Reads of meal services and schedules, scoped to what a caller may see, and the
+figures of a service: forecast (from the people at its shelter) and served."""
+
+import operator
+import zoneinfo
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from functools import reduce
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import Access
+from accounts.models import Role
+from arrivals.models import ACTIVE_PLACEMENT, Diet, Placement
+from shelters.models import City
+from shelters.selectors import shelters_editable, shelters_visible
+
+from .models import SERVICE_LENGTH, MealSchedule, MealService, Serving
+
+# Days the API accepts: far enough either way, near enough that no time zone
+# arithmetic overflows.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+class Basis:
+    """Where a service's forecast comes from (`forecast_basis`)."""
+
+    NOW = "now"  # the people held and checked in now (a future or current service)
+    AT_START = "at_start"  # the people there when it started (a past service)
+    NONE_NO_BEDS = "none_no_beds"  # a point without beds: no forecast
+
+
+def day_check(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(
+            _("Give a date between %(first)s and %(last)s.")
+            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+        )
+    return day
+
+
+def day_bounds(*, day: date, tz_name: str) -> tuple[datetime, datetime]:
+    """The instants a calendar day of a time zone starts and ends (DST-aware)."""
+    tz = zoneinfo.ZoneInfo(tz_name)
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return start, end
+
+
+def meal_services_visible(*, access: Access) -> QuerySet[MealService]:
+    """Managers see their shelters' services; everyone else their cities' (shelters and
+    points alike)."""
+    if access.is_superuser:
+        return MealService.objects.all()
+    if access.role == Role.SHELTER_MANAGER:
+        return MealService.objects.filter(shelter_id__in=access.shelter_ids)
+    return MealService.objects.filter(city_id__in=access.city_ids)
+
+
+def meal_services_editable(*, access: Access) -> QuerySet[MealService]:
+    """Coordinators edit their cities' services, managers their shelters'."""
+    if access.is_superuser:
+        return MealService.objects.all()
+    if access.role == Role.COORDINATOR:
+        return MealService.objects.filter(city_id__in=access.city_ids)
+    if access.role == Role.SHELTER_MANAGER:
+        return MealService.objects.filter(shelter_id__in=access.shelter_ids)
+    return MealService.objects.none()
+
+
+def meal_schedules_visible(*, access: Access) -> QuerySet[MealSchedule]:
+    return MealSchedule.objects.filter(shelter__in=shelters_visible(access=access))
+
+
+def meal_schedules_editable(*, access: Access) -> QuerySet[MealSchedule]:
+    return MealSchedule.objects.filter(shelter__in=shelters_editable(access=access))
+
+
+def meal_services_on_day(queryset: QuerySet[MealService], *, day: date) -> QuerySet[MealService]:
+    """The services that start on `day` in their own city's time zone (one query for the
+    time zones, however many cities)."""
+    day_check(day)
+    zones = (
+        City.objects.filter(id__in=queryset.values("city_id"))
+        .values_list("timezone", flat=True)
+        .distinct()
+        .order_by()
+    )
+    on_day = Q(pk__in=[])
+    for tz_name in zones:
+        start, end = day_bounds(day=day, tz_name=tz_name)
+        on_day |= Q(city__timezone=tz_name, starts_at__gte=start, starts_at__lt=end)
+    return queryset.filter(on_day)
+
+
+def forecast_moment(service: MealService, *, now: datetime) -> tuple[str, datetime | None]:
+    """(basis, as of when) of a service's forecast; when is None for "now"."""
+    if service.shelter_id is None:
+        return Basis.NONE_NO_BEDS, None
+    if service.starts_at + SERVICE_LENGTH > now:
+        return Basis.NOW, None
+    return Basis.AT_START, service.starts_at
+
+
+def _present(*, status: str, created_at, ended_at, at: datetime | None) -> bool:
+    """Whether a placement holds or checks in its party's beds: now (`at` None), by
+    its status; at a past moment, by its times."""
+    if at is None:
+        return status in ACTIVE_PLACEMENT
+    if created_at > at:
+        return False
+    if ended_at is None:
+        return status in ACTIVE_PLACEMENT
+    return ended_at > at
+
+
+def _diets(counter: Counter) -> dict:
+    return {diet: counter.get(diet, 0) for diet in Diet.values}
+
+
+def _people_at(shelter_ids: set, *, now: bool, past: list[datetime]) -> dict:
+    """The members of the parties placed at the shelters now (if `now`) or at any
+    moment between the `past` ones: {shelter id: [(status, created_at, ended_at, diet)]},
+    one query."""
+    who = [Q(status__in=ACTIVE_PLACEMENT)] if now else []
+    if past:
+        who.append(
+            Q(created_at__lte=max(past))
+            & (Q(ended_at__gt=min(past)) | Q(ended_at__isnull=True, status__in=ACTIVE_PLACEMENT))
+        )
+    people = defaultdict(list)
+    if not shelter_ids or not who:
+        return people
+    rows = (
+        Placement.objects.filter(reduce(operator.or_, who), space__shelter_id__in=shelter_ids)
+        .values_list(
+            "space__shelter_id",
+            "status",
+            "created_at",
+            "ended_at",
+            "party__members__id",
+            "party__members__diet",
+        )
+        .order_by()
+    )
+    for shelter_id, status, created_at, ended_at, member_id, diet in rows:
+        if member_id is not None:  # one row per member of the placed party
+            people[shelter_id].append((status, created_at, ended_at, diet))
+    return people
+
+
+def meal_services_add_figures(services: Iterable[MealService], *, now=None) -> list:
+    """Set on each service its forecast and what was served, in two queries for any
+    number of services:
+
+    - `forecast_portions`, `diet_forecast`, `forecast_basis`: the people held and
+      checked in at its shelter (each member one portion, each of their diets
+      counted), now for a service not yet over (`SERVICE_LENGTH` after its start),
+      as of its start for one in the past; None at a point without beds.
+    - `served_portions`, `served_diet`.
+    - `flags`: `above_forecast` and `above_plan` where served exceeds them;
+      `over_served` when served exceeds every figure known (forecast and plan).
+    """
+    services = list(services)
+    now = now or timezone.now()
+    moments = {service.id: forecast_moment(service, now=now) for service in services}
+    people = _people_at(
+        {service.shelter_id for service in services if service.shelter_id},
+        now=any(basis == Basis.NOW for basis, _at in moments.values()),
+        past=[at for basis, at in moments.values() if basis == Basis.AT_START],
+    )
+    served = defaultdict(lambda: [0, Counter()])
+    for service_id, portions, diet in (
+        Serving.objects.filter(service_id__in=[s.id for s in services])
+        .values_list("service_id", "portions", "diet")
+        .order_by()
+    ):
+        served[service_id][0] += portions
+        served[service_id][1].update(diet or {})
+    for service in services:
+        basis, at = moments[service.id]
+        service.forecast_basis = basis
+        service.forecast_portions = service.diet_forecast = None
+        if basis != Basis.NONE_NO_BEDS:
+            portions, diets = 0, Counter()
+            for status, created_at, ended_at, diet in people[service.shelter_id]:
+                if _present(status=status, created_at=created_at, ended_at=ended_at, at=at):
+                    portions += 1
+                    diets.update(diet or ())
+            service.forecast_portions, service.diet_forecast = portions, _diets(diets)
+        service.served_portions = served[service.id][0]
+        service.served_diet = _diets(served[service.id][1])
+        service.flags = serving_flags(service)
+        bounds = [n for n in (service.forecast_portions, service.planned_portions) if n is not None]
+        service.over_served = bool(bounds) and service.served_portions > max(bounds)
+    return services
+
+
+def serving_flags(service: MealService) -> list[str]:
+    flags = []
+    if (
+        service.forecast_portions is not None
+        and service.served_portions > service.forecast_portions
+    ):
+        flags.append("above_forecast")
+    if service.planned_portions is not None and service.served_portions > service.planned_portions:
+        flags.append("above_plan")
+    return flags
+
+
+def meals_report(*, city: City, day: date) -> dict:
+    """A city's services of one day (its time zone) with planned, forecast and served
+    figures and diets, and the day's totals."""
+    services = meal_services_add_figures(
+        meal_services_on_day(
+            MealService.objects.filter(city=city).select_related("shelter"), day=day
+        ).order_by("starts_at", "shelter__name", "location", "id")
+    )
+    totals = {
+        "services": len(services),
+        "planned_portions": 0,
+        "forecast_portions": 0,
+        "served_portions": 0,
+        "diet_forecast": Counter(),
+        "served_diet": Counter(),
+    }
+    for service in services:
+        totals["planned_portions"] += service.planned_portions or 0
+        totals["forecast_portions"] += service.forecast_portions or 0
+        totals["served_portions"] += service.served_portions
+        totals["diet_forecast"].update(service.diet_forecast or {})
+        totals["served_diet"].update(service.served_diet)
+    totals["diet_forecast"] = _diets(totals["diet_forecast"])
+    totals["served_diet"] = _diets(totals["served_diet"])
+    return {
+        "city": city.id,
+        "city_name": city.name,
+        "date": day,
+        "timezone": city.timezone,
+        "services": services,
+        "totals": totals,
+    }

@@ -1,0 +1,196 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from arrivals.models import Diet
+from shelters.models import City, Shelter
+from shelters.serializers import ImmutableOnUpdateMixin
+
+from .models import (
+    MAX_LOCATION,
+    MAX_PLANNED_PORTIONS,
+    MAX_SERVING_PORTIONS,
+    MealSchedule,
+    MealService,
+    Serving,
+)
+from .selectors import day_check
+
+# How far from now a service may be planned (or recorded after the fact).
+STARTS_AT_RANGE = timedelta(days=366)
+
+
+def _diet_counts(**kwargs):
+    return serializers.DictField(child=serializers.IntegerField(), read_only=True, **kwargs)
+
+
+class MealServiceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
+    """A meal service with its figures (set by `meals.selectors.meal_services_add_figures`)."""
+
+    immutable_fields = ("city", "shelter")
+    city = serializers.PrimaryKeyRelatedField(queryset=City.objects.none(), required=False)
+    shelter = serializers.PrimaryKeyRelatedField(
+        queryset=Shelter.objects.none(), required=False, allow_null=True
+    )
+    location = serializers.CharField(max_length=MAX_LOCATION, required=False, allow_blank=True)
+    planned_portions = serializers.IntegerField(
+        min_value=0, max_value=MAX_PLANNED_PORTIONS, required=False, allow_null=True
+    )
+    forecast_portions = serializers.IntegerField(read_only=True, allow_null=True)
+    diet_forecast = _diet_counts(allow_null=True)
+    forecast_basis = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "now: the people held and checked in now; at_start: those there when the "
+            "service started; none_no_beds: a point without beds has no forecast."
+        ),
+    )
+    served_portions = serializers.IntegerField(read_only=True)
+    served_diet = _diet_counts()
+    over_served = serializers.BooleanField(
+        read_only=True, help_text=_("More was served than both the forecast and the plan.")
+    )
+    flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = MealService
+        fields = [
+            "id",
+            "city",
+            "shelter",
+            "location",
+            "meal",
+            "starts_at",
+            "planned_portions",
+            "forecast_portions",
+            "diet_forecast",
+            "forecast_basis",
+            "served_portions",
+            "served_diet",
+            "over_served",
+            "flags",
+            "schedule",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["id", "schedule", "created_by", "created_at"]
+        validators = []  # the service answers a taken slot with 409
+
+    def __init__(self, *args, cities=None, shelters=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cities is not None:
+            self.fields["city"].queryset = cities
+        if shelters is not None:
+            self.fields["shelter"].queryset = shelters
+
+    def validate_starts_at(self, value):
+        now = timezone.now()
+        if not now - STARTS_AT_RANGE <= value <= now + STARTS_AT_RANGE:
+            raise serializers.ValidationError(_("Give a time within a year from now."))
+        return value
+
+
+class MealServiceReportSerializer(MealServiceSerializer):
+    place = serializers.SerializerMethodField()
+    local_time = serializers.SerializerMethodField()
+
+    class Meta(MealServiceSerializer.Meta):
+        fields = [*MealServiceSerializer.Meta.fields, "place", "local_time"]
+
+    def get_place(self, service) -> str:
+        return service.shelter.name if service.shelter_id else service.location
+
+    def get_local_time(self, service) -> str:
+        return f"{timezone.localtime(service.starts_at, self.context['tz']):%H:%M}"
+
+
+class ServingInputSerializer(serializers.Serializer):
+    portions = serializers.IntegerField(min_value=1, max_value=MAX_SERVING_PORTIONS)
+    diet = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=MAX_SERVING_PORTIONS),
+        required=False,
+        default=dict,
+        help_text=_('How many of the portions met each diet, e.g. {"halal": 4}.'),
+    )
+
+    def validate_diet(self, value):
+        unknown = sorted(set(value) - set(Diet.values))
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown diet: %(unknown)s. Use: %(known)s.")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(Diet.values)}
+            )
+        return value
+
+
+class ServingSerializer(serializers.ModelSerializer):
+    """A recorded serving; `flags` and `meal_service` tell where the service stands after it."""
+
+    flags = serializers.ListField(
+        child=serializers.CharField(),
+        source="service.flags",
+        read_only=True,
+        help_text=_("above_forecast, above_plan: served so far exceeds the forecast or plan."),
+    )
+    meal_service = MealServiceSerializer(source="service", read_only=True)
+
+    class Meta:
+        model = Serving
+        fields = [
+            "id",
+            "service",
+            "portions",
+            "diet",
+            "recorded_by",
+            "recorded_at",
+            "flags",
+            "meal_service",
+        ]
+        read_only_fields = fields
+
+
+class MealScheduleSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
+    immutable_fields = ("shelter",)
+    shelter = serializers.PrimaryKeyRelatedField(queryset=Shelter.objects.none())
+    time = serializers.TimeField(
+        format="%H:%M", help_text=_("Every day at this time, in the city's time zone.")
+    )
+    planned_portions = serializers.IntegerField(
+        min_value=0, max_value=MAX_PLANNED_PORTIONS, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = MealSchedule
+        fields = ["id", "shelter", "meal", "time", "planned_portions", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators = []  # the service answers a taken slot with 409
+
+    def __init__(self, *args, shelters=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if shelters is not None:
+            self.fields["shelter"].queryset = shelters
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    city = serializers.UUIDField()
+    date = serializers.DateField(validators=[day_check])
+
+
+class ReportTotalsSerializer(serializers.Serializer):
+    services = serializers.IntegerField()
+    planned_portions = serializers.IntegerField()
+    forecast_portions = serializers.IntegerField()
+    served_portions = serializers.IntegerField()
+    diet_forecast = serializers.DictField(child=serializers.IntegerField())
+    served_diet = serializers.DictField(child=serializers.IntegerField())
+
+
+class ReportSerializer(serializers.Serializer):
+    city = serializers.UUIDField()
+    city_name = serializers.CharField()
+    date = serializers.DateField()
+    timezone = serializers.CharField()
+    services = MealServiceReportSerializer(many=True)
+    totals = ReportTotalsSerializer()

@@ -1,0 +1,248 @@
+"""Writes of meal services, servings and schedules. Every write function is atomic.
+
+Lock order: a meal service's row (`meal_services_lock`) is the last lock taken;
+meals never locks spaces or parties.
+"""
+
+import zoneinfo
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.exceptions import Conflict
+from shelters.models import City, Shelter
+
+from .models import SCHEDULE_ACTOR, MealSchedule, MealService, Serving
+from .selectors import day_bounds
+
+SERVICE_FIELDS = {"location", "meal", "starts_at", "planned_portions"}
+SCHEDULE_FIELDS = {"meal", "time", "planned_portions"}
+
+
+def meal_services_lock(*, service_ids: Iterable) -> dict:
+    """Lock the services' rows (SELECT ... FOR UPDATE) in primary-key order.
+
+    Held by every change of a service and by every serving recorded at it, so a
+    service is never deleted while a serving is being recorded.
+    """
+    ids = sorted(set(service_ids), key=str)
+    services = MealService.objects.select_for_update().filter(id__in=ids).order_by("id")
+    return {service.id: service for service in services}
+
+
+def _service_locked(service_id) -> MealService:
+    service = next(iter(meal_services_lock(service_ids=[service_id]).values()), None)
+    if service is None:  # deleted since the caller looked it up
+        raise MealService.DoesNotExist(service_id)
+    return service
+
+
+def _check_place(*, shelter: Shelter | None, location: str) -> None:
+    if shelter is not None and location:
+        raise ValidationError(
+            {"location": _("A meal service is at a shelter or at a location, not both.")}
+        )
+    if shelter is None and not location:
+        raise ValidationError(
+            {"location": _("Give a shelter, or a location such as a station or a crossing.")}
+        )
+
+
+def _check_slot_free(*, service: MealService) -> None:
+    if (
+        service.shelter_id is not None
+        and MealService.objects.filter(
+            shelter_id=service.shelter_id, meal=service.meal, starts_at=service.starts_at
+        )
+        .exclude(id=service.id)
+        .exists()
+    ):
+        raise Conflict(
+            "meal_service_exists",
+            _("This shelter already has this meal at this time."),
+        )
+
+
+@transaction.atomic
+def meal_service_create(
+    *,
+    meal: str,
+    starts_at: datetime,
+    actor: str,
+    city: City | None = None,
+    shelter: Shelter | None = None,
+    location: str = "",
+    planned_portions: int | None = None,
+) -> MealService:
+    """Plan a meal at a shelter (its city is the shelter's) or at a point in a city.
+
+    The same meal at the same time at one shelter raises Conflict("meal_service_exists").
+    """
+    location = location.strip()
+    _check_place(shelter=shelter, location=location)
+    if shelter is not None:
+        if city is not None and city.id != shelter.city_id:
+            raise ValidationError({"city": _("The shelter is in another city.")})
+        city = shelter.city
+    elif city is None:
+        raise ValidationError({"city": _("Give the city of the location.")})
+    service = MealService(
+        city=city,
+        shelter=shelter,
+        location=location,
+        meal=meal,
+        starts_at=starts_at,
+        planned_portions=planned_portions,
+        created_by=actor,
+    )
+    _check_slot_free(service=service)
+    service.save(force_insert=True)
+    return service
+
+
+@transaction.atomic
+def meal_service_update(*, service_id, data: dict) -> MealService:
+    """Change a service's place text, meal, time or plan, under its row lock."""
+    service = _service_locked(service_id)
+    for name, value in data.items():
+        if name in SERVICE_FIELDS:
+            setattr(service, name, value.strip() if name == "location" else value)
+    _check_place(shelter=service.shelter, location=service.location)
+    _check_slot_free(service=service)
+    service.save()
+    return service
+
+
+@transaction.atomic
+def meal_service_delete(*, service_id) -> None:
+    """Delete a service nobody was served at; one with servings raises Conflict."""
+    service = _service_locked(service_id)
+    if service.servings.exists():
+        raise Conflict(
+            "meal_service_has_servings",
+            _("Servings were recorded at this meal service; it cannot be deleted."),
+        )
+    service.delete()
+
+
+@transaction.atomic
+def serving_record(*, service_id, portions: int, diet: dict, actor: str) -> Serving:
+    """Record portions given at a service, under the service's row lock.
+
+    No diet may count more portions than were given. Serving more than the
+    forecast or the plan is allowed (`meals.selectors` flags it).
+    """
+    service = _service_locked(service_id)
+    too_many = sorted(name for name, count in diet.items() if count > portions)
+    if too_many:
+        raise ValidationError(
+            {
+                "diet": _("A diet cannot count more portions than were served: %(diets)s.")
+                % {"diets": ", ".join(too_many)}
+            }
+        )
+    return Serving.objects.create(
+        service=service,
+        portions=portions,
+        diet={name: count for name, count in sorted(diet.items()) if count},
+        recorded_by=actor,
+        recorded_at=timezone.now(),
+    )
+
+
+def _check_schedule_slot_free(*, entry: MealSchedule) -> None:
+    if (
+        MealSchedule.objects.filter(shelter_id=entry.shelter_id, meal=entry.meal, time=entry.time)
+        .exclude(id=entry.id)
+        .exists()
+    ):
+        raise Conflict(
+            "meal_schedule_exists", _("This shelter's schedule already has this meal at this time.")
+        )
+
+
+@transaction.atomic
+def meal_schedule_create(
+    *, shelter: Shelter, meal: str, time, planned_portions: int | None = None
+) -> MealSchedule:
+    """Add a daily meal to a shelter's schedule; today's service follows at the next
+    run of `meal_services_create_for_day`."""
+    entry = MealSchedule(shelter=shelter, meal=meal, time=time, planned_portions=planned_portions)
+    _check_schedule_slot_free(entry=entry)
+    entry.save(force_insert=True)
+    return entry
+
+
+@transaction.atomic
+def meal_schedule_update(*, schedule_id, data: dict) -> MealSchedule:
+    """Change a daily meal. It applies from the next day on which the entry has no
+    service yet: a service already made for today stays as it is (edit it directly)."""
+    entry = MealSchedule.objects.select_for_update().get(id=schedule_id)
+    for name, value in data.items():
+        if name in SCHEDULE_FIELDS:
+            setattr(entry, name, value)
+    _check_schedule_slot_free(entry=entry)
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def meal_schedule_delete(*, schedule_id) -> None:
+    """Remove a daily meal; the services it already made stay."""
+    MealSchedule.objects.filter(id=schedule_id).delete()
+
+
+@transaction.atomic
+def meal_services_create_for_day(*, day: date | None = None, now: datetime | None = None) -> int:
+    """Make each shelter's meal services of a day from its schedule, once.
+
+    `day` defaults to today in each city's time zone. An entry that already made a
+    service on that day is skipped; two runs at once cannot double a service either,
+    because the insert ignores rows that clash with the one-service-per-(shelter,
+    meal, time) constraint (ON CONFLICT DO NOTHING). Returns how many services were
+    missing when looked for.
+    """
+    now = now or timezone.now()
+    entries = list(MealSchedule.objects.select_related("shelter__city").order_by("id"))
+    if not entries:
+        return 0
+    days, bounds = {}, {}
+    for entry in entries:
+        city = entry.shelter.city
+        if city.id not in days:
+            tz = zoneinfo.ZoneInfo(city.timezone)
+            days[city.id] = day or timezone.localtime(now, tz).date()
+            bounds[city.id] = day_bounds(day=days[city.id], tz_name=city.timezone)
+    made = {
+        (schedule_id, city_id)
+        for schedule_id, city_id, starts_at in MealService.objects.filter(
+            schedule__in=entries,
+            starts_at__gte=min(start for start, _end in bounds.values()),
+            starts_at__lt=max(end for _start, end in bounds.values()),
+        ).values_list("schedule_id", "city_id", "starts_at")
+        if city_id in bounds and bounds[city_id][0] <= starts_at < bounds[city_id][1]
+    }
+    missing = [
+        MealService(
+            city_id=entry.shelter.city_id,
+            shelter_id=entry.shelter_id,
+            meal=entry.meal,
+            starts_at=datetime.combine(
+                days[entry.shelter.city_id],
+                entry.time,
+                tzinfo=zoneinfo.ZoneInfo(entry.shelter.city.timezone),
+            ),
+            planned_portions=entry.planned_portions,
+            schedule=entry,
+            created_by=SCHEDULE_ACTOR,
+            created_at=now,
+        )
+        for entry in entries
+        if (entry.id, entry.shelter.city_id) not in made
+    ]
+    MealService.objects.bulk_create(missing, ignore_conflicts=True, batch_size=500)
+    return len(missing)

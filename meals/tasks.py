@@ -1,0 +1,13 @@
+"""Celery tasks: thin, call one service, safe to run twice."""
+
+from celery import shared_task
+
+from arrivals.tasks import RELIABLE
+
+from . import services
+
+
+@shared_task(**RELIABLE)
+def meal_services_create_for_today() -> int:
+    """Beat, every 30 minutes: today's services from the shelters' schedules, once."""
+    return services.meal_services_create_for_day()

@@ -1,0 +1,247 @@
+import zoneinfo
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import access_for
+from accounts.models import Role, Scope
+from accounts.permissions import COORDINATOR, EVERYONE, SHELTER_STAFF, Rule
+from arrivals.views import idempotency_owner
+from idempotency.services import InvalidKey, idempotent
+from shelters.models import City
+from shelters.selectors import cities_visible, shelters_editable
+
+from . import selectors, services
+from .models import Meal, MealSchedule, MealService
+from .renderers import MealsReportCsvRenderer
+from .serializers import (
+    MealScheduleSerializer,
+    MealServiceSerializer,
+    ReportQuerySerializer,
+    ReportSerializer,
+    ServingInputSerializer,
+    ServingSerializer,
+)
+
+READ = Rule(EVERYONE, Scope.MEALS_WRITE)  # an integration that records servings finds them
+EDIT = Rule(SHELTER_STAFF)
+
+
+class MealServiceFilter(filters.FilterSet):
+    city = filters.UUIDFilter(field_name="city_id")
+    shelter = filters.UUIDFilter(field_name="shelter_id")
+    meal = filters.ChoiceFilter(choices=Meal.choices)
+    date = filters.DateFilter(
+        method="filter_date",
+        validators=[selectors.day_check],
+        label=_("date (in the city's time zone)"),
+    )
+
+    class Meta:
+        model = MealService
+        fields = ["city", "shelter", "meal", "date"]
+
+    def filter_date(self, queryset, name, value):
+        return selectors.meal_services_on_day(queryset, day=value)
+
+
+class MealServiceViewSet(viewsets.ModelViewSet):
+    serializer_class = MealServiceSerializer
+    filterset_class = MealServiceFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    access_rules = {
+        "list": READ,
+        "retrieve": READ,
+        "create": EDIT,
+        "partial_update": EDIT,
+        "destroy": EDIT,
+        "servings": Rule(EVERYONE, Scope.MEALS_WRITE),
+    }
+
+    def get_queryset(self):
+        access = access_for(self.request)
+        if self.action in {"partial_update", "destroy"}:
+            meal_services = selectors.meal_services_editable(access=access)
+        else:
+            meal_services = selectors.meal_services_visible(access=access)
+        return meal_services.order_by("starts_at", "id")
+
+    def get_serializer(self, *args, **kwargs):
+        access = access_for(self.request)
+        cities = cities_visible(access=access)
+        if not (access.is_superuser or access.role == Role.COORDINATOR):
+            cities = cities.none()  # managers plan at their shelters, not at points
+        return super().get_serializer(
+            *args, cities=cities, shelters=shelters_editable(access=access), **kwargs
+        )
+
+    def _data(self, service_id) -> dict:
+        service = MealService.objects.get(id=service_id)
+        selectors.meal_services_add_figures([service])
+        return self.get_serializer(service).data
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        selectors.meal_services_add_figures(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._data(self.get_object().id))
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        service = services.meal_service_create(
+            **serializer.validated_data, actor=access_for(request).username
+        )
+        return Response(self._data(service.id), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        service = self.get_object()
+        serializer = self.get_serializer(service, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.meal_service_update(service_id=service.id, data=serializer.validated_data)
+        return Response(self._data(service.id))
+
+    def destroy(self, request, *args, **kwargs):
+        services.meal_service_delete(service_id=self.get_object().id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=ServingInputSerializer,
+        responses={201: ServingSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+    )
+    @action(detail=True, methods=["post"])
+    def servings(self, request, pk=None):
+        """Record portions served. Volunteers and API keys with meals:write in the city,
+        managers at their shelters."""
+        service_id = self.get_object().id
+        access = access_for(request)
+        serializer = ServingInputSerializer(data=request.data)
+
+        def record():
+            serializer.is_valid(raise_exception=True)
+            serving = services.serving_record(
+                service_id=service_id, actor=access.username, **serializer.validated_data
+            )
+            selectors.meal_services_add_figures([serving.service])
+            return status.HTTP_201_CREATED, ServingSerializer(serving).data
+
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            code, body = record()
+            return Response(body, status=code)
+        try:
+            answer = idempotent(
+                owner=idempotency_owner(access, request),
+                scope=f"meals.servings:{service_id}",
+                key=key,
+                payload=request.data,
+                work=record,
+            )
+        except InvalidKey as error:
+            raise exceptions.ValidationError({"Idempotency-Key": [str(error)]}) from error
+        response = Response(answer.body, status=answer.status)
+        if answer.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class MealScheduleFilter(filters.FilterSet):
+    shelter = filters.UUIDFilter(field_name="shelter_id")
+    city = filters.UUIDFilter(field_name="shelter__city_id")
+    meal = filters.ChoiceFilter(choices=Meal.choices)
+
+    class Meta:
+        model = MealSchedule
+        fields = ["shelter", "city", "meal"]
+
+
+class MealScheduleViewSet(viewsets.ModelViewSet):
+    """A shelter's daily meals (times in the city's time zone); each day's services are
+    made from them by the beat task `meals.tasks.meal_services_create_for_today`."""
+
+    serializer_class = MealScheduleSerializer
+    filterset_class = MealScheduleFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    access_rules = {
+        "list": Rule(EVERYONE),
+        "retrieve": Rule(EVERYONE),
+        "create": EDIT,
+        "partial_update": EDIT,
+        "destroy": EDIT,
+    }
+
+    def get_queryset(self):
+        access = access_for(self.request)
+        if self.action in {"partial_update", "destroy"}:
+            entries = selectors.meal_schedules_editable(access=access)
+        else:
+            entries = selectors.meal_schedules_visible(access=access)
+        return entries.order_by("shelter_id", "time", "meal", "id")
+
+    def get_serializer(self, *args, **kwargs):
+        shelters = shelters_editable(access=access_for(self.request))
+        return super().get_serializer(*args, shelters=shelters, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.meal_schedule_create(**serializer.validated_data)
+        return Response(self.get_serializer(entry).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        entry = self.get_object()
+        serializer = self.get_serializer(entry, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        entry = services.meal_schedule_update(schedule_id=entry.id, data=serializer.validated_data)
+        return Response(self.get_serializer(entry).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.meal_schedule_delete(schedule_id=self.get_object().id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MealsReportView(APIView):
+    """A city's meals of one day: `GET /api/v1/meals/report/?city=<id>&date=YYYY-MM-DD`,
+    as JSON or, with `format=csv` or `Accept: text/csv`, as CSV."""
+
+    renderer_classes = [JSONRenderer, MealsReportCsvRenderer]
+    access_rules = {"get": Rule(COORDINATOR)}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("city", str, required=True),
+            OpenApiParameter("date", str, required=True, description="YYYY-MM-DD"),
+        ],
+        responses=ReportSerializer,
+    )
+    def get(self, request):
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        city: City = get_object_or_404(
+            cities_visible(access=access_for(request)), id=query.validated_data["city"]
+        )
+        report = selectors.meals_report(city=city, day=query.validated_data["date"])
+        context = {"tz": zoneinfo.ZoneInfo(city.timezone)}
+        return Response(ReportSerializer(report, context=context).data)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        csv_wanted = isinstance(getattr(request, "accepted_renderer", None), MealsReportCsvRenderer)
+        if csv_wanted and response.status_code >= 400:
+            # Errors stay JSON whatever was asked for: they are no report.
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if csv_wanted and response.status_code < 400:
+            day = response.data["date"]
+            response["Content-Disposition"] = f'attachment; filename="meals-{day}.csv"'
+        return response

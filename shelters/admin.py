@@ -1,0 +1,328 @@
+"""The back office for cities, shelters and spaces, scoped like the API.
+
+A coordinator sees and edits the shelters and spaces of their cities, a shelter
+manager those of their shelters, a superuser everything (`accounts.admin.
+ScopedModelAdmin`). Writes go through `shelters.services` as the API's do, so a
+space's beds change under its row lock, with the version check and the
+`capacity_below_occupancy` rule; a refusal is shown on the page, never as an error.
+The counters (`beds_occupied`, `beds_held`) and `version` are read-only here.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import ScopedModelAdmin
+from accounts.models import Role
+from config.exceptions import Conflict, PreconditionFailed
+
+from . import selectors, services
+from .models import City, Shelter, Space
+
+STAFF = frozenset({Role.COORDINATOR, Role.SHELTER_MANAGER})
+COORDINATORS = frozenset({Role.COORDINATOR})
+
+
+def _adopt(target, source) -> None:
+    """Make the admin's object the row a service saved; the admin goes on with `target`."""
+    for field in type(source)._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    target._state.adding = False
+    target._state.db = source._state.db
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the page was loaded with, so a save over a newer change is refused."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.changing:
+            self.initial.setdefault("expected_version", self.instance.version)
+
+    @property
+    def changing(self) -> bool:
+        # Not `pk is None`: a UUID primary key is set before the first save.
+        return not self.instance._state.adding
+
+    def current(self):
+        """The row as it is in the database now, or a form error if it went away."""
+        current = type(self.instance).objects.filter(pk=self.instance.pk).first()
+        if current is None:
+            raise ValidationError(_("This object was deleted by someone else."))
+        return current
+
+
+class ShelterForm(VersionedForm):
+    class Meta:
+        model = Shelter
+        fields = [
+            "city",
+            "name",
+            "kind",
+            "address",
+            "latitude",
+            "longitude",
+            "status",
+            "wheelchair_accessible",
+            "pets_allowed",
+            "contact_phone",
+            "notes",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.changing:
+            try:
+                services.shelter_update_check(
+                    shelter=self.current(), expected_version=cleaned.get("expected_version")
+                )
+            except PreconditionFailed as error:
+                raise ValidationError(error.detail) from error
+        return cleaned
+
+
+class SpaceForm(VersionedForm):
+    class Meta:
+        model = Space
+        fields = ["shelter", "name", "beds", "admits", "wheelchair_accessible"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.changing:
+            data = {"beds": cleaned["beds"]} if "beds" in cleaned else {}
+            try:
+                services.space_update_check(
+                    space=self.current(),
+                    data=data,
+                    expected_version=cleaned.get("expected_version"),
+                )
+            except PreconditionFailed as error:
+                raise ValidationError(error.detail) from error
+            except Conflict as error:
+                self.add_error("beds", error.detail)
+        return cleaned
+
+
+def _refusal_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    if isinstance(error, ObjectDoesNotExist):
+        return gettext("This object was deleted by someone else.")
+    return str(error.detail)
+
+
+class ServiceWritesAdmin(ScopedModelAdmin):
+    """Saves and deletes through services. A refusal that only shows under the row lock
+    (someone changed the object after the form was checked) comes back as a message
+    on the same page; the admin's transaction has been rolled back by then."""
+
+    refusals = (Conflict, PreconditionFailed, ValidationError, ObjectDoesNotExist)
+    immutable_fields: tuple[str, ...] = ()  # set when adding, then shown but not editable
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except self.refusals as error:
+            self.message_user(request, _refusal_text(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except self.refusals as error:
+            self.message_user(request, _refusal_text(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def get_actions(self, request):
+        # Bulk deletion would bypass the services (and their checks): delete one by one.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            # Where an object belongs is chosen once (as in the API).
+            for name in self.immutable_fields:
+                form.base_fields[name].disabled = True
+        return form
+
+
+@admin.register(City)
+class CityAdmin(ScopedModelAdmin):
+    """Cities are made and changed by a superuser; staff see the cities they work in."""
+
+    view_roles = STAFF
+    list_display = ["name", "timezone"]
+    search_fields = ["name"]
+    ordering = ["name"]
+
+    def scoped_queryset(self, request, access):
+        return selectors.cities_visible(access=access)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            _adopt(obj, services.city_create(name=obj.name, timezone=obj.timezone))
+
+
+@admin.register(Shelter)
+class ShelterAdmin(ServiceWritesAdmin):
+    form = ShelterForm
+    view_roles = STAFF
+    change_roles = STAFF
+    add_roles = COORDINATORS
+    delete_roles = COORDINATORS
+    immutable_fields = ("city",)
+    list_display = [
+        "name",
+        "city",
+        "kind",
+        "status",
+        "total_beds",
+        "free_beds",
+        "wheelchair_accessible",
+        "pets_allowed",
+    ]
+    list_filter = [
+        ("city", admin.RelatedOnlyFieldListFilter),
+        "kind",
+        "status",
+        "wheelchair_accessible",
+        "pets_allowed",
+    ]
+    list_select_related = ["city"]
+    search_fields = ["name", "address"]
+    ordering = ["city__name", "name"]
+
+    def scoped_queryset(self, request, access):
+        return selectors.shelters_with_beds(selectors.shelters_editable(access=access))
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["version", "beds_summary", "space_links"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "city":
+            # Superusers: every city; coordinators: theirs (only they may open shelters).
+            kwargs["queryset"] = selectors.cities_visible(access=self.access(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("beds"), ordering="beds_total")
+    def total_beds(self, shelter):
+        return shelter.beds_total
+
+    @admin.display(description=_("free beds"), ordering="beds_free")
+    def free_beds(self, shelter):
+        return shelter.beds_free
+
+    @admin.display(description=_("beds"))
+    def beds_summary(self, shelter):
+        return gettext("%(total)s beds: %(occupied)s occupied, %(held)s held, %(free)s free") % {
+            "total": shelter.beds_total,
+            "occupied": shelter.beds_occupied,
+            "held": shelter.beds_held,
+            "free": shelter.beds_free,
+        }
+
+    @admin.display(description=_("spaces"))
+    def space_links(self, shelter):
+        rows = format_html_join(
+            "",
+            '<li><a href="{}">{}</a>: {}</li>',
+            (
+                (
+                    reverse("admin:shelters_space_change", args=[space.pk]),
+                    space.name,
+                    gettext("%(beds)s beds, %(free)s free")
+                    % {"beds": space.beds, "free": space.beds_free},
+                )
+                for space in shelter.spaces.order_by("name")
+            ),
+        )
+        add_url = f"{reverse('admin:shelters_space_add')}?shelter={shelter.pk}"
+        return format_html('<ul>{}</ul><a href="{}">{}</a>', rows, add_url, gettext("Add a space"))
+
+    def save_model(self, request, obj, form, change):
+        cleaned = form.cleaned_data
+        if change:
+            data = {
+                name: cleaned[name] for name in form.changed_data if name in services.SHELTER_FIELDS
+            }
+            if data:
+                shelter = services.shelter_update(
+                    shelter_id=obj.pk, data=data, expected_version=cleaned.get("expected_version")
+                )
+                _adopt(obj, shelter)
+        else:
+            fields = {name: cleaned[name] for name in services.SHELTER_FIELDS if name in cleaned}
+            _adopt(obj, services.shelter_create(city=cleaned["city"], **fields))
+
+    def delete_model(self, request, obj):
+        services.shelter_delete(shelter_id=obj.pk)
+
+
+@admin.register(Space)
+class SpaceAdmin(ServiceWritesAdmin):
+    form = SpaceForm
+    view_roles = STAFF
+    change_roles = STAFF
+    add_roles = STAFF
+    delete_roles = STAFF
+    immutable_fields = ("shelter",)
+    list_display = [
+        "name",
+        "shelter",
+        "beds",
+        "beds_occupied",
+        "beds_held",
+        "free_beds",
+        "admits",
+        "wheelchair_accessible",
+        "version",
+    ]
+    list_filter = [("shelter", admin.RelatedOnlyFieldListFilter), "admits", "wheelchair_accessible"]
+    list_select_related = ["shelter"]
+    search_fields = ["name", "shelter__name"]
+    ordering = ["shelter__name", "name"]
+
+    def scoped_queryset(self, request, access):
+        shelters = selectors.shelters_editable(access=access)
+        return Space.objects.filter(shelter__in=shelters).select_related("shelter")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["beds_occupied", "beds_held", "free_beds", "version"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "shelter":
+            kwargs["queryset"] = selectors.shelters_editable(access=self.access(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("free beds"))
+    def free_beds(self, space):
+        return space.beds_free
+
+    def save_model(self, request, obj, form, change):
+        cleaned = form.cleaned_data
+        if change:
+            data = {
+                name: cleaned[name] for name in form.changed_data if name in services.SPACE_FIELDS
+            }
+            if data:
+                space = services.space_update(
+                    space_id=obj.pk, data=data, expected_version=cleaned.get("expected_version")
+                )
+                _adopt(obj, space)
+        else:
+            fields = {name: cleaned[name] for name in services.SPACE_FIELDS if name in cleaned}
+            _adopt(obj, services.space_create(shelter=cleaned["shelter"], **fields))
+
+    def delete_model(self, request, obj):
+        services.space_delete(space_id=obj.pk)

@@ -1,0 +1,195 @@
+"""The party page, its buttons by role and state, and find by code."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from arrivals import services
+from privacy.models import AuditEntry
+from tests import factories
+
+from .conftest import web_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_volunteer_sees_given_names_only(volunteer, placed_party):
+    page = web_client(volunteer).get(reverse("web-party", args=[placed_party.id]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert placed_party.code in text
+    assert "Aigerim" in text and "Timur" in text
+    assert "Nurlanova" not in text
+    assert "555 12 34" not in text
+    assert "no-store" in page["Cache-Control"]
+    assert not AuditEntry.objects.filter(action="read").exists()
+
+
+@pytest.mark.parametrize("role_user", ["coordinator", "manager"])
+def test_coordinator_and_shelter_manager_see_personal_data(request, role_user, placed_party):
+    user = request.getfixturevalue(role_user)
+    page = web_client(user).get(reverse("web-party", args=[placed_party.id]))
+    text = page.content.decode()
+    assert "Nurlanova" in text
+    assert "+7 701 555 12 34" in text
+    assert AuditEntry.objects.filter(action="read", object_id=str(placed_party.id)).exists()
+
+
+def test_placement_shown_in_city_timezone(volunteer, placed_party):
+    placement = placed_party.placements.get()
+    page = web_client(volunteer).get(reverse("web-party", args=[placed_party.id]))
+    from zoneinfo import ZoneInfo
+
+    local = placement.held_until.astimezone(ZoneInfo("Asia/Oral"))
+    assert local.strftime("%H:%M") in page.content.decode()
+
+
+def test_buttons_by_role_and_state(volunteer, coordinator, manager, placed_party):
+    url = reverse("web-party", args=[placed_party.id])
+    check_in = reverse("web-party-check-in", args=[placed_party.id]).encode()
+    cancel = reverse("web-party-cancel", args=[placed_party.id]).encode()
+    volunteer_page = web_client(volunteer).get(url).content
+    assert check_in not in volunteer_page
+    assert cancel in volunteer_page
+    for user in (coordinator, manager):
+        page = web_client(user).get(url).content
+        assert check_in in page
+        assert cancel in page
+
+
+def test_manager_checks_in_and_out(manager, placed_party, space):
+    client = web_client(manager)
+    response = client.post(reverse("web-party-check-in", args=[placed_party.id]))
+    assert response.status_code == 302
+    placed_party.refresh_from_db()
+    assert placed_party.status == "checked_in"
+    page = client.get(response["Location"])
+    assert b"checked in" in page.content
+    assert reverse("web-party-check-out", args=[placed_party.id]).encode() in page.content
+    client.post(reverse("web-party-check-out", args=[placed_party.id]))
+    placed_party.refresh_from_db()
+    space.refresh_from_db()
+    assert placed_party.status == "departed"
+    assert space.beds_occupied == 0
+
+
+def test_volunteer_may_not_check_in(volunteer, placed_party):
+    response = web_client(volunteer).post(reverse("web-party-check-in", args=[placed_party.id]))
+    assert response.status_code == 403
+    placed_party.refresh_from_db()
+    assert placed_party.status == "placed"
+
+
+def test_manager_of_another_shelter_may_not_act(other_manager, placed_party):
+    client = web_client(other_manager)
+    for name in ("web-party-check-in", "web-party-cancel"):
+        assert client.post(reverse(name, args=[placed_party.id])).status_code == 404
+    placed_party.refresh_from_db()
+    assert placed_party.status == "placed"
+
+
+def test_cancel_of_a_departed_party_is_a_message(manager, placed_party):
+    # The party stayed in the manager's shelter and left: the page opens, cancel is refused.
+    services.party_check_in(party_id=placed_party.id, actor="t")
+    services.party_check_out(party_id=placed_party.id, actor="t")
+    assert web_client(manager).get(reverse("web-party", args=[placed_party.id])).status_code == 200
+    response = web_client(manager).post(reverse("web-party-cancel", args=[placed_party.id]))
+    assert response.status_code == 302  # departed: the service refuses, shown as a message
+
+
+def test_conflict_is_a_message_not_a_500(coordinator, party):
+    client = web_client(coordinator)
+    response = client.post(reverse("web-party-check-in", args=[party.id]), follow=True)
+    assert response.status_code == 200
+    assert b"cannot be checked in" in response.content
+    party.refresh_from_db()
+    assert party.status == "waiting"
+
+
+def test_volunteer_cancels_with_a_reason(volunteer, placed_party, space):
+    client = web_client(volunteer)
+    response = client.post(
+        reverse("web-party-cancel", args=[placed_party.id]), {"reason": "went on to Aktobe"}
+    )
+    assert response.status_code == 302
+    placed_party.refresh_from_db()
+    space.refresh_from_db()
+    assert placed_party.status == "cancelled"
+    assert space.beds_held == 0
+    assert placed_party.events.last().reason == "went on to Aktobe"
+    again = client.post(reverse("web-party-cancel", args=[placed_party.id]), follow=True)
+    assert again.status_code == 200
+    assert b"cannot be cancelled" in again.content
+
+
+def test_action_next_stays_on_this_site(manager, placed_party, shelter):
+    client = web_client(manager)
+    evil = client.post(
+        reverse("web-party-check-in", args=[placed_party.id]), {"next": "https://evil.example/"}
+    )
+    assert evil["Location"] == reverse("web-party", args=[placed_party.id])
+
+
+def test_csrf_is_checked(volunteer, party):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(volunteer)
+    response = client.post(reverse("web-party-cancel", args=[party.id]))
+    assert response.status_code == 403
+    party.refresh_from_db()
+    assert party.status == "waiting"
+
+
+def test_find_by_code(volunteer, party):
+    client = web_client(volunteer)
+    assert client.get(reverse("web-find")).status_code == 200
+    found = client.get(reverse("web-find"), {"code": f" {party.code.lower()[:3]} {party.code[3:]}"})
+    assert found.status_code == 302
+    assert found["Location"] == reverse("web-party", args=[party.id])
+    missing = client.get(reverse("web-find"), {"code": "ZZZZZZ"})
+    assert missing.status_code == 200
+    assert b"No party with code ZZZZZZ" in missing.content
+    empty = client.get(reverse("web-find"), {"code": ""})
+    assert empty.status_code == 200
+    long = client.get(reverse("web-find"), {"code": "X" * 500})
+    assert long.status_code == 200
+
+
+def test_find_does_not_reach_other_cities(other_volunteer, party):
+    response = web_client(other_volunteer).get(reverse("web-find"), {"code": party.code})
+    assert response.status_code == 200
+    assert b"No party with code" in response.content
+
+
+def test_home_by_role(volunteer, coordinator, manager, space, placed_party):
+    volunteer_home = web_client(volunteer).get("/").content.decode()
+    assert "Register arrivals" in volunteer_home
+    assert "Find a party by code" in volunteer_home
+    assert "Cinema Park" in volunteer_home
+    assert reverse("web-shelter", args=[space.shelter_id]) not in volunteer_home
+    coordinator_home = web_client(coordinator).get("/").content.decode()
+    assert reverse("web-shelter", args=[space.shelter_id]) in coordinator_home
+    manager_home = web_client(manager).get("/").content.decode()
+    assert "Register arrivals" not in manager_home
+    assert "Auditorium 1" in manager_home
+    assert reverse("web-shelter", args=[space.shelter_id]) in manager_home
+
+
+def test_home_lists_my_registrations(volunteer, city):
+    factories.PartyFactory(city=city, created_by=volunteer, code="MYCODE")
+    factories.PartyFactory(city=city, code="NOTMNE")
+    text = web_client(volunteer).get("/").content.decode()
+    assert "MYCODE" in text
+    assert "NOTMNE" not in text
+
+
+def test_home_counts_waiting(volunteer, city):
+    factories.PartyFactory(city=city, members=[{"given_name": "A"}, {"given_name": "B"}])
+    text = web_client(volunteer).get("/").content.decode()
+    assert '<b class="num">2</b><span>people waiting' in text
+
+
+def test_manager_with_no_shelters(db):
+    user = factories.member(Role.SHELTER_MANAGER)
+    assert web_client(user).get("/").status_code == 200

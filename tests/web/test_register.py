@@ -1,0 +1,233 @@
+"""The registration form: members, matching, the code and where to go; bad input."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from arrivals.models import Party, PartyMember
+from tests import factories
+
+from .conftest import web_client
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(city, members=None, /, **overrides) -> dict:
+    members = members if members is not None else [{"given_name": "Aigerim"}]
+    data = {
+        "city": str(city.id),
+        "registration_point": "Syrym border crossing",
+        "contact_phone": "",
+        "languages": ["ru"],
+        "other_languages": "",
+        "pets": "0",
+        "nights_needed": "3",
+        "notes": "",
+        "consent": "on",
+        "form_token": uuid.uuid4().hex,
+        "members-TOTAL_FORMS": str(len(members)),
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "1",
+        "members-MAX_NUM_FORMS": "30",
+    }
+    for index, member in enumerate(members):
+        prefix = f"members-{index}-"
+        data[prefix + "given_name"] = member.get("given_name", "")
+        data[prefix + "family_name"] = member.get("family_name", "")
+        data[prefix + "sex"] = member.get("sex", "unspecified")
+        data[prefix + "age_group"] = member.get("age_group", "adult")
+        if member.get("needs"):
+            data[prefix + "needs"] = member["needs"]
+        if member.get("diet"):
+            data[prefix + "diet"] = member["diet"]
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_form_preselects_the_only_city(volunteer, city):
+    page = web_client(volunteer).get(reverse("web-register"))
+    assert page.status_code == 200
+    assert f'<option value="{city.id}" selected>'.encode() in page.content
+    assert b'name="members-0-given_name"' in page.content
+    assert b"30 days" in page.content  # the retention period, in the consent line
+
+
+def test_quick_size_shows_that_many_rows(volunteer):
+    page = web_client(volunteer).get(reverse("web-register") + "?people=4")
+    assert b'name="members-3-given_name"' in page.content
+    assert b'name="members-4-given_name"' not in page.content
+    for bad in ("abc", "-3", "1000"):
+        assert web_client(volunteer).get(f"/register/?people={bad}").status_code == 200
+
+
+def test_registration_places_the_party_and_shows_where_to_go(
+    volunteer, city, space, django_capture_on_commit_callbacks
+):
+    client = web_client(volunteer)
+    members = [
+        {
+            "given_name": "Aigerim",
+            "family_name": "Nurlanova",
+            "sex": "female",
+            "needs": ["pregnant"],
+            "diet": ["halal", "vegetarian"],
+        },
+        {"given_name": "Timur", "sex": "male", "age_group": "child", "diet": ["halal"]},
+        {"given_name": "Ainur", "sex": "female", "age_group": "infant", "diet": ["infant_formula"]},
+    ]
+    data = form_data(city, members, contact_phone="+7 701 555 12 34", other_languages="uz, kk")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("web-register"), data)
+    party = Party.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web-party", args=[party.id])
+    assert party.size == 3
+    assert party.created_by == volunteer
+    assert party.languages == ["ru", "uz", "kk"]
+    assert party.nights_needed == 3
+    assert party.registration_point == "Syrym border crossing"
+    stored = list(PartyMember.objects.filter(party=party).order_by("position"))
+    assert [m.given_name for m in stored] == ["Aigerim", "Timur", "Ainur"]
+    assert stored[0].family_name == "Nurlanova"
+    assert stored[0].needs == ["pregnant"]
+    assert set(stored[0].diet) == {"vegetarian", "halal"}
+    assert stored[1].age_group == "child"
+    assert stored[2].diet == ["infant_formula"]
+
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    party.refresh_from_db()
+    assert party.status == "placed"
+    text = page.content.decode()
+    assert '<div class="code"' in text and party.code in text
+    assert "Cinema Park" in text
+    assert "Dostyk Avenue 190" in text
+    assert "Auditorium 1" in text
+    assert "Beds held until" in text
+    # A volunteer sees given names, never family names or the phone.
+    assert "Aigerim" in text
+    assert "Nurlanova" not in text
+    assert "555" not in text
+
+
+def test_registration_without_free_beds_says_waiting(
+    volunteer, city, django_capture_on_commit_callbacks
+):
+    client = web_client(volunteer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("web-register"), form_data(city), follow=True)
+    assert response.status_code == 200
+    assert "Waiting — we will find a bed" in response.content.decode()
+    assert Party.objects.get().status == "waiting"
+
+
+def test_the_same_form_sent_twice_registers_once(volunteer, city):
+    client = web_client(volunteer)
+    data = form_data(city)
+    first = client.post(reverse("web-register"), data)
+    second = client.post(reverse("web-register"), data)
+    assert Party.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_same_token_with_other_details_is_refused(volunteer, city):
+    client = web_client(volunteer)
+    data = form_data(city)
+    client.post(reverse("web-register"), data)
+    again = client.post(reverse("web-register"), {**data, "notes": "changed"})
+    assert again.status_code == 200
+    assert b"sent before" in again.content
+    assert Party.objects.count() == 1
+    assert data["form_token"].encode() not in again.content  # a new token to send again
+
+
+def test_add_and_remove_member_rows_without_javascript(volunteer, city):
+    client = web_client(volunteer)
+    data = form_data(city, [{"given_name": "Aigerim", "sex": "female"}], add_member="1")
+    added = client.post(reverse("web-register"), data)
+    assert added.status_code == 200
+    text = added.content.decode()
+    assert 'name="members-1-given_name"' in text
+    assert 'value="Aigerim"' in text
+    assert 'class="errorlist"' not in text  # the empty new row is not an error yet
+    assert Party.objects.count() == 0
+
+    two = form_data(city, [{"given_name": "Aigerim"}, {"given_name": "Timur"}], remove_member="0")
+    removed = client.post(reverse("web-register"), two)
+    text = removed.content.decode()
+    assert 'name="members-1-given_name"' not in text
+    assert 'value="Timur"' in text
+    assert 'value="Aigerim"' not in text
+    assert Party.objects.count() == 0
+
+
+def test_empty_extra_rows_are_ignored(volunteer, city):
+    client = web_client(volunteer)
+    data = form_data(city, [{"given_name": "Aigerim"}, {}, {}])
+    response = client.post(reverse("web-register"), data)
+    assert response.status_code == 302
+    assert Party.objects.get().size == 1
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"consent": None},
+        {"members-0-given_name": ""},
+        {"members-0-given_name": "x" * 101},
+        {"members-0-sex": "robot"},
+        {"members-0-needs": ["flying"]},
+        {"pets": "11"},
+        {"pets": "-1"},
+        {"nights_needed": "0"},
+        {"nights_needed": "abc"},
+        {"contact_phone": "call me"},
+        {"other_languages": "Russian!!"},
+        {"notes": "n" * 1001},
+        {"city": "not-a-uuid"},
+        {"city": str(uuid.uuid4())},
+        {"members-TOTAL_FORMS": "abc"},
+        {"members-TOTAL_FORMS": None},
+        {"members-TOTAL_FORMS": "0"},
+        {"members-TOTAL_FORMS": "31"},
+        {"form_token": None},
+        {"form_token": "\x00bad"},
+    ],
+)
+def test_bad_input_rerenders_with_errors_and_creates_nothing(volunteer, city, overrides):
+    response = web_client(volunteer).post(reverse("web-register"), form_data(city, **overrides))
+    assert response.status_code == 200
+    assert b'class="errorlist"' in response.content
+    assert Party.objects.count() == 0
+
+
+def test_too_many_members_is_refused(volunteer, city):
+    members = [{"given_name": f"P{n}"} for n in range(31)]
+    response = web_client(volunteer).post(reverse("web-register"), form_data(city, members))
+    assert response.status_code == 200
+    assert Party.objects.count() == 0
+
+
+def test_city_outside_scope_is_refused(volunteer, other_city):
+    response = web_client(volunteer).post(reverse("web-register"), form_data(other_city))
+    assert response.status_code == 200
+    assert b'class="errorlist"' in response.content
+    assert Party.objects.count() == 0
+
+
+def test_coordinator_with_two_cities_chooses(db):
+    from accounts.models import Role
+
+    first, second = factories.CityFactory(), factories.CityFactory()
+    coordinator = factories.member(Role.COORDINATOR, cities=[first, second])
+    client = web_client(coordinator)
+    page = client.get(reverse("web-register"))
+    assert f'value="{second.id}"'.encode() in page.content
+    response = client.post(reverse("web-register"), form_data(second))
+    assert response.status_code == 302
+    assert Party.objects.get().city == second
+    # The next form remembers the city and the registration point.
+    again = client.get(reverse("web-register"))
+    assert f'<option value="{second.id}" selected>'.encode() in again.content
+    assert b"Syrym border crossing" in again.content
