@@ -54,6 +54,14 @@ def matching_snapshot(*, city_id) -> tuple[list[engine.Space], list[engine.Party
         .select_related("shelter")
         .order_by("id")
     ]
+    # Parties first, then their members: a party that is visible was committed with its
+    # members. One whose status changes between the two reads comes back without members;
+    # it is left out (it is no longer waiting, and the next run sees it as it is).
+    waiting = list(
+        Party.objects.filter(city_id=city_id, status=PartyStatus.WAITING)
+        .order_by("waiting_since", "id")
+        .values_list("id", "waiting_since", "pets")
+    )
     members = defaultdict(list)
     for party_id, sex, age_group, needs in (
         PartyMember.objects.filter(party__city_id=city_id, party__status=PartyStatus.WAITING)
@@ -65,11 +73,8 @@ def matching_snapshot(*, city_id) -> tuple[list[engine.Space], list[engine.Party
         engine.Party(
             id=str(party_id), waiting_since=since, pets=pets, members=tuple(members[party_id])
         )
-        for party_id, since, pets in Party.objects.filter(
-            city_id=city_id, status=PartyStatus.WAITING
-        )
-        .order_by("waiting_since", "id")
-        .values_list("id", "waiting_since", "pets")
+        for party_id, since, pets in waiting
+        if members[party_id]
     ]
     return spaces, parties
 
