@@ -140,6 +140,15 @@ def party_personal_data_visible(*, access: Access, party: Party) -> bool:
     )
 
 
+def party_actionable(*, access: Access, placement: Placement | None) -> bool:
+    """Whether a caller whose role may act on parties (check in or out, cancel) may act on
+    a party: a shelter manager only on a party placed in their shelter. `placement` is
+    `party_current_placement(party)`."""
+    if access.role != Role.SHELTER_MANAGER:
+        return True
+    return placement is not None and access.manages_shelter(placement.space.shelter_id)
+
+
 def placements_visible(*, access: Access) -> QuerySet[Placement]:
     if access.is_superuser:
         return Placement.objects.all()

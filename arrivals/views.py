@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from accounts.access import Access, access_for
 from accounts.models import Role, Scope
 from accounts.permissions import CITY_STAFF, COORDINATOR, EVERYONE, SHELTER_STAFF, Rule
-from idempotency.services import InvalidKey, idempotent
+from idempotency.api import idempotent_response
 from privacy.models import AuditAction
 from privacy.services import audit_record
 from shelters.selectors import cities_visible, spaces_visible
@@ -25,13 +25,6 @@ from .serializers import (
     PartySerializer,
     PlacementSerializer,
 )
-
-
-def idempotency_owner(access: Access, request) -> str:
-    """Whose keys these are: one caller's keys are invisible to another."""
-    if access.is_integration:
-        return f"api-key:{request.auth.pk}"
-    return f"user:{access.user_id}"
 
 
 def _carries_personal_data(body) -> bool:
@@ -147,34 +140,20 @@ class PartyViewSet(NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
             party = services.party_register(actor_id=access.user_id, actor=access.username, **data)
             return status.HTTP_201_CREATED, self._party_data(party.id)
 
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            code, body = register()
-            return Response(body, status=code)
-        try:
-            answer = idempotent(
-                owner=idempotency_owner(access, request),
-                scope="parties.create",
-                key=key,
-                payload=request.data,
-                work=register,
-            )
-        except InvalidKey as error:
-            raise exceptions.ValidationError({"Idempotency-Key": [str(error)]}) from error
-        response = Response(answer.body, status=answer.status)
-        if answer.replayed:
-            response["Idempotent-Replayed"] = "true"
-            if _carries_personal_data(answer.body):
-                self._audit_read([answer.body["id"]])
-        return response
+        def replayed(body: dict) -> None:
+            if _carries_personal_data(body):
+                self._audit_read([body["id"]])
+
+        return idempotent_response(
+            request, access=access, scope="parties.create", work=register, on_replay=replayed
+        )
 
     def _act(self, request, service, **kwargs):
         party = self.get_object()
         access = self.access
-        if access.role == Role.SHELTER_MANAGER:
-            placement = selectors.party_current_placement(party)
-            if placement is None or not access.manages_shelter(placement.space.shelter_id):
-                raise exceptions.PermissionDenied(_("The party is not placed in your shelter."))
+        placement = selectors.party_current_placement(party)
+        if not selectors.party_actionable(access=access, placement=placement):
+            raise exceptions.PermissionDenied(_("The party is not placed in your shelter."))
         service(party_id=party.id, actor=access.username, **kwargs)
         return Response(self._party_data(party.id, audit=True))
 

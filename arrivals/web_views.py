@@ -62,12 +62,10 @@ def _access(request, roles) -> Access:
 
 
 def _may_act_on_party(access: Access, placement, roles) -> bool:
-    """As the API: a shelter manager acts only on parties placed in their shelter."""
+    """As the API: by role, and a shelter manager only on parties placed in their shelter."""
     if not access.is_superuser and access.role not in roles:
         return False
-    if access.role == Role.SHELTER_MANAGER:
-        return placement is not None and access.manages_shelter(placement.space.shelter_id)
-    return True
+    return selectors.party_actionable(access=access, placement=placement)
 
 
 def _next_url(request, fallback: str) -> str:

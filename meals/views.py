@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -13,8 +13,7 @@ from rest_framework.views import APIView
 from accounts.access import access_for
 from accounts.models import Role, Scope
 from accounts.permissions import COORDINATOR, EVERYONE, SHELTER_STAFF, Rule
-from arrivals.views import idempotency_owner
-from idempotency.services import InvalidKey, idempotent
+from idempotency.api import idempotent_response
 from shelters.models import City
 from shelters.selectors import cities_visible, shelters_editable
 
@@ -135,24 +134,9 @@ class MealServiceViewSet(viewsets.ModelViewSet):
             selectors.meal_services_add_figures([serving.service])
             return status.HTTP_201_CREATED, ServingSerializer(serving).data
 
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            code, body = record()
-            return Response(body, status=code)
-        try:
-            answer = idempotent(
-                owner=idempotency_owner(access, request),
-                scope=f"meals.servings:{service_id}",
-                key=key,
-                payload=request.data,
-                work=record,
-            )
-        except InvalidKey as error:
-            raise exceptions.ValidationError({"Idempotency-Key": [str(error)]}) from error
-        response = Response(answer.body, status=answer.status)
-        if answer.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        return idempotent_response(
+            request, access=access, scope=f"meals.servings:{service_id}", work=record
+        )
 
 
 class MealScheduleFilter(filters.FilterSet):

@@ -1,0 +1,54 @@
+"""The `Idempotency-Key` header of the REST API, over `idempotency.services.idempotent`."""
+
+from collections.abc import Callable
+
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from accounts.access import Access
+
+from .services import InvalidKey, idempotent
+
+HEADER = "Idempotency-Key"
+
+
+def idempotency_owner(access: Access, request) -> str:
+    """Whose keys these are: one caller's keys are invisible to another."""
+    if access.is_integration:
+        return f"api-key:{request.auth.pk}"
+    return f"user:{access.user_id}"
+
+
+def idempotent_response(
+    request,
+    *,
+    access: Access,
+    scope: str,
+    work: Callable[[], tuple[int, dict]],
+    on_replay: Callable[[dict], None] | None = None,
+) -> Response:
+    """Answer a POST once per `Idempotency-Key`; without the header, just do the work.
+
+    `work` validates and writes, returning (status, body); a replay gets the first
+    answer with `Idempotent-Replayed: true`, and `on_replay(body)` is called for it.
+    """
+    key = request.headers.get(HEADER)
+    if key is None:
+        code, body = work()
+        return Response(body, status=code)
+    try:
+        answer = idempotent(
+            owner=idempotency_owner(access, request),
+            scope=scope,
+            key=key,
+            payload=request.data,
+            work=work,
+        )
+    except InvalidKey as error:
+        raise exceptions.ValidationError({HEADER: [str(error)]}) from error
+    response = Response(answer.body, status=answer.status)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+        if on_replay is not None:
+            on_replay(answer.body)
+    return response
