@@ -1,11 +1,31 @@
 """Throttles on the shared cache (Redis in production), so they hold across processes."""
 
+import logging
+
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
 from .models import ApiKey
 
+logger = logging.getLogger(__name__)
 
-class ClientRateThrottle(SimpleRateThrottle):
+
+class SharedCacheThrottle(SimpleRateThrottle):
+    """A throttle that lets requests through while its cache is unreachable.
+
+    Losing Redis must not take registration down at 2 a.m.: for the time of the
+    outage requests are not counted, and the outage is logged.
+    """
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, OSError) as error:
+            logger.error("throttle %s not applied, cache unreachable: %s", self.scope, error)
+            return True
+
+
+class ClientRateThrottle(SharedCacheThrottle):
     """Every API client: per API key, per user when signed in, per address otherwise.
 
     A key counts on its own, so an integration's traffic does not use up the rate of
@@ -26,7 +46,7 @@ class ClientRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class LoginRateThrottle(SimpleRateThrottle):
+class LoginRateThrottle(SharedCacheThrottle):
     """Password guesses, per client address: the token endpoint and the web login."""
 
     scope = "login"

@@ -170,7 +170,7 @@ def measure(instance: Instance, *, repeat: int, time_limit: float, exact: bool) 
                 exact_cell = f"{result.seconds:.1f}"
             else:
                 gap = (result.bound - result.value) / result.bound if result.bound > 0 else 0
-                bound_cell = f"{result.bound:,} (LP bound)"
+                bound_cell = f"{result.bound:,} (upper bound)"
                 exact_cell = f"{result.seconds:.0f} (limit; best {result.value:,}, gap {gap:.2%})"
     quality = answer.weight / bound if bound else None
     return Row(

@@ -214,3 +214,20 @@ def test_a_deactivated_persons_token_stops_working(person):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert client.get("/api/v1/cities/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_throttles_let_requests_through_while_redis_is_down(settings, volunteer_client, city):
+    """A cache that does not answer (Redis down) must not turn requests into 500s."""
+    settings.CACHES = {  # the settings fixture resets Django's cache handler on change
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    answer = volunteer_client.get(f"/api/v1/capacity/?city={city.id}")
+    assert answer.status_code == 200
+    token = APIClient().post(
+        "/api/v1/auth/token/", {"username": "nobody", "password": "x"}, format="json"
+    )
+    assert token.status_code == 401
