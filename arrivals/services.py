@@ -10,7 +10,7 @@ import logging
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -26,7 +26,7 @@ from privacy.crypto import phone_digest
 from privacy.models import AuditAction
 from privacy.services import audit_record
 from shelters.models import City, ShelterStatus, Space
-from shelters.services import space_counters_change, spaces_lock
+from shelters.services import space_counters_change, spaces_counters_change, spaces_lock
 
 from . import matching as engine
 from .models import (
@@ -52,21 +52,27 @@ RETENTION_ACTOR = "retention"
 EXPIRY_ACTOR = "expiry"
 
 
-def parties_lock(*, party_ids: Iterable) -> dict:
+def parties_lock(*, party_ids: Iterable, only: tuple[str, ...] = ()) -> dict:
     """Lock the parties' rows (SELECT ... FOR UPDATE) in primary-key order.
 
     Every write of a party's status or of its placements holds this lock, so a
-    party's active placement cannot change while it is held.
+    party's active placement cannot change while it is held. `only` loads just
+    those fields (for callers that lock thousands of parties).
     """
     ids = sorted(set(party_ids), key=str)
     parties = Party.objects.select_for_update().filter(id__in=ids).order_by("id")
+    if only:
+        parties = parties.only(*only)
     return {party.id: party for party in parties}
 
 
-def _event(party: Party, *, to_status: str, actor: str, reason: str = "") -> PartyEvent:
+def _event(
+    party: Party, *, to_status: str, actor: str, reason: str = "", at: datetime | None = None
+) -> PartyEvent:
+    """Move the party (in memory) to `to_status`; returns the history row to save."""
     event = PartyEvent(
         party=party,
-        at=timezone.now(),
+        at=at or timezone.now(),
         actor=actor,
         from_status=party.status,
         to_status=to_status,
@@ -285,10 +291,13 @@ def _hold_until(now: datetime) -> datetime:
     return now + timedelta(hours=settings.PLACEMENT_HOLD_HOURS)
 
 
-def placement_refusal(*, party: Party, space: Space, members) -> tuple[str, str] | None:
+def placement_refusal(
+    *, party: Party, space: Space, composition: engine.Party
+) -> tuple[str, str] | None:
     """Why `space` cannot take `party` now, as (code, detail); None if it can.
 
-    The caller holds both rows' locks. The rules are the engine's (MATCHING.md).
+    The caller holds both rows' locks. `composition` is the party as the engine sees
+    it (members, pets: fixed at registration). The rules are the engine's (MATCHING.md).
     """
     if party.status != PartyStatus.WAITING:
         return "party_not_waiting", _("Only a waiting party can be placed.")
@@ -296,7 +305,7 @@ def placement_refusal(*, party: Party, space: Space, members) -> tuple[str, str]
         return "not_admitted", _("The space is in another city.")
     if space.shelter.status != ShelterStatus.OPEN:
         return "shelter_closed", _("The shelter is closed.")
-    if not engine.admits(engine_space(space), engine_party(party, members)):
+    if not engine.admits(engine_space(space), composition):
         return "not_admitted", _(
             "The space does not admit this party (who it admits, wheelchair access or pets)."
         )
@@ -310,8 +319,8 @@ def placement_create(*, party_id, space_id, actor: str, reason: str = "") -> Pla
     """Place a party by hand, under the same rules and locks as the matcher."""
     space = spaces_lock(space_ids=[space_id])[space_id]
     party = parties_lock(party_ids=[party_id])[party_id]
-    members = list(PartyMember.objects.filter(party=party))
-    refusal = placement_refusal(party=party, space=space, members=members)
+    composition = engine_party(party, PartyMember.objects.filter(party=party))
+    refusal = placement_refusal(party=party, space=space, composition=composition)
     if refusal is not None:
         raise Conflict(*refusal)
     now = timezone.now()
@@ -331,9 +340,16 @@ def placement_create(*, party_id, space_id, actor: str, reason: str = "") -> Pla
     return placement
 
 
-def placements_apply(*, run: MatchingRun, proposals: Iterable[engine.Placement]) -> list:
+def placements_apply(
+    *,
+    run: MatchingRun,
+    proposals: Iterable[engine.Placement],
+    compositions: Mapping[str, engine.Party],
+) -> list:
     """Write the engine's proposals under row locks, re-checking each against the
-    current state; what no longer fits is left waiting for the next run.
+    current state (status, free beds, shelter open); what no longer fits is left
+    waiting for the next run. `compositions` are the parties given to the engine,
+    by id: members and pets do not change after registration.
 
     Returns the placements written. The caller's transaction holds the city's
     matching lock.
@@ -342,10 +358,10 @@ def placements_apply(*, run: MatchingRun, proposals: Iterable[engine.Placement])
     if not proposals:
         return []
     spaces = spaces_lock(space_ids=[UUID(proposal.space) for proposal in proposals])
-    parties = parties_lock(party_ids=[UUID(proposal.party) for proposal in proposals])
-    members = defaultdict(list)
-    for member in PartyMember.objects.filter(party_id__in=parties):
-        members[member.party_id].append(member)
+    parties = parties_lock(
+        party_ids=[UUID(proposal.party) for proposal in proposals],
+        only=("id", "city_id", "status", "size"),
+    )
     now = timezone.now()
     held_until = _hold_until(now)
     placements, events, held = [], [], defaultdict(int)
@@ -355,7 +371,9 @@ def placements_apply(*, run: MatchingRun, proposals: Iterable[engine.Placement])
         if party is None or space is None:
             continue
         space.beds_held += held[space.id]  # the beds this loop already gave
-        refusal = placement_refusal(party=party, space=space, members=members[party.id])
+        refusal = placement_refusal(
+            party=party, space=space, composition=compositions[proposal.party]
+        )
         space.beds_held -= held[space.id]
         if refusal is not None:
             continue
@@ -371,14 +389,14 @@ def placements_apply(*, run: MatchingRun, proposals: Iterable[engine.Placement])
                 created_at=now,
             )
         )
-        events.append(_event(party, to_status=PartyStatus.PLACED, actor=MATCHER))
-    for space_id, beds in held.items():
-        space_counters_change(space=spaces[space_id], held=beds)
-    Placement.objects.bulk_create(placements)
-    Party.objects.bulk_update(
-        [placement.party for placement in placements], ["status", "status_changed_at"]
+        events.append(_event(party, to_status=PartyStatus.PLACED, actor=MATCHER, at=now))
+    spaces_counters_change(changes=[(spaces[sid], beds, 0) for sid, beds in held.items()])
+    Placement.objects.bulk_create(placements, batch_size=1000)
+    # One UPDATE for all: every placed party has the same new status and time.
+    Party.objects.filter(id__in=[placement.party_id for placement in placements]).update(
+        status=PartyStatus.PLACED, status_changed_at=now, updated_at=now
     )
-    PartyEvent.objects.bulk_create(events)
+    PartyEvent.objects.bulk_create(events, batch_size=1000)
     return placements
 
 
@@ -415,8 +433,7 @@ def placements_expire(*, now: datetime | None = None, batch: int = 500) -> int:
                 events.append(_event(party, to_status=PartyStatus.WAITING, actor=EXPIRY_ACTOR))
                 placement.save(update_fields=["status", "ended_at"])
                 party.save(update_fields=["status", "status_changed_at", "updated_at"])
-            for space_id, beds in freed.items():
-                space_counters_change(space=spaces[space_id], held=-beds)
+            spaces_counters_change(changes=[(spaces[sid], -beds, 0) for sid, beds in freed.items()])
             PartyEvent.objects.bulk_create(events)
             expired += len(events)
         if len(due) < batch:
@@ -618,7 +635,11 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
                 engine_started = time.perf_counter()
                 answer = engine.solve(spaces=spaces, parties=parties)
                 run.engine_ms = round((time.perf_counter() - engine_started) * 1000)
-                placements = placements_apply(run=run, proposals=answer.placements)
+                placements = placements_apply(
+                    run=run,
+                    proposals=answer.placements,
+                    compositions={party.id: party for party in parties},
+                )
                 placed_ids = {str(placement.party_id) for placement in placements}
                 unplaced = [
                     {"party": item.party, "reason": item.reason} for item in answer.unplaced

@@ -25,6 +25,8 @@ import time
 import uuid
 from pathlib import Path
 
+from arrivals.matching import party_weight
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 START = "<!-- workflow:start -->"
@@ -123,22 +125,94 @@ def measure_latency(*, parties: int, interval: float) -> dict:
     }
 
 
-def measure_reads(*, spaces: int, parties: int, repeat: int) -> dict:
+def load_instance(name: str):
+    """Write a benchmark instance (benchmarks/instances.py) into the database as a city."""
+    from arrivals.models import Party, PartyMember
+    from shelters.models import City, Shelter, ShelterKind, Space
+
+    from .instances import GENERATORS
+
+    instance = GENERATORS[name]()
+    city = City.objects.create(name=f"Instance {name}", timezone="Asia/Oral")
+    shelters = {}
+    for space in instance.spaces:
+        shelters.setdefault(
+            space.shelter,
+            Shelter(
+                city=city,
+                name=f"Shelter {space.shelter}",
+                kind=ShelterKind.OTHER,
+                pets_allowed=space.pets_allowed,
+            ),
+        )
+    Shelter.objects.bulk_create(shelters.values())
+    Space.objects.bulk_create(
+        Space(
+            shelter=shelters[space.shelter],
+            name=f"Space {space.id}",
+            beds=max(space.beds, 0),
+            admits=space.admits,
+            wheelchair_accessible=space.wheelchair_accessible,
+        )
+        for space in instance.spaces
+    )
+    parties = [
+        Party(
+            city=city,
+            code=f"{index:06d}",
+            consent=True,
+            pets=party.pets,
+            size=len(party.members),
+            priority=party_weight(party),
+            waiting_since=party.waiting_since,
+        )
+        for index, party in enumerate(instance.parties)
+    ]
+    Party.objects.bulk_create(parties, batch_size=2000)
+    PartyMember.objects.bulk_create(
+        (
+            PartyMember(
+                party=row,
+                position=position,
+                given_name="A",
+                sex=member.sex,
+                age_group=member.age_group,
+                needs=list(member.needs),
+            )
+            for row, party in zip(parties, instance.parties, strict=True)
+            for position, member in enumerate(party.members)
+        ),
+        batch_size=5000,
+    )
+    return city, instance
+
+
+def measure_national_run() -> dict:
+    """A whole matching run (snapshot, engine, apply under locks) on the national instance."""
+    from arrivals.models import MatchingRun
+    from arrivals.services import matching_run_execute
+
+    city, instance = load_instance("national")
+    run = MatchingRun.objects.create(city=city, trigger="bench")
+    run = matching_run_execute(run_id=run.id)
+    return {
+        "city": city,
+        "parties": len(instance.parties),
+        "people": instance.people,
+        "spaces": len(instance.spaces),
+        "beds": instance.beds,
+        "placed_parties": run.placed_parties,
+        "placed_people": run.placed_people,
+        "engine_ms": run.engine_ms,
+        "duration_ms": run.duration_ms,
+    }
+
+
+def measure_reads(*, city, repeat: int) -> dict:
+    from django.contrib.auth import get_user_model
     from django.test import Client
 
     from accounts.models import Membership, Role
-    from arrivals.models import Party, PartyMember
-
-    rng = random.Random(11)
-    city = _city("National", spaces=spaces, rng=rng)
-    batch = []
-    for index in range(parties):
-        batch.append(Party(city=city, code=f"N{index:05d}", consent=True, size=2, priority=3))
-    Party.objects.bulk_create(batch, batch_size=2000)
-    PartyMember.objects.bulk_create(
-        [PartyMember(party=party, given_name="A") for party in batch], batch_size=2000
-    )
-    from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create(username="bench-volunteer")
     Membership.objects.create(user=user, role=Role.VOLUNTEER).cities.set([city])
@@ -162,10 +236,10 @@ def measure_reads(*, spaces: int, parties: int, repeat: int) -> dict:
             "p95_ms": _percentile(values, 0.95) * 1000,
         }
         for name, values in timings.items()
-    } | {"spaces": spaces, "parties": parties, "repeat": repeat}
+    } | {"repeat": repeat}
 
 
-def write_doc(latency: dict, reads: dict, machine: str) -> None:
+def write_doc(latency: dict, national: dict, reads: dict, machine: str) -> None:
     text = DOC.read_text() if DOC.exists() else "# Berth benchmarks\n"
     section = f"""{START}
 ## The running system
@@ -180,9 +254,18 @@ of its registration to the commit of the matching run that placed it.
 | {latency["placed"]} of {latency["parties"]} | {latency["p50_ms"]:.0f} ms | \
 {latency["p95_ms"]:.0f} ms | {latency["max_ms"]:.0f} ms |
 
-Reads through the whole Django stack (session auth, permissions, serialization) on a city of
-{reads["spaces"]:,} spaces and {reads["parties"]:,} waiting parties, {reads["repeat"]} requests \
-each:
+A whole matching run through Django on the `national` instance of the engine benchmark
+({national["parties"]:,} waiting parties, {national["people"]:,} people, {national["spaces"]:,}
+spaces, {national["beds"]:,} free beds) loaded into PostgreSQL: the snapshot, the engine, and
+the placements written under row locks with their counters, in one transaction.
+
+| placed parties | placed people | engine | whole run |
+| --- | --- | --- | --- |
+| {national["placed_parties"]:,} | {national["placed_people"]:,} | {national["engine_ms"]:,} ms | \
+{national["duration_ms"]:,} ms |
+
+Reads through the whole Django stack (session auth, permissions, serialization) on that city
+after the run, {reads["repeat"]} requests each:
 
 | request | p50 | p95 |
 | --- | --- | --- |
@@ -248,15 +331,17 @@ def main(argv: list[str] | None = None) -> int:
 
         time.sleep(3)  # the worker connects to Redis
         latency = measure_latency(parties=args.parties, interval=args.interval)
-        reads = measure_reads(spaces=2000, parties=25000, repeat=args.read_repeat)
+        national = measure_national_run()
+        reads = measure_reads(city=national.pop("city"), repeat=args.read_repeat)
         connections.close_all()
     finally:
         worker.terminate()
         worker.wait(timeout=30)
     from .matching import _machine
 
-    write_doc(latency, reads, _machine())
+    write_doc(latency, national, reads, _machine())
     print(f"registration -> placement: {latency}")
+    print(f"national run: {national}")
     print(f"reads: {reads}")
     return 0
 

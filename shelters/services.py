@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, PreconditionFailed
@@ -195,18 +196,38 @@ def space_delete(*, space_id) -> None:
 
 
 def space_counters_change(*, space: Space, held: int = 0, occupied: int = 0) -> Space:
-    """Move beds between free, held and occupied. The caller holds the space's lock.
-
-    Raises Conflict("no_capacity") where the space has not the free beds asked for.
-    """
-    if held + occupied > space.beds_free:
-        raise Conflict("no_capacity", _("The space has not enough free beds."))
-    space.beds_held += held
-    space.beds_occupied += occupied
-    if space.beds_held < 0 or space.beds_occupied < 0:
-        raise ValueError(f"counters of space {space.id} would go negative")
-    space.version += 1
-    space.save(update_fields=["beds_held", "beds_occupied", "version", "updated_at"])
-    if held + occupied < 0:
-        _announce_beds_added(space.shelter.city_id)
+    """Move beds of one space between free, held and occupied (see `spaces_counters_change`)."""
+    spaces_counters_change(changes=[(space, held, occupied)])
     return space
+
+
+def spaces_counters_change(*, changes: Iterable[tuple[Space, int, int]]) -> None:
+    """Move beds between free, held and occupied: `(space, held, occupied)` deltas.
+
+    The caller holds the spaces' locks (`spaces_lock`). Raises Conflict("no_capacity")
+    where a space has not the free beds asked for; nothing is written then. Beds freed
+    announce themselves after commit (`signals.beds_added`).
+    """
+    changed, freed_in = [], set()
+    for space, held, occupied in changes:
+        if held + occupied > space.beds_free:
+            raise Conflict("no_capacity", _("The space has not enough free beds."))
+        space.beds_held += held
+        space.beds_occupied += occupied
+        if space.beds_held < 0 or space.beds_occupied < 0:
+            raise ValueError(f"counters of space {space.id} would go negative")
+        space.version += 1
+        changed.append(space)
+        if held + occupied < 0:
+            freed_in.add(space.shelter.city_id)
+    if len(changed) == 1:
+        changed[0].save(update_fields=["beds_held", "beds_occupied", "version", "updated_at"])
+    else:
+        now = timezone.now()
+        for space in changed:
+            space.updated_at = now
+        Space.objects.bulk_update(
+            changed, ["beds_held", "beds_occupied", "version", "updated_at"], batch_size=500
+        )
+    for city_id in freed_in:
+        _announce_beds_added(city_id)

@@ -39,8 +39,10 @@ from .search import improve_exactly
 ROOMY = 4
 #: Spaces with up to this many free beds are planned by their exact size.
 SMALL_SPACE = 12
-#: Instances with at most this many parties get a branch and bound of EXACT_NODES nodes.
+#: Instances with at most this many parties and spaces with free beds get a branch and
+#: bound of EXACT_NODES nodes, and of GROUP_NODES nodes for small groups of spaces.
 EXACT_PARTIES = 400
+EXACT_SPACES = 60
 EXACT_NODES = 3_000
 #: Groups of spaces re-solved exactly on small instances: beds in all, nodes each.
 GROUP_BEDS = 40
@@ -396,13 +398,16 @@ class _State:
             changed = self.swap_pass() or changed
             if not changed:
                 break
-        if self.n <= EXACT_PARTIES:
+        if self.n <= EXACT_PARTIES and len(self.class_spaces_all()) <= EXACT_SPACES:
             # Small instances: branch and bound over everything, then over small groups of
             # spaces (all pairs and triples of few beds), until nothing improves.
             improved = self.reoptimize(None, EXACT_NODES)
             for _ in range(max_rounds):
+                waiting = self.waiting_by_kind()
                 for group in self.neighbourhoods():
-                    improved = self.reoptimize(group, GROUP_NODES) or improved
+                    if self.reoptimize(group, GROUP_NODES, waiting):
+                        improved = True
+                        waiting = self.waiting_by_kind()
                 if not improved:
                     break
                 improved = False
@@ -412,6 +417,10 @@ class _State:
                     if not changed:
                         break
         self.fairness_pass()
+
+    def class_spaces_all(self) -> list[int]:
+        """The spaces with free beds."""
+        return [j for j in range(len(self.beds)) if self.beds[j] > 0]
 
     def neighbourhoods(self) -> list[list[int]]:
         """Pairs and triples of spaces with at most GROUP_BEDS beds in all (the first
@@ -449,30 +458,58 @@ class _State:
             self._fitting[i] = found
         return found
 
-    def reoptimize(self, group: list[int] | None, budget: int) -> bool:
+    def _fitting_in(self, kind: tuple[int, int, bool, bool], group: list[int]) -> list[int]:
+        """Positions in ``group`` of the spaces a party of this (size, mask, wheel, pets) may
+        go to, best first (the order of :meth:`fitting`)."""
+        size, mask, wheel, pets = kind
+        ranked = []
+        for k, j in enumerate(group):
+            if self.beds[j] < size:
+                continue
+            bit, c_wheel, c_pets = self.classes[self.space_cls[j]]
+            if not (mask & bit) or (wheel and not c_wheel) or (pets and not c_pets):
+                continue
+            waste = (c_wheel and not wheel) + (c_pets and not pets)
+            ranked.append((waste, self._admits_rank[bit], j, k))
+        ranked.sort()
+        return [k for *_, k in ranked]
+
+    def waiting_by_kind(self) -> dict[tuple[int, int, bool, bool], list[int]]:
+        """Waiting parties by (size, mask, wheel, pets)."""
+        found: dict[tuple[int, int, bool, bool], list[int]] = {}
+        for i in range(self.n):
+            if self.where[i] < 0:
+                size, _, mask, wheel, pets = self.info[i]
+                found.setdefault((size, mask, wheel, pets), []).append(i)
+        return found
+
+    def reoptimize(self, group: list[int] | None, budget: int, waiting=None) -> bool:
         """Branch and bound over the parties of ``group`` (all spaces when None) and the
-        waiting parties that fit it; applied when it finds a heavier answer."""
+        waiting parties that fit it (``waiting``: :meth:`waiting_by_kind`, when known);
+        applied when it finds a heavier answer."""
         info = self.info
         rank = self.rank
         if group is None:
             local = {j: j for j in range(len(self.beds))}
-            pool = range(self.n)
+            fitting = {}
+            for i in range(self.n):
+                spaces = self.fitting(i)
+                if spaces:
+                    fitting[i] = spaces
         else:
             local = {j: k for k, j in enumerate(group)}
-            pool = [
-                i
-                for i in range(self.n)
-                if self.where[i] < 0 and any(j in local for j in self.fitting(i))
-            ]
-            if not pool:
+            fitting = {}
+            for kind, members in (waiting or self.waiting_by_kind()).items():
+                spaces = self._fitting_in(kind, group)
+                if spaces:
+                    for i in members:
+                        fitting[i] = spaces
+            if not fitting:
                 return False
             for j in group:
-                pool.extend(self.occupants[j])
-        fitting = {}
-        for i in pool:
-            spaces = [local[j] for j in self.fitting(i) if j in local]
-            if spaces:
-                fitting[i] = spaces
+                for i in self.occupants[j]:
+                    size, _, mask, wheel, pets = info[i]
+                    fitting[i] = self._fitting_in((size, mask, wheel, pets), group)
         if group is not None:
             # Only waiting parties can add weight; skip when none fits or the beds of the
             # group, filled densest first, would not weigh more than they do now.

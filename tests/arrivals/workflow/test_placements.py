@@ -10,6 +10,7 @@ from accounts.models import Role
 from arrivals import matching as engine
 from arrivals import services
 from arrivals.models import MatchingRun, Party, PartyStatus, Placement, PlacementStatus, RunStatus
+from arrivals.selectors import engine_party
 from shelters.models import Admits, ShelterStatus
 from tests import factories
 from tests.arrivals.workflow.helpers import assert_consistent
@@ -228,6 +229,10 @@ def test_stale_proposals_are_rechecked(city, shelter):
             engine.Placement(party=str(fits.id), space=str(space.id)),
             engine.Placement(party=str(big.id), space=str(space.id)),  # 1 bed left: no
         ],
+        compositions={
+            str(party.id): engine_party(party, party.members.all())
+            for party in (cancelled, big, fits)
+        },
     )
     assert [placement.party_id for placement in written] == [fits.id]
     space.refresh_from_db()
