@@ -9,6 +9,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from accounts.services import api_key_create
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -80,6 +81,39 @@ def coordinator(city):
 @pytest.fixture
 def volunteer(city):
     return factories.member(Role.VOLUNTEER, cities=[city])
+
+
+@pytest.fixture
+def shelter(city):
+    return factories.ShelterFactory(city=city)
+
+
+@pytest.fixture
+def manager(shelter):
+    return factories.member(Role.SHELTER_MANAGER, shelters=[shelter])
+
+
+@pytest.fixture
+def manager_client(manager):
+    return client_for(manager)
+
+
+@pytest.fixture
+def other_volunteer_client(other_city):
+    return client_for(factories.member(Role.VOLUNTEER, cities=[other_city]))
+
+
+@pytest.fixture
+def other_coordinator_client(other_city):
+    return client_for(factories.member(Role.COORDINATOR, cities=[other_city]))
+
+
+def key_client(city, coordinator, scopes) -> APIClient:
+    """A client that authenticates with a new API key of these scopes in `city`."""
+    _key, secret = api_key_create(name="bot", scopes=scopes, cities=[city], created_by=coordinator)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    return client
 
 
 @pytest.fixture

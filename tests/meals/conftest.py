@@ -6,14 +6,12 @@ import zoneinfo
 from datetime import datetime
 
 import pytest
-from rest_framework.test import APIClient
 
 from accounts.models import Role, Scope
-from accounts.services import api_key_create
 from arrivals import services as arrivals
 from meals.models import MealService
 from tests import factories
-from tests.conftest import client_for
+from tests.conftest import client_for, key_client
 
 SERVICES = "/api/v1/meal-services/"
 SCHEDULES = "/api/v1/meal-schedules/"
@@ -55,11 +53,6 @@ def at(city, text: str) -> datetime:
 
 
 @pytest.fixture
-def shelter(city):
-    return factories.ShelterFactory(city=city)
-
-
-@pytest.fixture
 def space(shelter):
     return factories.SpaceFactory(shelter=shelter, beds=20)
 
@@ -70,37 +63,8 @@ def other_shelter(city):
 
 
 @pytest.fixture
-def manager(shelter):
-    return factories.member(Role.SHELTER_MANAGER, shelters=[shelter])
-
-
-@pytest.fixture
-def manager_client(manager):
-    return client_for(manager)
-
-
-@pytest.fixture
 def other_manager_client(other_shelter):
     return client_for(factories.member(Role.SHELTER_MANAGER, shelters=[other_shelter]))
-
-
-@pytest.fixture
-def other_volunteer_client(other_city):
-    return client_for(factories.member(Role.VOLUNTEER, cities=[other_city]))
-
-
-@pytest.fixture
-def other_coordinator_client(other_city):
-    return client_for(factories.member(Role.COORDINATOR, cities=[other_city]))
-
-
-def key_client(city, coordinator, scopes) -> APIClient:
-    _key, secret = api_key_create(
-        name="kitchen-bot", scopes=scopes, cities=[city], created_by=coordinator
-    )
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
-    return client
 
 
 @pytest.fixture

@@ -142,7 +142,7 @@ def test_who_may_record_where(
     assert coordinator_client.post(servings_url(point), body, format="json").status_code == 201
     assert Serving.objects.filter(service=lunch).count() == 1
     assert Serving.objects.filter(service=point).count() == 2
-    assert set(Serving.objects.values_list("recorded_by", flat=True)) >= {"api-key:kitchen-bot"}
+    assert set(Serving.objects.values_list("recorded_by", flat=True)) >= {"api-key:bot"}
 
 
 @pytest.mark.django_db

@@ -4,11 +4,10 @@ space, people of every role, an API key, and a valid registration body."""
 import pytest
 
 from accounts.models import Role, Scope
-from accounts.services import api_key_create
 from arrivals import services
 from arrivals.models import Party
 from tests import factories
-from tests.conftest import client_for
+from tests.conftest import client_for, key_client
 
 PARTIES = "/api/v1/parties/"
 
@@ -45,11 +44,6 @@ def body(city, /, **overrides) -> dict:
 
 
 @pytest.fixture
-def shelter(city):
-    return factories.ShelterFactory(city=city)
-
-
-@pytest.fixture
 def space(shelter):
     return factories.SpaceFactory(shelter=shelter, beds=10)
 
@@ -60,18 +54,8 @@ def other_shelter(city):
 
 
 @pytest.fixture
-def manager(shelter):
-    return factories.member(Role.SHELTER_MANAGER, shelters=[shelter])
-
-
-@pytest.fixture
 def other_manager(other_shelter):
     return factories.member(Role.SHELTER_MANAGER, shelters=[other_shelter])
-
-
-@pytest.fixture
-def manager_client(manager):
-    return client_for(manager)
 
 
 @pytest.fixture
@@ -80,28 +64,8 @@ def other_manager_client(other_manager):
 
 
 @pytest.fixture
-def other_coordinator_client(other_city):
-    return client_for(factories.member(Role.COORDINATOR, cities=[other_city]))
-
-
-@pytest.fixture
-def other_volunteer_client(other_city):
-    return client_for(factories.member(Role.VOLUNTEER, cities=[other_city]))
-
-
-@pytest.fixture
 def api_key_client(city, coordinator):
-    from rest_framework.test import APIClient
-
-    _key, secret = api_key_create(
-        name="bot",
-        scopes=[Scope.PARTIES_READ, Scope.PARTIES_WRITE],
-        cities=[city],
-        created_by=coordinator,
-    )
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
-    return client
+    return key_client(city, coordinator, [Scope.PARTIES_READ, Scope.PARTIES_WRITE])
 
 
 @pytest.fixture

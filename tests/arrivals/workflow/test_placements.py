@@ -23,11 +23,6 @@ WOMAN = {"given_name": "Dana", "sex": "female", "age_group": "adult"}
 CHILD = {"given_name": "Ali", "sex": "male", "age_group": "child"}
 
 
-@pytest.fixture
-def shelter(city):
-    return factories.ShelterFactory(city=city)
-
-
 def place(client, party, space):
     return client.post(
         "/api/v1/placements/", {"party": str(party.id), "space": str(space.id)}, format="json"
