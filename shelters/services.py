@@ -88,6 +88,17 @@ def city_create(*, name: str, timezone: str) -> City:
 
 
 @transaction.atomic
+def city_update(*, city_id, data: dict) -> City:
+    city = City.objects.select_for_update().get(id=city_id)
+    for name in ("name", "timezone"):
+        if name in data:
+            setattr(city, name, data[name])
+    city.full_clean()
+    city.save()
+    return city
+
+
+@transaction.atomic
 def shelter_create(*, city: City, **fields: Any) -> Shelter:
     shelter = Shelter(city=city, **{k: v for k, v in fields.items() if k in SHELTER_FIELDS})
     shelter.full_clean()

@@ -1,4 +1,4 @@
-from rest_framework import status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from accounts.access import access_for
@@ -14,14 +14,29 @@ from .serializers import CitySerializer, ShelterSerializer, SpaceSerializer
 READ = Rule(EVERYONE, Scope.CAPACITY_READ)
 
 
-class CityViewSet(viewsets.ReadOnlyModelViewSet):
-    """Cities the caller works in. Cities are created by an administrator."""
+class CityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Cities the caller works in. Only an administrator (superuser) creates or renames
+    a city; coordinators are then given it with `POST /api/v1/members/`."""
 
     serializer_class = CitySerializer
-    access_rules = {"list": READ, "retrieve": READ}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    access_rules = {
+        "list": READ,
+        "retrieve": READ,
+        "create": Rule(),  # superusers only
+        "partial_update": Rule(),
+    }
 
     def get_queryset(self):
         return selectors.cities_visible(access=access_for(self.request)).order_by("name")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.city_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.city_update(
+            city_id=serializer.instance.id, data=serializer.validated_data
+        )
 
 
 class ShelterViewSet(ETagMixin, viewsets.ModelViewSet):

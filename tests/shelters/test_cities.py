@@ -42,15 +42,57 @@ def test_retrieve_own_and_404_for_another(volunteer_client, city, other_city):
     assert other_city.name not in response.content.decode()
 
 
-def test_nobody_writes_cities_through_the_api(coordinator_client, superuser_client, city):
-    for client in (coordinator_client, superuser_client):
-        assert client.post(URL, {"name": "New", "timezone": "UTC"}, format="json").status_code == (
-            405
-        )
-        assert client.patch(f"{URL}{city.id}/", {"name": "X"}, format="json").status_code == 405
-    assert City.objects.count() == 1
+def test_cities_are_never_deleted_through_the_api(superuser_client, city):
+    assert superuser_client.delete(f"{URL}{city.id}/").status_code == 405
+    assert superuser_client.put(f"{URL}{city.id}/", {}, format="json").status_code == 405
     assert City.objects.get().name == city.name
 
 
 def test_a_member_without_a_role_sees_nothing(db):
     assert client_for(factories.UserFactory()).get(URL).status_code == 403
+
+
+@pytest.mark.django_db
+def test_superuser_creates_and_renames_a_city(superuser_client):
+    answer = superuser_client.post(
+        "/api/v1/cities/", {"name": "Atyrau", "timezone": "Asia/Atyrau"}, format="json"
+    )
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert set(body) == {"id", "name", "timezone"}
+    city = City.objects.get(id=body["id"])
+    assert (city.name, city.timezone) == ("Atyrau", "Asia/Atyrau")
+    renamed = superuser_client.patch(
+        f"/api/v1/cities/{city.id}/", {"name": "Atyrau city"}, format="json"
+    )
+    assert renamed.status_code == 200
+    city.refresh_from_db()
+    assert city.name == "Atyrau city"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "Nowhere", "timezone": "Mars/Olympus"},
+        {"name": "", "timezone": "Asia/Oral"},
+        {"timezone": "Asia/Oral"},
+        {"name": "x" * 101, "timezone": "Asia/Oral"},
+    ],
+)
+def test_a_city_needs_a_name_and_a_real_time_zone(superuser_client, body):
+    answer = superuser_client.post("/api/v1/cities/", body, format="json")
+    assert answer.status_code == 400
+    assert not City.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_superusers_create_cities(coordinator_client, volunteer_client, city):
+    body = {"name": "Aktobe", "timezone": "Asia/Aqtobe"}
+    assert coordinator_client.post("/api/v1/cities/", body, format="json").status_code == 403
+    assert volunteer_client.post("/api/v1/cities/", body, format="json").status_code == 403
+    assert (
+        coordinator_client.patch(f"/api/v1/cities/{city.id}/", body, format="json").status_code
+        == 403
+    )
+    assert not City.objects.filter(name="Aktobe").exists()
