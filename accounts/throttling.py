@@ -47,7 +47,13 @@ class ClientRateThrottle(SharedCacheThrottle):
 
 
 class LoginRateThrottle(SharedCacheThrottle):
-    """Password guesses, per client address: the token endpoint and the web login."""
+    """Failed password attempts, per client address: the token endpoint and the web
+    and admin logins share it.
+
+    Only failures count (`record_failure`), so a coordinator signing in a whole shift
+    of volunteers from one address is never held back; a guesser is, after the rate's
+    number of wrong passwords.
+    """
 
     scope = "login"
 
@@ -55,3 +61,17 @@ class LoginRateThrottle(SharedCacheThrottle):
         if request.method != "POST":
             return None
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def throttle_success(self):
+        return True  # checking does not count; record_failure does
+
+    def record_failure(self, request) -> None:
+        key = self.get_cache_key(request, None)
+        if key is None or self.rate is None:
+            return
+        try:
+            now = self.timer()
+            history = [t for t in self.cache.get(key, []) if t > now - self.duration]
+            self.cache.set(key, [now, *history], self.duration)
+        except (RedisError, OSError) as error:
+            logger.error("failed login not counted, cache unreachable: %s", error)

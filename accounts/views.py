@@ -47,6 +47,7 @@ class TokenView(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None or not user.is_active:
+            LoginRateThrottle().record_failure(request)
             raise exceptions.AuthenticationFailed(_("Wrong username or password."))
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
@@ -66,7 +67,10 @@ def login_throttled(view):
             wait = throttle.wait()
             response["Retry-After"] = str(int(wait) + 1 if wait else 60)
             return response
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        if request.method == "POST" and not request.user.is_authenticated:
+            throttle.record_failure(request)  # the form came back: a wrong password
+        return response
 
     return wrapped
 

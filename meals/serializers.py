@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -16,10 +14,9 @@ from .models import (
     MealService,
     Serving,
 )
-from .selectors import day_check
+from .selectors import FIRST_DAY, LAST_DAY, day_check
 
 # How far from now a service may be planned (or recorded after the fact).
-STARTS_AT_RANGE = timedelta(days=366)
 
 
 def _diet_counts(**kwargs):
@@ -86,9 +83,12 @@ class MealServiceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer)
             self.fields["shelter"].queryset = shelters
 
     def validate_starts_at(self, value):
-        now = timezone.now()
-        if not now - STARTS_AT_RANGE <= value <= now + STARTS_AT_RANGE:
-            raise serializers.ValidationError(_("Give a time within a year from now."))
+        # Any real date; the bounds keep time-zone arithmetic far from datetime's limits.
+        if not FIRST_DAY <= value.date() <= LAST_DAY:
+            raise serializers.ValidationError(
+                _("Give a time between %(first)s and %(last)s.")
+                % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+            )
         return value
 
 

@@ -195,7 +195,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "client": os.environ.get("THROTTLE_CLIENT_RATE", "1200/min"),
+        "client": os.environ.get("THROTTLE_CLIENT_RATE", "6000/min"),
         "login": os.environ.get("THROTTLE_LOGIN_RATE", "10/min"),
     },
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",

@@ -231,3 +231,18 @@ def test_throttles_let_requests_through_while_redis_is_down(settings, volunteer_
         "/api/v1/auth/token/", {"username": "nobody", "password": "x"}, format="json"
     )
     assert token.status_code == 401
+
+
+def test_only_failed_logins_count(anonymous, person):
+    """A coordinator signing in a shift of volunteers from one address is not held back."""
+    for _ in range(LOGIN_LIMIT * 3):
+        response = anonymous.post(
+            TOKEN_URL, {"username": "aigerim", "password": factories.PASSWORD}, format="json"
+        )
+        assert response.status_code == 200
+    for _ in range(LOGIN_LIMIT):
+        anonymous.post(TOKEN_URL, {"username": "aigerim", "password": "guess"}, format="json")
+    response = anonymous.post(
+        TOKEN_URL, {"username": "aigerim", "password": factories.PASSWORD}, format="json"
+    )
+    assert response.status_code == 429
