@@ -196,17 +196,32 @@ def _active_placement(party_id) -> Placement | None:
 
 @contextmanager
 def _party_locked(party_id) -> Iterator[tuple[Party, Placement | None, Space | None]]:
-    """Lock a party and the space of its active placement, in the global lock order."""
-    with transaction.atomic():
-        seen = _active_placement(party_id)
-        spaces = spaces_lock(space_ids=[seen.space_id] if seen else [])
-        party = parties_lock(party_ids=[party_id])[party_id]
-        placement = _active_placement(party_id)
-        if (placement and placement.id) != (seen and seen.id):
-            raise Conflict(
-                "concurrent_change", _("The party changed while this was being done; try again.")
-            )
-        yield party, placement, spaces.get(placement.space_id) if placement else None
+    """Lock a party and the space of its active placement, in the global lock order.
+
+    The space is known only from the placement, read before the party is locked; if
+    the matcher or a coordinator placed the party in between, the locks are given
+    up and taken again (a few times) rather than taken out of order.
+    """
+    for _attempt in range(3):
+        with transaction.atomic():
+            seen = _active_placement(party_id)
+            spaces = spaces_lock(space_ids=[seen.space_id] if seen else [])
+            party = _one(parties_lock(party_ids=[party_id]), party_id, Party)
+            placement = _active_placement(party_id)
+            if (placement and placement.id) == (seen and seen.id):
+                yield party, placement, spaces.get(placement.space_id) if placement else None
+                return
+    raise Conflict(
+        "concurrent_change", _("The party changed while this was being done; try again.")
+    )
+
+
+def _one(locked: dict, object_id, model):
+    """The one row a single-object service locked, or the model's DoesNotExist (a 404)."""
+    found = locked.get(object_id if isinstance(object_id, UUID) else UUID(str(object_id)))
+    if found is None:
+        raise model.DoesNotExist(f"{model.__name__} {object_id} does not exist")
+    return found
 
 
 def _state_conflict(party: Party, wanted: str) -> Conflict:
@@ -317,8 +332,8 @@ def placement_refusal(
 @transaction.atomic
 def placement_create(*, party_id, space_id, actor: str, reason: str = "") -> Placement:
     """Place a party by hand, under the same rules and locks as the matcher."""
-    space = spaces_lock(space_ids=[space_id])[space_id]
-    party = parties_lock(party_ids=[party_id])[party_id]
+    space = _one(spaces_lock(space_ids=[space_id]), space_id, Space)
+    party = _one(parties_lock(party_ids=[party_id]), party_id, Party)
     composition = engine_party(party, PartyMember.objects.filter(party=party))
     refusal = placement_refusal(party=party, space=space, composition=composition)
     if refusal is not None:
