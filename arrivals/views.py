@@ -130,6 +130,16 @@ class PartyViewSet(NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
             self._shown([party])
         return self.get_serializer(party).data
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Send the same key again to get the first answer, not a second party.",
+            )
+        ]
+    )
     def create(self, request, *args, **kwargs):
         access = self.access
         serializer = self.get_serializer(data=request.data)

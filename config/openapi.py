@@ -1,0 +1,50 @@
+"""Error answers in the OpenAPI document, as API.md describes them, for every operation."""
+
+ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+CONFLICT = {
+    "type": "object",
+    "properties": {"code": {"type": "string"}, "detail": {"type": "string"}},
+    "required": ["code", "detail"],
+}
+FIELD_ERRORS = {
+    "type": "object",
+    "description": 'Field errors as DRF gives them: {"<field>": ["message"]}.',
+    "additionalProperties": {},
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def _answer(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: document 400/401/403/404/409/412/422/429."""
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("401", _answer("No or bad credentials.", ERROR))
+            responses.setdefault("403", _answer("Your role may not do this.", ERROR))
+            if "{" in path:
+                responses.setdefault("404", _answer("Not found, or not yours.", ERROR))
+            if method in WRITES or operation.get("parameters"):
+                responses.setdefault("400", _answer("Invalid input.", FIELD_ERRORS))
+            if method in WRITES:
+                responses.setdefault("409", _answer("A state conflict.", CONFLICT))
+            if method == "patch":
+                responses.setdefault("412", _answer("A stale If-Match.", CONFLICT))
+            if method == "post" and any(
+                parameter.get("name") == "Idempotency-Key"
+                for parameter in operation.get("parameters", [])
+            ):
+                responses.setdefault(
+                    "422", _answer("The Idempotency-Key was used with another body.", CONFLICT)
+                )
+            responses.setdefault("429", _answer("Too many requests; see Retry-After.", ERROR))
+    return result
