@@ -166,7 +166,7 @@ class PartyEvent(models.Model):
     actor = models.CharField(_("actor"), max_length=150)
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12)
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["party", "at", "id"]
@@ -263,6 +263,7 @@ class MatchingRun(models.Model):
     )
     trigger = models.CharField(_("trigger"), max_length=40, blank=True)
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    enqueued_at = models.DateTimeField(_("last sent to a worker at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     placed_parties = models.PositiveIntegerField(_("placed parties"), default=0)

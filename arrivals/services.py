@@ -182,7 +182,9 @@ def party_register(
         object_ids=[party.id],
     )
     city_id = city.id
-    transaction.on_commit(lambda: matching_request(city_id=city_id, trigger="registration"))
+    transaction.on_commit(
+        lambda: matching_request(city_id=city_id, trigger="registration"), robust=True
+    )
     return party
 
 
@@ -557,22 +559,32 @@ LOCK_WAIT_SECONDS = 90
 
 
 def _enqueue_run(run_id) -> None:
+    """Send the run to a worker after commit. Robust: if the broker is down, the
+    request that asked still succeeds (its writes are committed); the error is logged
+    and the timer or the next ask sends the run again (see `matching_request`)."""
     from .tasks import matching_run  # tasks import services; enqueue lazily
 
-    transaction.on_commit(lambda: matching_run.delay(str(run_id)))
+    transaction.on_commit(lambda: matching_run.delay(str(run_id)), robust=True)
 
 
 def matching_request(*, city_id, trigger: str) -> MatchingRun:
     """Ask for a matching run of a city. Asks made while a run is queued fold into it.
 
     At most one run per city is queued (a database constraint): the ask returns it.
-    A queued run older than a minute is enqueued again, in case its task was lost.
+    A queued run not sent to a worker for a minute is sent again, once a minute at
+    most (its task may have been lost with a broker or a worker).
     """
     while True:
         with transaction.atomic():
             run = MatchingRun.objects.filter(city_id=city_id, status=RunStatus.QUEUED).first()
             if run is not None:
-                if run.requested_at < timezone.now() - timedelta(seconds=STALE_QUEUED_SECONDS):
+                now = timezone.now()
+                resend = MatchingRun.objects.filter(
+                    id=run.id,
+                    status=RunStatus.QUEUED,
+                    enqueued_at__lt=now - timedelta(seconds=STALE_QUEUED_SECONDS),
+                ).update(enqueued_at=now)
+                if resend:
                     _enqueue_run(run.id)
                 return run
             try:

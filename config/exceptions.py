@@ -9,7 +9,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
@@ -58,6 +58,14 @@ def exception_handler(exc, context):
                 "detail": str(_("Other records refer to this; it cannot be deleted.")),
             },
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DataError):
+        # A value the database cannot hold that validation let through (a bug): refuse
+        # the request rather than answer 500.
+        logger.error("data error answered 400: %s", exc)
+        return Response(
+            {"non_field_errors": [str(_("A value is too long or out of range."))]},
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, IntegrityError):
         # The database constraint is the last line of defence: a race that got past

@@ -28,7 +28,8 @@ SPACE_FIELDS = {"name", "beds", "admits", "wheelchair_accessible"}
 
 
 def _announce_beds_added(city_id) -> None:
-    transaction.on_commit(lambda: beds_added.send(sender=Space, city_id=city_id))
+    # Robust: what listens (matching) must never fail the write that made the room.
+    transaction.on_commit(lambda: beds_added.send(sender=Space, city_id=city_id), robust=True)
 
 
 def spaces_lock(*, space_ids: Iterable) -> dict:

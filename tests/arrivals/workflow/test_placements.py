@@ -246,3 +246,38 @@ def test_counter_repair_restores_counters(city, shelter):
     space.refresh_from_db()
     assert (space.beds_held, space.beds_occupied) == (2, 0)
     assert services.space_counters_repair() == []
+
+
+def test_a_lost_run_is_sent_again_once_a_minute(city, django_capture_on_commit_callbacks):
+    factories.PartyFactory(city=city)
+    long_ago = timezone.now() - timedelta(minutes=2)
+    run = MatchingRun.objects.create(city=city, requested_at=long_ago, enqueued_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for _ in range(50):
+            assert services.matching_request(city_id=city.id, trigger="timer").id == run.id
+    assert len(callbacks) == 1  # sent again once, not once per ask
+    run.refresh_from_db()
+    assert run.enqueued_at > long_ago
+
+
+def test_a_long_manual_placement_reason_is_kept(coordinator_client, city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=2)
+    party = factories.PartyFactory(city=city)
+    reason = "Needs to be near the hospital for dialysis. " * 11  # about 480 characters
+    answer = coordinator_client.post(
+        "/api/v1/placements/",
+        {"party": str(party.id), "space": str(space.id), "reason": reason.strip()},
+        format="json",
+    )
+    assert answer.status_code == 201, answer.content
+    assert party.events.get().reason == reason.strip()
+    too_long = coordinator_client.post(
+        "/api/v1/placements/",
+        {
+            "party": str(factories.PartyFactory(city=city).id),
+            "space": str(space.id),
+            "reason": "x" * 501,
+        },
+        format="json",
+    )
+    assert too_long.status_code == 400
