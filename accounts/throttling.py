@@ -1,5 +1,6 @@
 """Throttles on the shared cache (Redis in production), so they hold across processes."""
 
+import contextlib
 import logging
 
 from redis.exceptions import RedisError
@@ -50,28 +51,53 @@ class LoginRateThrottle(SharedCacheThrottle):
     """Failed password attempts, per client address: the token endpoint and the web
     and admin logins share it.
 
-    Only failures count (`record_failure`), so a coordinator signing in a whole shift
-    of volunteers from one address is never held back; a guesser is, after the rate's
-    number of wrong passwords.
+    A fixed window counted with the cache's atomic `incr`: each attempt takes a slot
+    before its password is checked (so parallel guesses cannot all slip past one
+    read), and a successful sign-in gives its slot back. So only failures count: a
+    coordinator signing in a whole shift of volunteers from one address is never held
+    back; a guesser is, after the rate's number of wrong passwords.
     """
 
     scope = "login"
 
-    def get_cache_key(self, request, view):
-        if request.method != "POST":
+    def _window_key(self, request) -> str | None:
+        if request.method != "POST" or self.rate is None:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        window = int(self.timer() // self.duration)
+        ident = self.get_ident(request)
+        return f"{self.cache_format % {'scope': self.scope, 'ident': ident}}:{window}"
 
-    def throttle_success(self):
-        return True  # checking does not count; record_failure does
+    def get_cache_key(self, request, view):
+        return self._window_key(request)
 
-    def record_failure(self, request) -> None:
-        key = self.get_cache_key(request, None)
-        if key is None or self.rate is None:
-            return
+    def allow_request(self, request, view):
+        """Take a slot for this attempt; False when the window's slots are used up."""
+        self.key = self._window_key(request)
+        if self.key is None:
+            return True
         try:
-            now = self.timer()
-            history = [t for t in self.cache.get(key, []) if t > now - self.duration]
-            self.cache.set(key, [now, *history], self.duration)
+            self.cache.add(self.key, 0, self.duration)
+            taken = self.cache.incr(self.key)
+        except ValueError:  # the window expired between add and incr
+            self.cache.add(self.key, 1, self.duration)
+            taken = 1
         except (RedisError, OSError) as error:
-            logger.error("failed login not counted, cache unreachable: %s", error)
+            logger.error("login throttle not applied, cache unreachable: %s", error)
+            return True
+        if taken > self.num_requests:
+            self._give_back()
+            return False
+        return True
+
+    def succeeded(self) -> None:
+        """The password was right: this attempt does not count."""
+        if getattr(self, "key", None) is not None:
+            self._give_back()
+
+    def _give_back(self) -> None:
+        # If the window or the cache is gone, there is nothing to give back.
+        with contextlib.suppress(ValueError, RedisError, OSError):
+            self.cache.decr(self.key)
+
+    def wait(self):
+        return self.duration - (self.timer() % self.duration)

@@ -32,7 +32,7 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [LoginRateThrottle]
+    throttle_classes = []  # the login throttle is taken in post(), around the password
 
     def get_authenticate_header(self, request):
         return 'Token realm="api"'
@@ -41,14 +41,17 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        throttle = LoginRateThrottle()
+        if not throttle.allow_request(request, self):
+            raise exceptions.Throttled(throttle.wait())
         user = authenticate(
             request,
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
         )
         if user is None or not user.is_active:
-            LoginRateThrottle().record_failure(request)
             raise exceptions.AuthenticationFailed(_("Wrong username or password."))
+        throttle.succeeded()
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
@@ -68,8 +71,8 @@ def login_throttled(view):
             response["Retry-After"] = str(int(wait) + 1 if wait else 60)
             return response
         response = view(request, *args, **kwargs)
-        if request.method == "POST" and not request.user.is_authenticated:
-            throttle.record_failure(request)  # the form came back: a wrong password
+        if request.user.is_authenticated:
+            throttle.succeeded()  # signed in: the attempt does not count
         return response
 
     return wrapped

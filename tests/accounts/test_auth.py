@@ -246,3 +246,50 @@ def test_only_failed_logins_count(anonymous, person):
         TOKEN_URL, {"username": "aigerim", "password": factories.PASSWORD}, format="json"
     )
     assert response.status_code == 429
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_cannot_slip_past_the_login_throttle(settings, monkeypatch):
+    """Forty wrong passwords at once from one address, on the shared Redis cache."""
+    # The same number a day: no window boundary can fall inside the test.
+    monkeypatch.setattr(LoginRateThrottle, "THROTTLE_RATES", {"login": f"{LOGIN_LIMIT}/day"})
+    import threading
+
+    from django.core.cache import cache
+    from django.db import connection
+
+    from tests.conftest import redis_url
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url(),
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+        }
+    }
+    factories.member(Role.VOLUNTEER, username="target")
+    barrier = threading.Barrier(40)
+    answers = []
+
+    def guess():
+        try:
+            barrier.wait(timeout=30)
+            answers.append(
+                APIClient()
+                .post(TOKEN_URL, {"username": "target", "password": "guess"}, format="json")
+                .status_code
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    cache.clear()
+    assert len(answers) == 40
+    assert answers.count(401) == LOGIN_LIMIT
+    assert answers.count(429) == 40 - LOGIN_LIMIT
