@@ -29,9 +29,6 @@ class Access:
     def is_integration(self) -> bool:
         return self.role == INTEGRATION
 
-    def covers_city(self, city_id) -> bool:
-        return self.is_superuser or city_id in self.city_ids
-
     def manages_shelter(self, shelter_id) -> bool:
         """May edit the shelter's spaces and see the personal data of parties placed there."""
         if self.is_superuser:
@@ -66,12 +63,18 @@ def access_for_user(user) -> Access:
 
 
 def _access_for_key(key: ApiKey) -> Access:
+    """A key acts in its cities, as far as its maker still coordinates them: a key
+    outlives neither its maker's role nor their cities."""
+    cities = frozenset(key.cities.values_list("id", flat=True))
+    maker = access_for_user(key.created_by)
+    if not maker.is_superuser:
+        cities &= maker.city_ids if maker.is_coordinator else frozenset()
     return Access(
         key.created_by_id,
         f"api-key:{key.name}",
         INTEGRATION,
         False,
-        frozenset(key.cities.values_list("id", flat=True)),
+        cities,
         frozenset(),
         frozenset(key.scopes),
     )

@@ -128,6 +128,18 @@ def test_a_wrong_key_with_a_right_prefix_answers_401(made_key):
     assert key_client("x" * 43).get("/api/v1/cities/").status_code == 401
 
 
+def test_a_key_outlives_neither_its_makers_role_nor_cities(coordinator, made_key, city):
+    client = key_client(made_key(["capacity:read"])["key"])
+    assert client.get(f"/api/v1/capacity/?city={city.id}").status_code == 200
+    coordinator.membership.cities.clear()
+    assert client.get(f"/api/v1/capacity/?city={city.id}").status_code == 404
+    assert client.get("/api/v1/cities/").json()["count"] == 0
+    coordinator.membership.cities.add(city)
+    coordinator.membership.role = Role.VOLUNTEER
+    coordinator.membership.save()
+    assert client.get(f"/api/v1/capacity/?city={city.id}").status_code == 404
+
+
 def test_the_key_of_a_deactivated_coordinator_answers_401(coordinator, made_key):
     client = key_client(made_key(["capacity:read"])["key"])
     coordinator.is_active = False
@@ -182,11 +194,6 @@ def test_another_citys_coordinator_neither_sees_nor_revokes_a_key(
     assert other_coordinator_client.get(f"{URL}{body['id']}/").status_code == 404
     assert other_coordinator_client.post(f"{URL}{body['id']}/revoke/").status_code == 404
     assert ApiKey.objects.get(id=body["id"]).revoked_at is None
-
-
-@pytest.fixture
-def other_coordinator_client(other_city):
-    return client_for(factories.member(Role.COORDINATOR, cities=[other_city]))
 
 
 def test_each_key_has_its_own_request_rate(monkeypatch, coordinator_client, made_key):
