@@ -7,8 +7,8 @@ class ArrivalsConfig(AppConfig):
     verbose_name = _("Arrivals")
 
     def ready(self) -> None:
-        from shelters.signals import beds_added
+        from shelters.signals import room_available
 
-        from .tasks import on_beds_added
+        from .tasks import on_room_available
 
-        beds_added.connect(on_beds_added, dispatch_uid="arrivals.matching_on_beds_added")
+        room_available.connect(on_room_available, dispatch_uid="arrivals.matching_on_room")

@@ -420,7 +420,7 @@ def placements_apply(
 def placements_expire(*, now: datetime | None = None, batch: int = 500) -> int:
     """Free the beds of held placements past `held_until`; their parties wait again.
 
-    Freed beds announce themselves (shelters.signals.beds_added), which asks for
+    Freed beds announce themselves (shelters.signals.room_available), which asks for
     matching in their cities.
     """
     now = now or timezone.now()

@@ -32,7 +32,7 @@ def personal_data_erase() -> int:
     return services.personal_data_erase()
 
 
-def on_beds_added(sender, city_id, **kwargs) -> None:
-    """shelters.signals.beds_added: beds were freed or added in a city; match the waiting."""
+def on_room_available(sender, city_id, **kwargs) -> None:
+    """shelters.signals.room_available: a waiting party may now fit; match the waiting."""
     if services.city_has_waiting(city_id=city_id):
-        services.matching_request(city_id=city_id, trigger="beds_added")
+        services.matching_request(city_id=city_id, trigger="room_available")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from config.exceptions import Conflict, PreconditionFailed
 
 from .models import City, Shelter, ShelterStatus, Space
-from .signals import beds_added
+from .signals import room_available
 
 SHELTER_FIELDS = {
     "name",
@@ -25,11 +25,13 @@ SHELTER_FIELDS = {
     "notes",
 }
 SPACE_FIELDS = {"name", "beds", "admits", "wheelchair_accessible"}
+# Shelter fields that decide who may be placed there (MATCHING.md rules 5 and 6).
+PLACING_FIELDS = ("status", "pets_allowed")
 
 
-def _announce_beds_added(city_id) -> None:
+def _announce_room(city_id) -> None:
     # Robust: what listens (matching) must never fail the write that made the room.
-    transaction.on_commit(lambda: beds_added.send(sender=Space, city_id=city_id), robust=True)
+    transaction.on_commit(lambda: room_available.send(sender=Space, city_id=city_id), robust=True)
 
 
 def spaces_lock(*, space_ids: Iterable) -> dict:
@@ -40,12 +42,13 @@ def spaces_lock(*, space_ids: Iterable) -> dict:
     take their locks in the same order and never deadlock.
     """
     ids = sorted(set(space_ids), key=str)
-    spaces = (
-        Space.objects.select_for_update(of=("self",))
-        .select_related("shelter")
-        .filter(id__in=ids)
-        .order_by("id")
-    )
+    spaces = list(Space.objects.select_for_update().filter(id__in=ids).order_by("id"))
+    # Each space's shelter is read after the locks are held, not joined into the locking
+    # query: a shelter closing holds its spaces' locks (`shelter_update`), so what is
+    # read here is its status once that change has committed.
+    shelters = Shelter.objects.in_bulk({space.shelter_id for space in spaces})
+    for space in spaces:
+        space.shelter = shelters[space.shelter_id]
     return {space.id: space for space in spaces}
 
 
@@ -109,18 +112,28 @@ def shelter_create(*, city: City, **fields: Any) -> Shelter:
 
 @transaction.atomic
 def shelter_update(*, shelter_id, data: dict, expected_version: int | None = None) -> Shelter:
-    """Change a shelter's details under its row lock. Closing keeps the people in it."""
+    """Change a shelter's details under its row lock. Closing keeps the people in it.
+
+    A change of who may be placed there (status, pets) also locks the shelter's spaces
+    (shelter, then spaces: placers never lock shelters, so no cycle), so that no
+    placement checked against the old value commits after it.
+    """
     shelter = _shelter_locked(shelter_id)
     shelter_update_check(shelter=shelter, expected_version=expected_version)
+    if any(name in data and data[name] != getattr(shelter, name) for name in PLACING_FIELDS):
+        spaces_lock(space_ids=shelter.spaces.values_list("id", flat=True))
     reopened = data.get("status") == ShelterStatus.OPEN and shelter.status == ShelterStatus.CLOSED
+    takes_pets = data.get("pets_allowed") is True and not shelter.pets_allowed
+    open_after = data.get("status", shelter.status) == ShelterStatus.OPEN
+    more_room = open_after and (reopened or takes_pets)
     for name, value in data.items():
         if name in SHELTER_FIELDS:
             setattr(shelter, name, value)
     shelter.version += 1
     shelter.full_clean()
     shelter.save()
-    if reopened:
-        _announce_beds_added(shelter.city_id)
+    if more_room:
+        _announce_room(shelter.city_id)
     return shelter
 
 
@@ -141,7 +154,7 @@ def space_create(*, shelter: Shelter, **fields: Any) -> Space:
     space.full_clean()
     space.save()
     if space.beds > 0:
-        _announce_beds_added(shelter.city_id)
+        _announce_room(shelter.city_id)
     return space
 
 
@@ -180,15 +193,19 @@ def space_update(*, space_id, data: dict, expected_version: int | None = None) -
     """
     space = _space_locked(space_id)
     space_update_check(space=space, data=data, expected_version=expected_version)
-    beds_before = space.beds
+    more_room = (
+        data.get("beds", space.beds) > space.beds
+        or data.get("admits", space.admits) != space.admits
+        or (data.get("wheelchair_accessible") is True and not space.wheelchair_accessible)
+    )
     for name, value in data.items():
         if name in SPACE_FIELDS:
             setattr(space, name, value)
     space.version += 1
     space.full_clean()
     space.save()
-    if space.beds > beds_before:
-        _announce_beds_added(space.shelter.city_id)
+    if more_room:
+        _announce_room(space.shelter.city_id)
     return space
 
 
@@ -218,7 +235,7 @@ def spaces_counters_change(*, changes: Iterable[tuple[Space, int, int]]) -> None
 
     The caller holds the spaces' locks (`spaces_lock`). Raises Conflict("no_capacity")
     where a space has not the free beds asked for; nothing is written then. Beds freed
-    announce themselves after commit (`signals.beds_added`).
+    announce themselves after commit (`signals.room_available`).
     """
     changed, freed_in = [], set()
     for space, held, occupied in changes:
@@ -242,4 +259,4 @@ def spaces_counters_change(*, changes: Iterable[tuple[Space, int, int]]) -> None
             changed, ["beds_held", "beds_occupied", "version", "updated_at"], batch_size=500
         )
     for city_id in freed_in:
-        _announce_beds_added(city_id)
+        _announce_room(city_id)

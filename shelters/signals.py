@@ -1,11 +1,12 @@
 """Domain events of shelters, for the apps that build on them (arrivals listens).
 
-`beds_added` is sent after the commit of any change that may let a waiting party
-in: a space gained beds, a space was created, a shelter reopened. shelters does
-not import arrivals (dependencies point one way), so this is how matching learns
-that it has something to do.
+`room_available` is sent after the commit of any change that may let a waiting party
+in: beds freed (check-out, cancel, expiry) or added, a space created, a space that
+admits more people or became wheelchair accessible, a shelter reopened or now taking
+pets. shelters does not import arrivals (dependencies point one way), so this is how
+matching learns that it has something to do.
 """
 
 from django.dispatch import Signal
 
-beds_added = Signal()  # kwargs: city_id
+room_available = Signal()  # kwargs: city_id
