@@ -1,4 +1,8 @@
-"""Forms of the web pages. They check shape only; the rules live in the services."""
+"""Forms of the web pages. They check shape only; the rules live in the services.
+
+The registration fields take the API's bounds and validators (`arrivals.serializers`):
+the web accepts no name or note the API would refuse.
+"""
 
 from django import forms
 from django.conf import settings
@@ -17,7 +21,7 @@ from .models import (
     Need,
     Sex,
 )
-from .serializers import language_validator, phone_validator
+from .serializers import language_validator, name_validator, phone_validator, text_validator
 
 # The languages people arriving in Uralsk spoke most; others go in "other languages".
 LANGUAGE_CHOICES = [
@@ -35,6 +39,7 @@ class PartyForm(forms.Form):
         label=_("Registration point"),
         max_length=200,
         required=False,
+        validators=[text_validator],
         help_text=_("Where you are: a border crossing, the station, ..."),
     )
     contact_phone = forms.CharField(
@@ -74,6 +79,7 @@ class PartyForm(forms.Form):
         label=_("Notes"),
         max_length=MAX_NOTES,
         required=False,
+        validators=[text_validator],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     consent = forms.BooleanField(
@@ -115,12 +121,14 @@ class MemberForm(forms.Form):
     given_name = forms.CharField(
         label=_("Given name or alias"),
         max_length=MAX_NAME,
+        validators=[name_validator],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     family_name = forms.CharField(
         label=_("Family name (optional)"),
         max_length=MAX_NAME,
         required=False,
+        validators=[name_validator],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNSPECIFIED)

@@ -16,10 +16,12 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from config.exceptions import Conflict
 from privacy.crypto import phone_digest
@@ -197,20 +199,30 @@ def _active_placement(party_id) -> Placement | None:
 
 
 @contextmanager
-def _party_locked(party_id) -> Iterator[tuple[Party, Placement | None, Space | None]]:
+def _party_locked(
+    party_id, *, shelter_ids: frozenset | None = None
+) -> Iterator[tuple[Party, Placement | None, Space | None]]:
     """Lock a party and the space of its active placement, in the global lock order.
 
     The space is known only from the placement, read before the party is locked; if
     the matcher or a coordinator placed the party in between, the locks are given
-    up and taken again (a few times) rather than taken out of order.
+    up and taken again (a few times, when this is the outermost transaction; inside
+    a caller's transaction the locks could not be given up, so it answers a conflict
+    at once) rather than taken out of order. With `shelter_ids` (a shelter manager's),
+    the party must be placed in one of those shelters once locked: else PermissionDenied.
     """
-    for _attempt in range(3):
+    attempts = 1 if connection.in_atomic_block else 3
+    for _attempt in range(attempts):
         with transaction.atomic():
             seen = _active_placement(party_id)
             spaces = spaces_lock(space_ids=[seen.space_id] if seen else [])
             party = _one(parties_lock(party_ids=[party_id]), party_id, Party)
             placement = _active_placement(party_id)
             if (placement and placement.id) == (seen and seen.id):
+                if shelter_ids is not None and (
+                    placement is None or placement.space.shelter_id not in shelter_ids
+                ):
+                    raise PermissionDenied(_("The party is not placed in your shelter."))
                 yield party, placement, spaces.get(placement.space_id) if placement else None
                 return
     raise Conflict(
@@ -226,26 +238,27 @@ def _one(locked: dict, object_id, model):
     return found
 
 
-def _state_conflict(party: Party, wanted: str) -> Conflict:
-    codes = {
-        PartyStatus.WAITING: "not_placed",
-        PartyStatus.PLACED: "not_checked_in",
-        PartyStatus.CHECKED_IN: "already_checked_in",
-        PartyStatus.DEPARTED: "party_closed",
-        PartyStatus.CANCELLED: "party_closed",
-    }
-    return Conflict(
-        codes[party.status],
-        _("A party that is %(status)s cannot be %(wanted)s.")
-        % {"status": party.get_status_display().lower(), "wanted": wanted},
-    )
+STATE_CONFLICTS = {
+    PartyStatus.WAITING: ("not_placed", _lazy("The party has no bed yet.")),
+    PartyStatus.PLACED: ("not_checked_in", _lazy("The party has not been checked in.")),
+    PartyStatus.CHECKED_IN: ("already_checked_in", _lazy("The party is already checked in.")),
+    PartyStatus.DEPARTED: ("party_closed", _lazy("The party has departed.")),
+    PartyStatus.CANCELLED: ("party_closed", _lazy("The party was cancelled.")),
+}
 
 
-def party_check_in(*, party_id, actor: str) -> Party:
-    """Check a placed party in: its held beds become occupied."""
-    with _party_locked(party_id) as (party, placement, space):
+def _state_conflict(party: Party) -> Conflict:
+    """The 409 for an action the party's status does not allow: its code says why."""
+    code, detail = STATE_CONFLICTS[party.status]
+    return Conflict(code, str(detail))
+
+
+def party_check_in(*, party_id, actor: str, shelter_ids: frozenset | None = None) -> Party:
+    """Check a placed party in: its held beds become occupied. A shelter manager passes
+    their `shelter_ids`: the party must be placed in one of them."""
+    with _party_locked(party_id, shelter_ids=shelter_ids) as (party, placement, space):
         if party.status != PartyStatus.PLACED or placement is None:
-            raise _state_conflict(party, _("checked in"))
+            raise _state_conflict(party)
         space_counters_change(space=space, held=-placement.beds, occupied=placement.beds)
         placement.status = PlacementStatus.CHECKED_IN
         placement.checked_in_at = timezone.now()
@@ -256,11 +269,12 @@ def party_check_in(*, party_id, actor: str) -> Party:
         return party
 
 
-def party_check_out(*, party_id, actor: str) -> Party:
-    """Check a party out: its beds are free at once and matching is asked for."""
-    with _party_locked(party_id) as (party, placement, space):
+def party_check_out(*, party_id, actor: str, shelter_ids: frozenset | None = None) -> Party:
+    """Check a party out: its beds are free at once and matching is asked for. A shelter
+    manager passes their `shelter_ids`: the party must be placed in one of them."""
+    with _party_locked(party_id, shelter_ids=shelter_ids) as (party, placement, space):
         if party.status != PartyStatus.CHECKED_IN or placement is None:
-            raise _state_conflict(party, _("checked out"))
+            raise _state_conflict(party)
         space_counters_change(space=space, occupied=-placement.beds)
         placement.status = PlacementStatus.ENDED
         placement.ended_at = timezone.now()
@@ -275,7 +289,7 @@ def party_cancel(*, party_id, actor: str, reason: str = "") -> Party:
     """Cancel a waiting or placed party; held beds are freed at once."""
     with _party_locked(party_id) as (party, placement, space):
         if party.status not in (PartyStatus.WAITING, PartyStatus.PLACED):
-            raise _state_conflict(party, _("cancelled"))
+            raise _state_conflict(party)
         if placement is not None:
             space_counters_change(space=space, held=-placement.beds)
             placement.status = PlacementStatus.CANCELLED
@@ -333,9 +347,29 @@ def placement_refusal(
 
 @transaction.atomic
 def placement_create(*, party_id, space_id, actor: str, reason: str = "") -> Placement:
-    """Place a party by hand, under the same rules and locks as the matcher."""
-    space = _one(spaces_lock(space_ids=[space_id]), space_id, Space)
+    """Place a party by hand, under the same rules and locks as the matcher.
+
+    A party that is placed but not yet checked in is moved: its held beds are freed
+    and it is held in the new space, in one transaction (if the new space refuses it,
+    it keeps its old beds).
+    """
+    held = _active_placement(party_id)  # read unlocked: to lock its space in order
+    spaces = spaces_lock(space_ids=[space_id, *([held.space_id] if held else [])])
+    space = _one(spaces, space_id, Space)
     party = _one(parties_lock(party_ids=[party_id]), party_id, Party)
+    current = _active_placement(party_id)
+    if (current and current.id) != (held and held.id):
+        raise Conflict(
+            "concurrent_change", _("The party changed while this was being done; try again.")
+        )
+    if current is not None and current.status == PlacementStatus.HELD:
+        if current.space_id == space.id:
+            raise Conflict("already_placed_here", _("The party is already placed in this space."))
+        space_counters_change(space=spaces[current.space_id], held=-current.beds)
+        current.status = PlacementStatus.CANCELLED
+        current.ended_at = timezone.now()
+        current.save(update_fields=["status", "ended_at"])
+        _event(party, to_status=PartyStatus.WAITING, actor=actor, reason=_("moved")).save()
     composition = engine_party(party, PartyMember.objects.filter(party=party))
     refusal = placement_refusal(party=party, space=space, composition=composition)
     if refusal is not None:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import Access, access_for
 from accounts.models import Role
-from accounts.permissions import CITY_STAFF, EVERYONE, SHELTER_STAFF
+from accounts.permissions import CITY_STAFF, COORDINATOR, EVERYONE, SHELTER_STAFF
 from config.exceptions import Conflict, PreconditionFailed
 from idempotency.services import InvalidKey, KeyReused, idempotent
 from privacy.models import AuditAction
@@ -326,7 +326,7 @@ def party_detail(request, party_id):
         "may_check_in": party.status == PartyStatus.PLACED and shelter_staff,
         "may_check_out": party.status == PartyStatus.CHECKED_IN and shelter_staff,
         "may_cancel": party.status in (PartyStatus.WAITING, PartyStatus.PLACED)
-        and _may_act_on_party(access, placement, EVERYONE),
+        and _may_act_on_party(access, placement, COORDINATOR),
         "may_open_shelter": placement is not None
         and shelters_editable(access=access).filter(id=placement.space.shelter_id).exists(),
         "cancel_form": CancelForm(),
@@ -341,10 +341,12 @@ def _label(choices, value) -> str:
     return choices(value).label if value in choices.values else value
 
 
+# Who may do what, as in API.md's Roles table (and the API's access rules): shelter staff
+# check in and out; only coordinators cancel. Superusers may do everything.
 ACTIONS = {
     "check-in": (SHELTER_STAFF, services.party_check_in),
     "check-out": (SHELTER_STAFF, services.party_check_out),
-    "cancel": (EVERYONE, services.party_cancel),
+    "cancel": (COORDINATOR, services.party_cancel),
 }
 
 
@@ -369,6 +371,10 @@ def party_action(request, party_id, action):
     if action == "cancel":
         form = CancelForm(request.POST)
         kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
+    elif access.role == Role.SHELTER_MANAGER and not access.is_superuser:
+        # As the API: the service checks again, under the party's lock, that the party is
+        # placed in one of the manager's shelters (the placement may change until then).
+        kwargs["shelter_ids"] = access.shelter_ids
     try:
         service(party_id=party.id, actor=access.username, **kwargs)
     except (Conflict, IntegrityError) as error:
@@ -400,15 +406,14 @@ def find(request):
 # --- Shelters --------------------------------------------------------------------------
 
 
-def _shelter_page(request, access, shelter_id, *, bound_forms=None, status=200):
+def _shelter_page(request, access, shelter_id):
     shelter = get_object_or_404(
         shelters_with_beds(shelters_editable(access=access)).select_related("city"),
         id=shelter_id,
     )
-    bound_forms = bound_forms or {}
     spaces = []
     for space in shelter.spaces.order_by("name", "id"):
-        form = bound_forms.get(space.id) or SpaceBedsForm(
+        form = SpaceBedsForm(
             initial={"beds": space.beds, "version": space.version},
             auto_id=f"space_{space.id.hex}_%s",
         )
@@ -440,7 +445,6 @@ def _shelter_page(request, access, shelter_id, *, bound_forms=None, status=200):
             "rows": rows,
             "is_open": shelter.status == ShelterStatus.OPEN,
         },
-        status=status,
     )
 
 
@@ -450,6 +454,17 @@ def _shelter_page(request, access, shelter_id, *, bound_forms=None, status=200):
 def shelter_detail(request, shelter_id):
     access = _access(request, SHELTER_STAFF)
     return _shelter_page(request, access, shelter_id)
+
+
+def _report_beds_refused(request, space, form) -> None:
+    if "version" in form.errors:
+        reason = _("The form is out of date. Reload the page and enter your change again.")
+    else:
+        reason = " ".join(form.errors.get("beds", []))
+    messages.error(
+        request,
+        _("%(space)s: beds not saved. %(reason)s") % {"space": space.name, "reason": reason},
+    )
 
 
 @require_POST
@@ -464,8 +479,12 @@ def space_beds(request, space_id):
         id=space_id,
     )
     form = SpaceBedsForm(request.POST, auto_id=f"space_{space.id.hex}_%s")
+    url = reverse("web-shelter", args=[space.shelter_id])
     if not form.is_valid():
-        return _shelter_page(request, access, space.shelter_id, bound_forms={space.id: form})
+        # POST/redirect/GET: the shelter page is only ever shown at its own URL, so its
+        # buttons (check in, check out, language) come back there, never to this POST-only one.
+        _report_beds_refused(request, space, form)
+        return HttpResponseRedirect(f"{url}#space-{space.id}")
     try:
         shelter_services.space_update(
             space_id=space.id,
@@ -480,7 +499,6 @@ def space_beds(request, space_id):
             _("%(space)s: %(beds)s beds saved.")
             % {"space": space.name, "beds": form.cleaned_data["beds"]},
         )
-    url = reverse("web-shelter", args=[space.shelter_id])
     return HttpResponseRedirect(f"{url}#space-{space.id}")
 
 

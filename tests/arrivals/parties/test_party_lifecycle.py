@@ -162,9 +162,9 @@ def test_status_change_time_is_recorded(placed, coordinator_client):
 
 
 def test_cancel_of_a_placed_party_frees_its_held_beds_at_once(
-    placed, space, volunteer_client, volunteer
+    placed, space, coordinator_client, coordinator
 ):
-    response = volunteer_client.post(
+    response = coordinator_client.post(
         party_url(placed.id, "cancel"), {"reason": "went to relatives"}, format="json"
     )
 
@@ -177,15 +177,15 @@ def test_cancel_of_a_placed_party_frees_its_held_beds_at_once(
     event = PartyEvent.objects.get(party=placed, to_status=PartyStatus.CANCELLED)
     assert (event.from_status, event.actor, event.reason) == (
         "placed",
-        volunteer.username,
+        coordinator.username,
         "went to relatives",
     )
 
 
-def test_cancel_of_a_waiting_party(register, volunteer_client):
+def test_cancel_of_a_waiting_party(register, coordinator_client):
     party = register()
 
-    response = volunteer_client.post(party_url(party.id, "cancel"))
+    response = coordinator_client.post(party_url(party.id, "cancel"))
 
     assert response.status_code == 200
     assert response.data["status"] == "cancelled"
@@ -257,8 +257,16 @@ def test_volunteer_may_not_check_in(placed, volunteer_client, space):
 
 def test_manager_of_another_shelter_cannot_touch_the_party(placed, other_manager_client, space):
     before = _snapshot(placed, space)
-    for action in ("check-in", "check-out", "cancel"):
+    for action in ("check-in", "check-out"):
         assert other_manager_client.post(party_url(placed.id, action)).status_code == 404
+    assert _snapshot(placed, space) == before
+
+
+@pytest.mark.parametrize("who", ["volunteer_client", "manager_client", "api_key_client"])
+def test_only_coordinators_cancel(placed, space, who, request):
+    """API.md Roles: cancelling is not among what volunteers, managers or keys may do."""
+    before = _snapshot(placed, space)
+    assert request.getfixturevalue(who).post(party_url(placed.id, "cancel")).status_code == 403
     assert _snapshot(placed, space) == before
 
 
@@ -269,9 +277,9 @@ def test_coordinator_of_another_city_gets_404(placed, other_coordinator_client, 
     assert _snapshot(placed, space) == before
 
 
-def test_cancel_reason_too_long_is_400(register, volunteer_client):
+def test_cancel_reason_too_long_is_400(register, coordinator_client):
     party = register()
-    response = volunteer_client.post(
+    response = coordinator_client.post(
         party_url(party.id, "cancel"), {"reason": "x" * 201}, format="json"
     )
     assert response.status_code == 400

@@ -105,11 +105,38 @@ def test_manual_placement_admits(coordinator_client, city, shelter, admits, memb
     assert place(coordinator_client, party, space).status_code == 201
 
 
-def test_closed_shelter_and_placed_party_are_refused(coordinator_client, city, shelter):
+def test_a_held_party_is_moved_by_hand(coordinator_client, city, shelter):
+    first = factories.SpaceFactory(shelter=shelter, beds=4)
+    second = factories.SpaceFactory(shelter=shelter, beds=4)
+    small = factories.SpaceFactory(shelter=shelter, beds=1)
+    party = factories.PartyFactory(city=city, members=[WOMAN, CHILD])
+    old_id = place(coordinator_client, party, first).json()["id"]
+    again = place(coordinator_client, party, first)
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_placed_here"
+    refused = place(coordinator_client, party, small)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "no_capacity"
+    assert Placement.objects.get(id=old_id).status == PlacementStatus.HELD  # kept its beds
+    moved = place(coordinator_client, party, second)
+    assert moved.status_code == 201
+    assert Placement.objects.get(id=old_id).status == PlacementStatus.CANCELLED
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.beds_held, second.beds_held) == (0, 2)
+    party.refresh_from_db()
+    assert party.status == PartyStatus.PLACED
+    assert list(party.events.values_list("to_status", flat=True)) == ["placed", "waiting", "placed"]
+    assert_consistent()
+
+
+def test_closed_shelter_and_checked_in_party_are_refused(coordinator_client, city, shelter):
     space = factories.SpaceFactory(shelter=shelter, beds=10)
+    other = factories.SpaceFactory(shelter=shelter, beds=10)
     party = factories.PartyFactory(city=city)
     assert place(coordinator_client, party, space).status_code == 201
-    again = place(coordinator_client, party, space)
+    services.party_check_in(party_id=party.id, actor="manager")
+    again = place(coordinator_client, party, other)
     assert again.status_code == 409
     assert again.json()["code"] == "party_not_waiting"
     shelter.status = ShelterStatus.CLOSED
