@@ -20,7 +20,13 @@ migrate: $(STAMP)
 
 run: migrate
 	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
-	$(PY) manage.py load_demo --if-empty
+	@# The demo (with its published passwords) only goes into the local SQLite database,
+	@# or into another when asked for with DEMO=1.
+	@if [ -z "$$DATABASE_URL" ] || [ -n "$$DEMO" ]; then \
+	  $(PY) manage.py load_demo --if-empty; \
+	else \
+	  echo "DATABASE_URL is set: no demo data loaded (DEMO=1 make run loads it)."; \
+	fi
 	@# Without REDIS_URL, beat runs the timers (matching, hold expiry, ...) in-process.
 	@if [ -z "$$REDIS_URL" ]; then \
 	  $(VENV)/bin/celery -A config beat --loglevel=WARNING --schedule=$(VENV)/celerybeat-schedule & \

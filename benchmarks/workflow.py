@@ -7,9 +7,10 @@
 2. The capacity read (`GET /api/v1/capacity/?city=`) and a page of `/api/v1/shelters/` on a
    national-size city (2,000 spaces, 25,000 parties), through the whole Django stack.
 
-Needs PostgreSQL and Redis: DATABASE_URL / REDIS_URL, or this machine's defaults
-(postgres://postgres@127.0.0.1:5432, redis://127.0.0.1:6379). It works in its own database
-(`berth_bench`, dropped and made again) and its own Celery queue. Writes the part of
+Needs PostgreSQL and Redis: BENCH_POSTGRES (a server URL without a database name) and
+BENCH_REDIS, by default this machine's postgres://postgres@127.0.0.1:5432 and
+redis://127.0.0.1:6379/14. It works in its own database (`berth_bench`, dropped and made
+again) and its own Celery queue, so it never touches DATABASE_URL's data. Writes the part of
 docs/benchmarks.md between ``<!-- workflow:start -->`` and ``<!-- workflow:end -->``.
 """
 
@@ -115,6 +116,8 @@ def measure_latency(*, parties: int, interval: float) -> dict:
         for placement in Placement.objects.filter(party__city=city).select_related("run")
         if placement.run is not None
     ]
+    if not latencies:
+        raise SystemExit("benchmarks.workflow: no party was placed; is the worker consuming?")
     return {
         "parties": parties,
         "placed": len(latencies),

@@ -1,11 +1,18 @@
+"""The back office shows meals to superusers and changes nothing.
+
+Meals are planned, moved and deleted through the API, whose services hold the rules
+(a service's city is its shelter's, who planned it is recorded, one meal per slot,
+times to the minute, servings recorded under the service's row lock). An admin form
+would save around them, so every page here is read-only: no add, change or delete,
+and no bulk action.
+"""
+
 from django.contrib import admin
 
 from .models import MealSchedule, MealService, Serving
 
 
-class SuperuserOnlyMixin:
-    """Meals are managed through the API, scoped by role; the admin is for superusers."""
-
+class ReadOnlyForSuperusersMixin:
     def has_module_permission(self, request):
         return request.user.is_superuser
 
@@ -13,42 +20,35 @@ class SuperuserOnlyMixin:
         return request.user.is_superuser
 
     def has_add_permission(self, request, *args):
-        return request.user.is_superuser
+        return False
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return False
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return False
 
 
-class ServingInline(SuperuserOnlyMixin, admin.TabularInline):
+class ServingInline(ReadOnlyForSuperusersMixin, admin.TabularInline):
     model = Serving
     extra = 0
     fields = ["portions", "diet", "recorded_by", "recorded_at"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MealService)
-class MealServiceAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+class MealServiceAdmin(ReadOnlyForSuperusersMixin, admin.ModelAdmin):
     list_display = ["starts_at", "meal", "shelter", "location", "city", "planned_portions"]
     list_filter = ["meal", "city"]
     search_fields = ["location", "shelter__name"]
     date_hierarchy = "starts_at"
-    raw_id_fields = ["shelter", "schedule"]
-    readonly_fields = ["created_by", "created_at"]
+    list_select_related = ["shelter", "city"]
     inlines = [ServingInline]
 
 
 @admin.register(MealSchedule)
-class MealScheduleAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+class MealScheduleAdmin(ReadOnlyForSuperusersMixin, admin.ModelAdmin):
     list_display = ["shelter", "meal", "time", "planned_portions"]
     list_filter = ["meal"]
     search_fields = ["shelter__name"]
-    raw_id_fields = ["shelter"]
+    list_select_related = ["shelter"]

@@ -42,10 +42,11 @@ PLANNED_IN_RANGE = Q(planned_portions__isnull=True) | Q(
 
 
 class MealSchedule(models.Model):
-    """One meal of a shelter's day: at `time` in the city's time zone, every day.
+    """One meal of a shelter's day: at `time` (whole minutes) in the city's time zone,
+    every day.
 
     `meals.services.meal_services_create_for_day` turns each entry into that day's
-    meal service, once.
+    meal service, once (`MealScheduleDay` remembers the days it did).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -79,8 +80,10 @@ class MealSchedule(models.Model):
 class MealService(models.Model):
     """A meal given at a shelter or at a point without beds (`location`), never both.
 
-    Its forecast is computed from the people at the shelter (`meals.selectors`),
-    never stored.
+    `starts_at` is in whole minutes. One made from a schedule entry records the day it
+    was made for (`schedule_day`), which stays when the service is moved. Its
+    forecast is computed from the people at the shelter (`meals.selectors`), never
+    stored.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -115,6 +118,12 @@ class MealService(models.Model):
         related_name="services",
         verbose_name=_("from schedule"),
     )
+    schedule_day = models.DateField(
+        _("scheduled for day"),
+        null=True,
+        blank=True,
+        help_text=_("The day (city time zone) the schedule entry made this service for."),
+    )
     created_by = models.CharField(_("created by"), max_length=150)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -125,7 +134,6 @@ class MealService(models.Model):
         verbose_name_plural = _("meal services")
         indexes = [
             models.Index(fields=["city", "starts_at"]),
-            models.Index(fields=["schedule", "starts_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -137,11 +145,45 @@ class MealService(models.Model):
             models.UniqueConstraint(
                 fields=["shelter", "meal", "starts_at"], name="meal_service_unique_shelter_slot"
             ),
+            models.UniqueConstraint(
+                fields=["schedule", "schedule_day"],
+                condition=Q(schedule__isnull=False),
+                name="meal_service_unique_schedule_day",
+            ),
         ]
 
     def __str__(self) -> str:
         place = self.shelter.name if self.shelter_id else self.location
         return f"{place} {self.get_meal_display()} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class MealScheduleDay(models.Model):
+    """A day (city time zone) for which a schedule entry's service was made.
+
+    Kept when that service is moved or deleted, so the daily run never makes it again
+    for that day.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    schedule = models.ForeignKey(
+        MealSchedule,
+        on_delete=models.CASCADE,
+        related_name="days_made",
+        verbose_name=_("schedule entry"),
+    )
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["day", "schedule"]
+        verbose_name = _("day made from a schedule")
+        verbose_name_plural = _("days made from schedules")
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "day"], name="meal_schedule_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schedule_id} {self.day:%Y-%m-%d}"
 
 
 class Serving(models.Model):

@@ -1,3 +1,6 @@
+import zoneinfo
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -14,9 +17,7 @@ from .models import (
     MealService,
     Serving,
 )
-from .selectors import FIRST_DAY, LAST_DAY, day_check
-
-# How far from now a service may be planned (or recorded after the fact).
+from .selectors import day_check
 
 
 def _diet_counts(**kwargs):
@@ -82,14 +83,34 @@ class MealServiceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer)
         if shelters is not None:
             self.fields["shelter"].queryset = shelters
 
-    def validate_starts_at(self, value):
-        # Any real date; the bounds keep time-zone arithmetic far from datetime's limits.
-        if not FIRST_DAY <= value.date() <= LAST_DAY:
-            raise serializers.ValidationError(
-                _("Give a time between %(first)s and %(last)s.")
-                % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
-            )
-        return value
+    def validate(self, attrs):
+        """`starts_at` must fall on a day `?date=` and the report accept: the same check
+        (`selectors.day_check`) on the same day, the one of the service's city."""
+        attrs = super().validate(attrs)
+        if "starts_at" in attrs:
+            try:
+                day_check(_local_day(attrs["starts_at"], city=self._city(attrs)))
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"starts_at": error.messages}) from error
+        return attrs
+
+    def _city(self, attrs) -> City | None:
+        """The city the service is (or will be) in; None when none was given (the
+        service then refuses it)."""
+        if self.instance is not None:
+            return self.instance.city
+        if attrs.get("shelter") is not None:
+            return attrs["shelter"].city
+        return attrs.get("city")
+
+
+def _local_day(value, *, city: City | None):
+    if city is None:
+        return value.date()
+    try:
+        return timezone.localtime(value, zoneinfo.ZoneInfo(city.timezone)).date()
+    except OverflowError:  # past datetime's limits: far outside the days day_check accepts
+        return value.date()
 
 
 class MealServiceReportSerializer(MealServiceSerializer):

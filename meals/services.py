@@ -1,12 +1,17 @@
 """Writes of meal services, servings and schedules. Every write function is atomic.
 
-Lock order: a meal service's row (`meal_services_lock`) is the last lock taken;
-meals never locks spaces or parties.
+Times are kept in whole minutes: a service's `starts_at` and a schedule entry's
+`time` lose their seconds here, before the one-meal-per-slot checks, so "12:00" and
+"12:00:30" are the same slot whoever writes them.
+
+Lock order: schedule entries' rows, then a meal service's row (`meal_services_lock`),
+which is the last lock taken; meals never locks spaces or parties.
 """
 
 import zoneinfo
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,11 +21,18 @@ from django.utils.translation import gettext as _
 from config.exceptions import Conflict
 from shelters.models import City, Shelter
 
-from .models import SCHEDULE_ACTOR, MealSchedule, MealService, Serving
-from .selectors import day_bounds
+from .models import SCHEDULE_ACTOR, MealSchedule, MealScheduleDay, MealService, Serving
 
 SERVICE_FIELDS = {"location", "meal", "starts_at", "planned_portions"}
 SCHEDULE_FIELDS = {"meal", "time", "planned_portions"}
+
+
+Minutes = TypeVar("Minutes", datetime, time)
+
+
+def to_minute(value: Minutes) -> Minutes:
+    """The value without its seconds: meals are planned to the minute."""
+    return value.replace(second=0, microsecond=0)
 
 
 def meal_services_lock(*, service_ids: Iterable) -> dict:
@@ -83,6 +95,7 @@ def meal_service_create(
     The same meal at the same time at one shelter raises Conflict("meal_service_exists").
     """
     location = location.strip()
+    starts_at = to_minute(starts_at)
     _check_place(shelter=shelter, location=location)
     if shelter is not None:
         if city is not None and city.id != shelter.city_id:
@@ -106,11 +119,16 @@ def meal_service_create(
 
 @transaction.atomic
 def meal_service_update(*, service_id, data: dict) -> MealService:
-    """Change a service's place text, meal, time or plan, under its row lock."""
+    """Change a service's place text, meal, time or plan, under its row lock.
+
+    A service made from a schedule keeps the day it was made for (`schedule_day`)
+    wherever it is moved, so the schedule does not make that day's service again.
+    """
     service = _service_locked(service_id)
+    cleaners = {"location": str.strip, "starts_at": to_minute}
     for name, value in data.items():
         if name in SERVICE_FIELDS:
-            setattr(service, name, value.strip() if name == "location" else value)
+            setattr(service, name, cleaners.get(name, lambda v: v)(value))
     _check_place(shelter=service.shelter, location=service.location)
     _check_slot_free(service=service)
     service.save()
@@ -170,8 +188,10 @@ def meal_schedule_create(
     *, shelter: Shelter, meal: str, time, planned_portions: int | None = None
 ) -> MealSchedule:
     """Add a daily meal to a shelter's schedule; today's service follows at the next
-    run of `meal_services_create_for_day`."""
-    entry = MealSchedule(shelter=shelter, meal=meal, time=time, planned_portions=planned_portions)
+    run of `meal_services_create_for_day` if its time has not come yet."""
+    entry = MealSchedule(
+        shelter=shelter, meal=meal, time=to_minute(time), planned_portions=planned_portions
+    )
     _check_schedule_slot_free(entry=entry)
     entry.save(force_insert=True)
     return entry
@@ -179,12 +199,13 @@ def meal_schedule_create(
 
 @transaction.atomic
 def meal_schedule_update(*, schedule_id, data: dict) -> MealSchedule:
-    """Change a daily meal. It applies from the next day on which the entry has no
-    service yet: a service already made for today stays as it is (edit it directly)."""
+    """Change a daily meal. It applies from the next day the entry has not made its
+    service for yet: a service already made for today stays as it is (edit it
+    directly)."""
     entry = MealSchedule.objects.select_for_update().get(id=schedule_id)
     for name, value in data.items():
         if name in SCHEDULE_FIELDS:
-            setattr(entry, name, value)
+            setattr(entry, name, to_minute(value) if name == "time" else value)
     _check_schedule_slot_free(entry=entry)
     entry.save()
     return entry
@@ -200,49 +221,62 @@ def meal_schedule_delete(*, schedule_id) -> None:
 def meal_services_create_for_day(*, day: date | None = None, now: datetime | None = None) -> int:
     """Make each shelter's meal services of a day from its schedule, once.
 
-    `day` defaults to today in each city's time zone. An entry that already made a
-    service on that day is skipped; two runs at once cannot double a service either,
-    because the insert ignores rows that clash with the one-service-per-(shelter,
-    meal, time) constraint (ON CONFLICT DO NOTHING). Returns how many services were
-    missing when looked for.
+    `day` defaults to today in each city's time zone. An entry makes its service of a
+    day at most once: the day is recorded (`MealScheduleDay`), so a service of that
+    day that was deleted or moved to another time or day is not made again. An entry
+    whose time on that day has come (the service would already have started) is
+    skipped and not recorded: a schedule entry added at 15:00 for 08:00 starts
+    tomorrow.
+
+    Locks every schedule entry's row (SELECT ... FOR UPDATE, in primary-key order), so
+    two runs at once take turns and the second sees the days the first recorded; the
+    insert also ignores rows that clash with the one-service-per-(entry, day) or
+    one-service-per-(shelter, meal, time) constraints (ON CONFLICT DO NOTHING), so a
+    service planned by hand at the scheduled time is not doubled. Returns how many
+    services were missing when looked for.
     """
     now = now or timezone.now()
-    entries = list(MealSchedule.objects.select_related("shelter__city").order_by("id"))
+    entries = list(
+        MealSchedule.objects.select_for_update(of=("self",))
+        .select_related("shelter__city")
+        .order_by("id")
+    )
     if not entries:
         return 0
-    days, bounds = {}, {}
+    days, zones = {}, {}
     for entry in entries:
         city = entry.shelter.city
         if city.id not in days:
-            tz = zoneinfo.ZoneInfo(city.timezone)
-            days[city.id] = day or timezone.localtime(now, tz).date()
-            bounds[city.id] = day_bounds(day=days[city.id], tz_name=city.timezone)
-    made = {
-        (schedule_id, city_id)
-        for schedule_id, city_id, starts_at in MealService.objects.filter(
-            schedule__in=entries,
-            starts_at__gte=min(start for start, _end in bounds.values()),
-            starts_at__lt=max(end for _start, end in bounds.values()),
-        ).values_list("schedule_id", "city_id", "starts_at")
-        if city_id in bounds and bounds[city_id][0] <= starts_at < bounds[city_id][1]
-    }
-    missing = [
-        MealService(
-            city_id=entry.shelter.city_id,
-            shelter_id=entry.shelter_id,
-            meal=entry.meal,
-            starts_at=datetime.combine(
-                days[entry.shelter.city_id],
-                entry.time,
-                tzinfo=zoneinfo.ZoneInfo(entry.shelter.city.timezone),
-            ),
-            planned_portions=entry.planned_portions,
-            schedule=entry,
-            created_by=SCHEDULE_ACTOR,
-            created_at=now,
+            zones[city.id] = zoneinfo.ZoneInfo(city.timezone)
+            days[city.id] = day or timezone.localtime(now, zones[city.id]).date()
+    made = set(
+        MealScheduleDay.objects.filter(day__in=set(days.values()))
+        .values_list("schedule_id", "day")
+        .order_by()
+    )
+    missing = []
+    for entry in entries:
+        city_id = entry.shelter.city_id
+        starts_at = datetime.combine(days[city_id], entry.time, tzinfo=zones[city_id])
+        if (entry.id, days[city_id]) in made or starts_at <= now:
+            continue
+        missing.append(
+            MealService(
+                city_id=city_id,
+                shelter_id=entry.shelter_id,
+                meal=entry.meal,
+                starts_at=starts_at,
+                planned_portions=entry.planned_portions,
+                schedule=entry,
+                schedule_day=days[city_id],
+                created_by=SCHEDULE_ACTOR,
+                created_at=now,
+            )
         )
-        for entry in entries
-        if (entry.id, entry.shelter.city_id) not in made
-    ]
+    MealScheduleDay.objects.bulk_create(
+        [MealScheduleDay(schedule=s.schedule, day=s.schedule_day, created_at=now) for s in missing],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
     MealService.objects.bulk_create(missing, ignore_conflicts=True, batch_size=500)
     return len(missing)

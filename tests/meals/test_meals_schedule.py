@@ -109,8 +109,8 @@ def test_task_makes_each_days_services_once_in_each_citys_time_zone(city, shelte
     entry(shelter, "dinner", "19:00", planned=35)
     entry(far_shelter, "dinner", "19:00")
 
-    # 06:00 on May 1st in the city (UTC+5) is 21:00 on April 30th in New York.
-    with time_machine.travel(at(city, "2030-05-01 06:00"), tick=False):
+    # 03:00 on May 1st in the city (UTC+5) is 18:00 on April 30th in New York.
+    with time_machine.travel(at(city, "2030-05-01 03:00"), tick=False):
         tasks.meal_services_create_for_today.delay()
         tasks.meal_services_create_for_today.delay()
     made = {
@@ -127,7 +127,7 @@ def test_task_makes_each_days_services_once_in_each_citys_time_zone(city, shelte
     assert set(MealService.objects.values_list("created_by", flat=True)) == {SCHEDULE_ACTOR}
     assert set(MealService.objects.values_list("city_id", flat=True)) == {city.id, new_york.id}
 
-    with time_machine.travel(at(city, "2030-05-02 06:00"), tick=False):
+    with time_machine.travel(at(city, "2030-05-02 03:00"), tick=False):
         tasks.meal_services_create_for_today.delay()
     assert MealService.objects.count() == 8
     assert MealService.objects.filter(starts_at=at(new_york, "2030-05-01 19:00")).exists()

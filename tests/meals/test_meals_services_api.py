@@ -235,7 +235,7 @@ def test_patch_changes_what_may_change_and_keeps_the_place(coordinator_client, s
 
 
 def test_moving_onto_a_taken_slot_answers_409(coordinator_client, shelter):
-    now = timezone.now()
+    now = timezone.now().replace(second=0, microsecond=0)  # services are to the minute
     lunch = meal_service(shelter=shelter, starts_at=now)
     other = meal_service(shelter=shelter, starts_at=now + timedelta(hours=1))
     response = coordinator_client.patch(

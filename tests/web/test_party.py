@@ -1,5 +1,7 @@
 """The party page, its buttons by role and state, and find by code."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -11,6 +13,11 @@ from tests import factories
 from .conftest import web_client
 
 pytestmark = pytest.mark.django_db
+
+
+def error_messages(response) -> list[str]:
+    """The texts of the error messages shown on a page."""
+    return re.findall(r'<li class="error">(.*?)</li>', response.content.decode())
 
 
 def test_volunteer_sees_given_names_only(volunteer, placed_party):
@@ -50,11 +57,21 @@ def test_buttons_by_role_and_state(volunteer, coordinator, manager, placed_party
     cancel = reverse("web-party-cancel", args=[placed_party.id]).encode()
     volunteer_page = web_client(volunteer).get(url).content
     assert check_in not in volunteer_page
-    assert cancel in volunteer_page
-    for user in (coordinator, manager):
-        page = web_client(user).get(url).content
-        assert check_in in page
-        assert cancel in page
+    assert cancel not in volunteer_page
+    assert b"Cancel this registration" not in volunteer_page
+    manager_page = web_client(manager).get(url).content
+    assert check_in in manager_page
+    assert cancel not in manager_page  # only coordinators cancel (API.md, Roles)
+    coordinator_page = web_client(coordinator).get(url).content
+    assert check_in in coordinator_page
+    assert cancel in coordinator_page
+    assert b"Cancel this registration" in coordinator_page
+
+
+def test_superuser_sees_the_cancel_button(db, placed_party):
+    superuser = factories.UserFactory(is_superuser=True, is_staff=True)
+    page = web_client(superuser).get(reverse("web-party", args=[placed_party.id])).content
+    assert reverse("web-party-cancel", args=[placed_party.id]).encode() in page
 
 
 def test_manager_checks_in_and_out(manager, placed_party, space):
@@ -82,32 +99,38 @@ def test_volunteer_may_not_check_in(volunteer, placed_party):
 
 def test_manager_of_another_shelter_may_not_act(other_manager, placed_party):
     client = web_client(other_manager)
-    for name in ("web-party-check-in", "web-party-cancel"):
-        assert client.post(reverse(name, args=[placed_party.id])).status_code == 404
+    assert client.post(reverse("web-party-check-in", args=[placed_party.id])).status_code == 404
+    # Cancelling is refused by role before the party is looked up, as in the API.
+    assert client.post(reverse("web-party-cancel", args=[placed_party.id])).status_code == 403
     placed_party.refresh_from_db()
     assert placed_party.status == "placed"
 
 
-def test_cancel_of_a_departed_party_is_a_message(manager, placed_party):
-    # The party stayed in the manager's shelter and left: the page opens, cancel is refused.
+def test_cancel_of_a_departed_party_is_a_message(coordinator, placed_party):
     services.party_check_in(party_id=placed_party.id, actor="t")
     services.party_check_out(party_id=placed_party.id, actor="t")
-    assert web_client(manager).get(reverse("web-party", args=[placed_party.id])).status_code == 200
-    response = web_client(manager).post(reverse("web-party-cancel", args=[placed_party.id]))
-    assert response.status_code == 302  # departed: the service refuses, shown as a message
+    client = web_client(coordinator)
+    page = client.get(reverse("web-party", args=[placed_party.id]))
+    assert page.status_code == 200
+    assert reverse("web-party-cancel", args=[placed_party.id]).encode() not in page.content
+    response = client.post(reverse("web-party-cancel", args=[placed_party.id]), follow=True)
+    assert response.status_code == 200  # departed: the service refuses, shown as a message
+    assert error_messages(response) == ["The party has departed."]
+    placed_party.refresh_from_db()
+    assert placed_party.status == "departed"
 
 
 def test_conflict_is_a_message_not_a_500(coordinator, party):
     client = web_client(coordinator)
     response = client.post(reverse("web-party-check-in", args=[party.id]), follow=True)
     assert response.status_code == 200
-    assert b"cannot be checked in" in response.content
+    assert error_messages(response) == ["The party has no bed yet."]
     party.refresh_from_db()
     assert party.status == "waiting"
 
 
-def test_volunteer_cancels_with_a_reason(volunteer, placed_party, space):
-    client = web_client(volunteer)
+def test_coordinator_cancels_with_a_reason(coordinator, placed_party, space):
+    client = web_client(coordinator)
     response = client.post(
         reverse("web-party-cancel", args=[placed_party.id]), {"reason": "went on to Aktobe"}
     )
@@ -119,7 +142,44 @@ def test_volunteer_cancels_with_a_reason(volunteer, placed_party, space):
     assert placed_party.events.last().reason == "went on to Aktobe"
     again = client.post(reverse("web-party-cancel", args=[placed_party.id]), follow=True)
     assert again.status_code == 200
-    assert b"cannot be cancelled" in again.content
+    assert error_messages(again) == ["The party was cancelled."]
+
+
+@pytest.mark.parametrize("role_user", ["volunteer", "manager"])
+def test_volunteer_and_manager_may_not_cancel(request, role_user, placed_party, space):
+    """Only coordinators cancel (API.md, Roles); the manager here runs the party's shelter."""
+    client = web_client(request.getfixturevalue(role_user))
+    space.refresh_from_db()
+    held = space.beds_held
+    response = client.post(
+        reverse("web-party-cancel", args=[placed_party.id]), {"reason": "changed their mind"}
+    )
+    assert response.status_code == 403
+    placed_party.refresh_from_db()
+    space.refresh_from_db()
+    assert placed_party.status == "placed"
+    assert space.beds_held == held == 2
+    assert not placed_party.events.filter(to_status="cancelled").exists()
+    assert placed_party.placements.get().status == "held"
+
+
+def test_volunteer_may_not_cancel_a_waiting_party_they_registered(volunteer, city):
+    party = factories.PartyFactory(city=city, created_by=volunteer)
+    client = web_client(volunteer)
+    assert reverse("web-party-cancel", args=[party.id]).encode() not in (
+        client.get(reverse("web-party", args=[party.id])).content
+    )
+    assert client.post(reverse("web-party-cancel", args=[party.id])).status_code == 403
+    party.refresh_from_db()
+    assert party.status == "waiting"
+
+
+def test_superuser_may_cancel(db, party):
+    superuser = factories.UserFactory(is_superuser=True, is_staff=True)
+    response = web_client(superuser).post(reverse("web-party-cancel", args=[party.id]))
+    assert response.status_code == 302
+    party.refresh_from_db()
+    assert party.status == "cancelled"
 
 
 def test_action_next_stays_on_this_site(manager, placed_party, shelter):
@@ -130,11 +190,11 @@ def test_action_next_stays_on_this_site(manager, placed_party, shelter):
     assert evil["Location"] == reverse("web-party", args=[placed_party.id])
 
 
-def test_csrf_is_checked(volunteer, party):
+def test_csrf_is_checked(coordinator, party):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(volunteer)
+    client.force_login(coordinator)
     response = client.post(reverse("web-party-cancel", args=[party.id]))
     assert response.status_code == 403
     party.refresh_from_db()

@@ -3,7 +3,9 @@
 import uuid
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from arrivals.models import Party, PartyMember
 from tests import factories
@@ -193,6 +195,14 @@ def test_empty_extra_rows_are_ignored(volunteer, city):
         {"members-TOTAL_FORMS": "31"},
         {"form_token": None},
         {"form_token": "\x00bad"},
+        # Control characters, refused as by the API (arrivals.serializers validators).
+        {"members-0-given_name": "Ai\x08gerim"},
+        {"members-0-given_name": "\x1b[31mAigerim"},
+        {"members-0-family_name": "Nurlanova\x07"},
+        {"members-0-given_name": "Aigerim\nNurlanova"},
+        {"notes": "\x1b[31mred"},
+        {"notes": "ring\x07"},
+        {"registration_point": "Syrym\x08"},
     ],
 )
 def test_bad_input_rerenders_with_errors_and_creates_nothing(volunteer, city, overrides):
@@ -200,6 +210,55 @@ def test_bad_input_rerenders_with_errors_and_creates_nothing(volunteer, city, ov
     assert response.status_code == 200
     assert b'class="errorlist"' in response.content
     assert Party.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("members-0-given_name", "Ai\x08gerim"),
+        ("members-0-given_name", "\x1b[31mAigerim"),
+        ("members-0-family_name", "Nurlanova\x07"),
+        ("notes", "\x1b[31mred"),
+        ("notes", "ring\x07"),
+    ],
+)
+def test_control_characters_are_refused_like_the_api(volunteer, city, field, value):
+    page = web_client(volunteer).post(reverse("web-register"), form_data(city, **{field: value}))
+    text = page.content.decode()
+    assert page.status_code == 200
+    if field == "notes":
+        assert "The text cannot hold control characters." in text
+    else:
+        assert "A name cannot hold control characters or line breaks." in text
+    assert Party.objects.count() == 0
+    # The API refuses the same value.
+    api = APIClient()
+    api.force_authenticate(volunteer)
+    body = {
+        "city": str(city.id),
+        "consent": True,
+        "members": [{"given_name": "Aigerim"}],
+    }
+    if field == "notes":
+        body["notes"] = value
+    else:
+        body["members"][0][field.removeprefix("members-0-")] = value
+    assert api.post("/api/v1/parties/", body, format="json").status_code == 400
+    assert Party.objects.count() == 0
+
+
+def test_what_the_api_accepts_in_names_and_notes_the_form_accepts(volunteer, city):
+    # Right-to-left marks, the zero-width joiner of emoji, combining marks; line breaks in notes.
+    given = "\u200fمريم\u200f"
+    family = "Nu\u0301rlanova"
+    notes = "Needs a ground floor.\r\nArrives\twith a cat 🐈\u200d⬛"
+    data = form_data(city, [{"given_name": given, "family_name": family}], notes=notes, pets="1")
+    response = web_client(volunteer).post(reverse("web-register"), data)
+    assert response.status_code == 302
+    party = Party.objects.get()
+    member = party.members.get()
+    assert (member.given_name, member.family_name) == (given, family)
+    assert party.notes == notes
 
 
 def test_too_many_members_is_refused(volunteer, city):
@@ -231,3 +290,47 @@ def test_coordinator_with_two_cities_chooses(db):
     again = client.get(reverse("web-register"))
     assert f'<option value="{second.id}" selected>'.encode() in again.content
     assert b"Syrym border crossing" in again.content
+
+
+def consent_text(page) -> str:
+    text = page.content.decode()
+    start = text.index('<p class="help" id="consent-text">')
+    return text[start : text.index("</p>", start)]
+
+
+def test_consent_text_says_who_sees_what_and_for_how_long(volunteer):
+    shown = consent_text(web_client(volunteer).get(reverse("web-register")))
+    assert "Coordinators and their shelter see them" not in shown  # the old, narrower claim
+    assert (
+        "Given names and notes are seen by the volunteers and coordinators of this city, "
+        "by the shelter they are placed in and by partner systems allowed to read "
+        "registrations; family names and the phone only by the city's coordinators and "
+        "the managers of that shelter." in shown
+    )
+    assert "erased 30 days after they leave or the registration is cancelled" in shown
+
+
+@override_settings(PERSONAL_DATA_RETENTION_DAYS=1)
+def test_consent_text_follows_the_retention_setting(volunteer):
+    shown = consent_text(web_client(volunteer).get(reverse("web-register")))
+    assert "erased 1 day after they leave" in shown
+
+
+def test_consent_text_matches_what_each_role_sees(volunteer, coordinator, city):
+    """What the consent text promises: every volunteer of the city sees given names and
+    notes (also of parties others registered), family names and the phone only coordinators."""
+    party = factories.PartyFactory(
+        city=city,
+        contact_phone="+7 701 555 12 34",
+        notes="Needs a ground floor",
+        members=[{"given_name": "Aigerim", "family_name": "Nurlanova"}],
+    )
+    url = reverse("web-party", args=[party.id])
+    seen_by_volunteer = web_client(volunteer).get(url).content.decode()
+    assert "Aigerim" in seen_by_volunteer
+    assert "Needs a ground floor" in seen_by_volunteer
+    assert "Nurlanova" not in seen_by_volunteer
+    assert "555 12 34" not in seen_by_volunteer
+    seen_by_coordinator = web_client(coordinator).get(url).content.decode()
+    assert "Nurlanova" in seen_by_coordinator
+    assert "555 12 34" in seen_by_coordinator

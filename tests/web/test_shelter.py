@@ -78,22 +78,58 @@ def test_beds_below_occupancy_shows_the_conflict(manager, space, placed_party):
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "reason"),
     [
-        {"beds": "-1", "version": "1"},
-        {"beds": "abc", "version": "1"},
-        {"beds": "10001", "version": "1"},
-        {"beds": "", "version": "1"},
-        {"beds": "5"},
-        {"beds": "5", "version": "x"},
+        ({"beds": "-1", "version": "1"}, "greater than or equal to 0"),
+        ({"beds": "abc", "version": "1"}, "Enter a whole number"),
+        ({"beds": "10001", "version": "1"}, "less than or equal to 10000"),
+        ({"beds": "", "version": "1"}, "This field is required"),
+        ({"beds": "5"}, "out of date"),
+        ({"beds": "5", "version": "x"}, "out of date"),
     ],
 )
-def test_bad_beds_input_rerenders_with_errors(manager, space, data):
-    response = web_client(manager).post(reverse("web-space-beds", args=[space.id]), data)
-    assert response.status_code == 200
-    assert b'class="errorlist"' in response.content
+def test_bad_beds_input_comes_back_to_the_shelter_page_with_a_message(manager, space, data, reason):
+    client = web_client(manager)
+    shelter_url = reverse("web-shelter", args=[space.shelter_id])
+    response = client.post(reverse("web-space-beds", args=[space.id]), data)
+    assert response.status_code == 302
+    assert response["Location"] == f"{shelter_url}#space-{space.id}"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Auditorium 1: beds not saved." in text
+    assert reason in text
     space.refresh_from_db()
     assert space.beds == 10
+
+
+def test_buttons_after_a_bad_beds_entry_lead_back_to_the_shelter_page(manager, space, placed_party):
+    """After an error the page's check-in and language buttons return to the shelter page
+    (GET), never to the POST-only beds URL (which would answer 405)."""
+    client = web_client(manager)
+    shelter_url = reverse("web-shelter", args=[space.shelter_id])
+    beds_url = reverse("web-space-beds", args=[space.id])
+    page = client.post(beds_url, {"beds": "-1", "version": space.version}, follow=True)
+    assert page.status_code == 200
+    assert page.redirect_chain[-1][0].startswith(shelter_url)
+    text = page.content.decode()
+    assert f'name="next" value="{beds_url}"' not in text
+    assert text.count(f'name="next" value="{shelter_url}"') == 2  # language switcher, check in
+
+    switched = client.post("/i18n/setlang/", {"language": "ru", "next": shelter_url})
+    assert switched["Location"] == shelter_url
+    assert client.get(switched["Location"]).status_code == 200
+    checked_in = client.post(
+        reverse("web-party-check-in", args=[placed_party.id]), {"next": shelter_url}
+    )
+    assert checked_in["Location"] == shelter_url
+    assert client.get(checked_in["Location"]).status_code == 200
+    placed_party.refresh_from_db()
+    assert placed_party.status == "checked_in"
+
+
+def test_beds_url_answers_only_posts(manager, space):
+    assert web_client(manager).get(reverse("web-space-beds", args=[space.id])).status_code == 405
 
 
 def test_who_may_edit_beds(volunteer, other_manager, other_coordinator, space):
