@@ -1,4 +1,5 @@
-"""Writes of parties, placements and matching runs. Every write function is atomic.
+"""Writes of parties, placements and matching runs. Each write runs in one transaction:
+its own, or (placements_apply) the caller's, whose locks it documents.
 
 Lock order, everywhere, so that two writers never deadlock:
   the city's matching lock (matching runs only) -> spaces (`shelters.services.spaces_lock`)
@@ -639,8 +640,10 @@ def city_matching_lock(city_id) -> Iterator[bool]:
     """One run per city at a time, across processes and machines.
 
     On PostgreSQL a session-level advisory lock: it outlives the run's transactions
-    and dies with the connection, so a worker killed mid-run frees it. On SQLite
-    (one process, tasks in-process, serialized writes) there is nothing to take.
+    and dies with the connection, so a worker killed mid-run frees it. On SQLite (the
+    development default: tasks run in-process, in the web server and in beat) there is
+    nothing to take: SQLite serializes writing transactions, and a run that follows
+    another re-checks every placement under its locks, so no bed is given twice.
     Yields False if the lock could not be had within LOCK_WAIT_SECONDS.
     """
     if connection.vendor != "postgresql":

@@ -17,6 +17,8 @@ from shelters.selectors import cities_visible, spaces_visible
 from . import selectors, services
 from .models import Party, PartyStatus, Placement, PlacementStatus
 from .serializers import (
+    MEMBER_PERSONAL_FIELDS,
+    PERSONAL_FIELDS,
     CapacityQuerySerializer,
     CapacitySerializer,
     MatchingRunSerializer,
@@ -31,8 +33,9 @@ def _carries_personal_data(body) -> bool:
     if not isinstance(body, dict):
         return False
     members = body.get("members") or []
-    return bool(body.get("contact_phone")) or any(
-        isinstance(member, dict) and member.get("family_name") for member in members
+    return any(body.get(name) for name in PERSONAL_FIELDS) or any(
+        isinstance(member, dict) and any(member.get(name) for name in MEMBER_PERSONAL_FIELDS)
+        for member in members
     )
 
 
@@ -81,14 +84,12 @@ class PartyViewSet(NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
 
     def get_serializer(self, *args, **kwargs):
         access = self.access
-        registering = cities_visible(access=access)
-        if access.role == Role.SHELTER_MANAGER:
-            registering = registering.none()
         kwargs.setdefault(
             "personal_data_visible",
             lambda party: selectors.party_personal_data_visible(access=access, party=party),
         )
-        return super().get_serializer(*args, cities=registering, **kwargs)
+        # Registering is for city staff (access_rules); the city must be one of theirs.
+        return super().get_serializer(*args, cities=cities_visible(access=access), **kwargs)
 
     def _audit_read(self, party_ids) -> None:
         if party_ids:

@@ -103,8 +103,8 @@ class SpaceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["id", "beds_occupied", "beds_held", "version"]
-        # The (shelter, name) uniqueness is answered by the service as a 409 conflict,
-        # or caught here as a field error: keep DRF's validator.
+        # A name taken in the shelter is a 400 field error (DRF's unique-together
+        # validator); only a race past it reaches the database constraint, answered 409.
 
     def __init__(self, *args, shelters=None, **kwargs):
         super().__init__(*args, **kwargs)
