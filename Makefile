@@ -27,14 +27,16 @@ run: migrate
 	else \
 	  echo "DATABASE_URL is set: no demo data loaded (DEMO=1 make run loads it)."; \
 	fi
+	@# gunicorn (threads, a deep accept queue) rather than runserver, so bursts of
+	@# requests from an integration are all answered; --reload keeps the dev loop.
 	@# Without REDIS_URL, beat runs the timers (matching, hold expiry, ...) in-process.
 	@if [ -z "$$REDIS_URL" ]; then \
 	  $(VENV)/bin/celery -A config beat --loglevel=WARNING --schedule=$(VENV)/celerybeat-schedule & \
 	  BEAT=$$!; trap "kill $$BEAT 2>/dev/null" EXIT INT TERM; \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT); \
-	else \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT); \
-	fi
+	fi; \
+	echo "Berth: http://127.0.0.1:$(PORT)/ (API docs at /api/docs/). Stop with Ctrl-C."; \
+	DJANGO_SETTINGS_MODULE=config.settings.local $(VENV)/bin/gunicorn config.wsgi \
+	  --bind 127.0.0.1:$(PORT) --workers 2 --threads 8 --reload --access-logfile -
 
 test: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v0 || true

@@ -1,18 +1,20 @@
 """Shelters' daily meal schedules, and the beat task that makes each day's services from
 them once: run twice, or twice at once, it makes each service once."""
 
+import importlib
 import threading
 from datetime import date, time
 
 import pytest
 import time_machine
-from django.db import connection
+from django.apps import apps as django_apps
+from django.db import IntegrityError, connection, transaction
 
 from meals import services, tasks
-from meals.models import SCHEDULE_ACTOR, MealSchedule, MealService
+from meals.models import SCHEDULE_ACTOR, MealSchedule, MealScheduleDay, MealService
 from tests import factories
 
-from .conftest import SCHEDULES, at, meal_service
+from .conftest import SCHEDULES, at, meal_service, service_url
 
 
 def schedule_url(entry_id) -> str:
@@ -193,3 +195,154 @@ def test_two_runs_at_once_make_each_service_once(city, shelter):
     assert not errors
     assert MealService.objects.count() == 8
     assert MealService.objects.values("shelter", "meal", "starts_at").distinct().count() == 8
+    assert set(MealService.objects.values_list("schedule_day", flat=True)) == {date(2030, 5, 1)}
+    assert MealScheduleDay.objects.filter(day=date(2030, 5, 1)).count() == 8
+
+
+# --- a day's service is made once, never again after a coordinator's change ---------
+
+
+@pytest.mark.django_db
+def test_a_deleted_scheduled_service_is_not_made_again_that_day(city, shelter, coordinator_client):
+    lunch = entry(shelter, "lunch", "13:00")
+    with time_machine.travel(at(city, "2030-05-01 06:00"), tick=False):
+        tasks.meal_services_create_for_today.delay()
+        made = MealService.objects.get()
+        assert (made.schedule_id, made.schedule_day) == (lunch.id, date(2030, 5, 1))
+        assert coordinator_client.delete(service_url(made.id)).status_code == 204
+    with time_machine.travel(at(city, "2030-05-01 06:30"), tick=False):
+        tasks.meal_services_create_for_today.delay()
+    assert not MealService.objects.exists()
+
+    with time_machine.travel(at(city, "2030-05-02 06:00"), tick=False):
+        tasks.meal_services_create_for_today.delay()
+    assert list(MealService.objects.values_list("starts_at", "schedule_day")) == [
+        (at(city, "2030-05-02 13:00"), date(2030, 5, 2))
+    ]
+
+
+@pytest.mark.django_db
+def test_a_moved_scheduled_service_is_not_made_again_that_day(city, shelter, coordinator_client):
+    entry(shelter, "breakfast", "08:00")
+    with time_machine.travel(at(city, "2030-05-01 06:00"), tick=False):
+        tasks.meal_services_create_for_today.delay()
+        breakfast = MealService.objects.get()
+        response = coordinator_client.patch(
+            service_url(breakfast.id), {"starts_at": "2030-05-02T08:00:00+05:00"}, format="json"
+        )
+        assert response.status_code == 200, response.content
+    with time_machine.travel(at(city, "2030-05-01 06:30"), tick=False):
+        tasks.meal_services_create_for_today.delay()
+    with time_machine.travel(at(city, "2030-05-02 06:00"), tick=False):
+        tasks.meal_services_create_for_today.delay()
+    # Today's breakfast, moved to tomorrow at the scheduled time, is tomorrow's too.
+    assert list(MealService.objects.values_list("id", "starts_at", "schedule_day")) == [
+        (breakfast.id, at(city, "2030-05-02 08:00"), date(2030, 5, 1))
+    ]
+
+    with time_machine.travel(at(city, "2030-05-03 06:00"), tick=False):
+        tasks.meal_services_create_for_today.delay()
+    assert MealService.objects.filter(starts_at=at(city, "2030-05-03 08:00")).exists()
+
+
+@pytest.mark.django_db
+def test_a_meal_whose_time_has_passed_today_starts_tomorrow(city, shelter, coordinator_client):
+    with time_machine.travel(at(city, "2030-05-01 15:00"), tick=False):
+        for meal, hhmm in (("breakfast", "08:00"), ("lunch", "15:00"), ("dinner", "19:00")):
+            response = coordinator_client.post(
+                SCHEDULES, {"shelter": str(shelter.id), "meal": meal, "time": hhmm}, format="json"
+            )
+            assert response.status_code == 201, response.content
+        tasks.meal_services_create_for_today.delay()
+    assert list(MealService.objects.values_list("meal", "starts_at")) == [
+        ("dinner", at(city, "2030-05-01 19:00"))
+    ]
+
+    with time_machine.travel(at(city, "2030-05-02 06:00"), tick=False):
+        tasks.meal_services_create_for_today.delay()
+    assert list(MealService.objects.values_list("meal", "starts_at")) == [
+        ("dinner", at(city, "2030-05-01 19:00")),
+        ("breakfast", at(city, "2030-05-02 08:00")),
+        ("lunch", at(city, "2030-05-02 15:00")),
+        ("dinner", at(city, "2030-05-02 19:00")),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_database_holds_one_service_per_entry_and_day(city, shelter):
+    lunch = entry(shelter, "lunch", "13:00")
+    meal_service(
+        shelter=shelter,
+        starts_at=at(city, "2030-05-01 13:00"),
+        schedule=lunch,
+        schedule_day=date(2030, 5, 1),
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        meal_service(
+            shelter=shelter,
+            starts_at=at(city, "2030-05-01 14:00"),
+            schedule=lunch,
+            schedule_day=date(2030, 5, 1),
+        )
+    meal_service(shelter=shelter, starts_at=at(city, "2030-05-01 15:00"))  # by hand: no day
+    meal_service(shelter=shelter, starts_at=at(city, "2030-05-01 16:00"))
+    assert MealService.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_existing_scheduled_services_get_their_day_when_migrating(city, shelter):
+    backfill = importlib.import_module("meals.migrations.0003_backfill_schedule_days")
+    lunch = entry(shelter, "lunch", "13:00")
+    dinner = entry(shelter, "dinner", "19:00")
+    # 01:00 local on May 2nd is still May 1st in UTC: the day is the city's.
+    late = meal_service(shelter=shelter, starts_at=at(city, "2030-05-02 01:00"), schedule=lunch)
+    moved = meal_service(  # May 1st's dinner moved to the same day as May 2nd's
+        shelter=shelter, meal="dinner", starts_at=at(city, "2030-05-02 18:00"), schedule=dinner
+    )
+    second = meal_service(
+        shelter=shelter, meal="dinner", starts_at=at(city, "2030-05-02 19:00"), schedule=dinner
+    )
+    by_hand = meal_service(shelter=shelter, meal="snack", starts_at=at(city, "2030-05-02 10:00"))
+
+    backfill.backfill_schedule_days(django_apps, None)
+
+    days = dict(MealService.objects.values_list("id", "schedule_day"))
+    assert days == {
+        late.id: date(2030, 5, 2),
+        moved.id: date(2030, 5, 2),
+        second.id: None,
+        by_hand.id: None,
+    }
+    assert set(MealScheduleDay.objects.values_list("schedule_id", "day")) == {
+        (lunch.id, date(2030, 5, 2)),
+        (dinner.id, date(2030, 5, 2)),
+    }
+    late.delete()
+    services.meal_services_create_for_day(day=date(2030, 5, 2))
+    assert MealService.objects.count() == 3
+
+
+# --- times are whole minutes ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_schedule_time_with_seconds_is_the_same_slot(coordinator_client, shelter):
+    def post(hhmmss: str):
+        body = {"shelter": str(shelter.id), "meal": "lunch", "time": hhmmss}
+        return coordinator_client.post(SCHEDULES, body, format="json")
+
+    assert post("12:00").status_code == 201
+    response = post("12:00:30")
+    assert response.status_code == 409, response.content
+    assert response.data["code"] == "meal_schedule_exists"
+
+    response = post("13:15:59.5")
+    assert response.status_code == 201, response.content
+    assert response.data["time"] == "13:15"
+    later = MealSchedule.objects.get(id=response.data["id"])
+    assert later.time == time(13, 15)
+    response = coordinator_client.patch(schedule_url(later.id), {"time": "12:00:45"}, format="json")
+    assert response.status_code == 409, response.content
+    response = coordinator_client.patch(schedule_url(later.id), {"time": "14:30:10"}, format="json")
+    assert response.status_code == 200, response.content
+    assert sorted(MealSchedule.objects.values_list("time", flat=True)) == [time(12), time(14, 30)]

@@ -1,14 +1,15 @@
 """/api/v1/meal-services/: who may plan, see and change services, filters, bad input,
 and a list whose query count does not grow with the page."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from meals.models import MealService, Serving
+from meals import services
+from meals.models import MealSchedule, MealService, Serving
 from tests import factories
 
 from .conftest import SERVICES, at, meal_service, party_of, place, service_url
@@ -340,3 +341,79 @@ def test_list_query_count_does_not_grow_with_the_page(
         "none_no_beds",
     }
     assert all(row["served_portions"] >= 1 for row in response.data["results"] if row["shelter"])
+
+
+# --- times to the minute, days in the city's time zone ----------------------------
+
+
+def test_a_start_with_seconds_is_the_same_slot_as_the_scheduled_one(
+    coordinator_client, city, shelter
+):
+    lunch = MealSchedule.objects.create(shelter=shelter, meal="lunch", time=time(12))
+    services.meal_services_create_for_day(day=date(2030, 5, 1))
+    scheduled = MealService.objects.get(schedule=lunch)
+
+    body = {"shelter": str(shelter.id), "meal": "lunch", "starts_at": "2030-05-01T12:00:30+05:00"}
+    response = coordinator_client.post(SERVICES, body, format="json")
+    assert response.status_code == 409, response.content
+    assert response.data["code"] == "meal_service_exists"
+
+    body["starts_at"] = "2030-05-01T18:30:59.999999+05:00"
+    response = coordinator_client.post(SERVICES, body, format="json")
+    assert response.status_code == 201, response.content
+    by_hand = MealService.objects.get(id=response.data["id"])
+    assert by_hand.starts_at == at(city, "2030-05-01 18:30")
+
+    response = coordinator_client.patch(
+        service_url(by_hand.id), {"starts_at": "2030-05-01T12:00:01+05:00"}, format="json"
+    )
+    assert response.status_code == 409, response.content
+    response = coordinator_client.patch(
+        service_url(by_hand.id), {"starts_at": "2030-05-01T17:45:15+05:00"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert set(MealService.objects.values_list("id", "starts_at")) == {
+        (scheduled.id, at(city, "2030-05-01 12:00")),
+        (by_hand.id, at(city, "2030-05-01 17:45")),
+    }
+
+
+def test_starts_at_is_checked_on_the_citys_day_with_the_date_filters_message(
+    coordinator_client, city, shelter
+):
+    assert city.timezone == "Asia/Oral"  # UTC+5
+    refused = coordinator_client.get(SERVICES, {"date": "2100-01-01"})
+    assert refused.status_code == 400
+    message = [str(text) for text in refused.data["date"]]
+
+    # 2099-12-31 21:00 UTC, but already 2100-01-01 in the city.
+    body = {"shelter": str(shelter.id), "meal": "lunch", "starts_at": "2100-01-01T02:00:00+05:00"}
+    response = coordinator_client.post(SERVICES, body, format="json")
+    assert response.status_code == 400, response.content
+    assert [str(text) for text in response.data["starts_at"]] == message
+    point = {"city": str(city.id), "location": "Station", "meal": "snack"}
+    response = coordinator_client.post(
+        SERVICES, {**point, "starts_at": "2099-12-31T20:00:00Z"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert [str(text) for text in response.data["starts_at"]] == message
+    response = coordinator_client.post(
+        SERVICES, {**body, "starts_at": "9999-12-31T23:59:59Z"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert [str(text) for text in response.data["starts_at"]] == message
+    assert not MealService.objects.exists()
+
+    # 1999-12-31 22:00 UTC is already 2000-01-01 in the city: a day the API accepts.
+    body["starts_at"] = "1999-12-31T22:00:00Z"
+    response = coordinator_client.post(SERVICES, body, format="json")
+    assert response.status_code == 201, response.content
+    first = response.data["id"]
+    assert coordinator_client.get(SERVICES, {"date": "2000-01-01"}).data["count"] == 1
+
+    response = coordinator_client.patch(
+        service_url(first), {"starts_at": "2099-12-31T19:30:00Z"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert [str(text) for text in response.data["starts_at"]] == message
+    assert MealService.objects.get().starts_at == datetime(1999, 12, 31, 22, tzinfo=UTC)
