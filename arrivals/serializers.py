@@ -203,12 +203,16 @@ class PartySerializer(serializers.ModelSerializer):
 
 
 class PartyActionSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", validators=[text_validator]
+    )
 
 
 class PlacementSerializer(serializers.ModelSerializer):
     shelter = serializers.UUIDField(source="space.shelter_id", read_only=True)
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", validators=[text_validator]
+    )
 
     class Meta:
         model = Placement

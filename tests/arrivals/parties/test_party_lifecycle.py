@@ -280,7 +280,7 @@ def test_coordinator_of_another_city_gets_404(placed, other_coordinator_client, 
 def test_cancel_reason_too_long_is_400(register, coordinator_client):
     party = register()
     response = coordinator_client.post(
-        party_url(party.id, "cancel"), {"reason": "x" * 201}, format="json"
+        party_url(party.id, "cancel"), {"reason": "x" * 501}, format="json"
     )
     assert response.status_code == 400
     assert "reason" in response.data
@@ -318,3 +318,14 @@ def test_services_raise_for_wrong_states_without_partial_writes(register, space)
     assert error.value.code == "not_placed"
     assert PartyMember.objects.filter(party=party).count() == 2
     assert PartyEvent.objects.filter(party=party).count() == 1
+
+
+def test_cancel_reason_with_control_characters_is_400(register, coordinator_client):
+    party = register()
+    response = coordinator_client.post(
+        party_url(party.id, "cancel"), {"reason": "left\x1b[31m"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "reason" in response.data
+    party.refresh_from_db()
+    assert party.status == PartyStatus.WAITING
