@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from config.exceptions import Conflict
 from privacy.crypto import phone_digest
@@ -240,11 +240,14 @@ def _one(locked: dict, object_id, model):
 
 
 STATE_CONFLICTS = {
-    PartyStatus.WAITING: ("not_placed", _lazy("The party has no bed yet.")),
-    PartyStatus.PLACED: ("not_checked_in", _lazy("The party has not been checked in.")),
-    PartyStatus.CHECKED_IN: ("already_checked_in", _lazy("The party is already checked in.")),
-    PartyStatus.DEPARTED: ("party_closed", _lazy("The party has departed.")),
-    PartyStatus.CANCELLED: ("party_closed", _lazy("The party was cancelled.")),
+    PartyStatus.WAITING: ("not_placed", gettext_lazy("The party has no bed yet.")),
+    PartyStatus.PLACED: ("not_checked_in", gettext_lazy("The party has not been checked in.")),
+    PartyStatus.CHECKED_IN: (
+        "already_checked_in",
+        gettext_lazy("The party is already checked in."),
+    ),
+    PartyStatus.DEPARTED: ("party_closed", gettext_lazy("The party has departed.")),
+    PartyStatus.CANCELLED: ("party_closed", gettext_lazy("The party was cancelled.")),
 }
 
 
