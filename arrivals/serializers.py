@@ -18,6 +18,7 @@ from .models import (
     MatchingRun,
     Need,
     Party,
+    PartyEvent,
     Placement,
     Sex,
 )
@@ -200,6 +201,16 @@ class PartySerializer(serializers.ModelSerializer):
                 for name in MEMBER_PERSONAL_FIELDS:
                     member.pop(name, None)
         return data
+
+
+class PartyEventSerializer(serializers.ModelSerializer):
+    """One change of a party's status: who, when, from, to and why."""
+
+    from_status = serializers.CharField(allow_blank=True)
+
+    class Meta:
+        model = PartyEvent
+        fields = ["at", "actor", "from_status", "to_status", "reason"]
 
 
 class PartyActionSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from .serializers import (
     CapacitySerializer,
     MatchingRunSerializer,
     PartyActionSerializer,
+    PartyEventSerializer,
     PartySerializer,
     PlacementSerializer,
 )
@@ -71,6 +72,7 @@ class PartyViewSet(NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         "check_in": Rule(SHELTER_STAFF),
         "check_out": Rule(SHELTER_STAFF),
         "cancel": Rule(COORDINATOR),
+        "history": Rule(COORDINATOR),
     }
 
     @property
@@ -187,6 +189,13 @@ class PartyViewSet(NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         serializer = PartyActionSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
         return self._act(request, services.party_cancel, reason=serializer.validated_data["reason"])
+
+    @extend_schema(responses=PartyEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Every change of the party's status, oldest first (coordinators)."""
+        party = self.get_object()
+        return Response(PartyEventSerializer(party.events.order_by("at", "id"), many=True).data)
 
 
 class PlacementFilter(filters.FilterSet):

@@ -308,3 +308,23 @@ def test_a_long_manual_placement_reason_is_kept(coordinator_client, city, shelte
         format="json",
     )
     assert too_long.status_code == 400
+
+
+def test_party_history_lists_every_change_for_coordinators(
+    coordinator_client, volunteer_client, coordinator, city, shelter
+):
+    space = factories.SpaceFactory(shelter=shelter, beds=2)
+    party = services.party_register(
+        city=city, members=[WOMAN], actor_id=None, actor="volunteer1", consent=True
+    )
+    place(coordinator_client, party, space)
+    services.party_check_in(party_id=party.id, actor="cinema_manager")
+    answer = coordinator_client.get(f"/api/v1/parties/{party.id}/history/")
+    assert answer.status_code == 200
+    assert [(e["actor"], e["from_status"], e["to_status"]) for e in answer.json()] == [
+        ("volunteer1", "", "waiting"),
+        (coordinator.username, "waiting", "placed"),
+        ("cinema_manager", "placed", "checked_in"),
+    ]
+    assert all(e["at"].endswith("Z") for e in answer.json())
+    assert volunteer_client.get(f"/api/v1/parties/{party.id}/history/").status_code == 403
