@@ -115,7 +115,10 @@ class Space(models.Model):
     `beds_occupied` (checked in) and `beds_held` (placed, not yet arrived) are
     counters kept by the placement services under this row's lock
     (`shelters.services.spaces_lock`); `arrivals.services.space_counters_repair`
-    recomputes them from the placements. `version` grows with every write.
+    recomputes them from the placements. `version` grows with every edit of the
+    space itself (name, beds, admits, access), not with its counters: a manager's
+    `If-Match` is stale only when someone else edited the space, not whenever a
+    party is placed.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -245,18 +245,17 @@ def spaces_counters_change(*, changes: Iterable[tuple[Space, int, int]]) -> None
         space.beds_occupied += occupied
         if space.beds_held < 0 or space.beds_occupied < 0:
             raise ValueError(f"counters of space {space.id} would go negative")
-        space.version += 1
         changed.append(space)
         if held + occupied < 0:
             freed_in.add(space.shelter.city_id)
     if len(changed) == 1:
-        changed[0].save(update_fields=["beds_held", "beds_occupied", "version", "updated_at"])
+        changed[0].save(update_fields=["beds_held", "beds_occupied", "updated_at"])
     else:
         now = timezone.now()
         for space in changed:
             space.updated_at = now
         Space.objects.bulk_update(
-            changed, ["beds_held", "beds_occupied", "version", "updated_at"], batch_size=500
+            changed, ["beds_held", "beds_occupied", "updated_at"], batch_size=500
         )
     for city_id in freed_in:
         _announce_room(city_id)
