@@ -32,7 +32,7 @@ phone_validator = RegexValidator(
     _("Enter a phone number: digits, spaces, ( ) - and a leading +."),
 )
 language_validator = RegexValidator(
-    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", _("Use a language code such as ru, kk or en.")
+    r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$", _("Use a language code such as ru, kk or en.")
 )
 
 
@@ -186,7 +186,12 @@ class PartySerializer(serializers.ModelSerializer):
         return value
 
     def validate_languages(self, value):
-        return list(dict.fromkeys(value))
+        """Codes as BCP 47 writes them (`RU` is `ru`), each once, in the order given."""
+        codes = []
+        for code in value:
+            language, _dash, region = code.partition("-")
+            codes.append(f"{language.lower()}-{region}" if region else language.lower())
+        return list(dict.fromkeys(codes))
 
     def get_placement(self, party) -> dict | None:
         placement = party_current_placement(party)

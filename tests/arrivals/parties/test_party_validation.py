@@ -341,3 +341,18 @@ def test_a_huge_body_answers_4xx(volunteer_client, city):
     response = volunteer_client.post(PARTIES, data, format="json")
     assert 400 <= response.status_code < 500
     assert counts() == before
+
+
+def test_language_codes_are_taken_in_any_case(volunteer_client, city):
+    response = volunteer_client.post(
+        "/api/v1/parties/",
+        {
+            "city": str(city.id),
+            "consent": True,
+            "languages": ["RU", "kk", "ru", "en-GB"],
+            "members": [{"given_name": "Aliya"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["languages"] == ["ru", "kk", "en-GB"]
