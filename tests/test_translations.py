@@ -1,0 +1,59 @@
+"""Every text a person reads has its Russian and Kazakh translation.
+
+Extracts the messages of a copy of the source with `makemessages` (as `make messages`
+does) and asks gettext for entries without a translation, or only a fuzzy one.
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("ru", "kk")
+SKIP = {".venv", ".git", ".pytest_cache", ".ruff_cache", ".hypothesis", "staticfiles"}
+
+
+def _gettext(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.skip(f"gettext's {tool} is not installed (apt-get install gettext)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory) -> Path:
+    _gettext("xgettext")
+    copy = tmp_path_factory.mktemp("source") / "berth"
+    shutil.copytree(ROOT, copy, ignore=lambda _dir, names: [n for n in names if n in SKIP])
+    subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            *(f"--locale={language}" for language in LANGUAGES),
+            "--ignore=benchmarks",
+            "--ignore=tests",
+            "-v0",
+        ],
+        cwd=copy,
+        check=True,
+        env={"DJANGO_SETTINGS_MODULE": "config.settings.test", "PATH": "/usr/bin:/bin"},
+    )
+    return copy / "locale"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("which", ["--untranslated", "--only-fuzzy"])
+def test_every_message_is_translated(extracted, language, which):
+    catalog = extracted / language / "LC_MESSAGES" / "django.po"
+    missing = subprocess.run(  # noqa: S603
+        [_gettext("msgattrib"), which, "--no-wrap", str(catalog)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    messages = [line for line in missing.splitlines() if line.startswith("msgid ")]
+    assert messages in ([], ['msgid ""']), f"{language} {which}: {messages}"
