@@ -146,6 +146,27 @@ class ServiceWritesAdmin(ScopedModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    service_fields: set[str] = set()  # what the services take
+    parent_field = ""  # where a new object belongs, passed to `create`
+
+    def create(self, **fields):
+        raise NotImplementedError
+
+    def update(self, obj, data, expected_version):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        cleaned = form.cleaned_data
+        if change:
+            data = {
+                name: cleaned[name] for name in form.changed_data if name in self.service_fields
+            }
+            if data:
+                _adopt(obj, self.update(obj, data, cleaned.get("expected_version")))
+        else:
+            fields = {name: cleaned[name] for name in self.service_fields if name in cleaned}
+            _adopt(obj, self.create(**{self.parent_field: cleaned[self.parent_field]}, **fields))
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None:
@@ -250,20 +271,16 @@ class ShelterAdmin(ServiceWritesAdmin):
         add_url = f"{reverse('admin:shelters_space_add')}?shelter={shelter.pk}"
         return format_html('<ul>{}</ul><a href="{}">{}</a>', rows, add_url, gettext("Add a space"))
 
-    def save_model(self, request, obj, form, change):
-        cleaned = form.cleaned_data
-        if change:
-            data = {
-                name: cleaned[name] for name in form.changed_data if name in services.SHELTER_FIELDS
-            }
-            if data:
-                shelter = services.shelter_update(
-                    shelter_id=obj.pk, data=data, expected_version=cleaned.get("expected_version")
-                )
-                _adopt(obj, shelter)
-        else:
-            fields = {name: cleaned[name] for name in services.SHELTER_FIELDS if name in cleaned}
-            _adopt(obj, services.shelter_create(city=cleaned["city"], **fields))
+    service_fields = services.SHELTER_FIELDS
+    parent_field = "city"
+
+    def create(self, **fields):
+        return services.shelter_create(**fields)
+
+    def update(self, obj, data, expected_version):
+        return services.shelter_update(
+            shelter_id=obj.pk, data=data, expected_version=expected_version
+        )
 
     def delete_model(self, request, obj):
         services.shelter_delete(shelter_id=obj.pk)
@@ -309,20 +326,14 @@ class SpaceAdmin(ServiceWritesAdmin):
     def free_beds(self, space):
         return space.beds_free
 
-    def save_model(self, request, obj, form, change):
-        cleaned = form.cleaned_data
-        if change:
-            data = {
-                name: cleaned[name] for name in form.changed_data if name in services.SPACE_FIELDS
-            }
-            if data:
-                space = services.space_update(
-                    space_id=obj.pk, data=data, expected_version=cleaned.get("expected_version")
-                )
-                _adopt(obj, space)
-        else:
-            fields = {name: cleaned[name] for name in services.SPACE_FIELDS if name in cleaned}
-            _adopt(obj, services.space_create(shelter=cleaned["shelter"], **fields))
+    service_fields = services.SPACE_FIELDS
+    parent_field = "shelter"
+
+    def create(self, **fields):
+        return services.space_create(**fields)
+
+    def update(self, obj, data, expected_version):
+        return services.space_update(space_id=obj.pk, data=data, expected_version=expected_version)
 
     def delete_model(self, request, obj):
         services.space_delete(space_id=obj.pk)
