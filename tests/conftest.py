@@ -3,6 +3,7 @@ skipped (and say so) when absent, and fail when REQUIRE_SERVICES=1."""
 
 import os
 
+import hypothesis
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -13,6 +14,12 @@ from accounts.services import api_key_create
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+# In CI the property tests draw the same examples every run, so a submission's result
+# does not depend on luck; on a developer's machine they keep exploring new ones.
+hypothesis.settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 
 
 def _missing(reason: str) -> None:
