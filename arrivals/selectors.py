@@ -32,14 +32,16 @@ def engine_space(space: Space) -> engine.Space:
     )
 
 
+def engine_member(member: PartyMember) -> engine.Member:
+    return engine.Member(sex=member.sex, age_group=member.age_group, needs=tuple(member.needs))
+
+
 def engine_party(party: Party, members) -> engine.Party:
     return engine.Party(
         id=str(party.id),
         waiting_since=party.waiting_since,
         pets=party.pets,
-        members=tuple(
-            engine.Member(sex=m.sex, age_group=m.age_group, needs=tuple(m.needs)) for m in members
-        ),
+        members=tuple(engine_member(member) for member in members),
     )
 
 

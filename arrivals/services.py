@@ -37,6 +37,7 @@ from .models import (
     CODE_ALPHABET,
     CODE_LENGTH,
     MATCHER,
+    AgeGroup,
     MatchingRun,
     Party,
     PartyEvent,
@@ -45,8 +46,9 @@ from .models import (
     Placement,
     PlacementStatus,
     RunStatus,
+    Sex,
 )
-from .selectors import engine_party, engine_space, matching_snapshot
+from .selectors import engine_member, engine_party, engine_space, matching_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -90,17 +92,6 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def _engine_members(members: list[dict]) -> tuple[engine.Member, ...]:
-    return tuple(
-        engine.Member(
-            sex=member.get("sex", "unspecified"),
-            age_group=member.get("age_group", "adult"),
-            needs=tuple(member.get("needs", ())),
-        )
-        for member in members
-    )
-
-
 @transaction.atomic
 def party_register(
     *,
@@ -123,7 +114,18 @@ def party_register(
     """
     if not consent:
         raise Conflict("consent_required", _("The party must consent to registration."))
-    party_members = _engine_members(members)
+    rows = [
+        PartyMember(
+            position=position,
+            given_name=member["given_name"],
+            family_name=member.get("family_name") or None,
+            sex=member.get("sex", Sex.UNSPECIFIED),
+            age_group=member.get("age_group", AgeGroup.ADULT),
+            needs=list(member.get("needs", [])),
+            diet=list(member.get("diet", [])),
+        )
+        for position, member in enumerate(members)
+    ]
     digest = phone_digest(contact_phone) if contact_phone else ""
     duplicate = bool(digest) and (
         Party.objects.filter(city=city, contact_phone_digest=digest)
@@ -143,8 +145,8 @@ def party_register(
             nights_needed=nights_needed,
             notes=notes,
             consent=consent,
-            size=len(members),
-            priority=sum(engine.member_weight(member) for member in party_members),
+            size=len(rows),
+            priority=sum(engine.member_weight(engine_member(row)) for row in rows),
             possible_duplicate=duplicate,
             waiting_since=now,
             status_changed_at=now,
@@ -161,19 +163,9 @@ def party_register(
             raise
     else:  # pragma: no cover - 10 clashes in a row mean the code space is exhausted
         raise Conflict("code_space_exhausted", _("No free party code; try again."))
-    PartyMember.objects.bulk_create(
-        PartyMember(
-            party=party,
-            position=position,
-            given_name=member["given_name"],
-            family_name=member.get("family_name") or None,
-            sex=member.get("sex", "unspecified"),
-            age_group=member.get("age_group", "adult"),
-            needs=list(member.get("needs", [])),
-            diet=list(member.get("diet", [])),
-        )
-        for position, member in enumerate(members)
-    )
+    for row in rows:
+        row.party = party
+    PartyMember.objects.bulk_create(rows)
     PartyEvent.objects.create(
         party=party, at=now, actor=actor, from_status="", to_status=PartyStatus.WAITING
     )
