@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from .authentication import PREFIX_LENGTH, api_key_digest
 from .models import ApiKey, Membership, Role
@@ -38,6 +39,13 @@ def member_create(
     membership.cities.set(cities)
     membership.shelters.set(shelters)
     return membership
+
+
+@transaction.atomic
+def auth_token_issue(*, user) -> Token:
+    """The user's token for `Authorization: Token <key>`: the one they have, or a new one."""
+    token, _created = Token.objects.get_or_create(user=user)
+    return token
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -52,7 +51,7 @@ class TokenView(APIView):
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(_("Wrong username or password."))
         throttle.succeeded()
-        token, _created = Token.objects.get_or_create(user=user)
+        token = services.auth_token_issue(user=user)
         return Response({"token": token.key})
 
 

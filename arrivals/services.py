@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from celery import signature
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
@@ -588,13 +589,17 @@ STALE_QUEUED_SECONDS = 60
 LOCK_WAIT_SECONDS = 90
 
 
+# The task `arrivals.tasks.matching_run` registers under this name. Services send it by
+# name: tasks import services, never the other way round.
+MATCHING_RUN_TASK = "arrivals.tasks.matching_run"
+
+
 def _enqueue_run(run_id) -> None:
     """Send the run to a worker after commit. Robust: if the broker is down, the
     request that asked still succeeds (its writes are committed); the error is logged
     and the timer or the next ask sends the run again (see `matching_request`)."""
-    from .tasks import matching_run  # tasks import services; enqueue lazily
-
-    transaction.on_commit(lambda: matching_run.delay(str(run_id)), robust=True)
+    task = signature(MATCHING_RUN_TASK, args=(str(run_id),))
+    transaction.on_commit(task.delay, robust=True)
 
 
 def matching_request(*, city_id, trigger: str) -> MatchingRun:

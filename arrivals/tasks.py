@@ -2,12 +2,12 @@
 
 from celery import shared_task
 
+from config.celery import RELIABLE
+
 from . import services
 
-RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
-
-@shared_task(**RELIABLE)
+@shared_task(name=services.MATCHING_RUN_TASK, **RELIABLE)
 def matching_run(run_id: str) -> None:
     services.matching_run_execute(run_id=run_id)
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from arrivals.tasks import RELIABLE
+from config.celery import RELIABLE
 
 from . import services
 

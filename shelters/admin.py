@@ -190,7 +190,8 @@ class CityAdmin(ScopedModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
+            _adopt(obj, services.city_update(city_id=obj.pk, data=data))
         else:
             _adopt(obj, services.city_create(name=obj.name, timezone=obj.timezone))
 

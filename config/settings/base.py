@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "shelters",
     "arrivals",
     "meals",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from accounts.models import ApiKey, Membership, Role
 from accounts.services import member_create
+from arrivals.models import MatchingRun, Party, PartyEvent, PartyMember, Placement
 from shelters.models import Admits, City, Shelter, ShelterKind
 from shelters.services import city_create, shelter_create, space_create
 
@@ -61,8 +62,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<16} {role.label}")
 
     def _remove_previous(self) -> None:
-        from arrivals.models import MatchingRun, Party, PartyEvent, PartyMember, Placement
-
         user_model = get_user_model()
         names = [username for username, _ in DEMO_USERS]
         city = City.objects.filter(name="Uralsk").first()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    """Holds only the `load_demo` command; no models."""
+
+    name = "demo"
