@@ -1,6 +1,6 @@
 """Berth's matching engine: which waiting party goes to which space.
 
-Pure Python over plain data (MATCHING.md): no Django, no database, no clock, no I/O. The
+Pure Python over plain data (docs/matching.md): no Django, no database, no clock, no I/O. The
 caller takes a snapshot of one city and passes
 
 * ``spaces``: the spaces of the city's *open* shelters only (closed shelters are filtered out
@@ -15,6 +15,13 @@ that leave fewer beds stranded, and it keeps wheelchair-accessible, pet-friendly
 families-only and women-and-children beds for the parties that need them while other beds fit.
 The answer is deterministic: the same input gives the same output. :func:`greedy` is the
 first-come first-fit baseline; :func:`violations` checks any answer against the rules.
+
+Who a space admits (rule 3) is defined once, by :func:`admitting`: the solvers and the checker
+use it, and so does :func:`admits` (which adds wheelchair access and pets), which the Django
+side asks before it writes a placement. A
+``women_and_children`` space takes a party only if every adult and senior in it is
+``female``: an adult or senior whose sex is ``male`` or ``unspecified`` never goes there;
+children and infants of any sex do.
 
 Unplaced reasons are judged on the snapshot (see :class:`kinds.ReasonFinder`): the first of
 ``party_too_large`` (more members than the free beds of every space), ``no_accessible_space``,
@@ -42,6 +49,7 @@ from .model import (
     Space,
     Unplaced,
     admits,
+    admitting,
     member_weight,
     party_weight,
 )
@@ -65,6 +73,7 @@ __all__ = [
     "Space",
     "Unplaced",
     "admits",
+    "admitting",
     "answer_to_json",
     "greedy",
     "instance_from_json",

@@ -1,14 +1,17 @@
-"""An independent check of an answer against every rule of MATCHING.md.
+"""A check of an answer against every rule of docs/matching.md, apart from the solvers.
 
-It shares no code with the solvers beyond the data classes and the enum constants, so that a
-mistake in one is not repeated in the other.
+It shares with the solvers the data classes, the enum constants and rule 3 itself,
+:func:`model.admitting`: who a space admits is defined once, for the solvers, this check and
+the Django side alike, and is pinned by its own tests. Everything else (sizes, weights, free
+beds, features, reasons) it works out on its own, so that a mistake in a solver is not
+repeated here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .model import REASONS, Answer, Party, Space
+from .model import REASONS, Answer, Party, Space, admitting
 
 
 def _party_facts(party: Party) -> tuple[int, int, frozenset[str], bool, bool]:
@@ -20,16 +23,8 @@ def _party_facts(party: Party) -> tuple[int, int, frozenset[str], bool, bool]:
             n in ("medical", "pregnant", "wheelchair", "infant_care") for n in m.needs
         )
         weight += 2 if heavy else 1
-    grown_man = [m.sex == "male" and m.age_group in ("adult", "senior") for m in members]
-    ok = {"anyone"}
-    if not any(grown_man):
-        ok.add("women_and_children")
-    if members and all(grown_man):
-        ok.add("men_only")
-    if len(members) >= 2 and any(m.age_group in ("child", "infant") for m in members):
-        ok.add("families")
     wheel = any("wheelchair" in m.needs for m in members)
-    return len(members), weight, frozenset(ok), wheel, party.pets > 0
+    return len(members), weight, admitting(members), wheel, party.pets > 0
 
 
 def _fits(space: Space, facts: tuple[int, int, frozenset[str], bool, bool]) -> bool:
@@ -42,7 +37,7 @@ def _fits(space: Space, facts: tuple[int, int, frozenset[str], bool, bool]) -> b
 
 
 def violations(*, spaces: Sequence[Space], parties: Sequence[Party], answer: Answer) -> list[str]:
-    """Every way ``answer`` breaks MATCHING.md for this instance; an empty list when valid.
+    """Every way ``answer`` breaks the rules for this instance; an empty list when valid.
 
     Checked: rules 1 to 6; every party is in exactly one of placements and unplaced; reasons
     are known and true (see ``kinds.ReasonFinder``); no unplaced party would still fit a space

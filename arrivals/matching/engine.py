@@ -1,4 +1,4 @@
-"""The matching engine (see MATCHING.md and the package docstring).
+"""The matching engine (see docs/matching.md and the package docstring).
 
 How :func:`solve` works, pure Python, deterministic (it counts steps, never time):
 

@@ -1,9 +1,10 @@
 """Compact descriptions of parties and spaces used by the solvers.
 
 A party is reduced to ``(size, weight, mask, wheel, pets)``: ``mask`` holds one bit per
-``admits`` value the party satisfies (rule 3). A space is reduced to its class
-``(admits bit, wheelchair_accessible, pets_allowed)``. A party fits a space class when the
-class's admits bit is in the party's mask, and the class has every feature the party needs.
+``admits`` value the party satisfies (rule 3, decided by :func:`model.admitting`). A space is
+reduced to its class ``(admits bit, wheelchair_accessible, pets_allowed)``. A party fits a
+space class when the class's admits bit is in the party's mask, and the class has every
+feature the party needs.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from collections.abc import Sequence
 
 from .model import (
     AGE_GROUPS,
-    CHILD_AGE_GROUPS,
-    GROWN_AGE_GROUPS,
     HEAVY_AGE_GROUPS,
     HEAVY_NEEDS,
     NEEDS,
@@ -25,6 +24,7 @@ from .model import (
     SEX,
     Party,
     Space,
+    admitting,
 )
 
 ANYONE = 1
@@ -45,7 +45,7 @@ _NEEDS = frozenset(NEEDS)
 
 def classify(party: Party) -> tuple[int, int, int, bool, bool]:
     """``(size, weight, admits mask, needs wheelchair, has pets)``; ValueError on bad values."""
-    size = weight = grown_men = children = 0
+    size = weight = 0
     wheel = False
     for m in party.members:
         size += 1
@@ -65,22 +65,14 @@ def classify(party: Party) -> tuple[int, int, int, bool, bool]:
                 if need == "wheelchair":
                     wheel = True
         weight += 2 if heavy else 1
-        if sex == "male" and age in GROWN_AGE_GROUPS:
-            grown_men += 1
-        elif age in CHILD_AGE_GROUPS:
-            children += 1
     if size == 0:
         raise ValueError(f"party {party.id}: a party has at least one member")
     pets = party.pets
     if not isinstance(pets, int) or pets < 0:
         raise ValueError(f"party {party.id}: pets must be a non-negative integer")
-    mask = ANYONE
-    if grown_men == 0:
-        mask |= WOMEN_AND_CHILDREN
-    if grown_men == size:
-        mask |= MEN_ONLY
-    if size >= 2 and children:
-        mask |= FAMILIES
+    mask = 0
+    for value in admitting(party.members):
+        mask |= ADMITS_BIT[value]
     return size, weight, mask, wheel, pets > 0
 
 
@@ -102,7 +94,7 @@ class ReasonFinder:
     The first of these that holds, in this order:
 
     1. ``party_too_large``: some space has free beds, and the party has more members than the
-       free beds of every space, whatever it admits (MATCHING.md: "larger than any space"; the
+       free beds of every space, whatever it admits (docs/matching.md: "larger than any space"; the
        engine only sees free beds, so a party too large for what is free now is reported so).
     2. ``no_accessible_space``: a member needs a wheelchair and no space is accessible.
     3. ``no_pet_friendly_space``: the party has pets and no space (accessible, where needed)

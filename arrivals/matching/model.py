@@ -1,4 +1,4 @@
-"""Plain data of the matching engine: parties, spaces, answers, and the rules of MATCHING.md.
+"""Plain data of the matching engine: parties, spaces, answers, and the rules (docs/matching.md).
 
 Nothing here knows about Django. The caller takes a snapshot of one city (waiting parties and
 the spaces of its *open* shelters with their free beds) and builds these objects; closed
@@ -7,6 +7,7 @@ shelters are filtered out by the caller, not here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,7 +32,7 @@ REASONS: tuple[str, ...] = (
 #: Age groups and needs that make a member weigh 2 instead of 1.
 HEAVY_AGE_GROUPS = frozenset({"child", "infant", "senior"})
 HEAVY_NEEDS = frozenset({"medical", "pregnant", "wheelchair", "infant_care"})
-#: A "grown man" in the sense of rule 3: a male adult or senior.
+#: Rule 3 looks at the sex of the members of these age groups only.
 GROWN_AGE_GROUPS = frozenset({"adult", "senior"})
 CHILD_AGE_GROUPS = frozenset({"child", "infant"})
 
@@ -97,20 +98,27 @@ def party_weight(party: Party) -> int:
     return sum(member_weight(m) for m in party.members)
 
 
-def admits_kind(admits_value: str, party: Party) -> bool:
-    """Rule 3 only: does a space with this ``admits`` value take the party?"""
-    members = party.members
-    if admits_value == "anyone":
-        return True
-    if admits_value == "women_and_children":
-        return not any(m.sex == "male" and m.age_group in GROWN_AGE_GROUPS for m in members)
-    if admits_value == "men_only":
-        return bool(members) and all(
-            m.sex == "male" and m.age_group in GROWN_AGE_GROUPS for m in members
-        )
-    if admits_value == "families":
-        return len(members) >= 2 and any(m.age_group in CHILD_AGE_GROUPS for m in members)
-    raise ValueError(f"unknown admits value {admits_value!r}")
+def admitting(members: Sequence[Member]) -> frozenset[str]:
+    """Rule 3: the ``admits`` values whose spaces take a party of these members.
+
+    The one definition of who a space admits: the engine, the baseline, the checker and the
+    Django side (manual placements, re-checks of the engine's proposals) all ask this.
+
+    - ``anyone``: any party;
+    - ``women_and_children``: every adult and senior is ``female``; one whose sex is ``male``
+      or ``unspecified`` keeps the party out (the space's safety comes first). Children and
+      infants of any sex are admitted;
+    - ``men_only``: every member is a ``male`` adult or senior;
+    - ``families``: two members or more, one of them a child or an infant.
+    """
+    values = {"anyone"}
+    if all(m.sex == "female" for m in members if m.age_group in GROWN_AGE_GROUPS):
+        values.add("women_and_children")
+    if members and all(m.sex == "male" and m.age_group in GROWN_AGE_GROUPS for m in members):
+        values.add("men_only")
+    if len(members) >= 2 and any(m.age_group in CHILD_AGE_GROUPS for m in members):
+        values.add("families")
+    return frozenset(values)
 
 
 def needs_wheelchair(party: Party) -> bool:
@@ -118,9 +126,12 @@ def needs_wheelchair(party: Party) -> bool:
 
 
 def admits(space: Space, party: Party) -> bool:
-    """Rules 3, 4 and 5: admits, wheelchair access, pets. Free beds are not considered."""
+    """Rules 3, 4 and 5: admits (:func:`admitting`), wheelchair access, pets. Free beds are
+    not considered. ValueError on an unknown ``admits`` value."""
+    if space.admits not in ADMITS:
+        raise ValueError(f"unknown admits value {space.admits!r}")
     if party.pets > 0 and not space.pets_allowed:
         return False
     if not space.wheelchair_accessible and needs_wheelchair(party):
         return False
-    return admits_kind(space.admits, party)
+    return space.admits in admitting(party.members)

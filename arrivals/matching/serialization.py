@@ -1,4 +1,4 @@
-"""The instance and answer JSON formats of MATCHING.md."""
+"""The instance and answer JSON formats (docs/matching.md)."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def _party(data: Any, k: int) -> Party:
 
 
 def instance_from_json(data: dict) -> tuple[list[Space], list[Party]]:
-    """Spaces and parties from an instance (MATCHING.md format); ValueError on bad input."""
+    """Spaces and parties from an instance (docs/matching.md format); ValueError on bad input."""
     if not isinstance(data, dict):
         raise ValueError("an instance is an object with 'spaces' and 'parties'")
     for name in ("spaces", "parties"):

@@ -16,6 +16,10 @@ BABY = Member("female", "infant")
 GRANDPA = Member("male", "senior")
 GRANDMA = Member("female", "senior")
 WHEELCHAIR_MAN = Member("male", "adult", ("wheelchair",))
+# People who preferred not to say their sex.
+UNSPECIFIED_ADULT = Member("unspecified", "adult")
+UNSPECIFIED_SENIOR = Member("unspecified", "senior")
+UNSPECIFIED_CHILD = Member("unspecified", "child")
 
 
 def party(pid: str, *members: Member, minute: int = 0, pets: int = 0) -> Party:

@@ -64,6 +64,11 @@ def instances(draw, max_parties=25, max_spaces=6, max_size=6):
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def only_women_are_grown(party: Party) -> bool:
+    """Stated here apart from the engine: every adult and senior of the party is female."""
+    return all(m.sex == "female" for m in party.members if m.age_group in ("adult", "senior"))
+
+
 @FAST
 @given(instances())
 def test_answers_keep_every_rule(instance):
@@ -74,6 +79,30 @@ def test_answers_keep_every_rule(instance):
         assert sorted(ids) == sorted(p.id for p in parties)
         by_id = {p.id: p for p in parties}
         assert answer.weight == sum(party_weight(by_id[p.party]) for p in answer.placements)
+        admits_of = {s.id: s.admits for s in spaces}
+        for placement in answer.placements:
+            if admits_of[placement.space] == "women_and_children":
+                assert only_women_are_grown(by_id[placement.party]), placement
+
+
+@FAST
+@given(st.lists(st.lists(members, min_size=1, max_size=5), max_size=12))
+def test_a_women_and_children_space_takes_exactly_the_parties_whose_grown_members_are_women(
+    compositions,
+):
+    """With beds for everyone, access and pets: each party whose adults and seniors are all
+    female is placed, every other (an adult or senior male or of unspecified sex) is not."""
+    parties = [
+        Party(f"p{k}", T0 + timedelta(minutes=k), tuple(group), pets=k % 2)
+        for k, group in enumerate(compositions)
+    ]
+    people = sum(len(group) for group in compositions)
+    spaces = [Space("wing", "h", people, "women_and_children", True, True)]
+    expected = {p.id for p in parties if only_women_are_grown(p)}
+    for answer in (solve(spaces=spaces, parties=parties), greedy(spaces=spaces, parties=parties)):
+        assert {p.party for p in answer.placements} == expected
+        assert {u.reason for u in answer.unplaced} <= {"no_admitting_space"}
+        assert violations(spaces=spaces, parties=parties, answer=answer) == []
 
 
 @settings(max_examples=40, deadline=None)

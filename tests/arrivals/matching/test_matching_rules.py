@@ -1,4 +1,4 @@
-"""The rules of MATCHING.md, one hand-made instance each, with the exact outcome."""
+"""The rules of docs/matching.md, one hand-made instance each, with the exact outcome."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from matching_helpers import (
     GRANDPA,
     MAN,
     T0,
+    UNSPECIFIED_ADULT,
+    UNSPECIFIED_CHILD,
+    UNSPECIFIED_SENIOR,
     WHEELCHAIR_MAN,
     WOMAN,
     party,
@@ -27,6 +30,7 @@ from arrivals.matching import (
     Placement,
     Unplaced,
     admits,
+    admitting,
     answer_to_json,
     greedy,
     member_weight,
@@ -50,7 +54,7 @@ def run(spaces, parties):
     [
         (MAN, 1),
         (WOMAN, 1),
-        (Member("unspecified", "adult"), 1),
+        (UNSPECIFIED_ADULT, 1),
         (BOY, 2),
         (BABY, 2),
         (GRANDPA, 2),
@@ -112,14 +116,20 @@ def test_heavier_parties_win_over_longer_waiting():
         ((MAN,), "anyone", True),
         ((WOMAN, BOY), "women_and_children", True),
         ((WOMAN, BABY, GRANDMA), "women_and_children", True),
-        ((Member("unspecified", "adult"),), "women_and_children", True),
+        ((GRANDMA, BOY, UNSPECIFIED_CHILD), "women_and_children", True),
+        ((BOY,), "women_and_children", True),
         ((WOMAN, MAN), "women_and_children", False),
         ((GRANDPA,), "women_and_children", False),
+        ((UNSPECIFIED_ADULT,), "women_and_children", False),
+        ((UNSPECIFIED_SENIOR,), "women_and_children", False),
+        ((WOMAN, UNSPECIFIED_ADULT, GIRL), "women_and_children", False),
+        ((GRANDMA, UNSPECIFIED_SENIOR), "women_and_children", False),
         ((MAN,), "men_only", True),
         ((MAN, GRANDPA), "men_only", True),
         ((MAN, BOY), "men_only", False),
         ((WOMAN,), "men_only", False),
-        ((Member("unspecified", "adult"),), "men_only", False),
+        ((UNSPECIFIED_ADULT,), "men_only", False),
+        ((UNSPECIFIED_SENIOR, MAN), "men_only", False),
         ((MAN, BOY), "families", True),
         ((WOMAN, BABY), "families", True),
         ((WOMAN, MAN), "families", False),
@@ -129,6 +139,26 @@ def test_heavier_parties_win_over_longer_waiting():
 )
 def test_admits_rule_3(members, value, expected):
     assert admits(space("s", 10, value), party("p", *members)) is expected
+    assert (value in admitting(members)) is expected
+
+
+@pytest.mark.parametrize(
+    ("members", "values"),
+    [
+        ((WOMAN, BOY), {"anyone", "women_and_children", "families"}),
+        ((UNSPECIFIED_ADULT, BOY), {"anyone", "families"}),
+        ((UNSPECIFIED_SENIOR,), {"anyone"}),
+        ((MAN, GRANDPA), {"anyone", "men_only"}),
+        ((GIRL,), {"anyone", "women_and_children"}),
+    ],
+)
+def test_admitting_lists_every_admits_value_that_takes_the_party(members, values):
+    assert admitting(members) == values
+
+
+def test_admits_refuses_an_unknown_admits_value():
+    with pytest.raises(ValueError, match="unknown admits value"):
+        admits(space("s", 10, "everyone"), party("p", WOMAN))
 
 
 def test_admits_rules_4_and_5_and_ignores_beds():
@@ -148,6 +178,36 @@ def test_women_and_children_wing_takes_a_mother_with_her_son_not_a_man():
     )
     assert placed(answer) == {"mother": "wing"}
     assert reasons(answer) == {"man": "no_admitting_space"}
+
+
+def test_women_and_children_wing_never_takes_an_adult_or_senior_of_unspecified_sex():
+    parties = [
+        party("mother", WOMAN, BOY),
+        party("grandma", GRANDMA, UNSPECIFIED_CHILD, minute=1),
+        party("adult", UNSPECIFIED_ADULT, minute=2),
+        party("senior", UNSPECIFIED_SENIOR, minute=3),
+        party("aunt", WOMAN, UNSPECIFIED_ADULT, GIRL, minute=4),
+    ]
+    spaces = [space("wing", 20, "women_and_children")]
+    for answer in (run(spaces, parties), greedy(spaces=spaces, parties=parties)):
+        assert placed(answer) == {"mother": "wing", "grandma": "wing"}
+        assert reasons(answer) == {
+            "adult": "no_admitting_space",
+            "senior": "no_admitting_space",
+            "aunt": "no_admitting_space",
+        }
+
+
+def test_an_adult_of_unspecified_sex_waits_for_the_hall_while_the_wing_has_beds():
+    spaces = [space("wing", 10, "women_and_children"), space("hall", 1)]
+    parties = [party("adult", UNSPECIFIED_ADULT), party("senior", UNSPECIFIED_SENIOR, minute=1)]
+    for answer in (run(spaces, parties), greedy(spaces=spaces, parties=parties)):
+        assert len(answer.placements) == 1
+        assert "wing" not in placed(answer).values()
+    # The senior weighs 2: the engine gives them the only bed they may have.
+    answer = run(spaces, parties)
+    assert placed(answer) == {"senior": "hall"}
+    assert reasons(answer) == {"adult": "no_capacity"}
 
 
 def test_men_only_hall_takes_men_not_women():
@@ -371,6 +431,23 @@ def test_violations_reports_each_broken_rule():
     assert "listed twice" in text
     assert "lost is neither placed nor unplaced" in text
     assert "weight 1 is not" in text
+
+
+@pytest.mark.parametrize("member", [UNSPECIFIED_ADULT, UNSPECIFIED_SENIOR])
+def test_violations_flags_an_adult_or_senior_of_unspecified_sex_in_the_wing(member):
+    spaces = [space("wing", 5, "women_and_children")]
+    parties = [party("p", WOMAN, member, BOY)]
+    bad = Answer((Placement("p", "wing"),), (), party_weight(parties[0]))
+    assert violations(spaces=spaces, parties=parties, answer=bad) == [
+        "space wing admits women_and_children, not party p (rule 3)"
+    ]
+    # Left waiting, the true reason is that no space admits them; no_capacity is false.
+    waiting = Answer((), (Unplaced("p", "no_admitting_space"),), 0)
+    assert violations(spaces=spaces, parties=parties, answer=waiting) == []
+    wrong = Answer((), (Unplaced("p", "no_capacity"),), 0)
+    assert violations(spaces=spaces, parties=parties, answer=wrong) == [
+        "party p: no space admits it, no_capacity is not true"
+    ]
 
 
 def test_violations_rejects_false_reasons_and_leftover_room():
