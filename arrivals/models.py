@@ -58,7 +58,7 @@ class Diet(models.TextChoices):
 class Party(models.Model):
     """A group that travels together and must stay together.
 
-    `size` and `priority` (the matcher's weight, MATCHING.md) are derived from the
+    `size` and `priority` (the matcher's weight, docs/matching.md) are derived from the
     members at registration. `contact_phone` is encrypted at rest; its keyed
     digest finds possible duplicates without the phone in clear.
     """

@@ -325,7 +325,7 @@ def placement_refusal(
     """Why `space` cannot take `party` now, as (code, detail); None if it can.
 
     The caller holds both rows' locks. `composition` is the party as the engine sees
-    it (members, pets: fixed at registration). The rules are the engine's (MATCHING.md).
+    it (members, pets: fixed at registration). The rules are the engine's (docs/matching.md).
     """
     if party.status != PartyStatus.WAITING:
         return "party_not_waiting", _("Only a waiting party can be placed.")

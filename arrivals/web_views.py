@@ -341,7 +341,7 @@ def _label(choices, value) -> str:
     return choices(value).label if value in choices.values else value
 
 
-# Who may do what, as in API.md's Roles table (and the API's access rules): shelter staff
+# Who may do what, as in docs/api-reference.md and the API's access rules: shelter staff
 # check in and out; only coordinators cancel. Superusers may do everything.
 ACTIONS = {
     "check-in": (SHELTER_STAFF, services.party_check_in),

@@ -1,4 +1,4 @@
-"""Seeded, realistic matching instances (MATCHING.md format) for the benchmark.
+"""Seeded, realistic matching instances (the format of docs/matching.md) for the benchmark.
 
 People: mostly single adult men (a mobilization flight), couples, mothers with children,
 families, some seniors, a few wheelchair users, some parties with pets, rare large groups.

@@ -1,4 +1,4 @@
-"""Error answers in the OpenAPI document, as API.md describes them, for every operation."""
+"""Error answers in the OpenAPI document, for every operation (docs/api-reference.md, Errors)."""
 
 ERROR = {
     "type": "object",

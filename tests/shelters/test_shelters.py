@@ -1,4 +1,4 @@
-"""/api/v1/shelters/ against API.md: fields, filters, roles, scope, read-only counters."""
+"""/api/v1/shelters/ against docs/api-reference.md: fields, filters, roles, scope, counters."""
 
 import pytest
 

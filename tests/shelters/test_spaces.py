@@ -1,4 +1,4 @@
-"""/api/v1/spaces/ against API.md: scope, If-Match, the 409 rule, bounds."""
+"""/api/v1/spaces/ against docs/api-reference.md: scope, If-Match, the 409 rule, bounds."""
 
 import pytest
 

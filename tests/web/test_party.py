@@ -61,7 +61,7 @@ def test_buttons_by_role_and_state(volunteer, coordinator, manager, placed_party
     assert b"Cancel this registration" not in volunteer_page
     manager_page = web_client(manager).get(url).content
     assert check_in in manager_page
-    assert cancel not in manager_page  # only coordinators cancel (API.md, Roles)
+    assert cancel not in manager_page  # only coordinators cancel (docs/api-reference.md)
     coordinator_page = web_client(coordinator).get(url).content
     assert check_in in coordinator_page
     assert cancel in coordinator_page
@@ -147,7 +147,7 @@ def test_coordinator_cancels_with_a_reason(coordinator, placed_party, space):
 
 @pytest.mark.parametrize("role_user", ["volunteer", "manager"])
 def test_volunteer_and_manager_may_not_cancel(request, role_user, placed_party, space):
-    """Only coordinators cancel (API.md, Roles); the manager here runs the party's shelter."""
+    """Only coordinators cancel (docs/api-reference.md); the manager runs the party's shelter."""
     client = web_client(request.getfixturevalue(role_user))
     space.refresh_from_db()
     held = space.beds_held

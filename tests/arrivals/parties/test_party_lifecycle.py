@@ -47,7 +47,7 @@ def test_register_answers_201_with_every_field_of_the_contract(volunteer_client,
     assert contract <= set(data)
     assert data["status"] == "waiting"
     assert data["size"] == 2
-    # MATCHING.md: a pregnant adult weighs 2, a child 2.
+    # docs/matching.md: a pregnant adult weighs 2, a child 2.
     assert data["priority"] == 4
     assert data["placement"] is None
     assert data["city"] == str(city.id)
@@ -264,7 +264,7 @@ def test_manager_of_another_shelter_cannot_touch_the_party(placed, other_manager
 
 @pytest.mark.parametrize("who", ["volunteer_client", "manager_client", "api_key_client"])
 def test_only_coordinators_cancel(placed, space, who, request):
-    """API.md Roles: cancelling is not among what volunteers, managers or keys may do."""
+    """Volunteers, managers and keys may not cancel (docs/api-reference.md, Who may do what)."""
     before = _snapshot(placed, space)
     assert request.getfixturevalue(who).post(party_url(placed.id, "cancel")).status_code == 403
     assert _snapshot(placed, space) == before

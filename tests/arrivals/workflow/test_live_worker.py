@@ -118,6 +118,6 @@ def test_matching_run_api_reports_the_run(live_worker):
     assert run["placed_parties"] == 0
     assert run["waiting_parties"] == 2
     assert {item["party"] for item in run["unplaced"]} == {p["id"] for p in parties}
-    # Larger than the free beds of every space (MATCHING.md: party_too_large).
+    # Larger than the free beds of every space (docs/matching.md: party_too_large).
     assert {item["reason"] for item in run["unplaced"]} == {"party_too_large"}
     assert isinstance(run["duration_ms"], int)
