@@ -25,7 +25,7 @@ SHELTER_FIELDS = {
     "notes",
 }
 SPACE_FIELDS = {"name", "beds", "admits", "wheelchair_accessible"}
-# Shelter fields that decide who may be placed there (MATCHING.md rules 5 and 6).
+# Shelter fields that decide who may be placed there (docs/matching.md, rules 5 and 6).
 PLACING_FIELDS = ("status", "pets_allowed")
 
 

@@ -228,7 +228,7 @@ def test_a_run_places_and_records(city, shelter, django_capture_on_commit_callba
     run.refresh_from_db()
     assert run.status == RunStatus.DONE
     assert (run.placed_parties, run.placed_people, run.waiting_parties) == (1, 2, 1)
-    # The family weighs more (MATCHING.md): it gets the beds.
+    # The family weighs more (docs/matching.md): it gets the beds.
     assert Party.objects.get(id=family.id).status == PartyStatus.PLACED
     assert run.unplaced == [{"party": str(loner.id), "reason": "no_capacity"}]
     assert Placement.objects.get(party=family).created_by == "matcher"
