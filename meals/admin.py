@@ -9,7 +9,7 @@ and no bulk action.
 
 from django.contrib import admin
 
-from .models import MealSchedule, MealService, Serving
+from .models import MEAL_SCHEDULE_EDITABLE_FIELDS, MealSchedule, MealService, Serving
 
 
 class ReadOnlyForSuperusersMixin:
@@ -48,7 +48,7 @@ class MealServiceAdmin(ReadOnlyForSuperusersMixin, admin.ModelAdmin):
 
 @admin.register(MealSchedule)
 class MealScheduleAdmin(ReadOnlyForSuperusersMixin, admin.ModelAdmin):
-    list_display = ["shelter", "meal", "time", "planned_portions"]
+    list_display = ["shelter", *MEAL_SCHEDULE_EDITABLE_FIELDS]
     list_filter = ["meal"]
     search_fields = ["shelter__name"]
     list_select_related = ["shelter"]

@@ -18,6 +18,12 @@ MAX_LOCATION = 200
 SERVICE_LENGTH = timedelta(hours=2)
 SCHEDULE_ACTOR = "schedule"
 
+# What people edit of a meal service and of a schedule entry, in the order the API shows
+# them: the services change these (`config.services.model_update`), the serializers and
+# the admin build their field lists from them. Where it is (city, shelter) is chosen once.
+MEAL_SERVICE_EDITABLE_FIELDS = ("location", "meal", "starts_at", "planned_portions")
+MEAL_SCHEDULE_EDITABLE_FIELDS = ("meal", "time", "planned_portions")
+
 
 class Meal(models.TextChoices):
     BREAKFAST = "breakfast", _("Breakfast")

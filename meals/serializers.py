@@ -13,6 +13,8 @@ from .models import (
     MAX_LOCATION,
     MAX_PLANNED_PORTIONS,
     MAX_SERVING_PORTIONS,
+    MEAL_SCHEDULE_EDITABLE_FIELDS,
+    MEAL_SERVICE_EDITABLE_FIELDS,
     MealSchedule,
     MealService,
     Serving,
@@ -58,10 +60,7 @@ class MealServiceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer)
             "id",
             "city",
             "shelter",
-            "location",
-            "meal",
-            "starts_at",
-            "planned_portions",
+            *MEAL_SERVICE_EDITABLE_FIELDS,
             "forecast_portions",
             "diet_forecast",
             "forecast_basis",
@@ -184,7 +183,7 @@ class MealScheduleSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer
 
     class Meta:
         model = MealSchedule
-        fields = ["id", "shelter", "meal", "time", "planned_portions", "created_at", "updated_at"]
+        fields = ["id", "shelter", *MEAL_SCHEDULE_EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators = []  # the service answers a taken slot with 409
 

@@ -19,13 +19,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict
+from config.services import model_update
 from shelters.models import City, Shelter
 
-from .models import SCHEDULE_ACTOR, MealSchedule, MealScheduleDay, MealService, Serving
-
-SERVICE_FIELDS = {"location", "meal", "starts_at", "planned_portions"}
-SCHEDULE_FIELDS = {"meal", "time", "planned_portions"}
-
+from .models import (
+    MEAL_SCHEDULE_EDITABLE_FIELDS,
+    MEAL_SERVICE_EDITABLE_FIELDS,
+    SCHEDULE_ACTOR,
+    MealSchedule,
+    MealScheduleDay,
+    MealService,
+    Serving,
+)
 
 Minutes = TypeVar("Minutes", datetime, time)
 
@@ -64,12 +69,12 @@ def _check_place(*, shelter: Shelter | None, location: str) -> None:
         )
 
 
-def _check_slot_free(*, service: MealService) -> None:
+def _check_slot_free(*, service: MealService, data: dict | None = None) -> None:
+    """The shelter has no other `meal` at `starts_at`: the service's, or those `data` sets."""
+    slot = {name: (data or {}).get(name, getattr(service, name)) for name in ("meal", "starts_at")}
     if (
         service.shelter_id is not None
-        and MealService.objects.filter(
-            shelter_id=service.shelter_id, meal=service.meal, starts_at=service.starts_at
-        )
+        and MealService.objects.filter(shelter_id=service.shelter_id, **slot)
         .exclude(id=service.id)
         .exists()
     ):
@@ -126,12 +131,13 @@ def meal_service_update(*, service_id, data: dict) -> MealService:
     """
     service = _service_locked(service_id)
     cleaners = {"location": str.strip, "starts_at": to_minute}
-    for name, value in data.items():
-        if name in SERVICE_FIELDS:
-            setattr(service, name, cleaners.get(name, lambda v: v)(value))
-    _check_place(shelter=service.shelter, location=service.location)
-    _check_slot_free(service=service)
-    service.save()
+    data = {name: cleaners.get(name, lambda v: v)(value) for name, value in data.items()}
+    _check_place(shelter=service.shelter, location=data.get("location", service.location))
+    _check_slot_free(service=service, data=data)
+    # The checks above are the model's rules, in the API's words: no full_clean.
+    service, _changed = model_update(
+        service, fields=MEAL_SERVICE_EDITABLE_FIELDS, data=data, clean=False
+    )
     return service
 
 
@@ -172,9 +178,11 @@ def serving_record(*, service_id, portions: int, diet: dict, actor: str) -> Serv
     )
 
 
-def _check_schedule_slot_free(*, entry: MealSchedule) -> None:
+def _check_schedule_slot_free(*, entry: MealSchedule, data: dict | None = None) -> None:
+    """The shelter's schedule has no other `meal` at `time`: the entry's, or those `data` sets."""
+    slot = {name: (data or {}).get(name, getattr(entry, name)) for name in ("meal", "time")}
     if (
-        MealSchedule.objects.filter(shelter_id=entry.shelter_id, meal=entry.meal, time=entry.time)
+        MealSchedule.objects.filter(shelter_id=entry.shelter_id, **slot)
         .exclude(id=entry.id)
         .exists()
     ):
@@ -203,11 +211,11 @@ def meal_schedule_update(*, schedule_id, data: dict) -> MealSchedule:
     service for yet: a service already made for today stays as it is (edit it
     directly)."""
     entry = MealSchedule.objects.select_for_update().get(id=schedule_id)
-    for name, value in data.items():
-        if name in SCHEDULE_FIELDS:
-            setattr(entry, name, to_minute(value) if name == "time" else value)
-    _check_schedule_slot_free(entry=entry)
-    entry.save()
+    data = {name: to_minute(value) if name == "time" else value for name, value in data.items()}
+    _check_schedule_slot_free(entry=entry, data=data)
+    entry, _changed = model_update(
+        entry, fields=MEAL_SCHEDULE_EDITABLE_FIELDS, data=data, clean=False
+    )
     return entry
 
 

@@ -22,7 +22,14 @@ from accounts.models import Role
 from config.exceptions import Conflict, PreconditionFailed
 
 from . import selectors, services
-from .models import City, Shelter, Space
+from .models import (
+    CITY_EDITABLE_FIELDS,
+    SHELTER_EDITABLE_FIELDS,
+    SPACE_EDITABLE_FIELDS,
+    City,
+    Shelter,
+    Space,
+)
 
 STAFF = frozenset({Role.COORDINATOR, Role.SHELTER_MANAGER})
 COORDINATORS = frozenset({Role.COORDINATOR})
@@ -62,19 +69,7 @@ class VersionedForm(forms.ModelForm):
 class ShelterForm(VersionedForm):
     class Meta:
         model = Shelter
-        fields = [
-            "city",
-            "name",
-            "kind",
-            "address",
-            "latitude",
-            "longitude",
-            "status",
-            "wheelchair_accessible",
-            "pets_allowed",
-            "contact_phone",
-            "notes",
-        ]
+        fields = ["city", *SHELTER_EDITABLE_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
@@ -91,7 +86,7 @@ class ShelterForm(VersionedForm):
 class SpaceForm(VersionedForm):
     class Meta:
         model = Space
-        fields = ["shelter", "name", "beds", "admits", "wheelchair_accessible"]
+        fields = ["shelter", *SPACE_EDITABLE_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
@@ -146,7 +141,7 @@ class ServiceWritesAdmin(ScopedModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    service_fields: set[str] = set()  # what the services take
+    service_fields: tuple[str, ...] = ()  # what the services take
     parent_field = ""  # where a new object belongs, passed to `create`
 
     def create(self, **fields):
@@ -181,6 +176,7 @@ class CityAdmin(ScopedModelAdmin):
     """Cities are made and changed by a superuser; staff see the cities they work in."""
 
     view_roles = STAFF
+    fields = CITY_EDITABLE_FIELDS
     list_display = ["name", "timezone"]
     search_fields = ["name"]
     ordering = ["name"]
@@ -272,7 +268,7 @@ class ShelterAdmin(ServiceWritesAdmin):
         add_url = f"{reverse('admin:shelters_space_add')}?shelter={shelter.pk}"
         return format_html('<ul>{}</ul><a href="{}">{}</a>', rows, add_url, gettext("Add a space"))
 
-    service_fields = services.SHELTER_FIELDS
+    service_fields = SHELTER_EDITABLE_FIELDS
     parent_field = "city"
 
     def create(self, **fields):
@@ -327,7 +323,7 @@ class SpaceAdmin(ServiceWritesAdmin):
     def free_beds(self, space):
         return space.beds_free
 
-    service_fields = services.SPACE_FIELDS
+    service_fields = SPACE_EDITABLE_FIELDS
     parent_field = "shelter"
 
     def create(self, **fields):

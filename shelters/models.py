@@ -9,6 +9,25 @@ from django.utils.translation import gettext_lazy as _
 
 MAX_BEDS = 10_000
 
+# What people edit of each model, one list per model, in the order the API shows them:
+# the services change these (`config.services.model_update`), the serializers and the
+# admin pages build their field lists from them. Where an object belongs (a shelter's
+# city, a space's shelter) is chosen when it is made and is not in these lists.
+CITY_EDITABLE_FIELDS = ("name", "timezone")
+SHELTER_EDITABLE_FIELDS = (
+    "name",
+    "kind",
+    "address",
+    "latitude",
+    "longitude",
+    "status",
+    "wheelchair_accessible",
+    "pets_allowed",
+    "contact_phone",
+    "notes",
+)
+SPACE_EDITABLE_FIELDS = ("name", "beds", "admits", "wheelchair_accessible")
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():

@@ -3,13 +3,21 @@ from decimal import ROUND_HALF_UP
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .models import MAX_BEDS, City, Shelter, Space
+from .models import (
+    CITY_EDITABLE_FIELDS,
+    MAX_BEDS,
+    SHELTER_EDITABLE_FIELDS,
+    SPACE_EDITABLE_FIELDS,
+    City,
+    Shelter,
+    Space,
+)
 
 
 class CitySerializer(serializers.ModelSerializer):
     class Meta:
         model = City
-        fields = ["id", "name", "timezone"]
+        fields = ["id", *CITY_EDITABLE_FIELDS]
 
 
 class ImmutableOnUpdateMixin:
@@ -58,16 +66,7 @@ class ShelterSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
         fields = [
             "id",
             "city",
-            "name",
-            "kind",
-            "address",
-            "latitude",
-            "longitude",
-            "status",
-            "wheelchair_accessible",
-            "pets_allowed",
-            "contact_phone",
-            "notes",
+            *SHELTER_EDITABLE_FIELDS,
             "beds_total",
             "beds_occupied",
             "beds_held",
@@ -93,10 +92,7 @@ class SpaceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
         fields = [
             "id",
             "shelter",
-            "name",
-            "beds",
-            "admits",
-            "wheelchair_accessible",
+            *SPACE_EDITABLE_FIELDS,
             "beds_occupied",
             "beds_held",
             "beds_free",

@@ -8,23 +8,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, PreconditionFailed
+from config.services import model_update
 
-from .models import City, Shelter, ShelterStatus, Space
+from .models import (
+    CITY_EDITABLE_FIELDS,
+    SHELTER_EDITABLE_FIELDS,
+    SPACE_EDITABLE_FIELDS,
+    City,
+    Shelter,
+    ShelterStatus,
+    Space,
+)
 from .signals import room_available
 
-SHELTER_FIELDS = {
-    "name",
-    "kind",
-    "address",
-    "latitude",
-    "longitude",
-    "status",
-    "wheelchair_accessible",
-    "pets_allowed",
-    "contact_phone",
-    "notes",
-}
-SPACE_FIELDS = {"name", "beds", "admits", "wheelchair_accessible"}
 # Shelter fields that decide who may be placed there (docs/matching.md, rules 5 and 6).
 PLACING_FIELDS = ("status", "pets_allowed")
 
@@ -94,17 +90,15 @@ def city_create(*, name: str, timezone: str) -> City:
 @transaction.atomic
 def city_update(*, city_id, data: dict) -> City:
     city = City.objects.select_for_update().get(id=city_id)
-    for name in ("name", "timezone"):
-        if name in data:
-            setattr(city, name, data[name])
-    city.full_clean()
-    city.save()
+    city, _changed = model_update(city, fields=CITY_EDITABLE_FIELDS, data=data)
     return city
 
 
 @transaction.atomic
 def shelter_create(*, city: City, **fields: Any) -> Shelter:
-    shelter = Shelter(city=city, **{k: v for k, v in fields.items() if k in SHELTER_FIELDS})
+    shelter = Shelter(
+        city=city, **{k: v for k, v in fields.items() if k in SHELTER_EDITABLE_FIELDS}
+    )
     shelter.full_clean()
     shelter.save()
     return shelter
@@ -126,12 +120,12 @@ def shelter_update(*, shelter_id, data: dict, expected_version: int | None = Non
     takes_pets = data.get("pets_allowed") is True and not shelter.pets_allowed
     open_after = data.get("status", shelter.status) == ShelterStatus.OPEN
     more_room = open_after and (reopened or takes_pets)
-    for name, value in data.items():
-        if name in SHELTER_FIELDS:
-            setattr(shelter, name, value)
-    shelter.version += 1
-    shelter.full_clean()
-    shelter.save()
+    # Every accepted write is a new version, as the ETag the caller gets back says.
+    shelter, _changed = model_update(
+        shelter,
+        fields=(*SHELTER_EDITABLE_FIELDS, "version"),
+        data={**data, "version": shelter.version + 1},
+    )
     if more_room:
         _announce_room(shelter.city_id)
     return shelter
@@ -150,7 +144,9 @@ def shelter_delete(*, shelter_id) -> None:
 
 @transaction.atomic
 def space_create(*, shelter: Shelter, **fields: Any) -> Space:
-    space = Space(shelter=shelter, **{k: v for k, v in fields.items() if k in SPACE_FIELDS})
+    space = Space(
+        shelter=shelter, **{k: v for k, v in fields.items() if k in SPACE_EDITABLE_FIELDS}
+    )
     space.full_clean()
     space.save()
     if space.beds > 0:
@@ -198,12 +194,11 @@ def space_update(*, space_id, data: dict, expected_version: int | None = None) -
         or data.get("admits", space.admits) != space.admits
         or (data.get("wheelchair_accessible") is True and not space.wheelchair_accessible)
     )
-    for name, value in data.items():
-        if name in SPACE_FIELDS:
-            setattr(space, name, value)
-    space.version += 1
-    space.full_clean()
-    space.save()
+    space, _changed = model_update(
+        space,
+        fields=(*SPACE_EDITABLE_FIELDS, "version"),
+        data={**data, "version": space.version + 1},
+    )
     if more_room:
         _announce_room(space.shelter.city_id)
     return space
