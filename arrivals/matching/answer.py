@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .kinds import ReasonFinder
+from .kinds import PartyInfo, ReasonFinder
 from .model import Answer, Party, Placement, Space, Unplaced
 
 
@@ -44,7 +44,7 @@ def build_answer(
     parties: Sequence[Party],
     order: Sequence[int],
     where: Sequence[int],
-    info: Sequence[tuple[int, int, int, bool, bool]],
+    info: Sequence[PartyInfo],
 ) -> Answer:
     """An answer from ``where[i]`` (space index of party ``i`` or -1).
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .answer import build_answer, check_ids, queue_order
-from .kinds import classify, fits_class, space_class
+from .kinds import Kind, SpaceClass, classify, fits_class, space_class
 from .model import Answer, Party, Space
 
 
@@ -16,13 +16,13 @@ def greedy(*, spaces: Sequence[Space], parties: Sequence[Party]) -> Answer:
     info = [classify(p) for p in parties]
     order = queue_order(parties)
     free = [s.beds for s in spaces]
-    classes: dict[tuple[int, bool, bool], list[int]] = {}
+    classes: dict[SpaceClass, list[int]] = {}
     for j, space in enumerate(spaces):
         classes.setdefault(space_class(space), []).append(j)
     # For each (class, size): position of the first space of the class that may still have
     # that many free beds. Free beds only go down, so the positions only move forward.
-    pointers: dict[tuple[tuple[int, bool, bool], int], int] = {}
-    compatible: dict[tuple[int, bool, bool], list[tuple[int, bool, bool]]] = {}
+    pointers: dict[tuple[SpaceClass, int], int] = {}
+    compatible: dict[Kind, list[SpaceClass]] = {}
     where = [-1] * len(parties)
     for i in order:
         size, _, mask, wheel, pets = info[i]

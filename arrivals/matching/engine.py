@@ -27,10 +27,20 @@ a space that admits it.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .answer import build_answer, check_ids, queue_order
-from .kinds import ANYONE, FAMILIES, MEN_ONLY, WOMEN_AND_CHILDREN, classify, space_class
+from .kinds import (
+    ANYONE,
+    FAMILIES,
+    MEN_ONLY,
+    WOMEN_AND_CHILDREN,
+    Kind,
+    PartyInfo,
+    SpaceClass,
+    classify,
+    space_class,
+)
 from .model import Answer, Party, Space
 from .search import improve_exactly
 
@@ -81,7 +91,7 @@ class _Pool:
 
 
 class _State:
-    def __init__(self, spaces: Sequence[Space], info: list, rank: list[int]) -> None:
+    def __init__(self, spaces: Sequence[Space], info: list[PartyInfo], rank: list[int]) -> None:
         self.spaces = spaces
         self.info = info
         self.rank = rank
@@ -89,7 +99,7 @@ class _State:
         self.free = [max(s.beds, 0) for s in spaces]
         self.where = [-1] * self.n
         self.occupants: list[list[int]] = [[] for _ in spaces]
-        class_ids: dict[tuple[int, bool, bool], int] = {}
+        class_ids: dict[SpaceClass, int] = {}
         self.space_cls: list[int] = []
         for s in spaces:
             key = space_class(s)
@@ -97,12 +107,12 @@ class _State:
             if c is None:
                 c = class_ids[key] = len(class_ids)
             self.space_cls.append(c)
-        self.classes = list(class_ids)
+        self.classes: list[SpaceClass] = list(class_ids)
         self.pools = [_Pool() for _ in self.classes]
         for j, f in enumerate(self.free):
             self.pools[self.space_cls[j]].add(j, f)
         self._admits_rank = self._rank_admits()
-        self._kind_groups: dict[tuple[int, bool, bool], list[list[tuple[int, int]]]] = {}
+        self._kind_groups: dict[Kind, list[list[tuple[int, int]]]] = {}
         self.locked = -1
         self._fitting: dict[int, list[int]] = {}
         self.beds = list(self.free)
@@ -224,7 +234,7 @@ class _State:
         self.pools[self.space_cls[j]].add(j, self.free[j])
 
     # -- phases --------------------------------------------------------------------------
-    def plan(self) -> dict[tuple, dict[int, int]]:
+    def plan(self) -> dict[PartyInfo, dict[int, int]]:
         """How many parties of each type (``info`` tuple) go to each space class.
 
         A fractional relaxation solved exactly: beds are pooled per class and per space size
@@ -234,7 +244,7 @@ class _State:
         problem, whose profit depends on the type alone). Parties are then rounded down.
         """
         info = self.info
-        counts: dict[tuple, int] = {}
+        counts: dict[PartyInfo, int] = {}
         for x in info:
             counts[x] = counts.get(x, 0) + 1
         node_ids: dict[tuple[int, int], int] = {}
@@ -258,10 +268,10 @@ class _State:
         class_nodes: dict[int, list[int]] = {}
         for v, c in enumerate(node_cls):
             class_nodes.setdefault(c, []).append(v)
-        fits: dict[tuple, list[int]] = {}
+        fits: dict[PartyInfo, list[int]] = {}
         for t in counts:
             size, _, mask, wheel, pets = t
-            nodes = []
+            nodes: list[int] = []
             for group in self.kind_groups(mask, wheel, pets):
                 ranked = []
                 for c, crank in group:
@@ -273,7 +283,7 @@ class _State:
                         ranked.append((fit, crank, band, v))
                 nodes.extend(v for *_, v in sorted(ranked))
             fits[t] = nodes
-        flow: list[dict[tuple, int]] = [{} for _ in node_cls]
+        flow: list[dict[PartyInfo, int]] = [{} for _ in node_cls]
         for t in sorted(counts, key=lambda t: (-t[1] / t[0], -t[0], t)):
             supply = counts[t] * t[0]
             while supply > 0:
@@ -291,24 +301,29 @@ class _State:
                     flow[w][moved] = flow[w].get(moved, 0) + push
                 first = steps[0][0] if steps else end
                 flow[first][t] = flow[first].get(t, 0) + push
-        quota: dict[tuple, dict[int, int]] = {}
+        shares: dict[PartyInfo, dict[int, float]] = {}
         for v, amounts in enumerate(flow):
             c = node_cls[v]
             for t, people in amounts.items():
                 if people >= t[0]:
-                    per_class = quota.setdefault(t, {})
-                    per_class[c] = per_class.get(c, 0) + people / t[0]
-        for per_class in quota.values():
-            for c in per_class:
-                per_class[c] = int(per_class[c] + 1e-9)
-        return quota
+                    per_class = shares.setdefault(t, {})
+                    per_class[c] = per_class.get(c, 0.0) + people / t[0]
+        return {
+            t: {c: int(share + 1e-9) for c, share in per_class.items()}
+            for t, per_class in shares.items()
+        }
 
     @staticmethod
-    def _augmenting_path(t, fits, flow, left):
+    def _augmenting_path(
+        t: PartyInfo,
+        fits: dict[PartyInfo, list[int]],
+        flow: list[dict[PartyInfo, int]],
+        left: list[int],
+    ) -> tuple[int, list[tuple[int, int, PartyInfo]]] | None:
         """Breadth first from type ``t`` to a node with beds left, through nodes whose placed
         types could move: ``(end node, [(from node, to node, moved type), ...])``."""
-        parent: dict[int, tuple[int, tuple] | None] = {}
-        queue = []
+        parent: dict[int, tuple[int, PartyInfo] | None] = {}
+        queue: list[int] = []
         for v in fits[t]:
             if v not in parent:
                 parent[v] = None
@@ -319,10 +334,12 @@ class _State:
             k += 1
             if left[v] > 0:
                 steps = []
-                while parent[v] is not None:
-                    u, moved = parent[v]
+                step = parent[v]
+                while step is not None:
+                    u, moved = step
                     steps.append((u, v, moved))
                     v = u
+                    step = parent[v]
                 steps.reverse()
                 return queue[k - 1], steps
             for moved, amount in flow[v].items():
@@ -346,7 +363,7 @@ class _State:
         quota = self.plan()
         n_classes = len(self.classes)
         later = []
-        closed_by_type: dict[tuple, list[int]] = {}
+        closed_by_type: dict[PartyInfo, list[int]] = {}
         for i in order:
             t = info[i]
             per_class = quota.get(t)
@@ -370,7 +387,7 @@ class _State:
                     del quota[t]
         # Free beds only go down here: once a party of some kind finds no room, no party of
         # that kind at least as large will.
-        failed: dict[tuple[int, bool, bool], int] = {}
+        failed: dict[Kind, int] = {}
         for i in later:
             size, _, mask, wheel, pets = info[i]
             kind = (mask, wheel, pets)
@@ -483,7 +500,12 @@ class _State:
                 found.setdefault((size, mask, wheel, pets), []).append(i)
         return found
 
-    def reoptimize(self, group: list[int] | None, budget: int, waiting=None) -> bool:
+    def reoptimize(
+        self,
+        group: list[int] | None,
+        budget: int,
+        waiting: dict[tuple[int, int, bool, bool], list[int]] | None = None,
+    ) -> bool:
         """Branch and bound over the parties of ``group`` (all spaces when None) and the
         waiting parties that fit it (``waiting``: :meth:`waiting_by_kind`, when known);
         applied when it finds a heavier answer."""
@@ -551,7 +573,7 @@ class _State:
                 self.place(i, back[j])
         return True
 
-    def _density_order(self, parties) -> list[int]:
+    def _density_order(self, parties: Iterable[int]) -> list[int]:
         info = self.info
         rank = self.rank
         return sorted(parties, key=lambda i: (-info[i][1] / info[i][0], -info[i][0], rank[i]))
@@ -573,7 +595,7 @@ class _State:
         info = self.info
         classes = self.classes
         want = [0] * len(classes)
-        kinds: dict[tuple[int, bool, bool], int] = {}
+        kinds: dict[Kind, int] = {}
         for i in range(self.n):
             if self.where[i] < 0:
                 kind = info[i][2:]
@@ -593,7 +615,7 @@ class _State:
             if not want[c]:
                 break
             # The most beds free in a class wanted less, per kind of party placed here.
-            room: dict[tuple[int, bool, bool], int] = {}
+            room: dict[Kind, int] = {}
             for _size, mask, wheel, pets in self.class_occ[c]:
                 kind = (mask, wheel, pets)
                 if kind in room:
@@ -629,7 +651,7 @@ class _State:
         into other spaces with room."""
         info = self.info
         waiting = self._density_order(i for i in range(self.n) if self.where[i] < 0)
-        failed: dict[tuple[int, bool, bool], int] = {}
+        failed: dict[Kind, int] = {}
         changed = False
         for u in waiting:
             size, _, mask, wheel, pets = info[u]
@@ -650,9 +672,9 @@ class _State:
         info = self.info
         free = self.free
         size, _, mask, wheel, pets = info[u]
-        room_cache: dict[tuple[int, bool, bool], int] = {}
+        room_cache: dict[Kind, int] = {}
 
-        def room(kind: tuple[int, bool, bool]) -> int:
+        def room(kind: Kind) -> int:
             r = room_cache.get(kind)
             if r is None:
                 r = room_cache[kind] = self.room_for(*kind)
@@ -715,7 +737,7 @@ class _State:
         info = self.info
         rank = self.rank
         classes = self.classes
-        waiting: dict[tuple[int, bool, bool], dict[tuple[int, int], list[int]]] = {}
+        waiting: dict[Kind, dict[tuple[int, int], list[int]]] = {}
         for i in range(self.n):
             if self.where[i] < 0:
                 size, weight, mask, wheel, pets = info[i]
@@ -724,7 +746,7 @@ class _State:
             return False
         # Per class: (size, weight) of the waiting parties it admits -> how many.
         class_items: list[dict[tuple[int, int], int]] = [{} for _ in classes]
-        kind_classes: dict[tuple[int, bool, bool], list[int]] = {}
+        kind_classes: dict[Kind, list[int]] = {}
         for kind, groups in waiting.items():
             mask, wheel, pets = kind
             fit = kind_classes[kind] = [
@@ -750,12 +772,12 @@ class _State:
                     best_waiting = max(best_waiting, weight / size)
             if not best_waiting:
                 continue
-            items: dict[tuple[int, int], int] = {}
+            mix: dict[tuple[int, int], int] = {}
             current = 0
             least = float("inf")
             for x in self.occupants[a]:
                 key = info[x][:2]
-                items[key] = items.get(key, 0) + 1
+                mix[key] = mix.get(key, 0) + 1
                 current += key[1]
                 least = min(least, key[1] / key[0])
             # A full space whose parties are all at least as dense as any waiting party
@@ -764,17 +786,24 @@ class _State:
                 continue
             for key, count in waiting_items.items():
                 if count and key[0] <= beds:
-                    items[key] = items.get(key, 0) + count
-            if _fractional_bound(items, beds) < current + 1:
+                    mix[key] = mix.get(key, 0) + count
+            if _fractional_bound(mix, beds) < current + 1:
                 continue
-            counts, value = _knapsack(items, beds)
+            counts, value = _knapsack(mix, beds)
             if value <= current:
                 continue
             self._apply_mix(a, counts, waiting, class_items, kind_classes)
             changed = True
         return changed
 
-    def _apply_mix(self, a, counts, waiting, class_items, kind_classes) -> None:
+    def _apply_mix(
+        self,
+        a: int,
+        counts: dict[tuple[int, int], int],
+        waiting: dict[Kind, dict[tuple[int, int], list[int]]],
+        class_items: list[dict[tuple[int, int], int]],
+        kind_classes: dict[Kind, list[int]],
+    ) -> None:
         info = self.info
         rank = self.rank
         bit, c_wheel, c_pets = self.classes[self.space_cls[a]]
@@ -790,8 +819,8 @@ class _State:
             self.unplace(x)
         for key, missing in keep.items():
             for _ in range(missing):
-                best = None
-                best_kind = None
+                best: list[int] | None = None
+                best_kind: Kind | None = None
                 for kind, groups in waiting.items():
                     mask, wheel, pets = kind
                     if not (mask & bit) or (wheel and not c_wheel) or (pets and not c_pets):
@@ -800,6 +829,8 @@ class _State:
                     if members and (best is None or rank[members[0]] < rank[best[0]]):
                         best = members
                         best_kind = kind
+                # The knapsack counted these waiting parties: one of this key is there.
+                assert best is not None and best_kind is not None
                 u = best.pop(0)
                 for c in kind_classes[best_kind]:
                     class_items[c][key] -= 1
@@ -862,7 +893,9 @@ def _fractional_bound(items: dict[tuple[int, int], int], beds: int) -> float:
     return bound
 
 
-def _knapsack(items: dict[tuple[int, int], int], beds: int) -> tuple[dict, int]:
+def _knapsack(
+    items: dict[tuple[int, int], int], beds: int
+) -> tuple[dict[tuple[int, int], int], int]:
     """Bounded knapsack by dynamic programming: (counts per (size, weight), total weight)."""
     pieces = []
     for (size, weight), count in sorted(items.items()):

@@ -38,12 +38,19 @@ ADMITS_BIT = {
     "families": FAMILIES,
 }
 
+#: A party as the solvers see it: (size, weight, admits mask, needs wheelchair, has pets).
+PartyInfo = tuple[int, int, int, bool, bool]
+#: A class of spaces: (admits bit, wheelchair_accessible, pets_allowed).
+SpaceClass = tuple[int, bool, bool]
+#: What a party asks of a space class: (admits mask, needs wheelchair, has pets).
+Kind = tuple[int, bool, bool]
+
 _SEX = frozenset(SEX)
 _AGE = frozenset(AGE_GROUPS)
 _NEEDS = frozenset(NEEDS)
 
 
-def classify(party: Party) -> tuple[int, int, int, bool, bool]:
+def classify(party: Party) -> PartyInfo:
     """``(size, weight, admits mask, needs wheelchair, has pets)``; ValueError on bad values."""
     size = weight = 0
     wheel = False
@@ -76,14 +83,14 @@ def classify(party: Party) -> tuple[int, int, int, bool, bool]:
     return size, weight, mask, wheel, pets > 0
 
 
-def space_class(space: Space) -> tuple[int, bool, bool]:
+def space_class(space: Space) -> SpaceClass:
     bit = ADMITS_BIT.get(space.admits)
     if bit is None:
         raise ValueError(f"space {space.id}: unknown admits value {space.admits!r}")
     return bit, bool(space.wheelchair_accessible), bool(space.pets_allowed)
 
 
-def fits_class(mask: int, wheel: bool, pets: bool, cls: tuple[int, bool, bool]) -> bool:
+def fits_class(mask: int, wheel: bool, pets: bool, cls: SpaceClass) -> bool:
     bit, cls_wheel, cls_pets = cls
     return bool(mask & bit) and (cls_wheel or not wheel) and (cls_pets or not pets)
 

@@ -44,7 +44,7 @@ def improve_exactly(
     best: list[int] | None = None
     best_weight = incumbent
     nodes = 0
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[int, tuple[tuple[object, int], ...]], int] = {}
     same_as_previous = [k > 0 and types[k] == types[k - 1] for k in range(n)]
 
     # Prefix sums of sizes and weights over the parties that may go to space j and have at
@@ -75,7 +75,7 @@ def improve_exactly(
     def fill(ps: list[int], pw: list[int], k: int, cap: int) -> float:
         # Densest first from party k on, the last party split.
         m = bisect_right(ps, ps[k] + cap) - 1
-        value = pw[m] - pw[k]
+        value: float = pw[m] - pw[k]
         if m < n:
             rest = cap - (ps[m] - ps[k])
             # Party m is the next that counts here (ps grows at m); split it.

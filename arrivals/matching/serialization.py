@@ -38,7 +38,7 @@ def _int(value: Any, where: str, name: str) -> int:
 
 
 def _choice(value: Any, allowed: tuple[str, ...], where: str, name: str) -> str:
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise _fail(where, f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     return value
 
@@ -111,7 +111,7 @@ def _party(data: Any, k: int) -> Party:
     )
 
 
-def instance_from_json(data: dict) -> tuple[list[Space], list[Party]]:
+def instance_from_json(data: Any) -> tuple[list[Space], list[Party]]:
     """Spaces and parties from an instance (docs/matching.md format); ValueError on bad input."""
     if not isinstance(data, dict):
         raise ValueError("an instance is an object with 'spaces' and 'parties'")
@@ -124,7 +124,7 @@ def instance_from_json(data: dict) -> tuple[list[Space], list[Party]]:
     return spaces, parties
 
 
-def answer_to_json(answer: Answer) -> dict:
+def answer_to_json(answer: Answer) -> dict[str, Any]:
     """``{"placements": [{"party", "space"}], "unplaced": [{"party", "reason"}], "weight"}``."""
     return {
         "placements": [{"party": p.party, "space": p.space} for p in answer.placements],
@@ -133,7 +133,7 @@ def answer_to_json(answer: Answer) -> dict:
     }
 
 
-def party_to_json(party: Party) -> dict:
+def party_to_json(party: Party) -> dict[str, Any]:
     """A party in the instance format (used to write instances, e.g. by the benchmark)."""
     return {
         "id": party.id,
@@ -145,7 +145,7 @@ def party_to_json(party: Party) -> dict:
     }
 
 
-def space_to_json(space: Space) -> dict:
+def space_to_json(space: Space) -> dict[str, Any]:
     return {
         "id": space.id,
         "shelter": space.shelter,
@@ -156,7 +156,7 @@ def space_to_json(space: Space) -> dict:
     }
 
 
-def instance_to_json(spaces: list[Space], parties: list[Party]) -> dict:
+def instance_to_json(spaces: list[Space], parties: list[Party]) -> dict[str, Any]:
     return {
         "spaces": [space_to_json(s) for s in spaces],
         "parties": [party_to_json(p) for p in parties],
