@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shelters.models import MAX_BEDS, ShelterStatus
 
+from .matching.model import GROWN_AGE_GROUPS
 from .models import (
     MAX_MEMBERS,
     MAX_NAME,
@@ -31,6 +32,17 @@ LANGUAGE_CHOICES = [
     ("uk", _("Ukrainian")),
 ]
 MAX_LANGUAGES = 10
+
+# Sex is asked, never assumed: nothing is chosen in advance, and "prefers not to say" is a
+# choice like the others. Who a women-and-children space admits depends on the sex of the
+# adults and seniors (GROWN_AGE_GROUPS), so for them a choice is required; a child or an
+# infant left without one is recorded as unspecified.
+SEX_CHOICES = [
+    ("", _("Choose…")),
+    (Sex.FEMALE, Sex.FEMALE.label),
+    (Sex.MALE, Sex.MALE.label),
+    (Sex.UNSPECIFIED, _("Prefers not to say")),
+]
 
 
 class PartyForm(forms.Form):
@@ -131,7 +143,12 @@ class MemberForm(forms.Form):
         validators=[name_validator],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNSPECIFIED)
+    sex = forms.ChoiceField(
+        label=_("Sex"),
+        choices=SEX_CHOICES,
+        required=False,
+        help_text=_("Ask every adult and senior."),
+    )
     age_group = forms.ChoiceField(label=_("Age"), choices=AgeGroup.choices, initial=AgeGroup.ADULT)
     needs = forms.MultipleChoiceField(
         label=_("Needs"),
@@ -145,6 +162,18 @@ class MemberForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("sex"):
+            if cleaned.get("age_group") in GROWN_AGE_GROUPS:
+                self.add_error(
+                    "sex",
+                    _('Choose female, male or "Prefers not to say" for every adult and senior.'),
+                )
+            else:
+                cleaned["sex"] = Sex.UNSPECIFIED
+        return cleaned
 
     def member(self) -> dict:
         data = self.cleaned_data

@@ -1,5 +1,6 @@
 """The registration form: members, matching, the code and where to go; bad input."""
 
+import re
 import uuid
 
 import pytest
@@ -37,7 +38,8 @@ def form_data(city, members=None, /, **overrides) -> dict:
         prefix = f"members-{index}-"
         data[prefix + "given_name"] = member.get("given_name", "")
         data[prefix + "family_name"] = member.get("family_name", "")
-        data[prefix + "sex"] = member.get("sex", "unspecified")
+        # A row left untouched sends no sex; a filled one says "prefers not to say" unless told.
+        data[prefix + "sex"] = member.get("sex", "unspecified" if member else "")
         data[prefix + "age_group"] = member.get("age_group", "adult")
         if member.get("needs"):
             data[prefix + "needs"] = member["needs"]
@@ -45,6 +47,19 @@ def form_data(city, members=None, /, **overrides) -> dict:
             data[prefix + "diet"] = member["diet"]
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def selected(text: str, name: str) -> list[str]:
+    """The values of the options selected in the <select> called `name`."""
+    select = re.search(rf'<select name="{name}".*?</select>', text, re.S)
+    assert select, name
+    return re.findall(r'<option value="([^"]*)" selected>', select.group())
+
+
+def field_html(text: str, name: str) -> str:
+    """The field block (label, input, help, errors) that holds the input called `name`."""
+    start = text.rindex('<div class="field', 0, text.index(f'name="{name}"'))
+    return text[start : text.index("</div>", start)]
 
 
 def test_form_preselects_the_only_city(volunteer, city):
@@ -162,6 +177,63 @@ def test_add_and_remove_member_rows_without_javascript(volunteer, city):
     assert 'value="Timur"' in text
     assert 'value="Aigerim"' not in text
     assert Party.objects.count() == 0
+
+
+def test_sex_is_asked_with_nothing_chosen_in_advance(volunteer, city):
+    page = web_client(volunteer).get(reverse("web-register") + "?people=2").content.decode()
+    for row in (0, 1):
+        assert selected(page, f"members-{row}-sex") == [""]
+        sex = field_html(page, f"members-{row}-sex")
+        assert '<option value="unspecified">Prefers not to say</option>' in sex
+        assert f'aria-describedby="id_members-{row}-sex_helptext"' in sex
+        assert f'id="id_members-{row}-sex_helptext">Ask every adult and senior.</p>' in sex
+    # A row added without JavaScript asks too; the choice made above it is kept.
+    data = form_data(city, [{"given_name": "Aigerim", "sex": "male"}], add_member="1")
+    added = web_client(volunteer).post(reverse("web-register"), data).content.decode()
+    assert selected(added, "members-0-sex") == ["male"]
+    assert selected(added, "members-1-sex") == [""]
+
+
+@pytest.mark.parametrize("age_group", ["adult", "senior"])
+def test_an_adult_or_senior_without_a_sex_is_refused_at_their_sex_field(volunteer, city, age_group):
+    members = [
+        {"given_name": "Aigerim", "family_name": "Nurlanova", "sex": "female"},
+        {"given_name": "Sam", "family_name": "Petrov", "sex": "", "age_group": age_group},
+    ]
+    response = web_client(volunteer).post(reverse("web-register"), form_data(city, members))
+    assert response.status_code == 200
+    assert Party.objects.count() == 0
+    text = response.content.decode()
+    error = "Choose female, male or &quot;Prefers not to say&quot; for every adult and senior."
+    assert text.count(error) == 1
+    assert error in field_html(text, "members-1-sex")
+    assert "has-error" in field_html(text, "members-1-sex")
+    assert "has-error" not in field_html(text, "members-0-sex")
+    # What was typed and chosen is kept.
+    for value in ("Aigerim", "Nurlanova", "Sam", "Petrov"):
+        assert f'value="{value}"' in text
+    assert selected(text, "members-0-sex") == ["female"]
+    assert selected(text, "members-1-sex") == [""]
+    assert selected(text, "members-1-age_group") == [age_group]
+
+
+def test_prefers_not_to_say_is_a_choice_that_registers(volunteer, city):
+    members = [{"given_name": "Sam", "sex": "unspecified", "age_group": "senior"}]
+    response = web_client(volunteer).post(reverse("web-register"), form_data(city, members))
+    assert response.status_code == 302
+    assert Party.objects.get().members.get().sex == "unspecified"
+
+
+def test_children_and_infants_may_be_left_without_a_sex(volunteer, city):
+    members = [
+        {"given_name": "Aigerim", "sex": "female"},
+        {"given_name": "Timur", "sex": "", "age_group": "child"},
+        {"given_name": "Ainur", "sex": "", "age_group": "infant"},
+    ]
+    response = web_client(volunteer).post(reverse("web-register"), form_data(city, members))
+    assert response.status_code == 302
+    stored = Party.objects.get().members.order_by("position")
+    assert list(stored.values_list("sex", flat=True)) == ["female", "unspecified", "unspecified"]
 
 
 def test_empty_extra_rows_are_ignored(volunteer, city):

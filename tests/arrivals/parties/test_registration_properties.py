@@ -1,5 +1,6 @@
-"""Property: random registrations, valid or not, never answer 500 and never leave a
-half-written party."""
+"""Properties: random registrations, valid or not, never answer 500 and never leave a
+half-written party; a women-and-children space takes a registered party only when each of
+its adults and seniors said female."""
 
 import json
 
@@ -8,7 +9,19 @@ from django.db.models import Count
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from arrivals.models import AgeGroup, Diet, Need, Party, PartyEvent, PartyMember, Sex
+from arrivals.models import (
+    AgeGroup,
+    Diet,
+    Need,
+    Party,
+    PartyEvent,
+    PartyMember,
+    PartyStatus,
+    Placement,
+    Sex,
+)
+from shelters.models import Admits
+from tests import factories
 
 from .conftest import PARTIES
 
@@ -169,3 +182,48 @@ def test_any_body_at_all_answers_4xx(volunteer_client, raw):
     response = volunteer_client.post(PARTIES, raw, content_type="application/json")
     assert response.status_code == 400, (response.status_code, response.content[:500])
     assert table_sizes() == before
+
+
+@pytest.fixture
+def wing(city):
+    """The city's only space: women and children, beds for every example, access and pets."""
+    shelter = factories.ShelterFactory(city=city, pets_allowed=True)
+    return factories.SpaceFactory(
+        shelter=shelter, beds=1000, admits=Admits.WOMEN_AND_CHILDREN, wheelchair_accessible=True
+    )
+
+
+def only_women_are_grown(members: list[dict]) -> bool:
+    """Every adult and senior said female (the API's defaults: adult, unspecified)."""
+    return all(
+        member.get("sex", Sex.UNSPECIFIED) == Sex.FEMALE
+        for member in members
+        if member.get("age_group", AgeGroup.ADULT) in (AgeGroup.ADULT, AgeGroup.SENIOR)
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(members=st.lists(valid_member, min_size=1, max_size=6))
+def test_a_women_and_children_space_takes_a_party_only_if_its_grown_members_are_women(
+    volunteer_client, city, wing, django_capture_on_commit_callbacks, members
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = volunteer_client.post(
+            PARTIES, {"city": str(city.id), "consent": True, "members": members}, format="json"
+        )
+    assert response.status_code == 201, response.content[:500]
+    party = Party.objects.get(id=response.json()["id"])
+    expected = PartyStatus.PLACED if only_women_are_grown(members) else PartyStatus.WAITING
+    event(f"{expected}")
+    assert party.status == expected
+    for placement in Placement.objects.filter(space=wing).prefetch_related("party__members"):
+        grown = [
+            m.sex
+            for m in placement.party.members.all()
+            if m.age_group in (AgeGroup.ADULT, AgeGroup.SENIOR)
+        ]
+        assert set(grown) <= {Sex.FEMALE}, (placement.party.code, grown)

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 MAN = {"given_name": "Ruslan", "sex": "male", "age_group": "adult"}
 WOMAN = {"given_name": "Dana", "sex": "female", "age_group": "adult"}
 CHILD = {"given_name": "Ali", "sex": "male", "age_group": "child"}
+INFANT = {"given_name": "Ayan", "age_group": "infant"}  # sex left out: unspecified
 
 
 def place(client, party, space):
@@ -94,6 +95,7 @@ def test_manual_placement_answers_not_admitted(
     ("admits", "members"),
     [
         (Admits.WOMEN_AND_CHILDREN, [WOMAN, CHILD]),
+        (Admits.WOMEN_AND_CHILDREN, [{**WOMAN, "age_group": "senior"}, CHILD, INFANT]),
         (Admits.MEN_ONLY, [MAN, {**MAN, "age_group": "senior"}]),
         (Admits.FAMILIES, [MAN, CHILD]),
         (Admits.ANYONE, [MAN]),
@@ -103,6 +105,43 @@ def test_manual_placement_admits(coordinator_client, city, shelter, admits, memb
     space = factories.SpaceFactory(shelter=shelter, beds=10, admits=admits)
     party = factories.PartyFactory(city=city, members=members)
     assert place(coordinator_client, party, space).status_code == 201
+
+
+@pytest.mark.parametrize("age_group", ["adult", "senior"])
+def test_an_adult_or_senior_of_unspecified_sex_never_goes_to_a_women_and_children_space(
+    coordinator_client, city, shelter, age_group, django_capture_on_commit_callbacks
+):
+    wing = factories.SpaceFactory(shelter=shelter, beds=10, admits=Admits.WOMEN_AND_CHILDREN)
+    registered = coordinator_client.post(
+        "/api/v1/parties/",
+        {
+            "city": str(city.id),
+            "consent": True,
+            # The API's sex defaults to unspecified.
+            "members": [WOMAN, {"given_name": "Sam", "age_group": age_group}, CHILD],
+        },
+        format="json",
+    )
+    assert registered.status_code == 201, registered.content
+    party = Party.objects.get(id=registered.json()["id"])
+    assert sorted(party.members.values_list("age_group", "sex")) == sorted(
+        [("adult", "female"), (age_group, "unspecified"), ("child", "male")]
+    )
+    # By hand: refused.
+    answer = place(coordinator_client, party, wing)
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "not_admitted"
+    # By the matcher: left waiting, no space admits the party.
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.matching_request(city_id=city.id, trigger="test")
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    assert run.unplaced == [{"party": str(party.id), "reason": "no_admitting_space"}]
+    assert not Placement.objects.exists()
+    wing.refresh_from_db()
+    assert wing.beds_held == 0
+    party.refresh_from_db()
+    assert party.status == PartyStatus.WAITING
 
 
 def test_a_held_party_is_moved_by_hand(coordinator_client, city, shelter):
