@@ -3,7 +3,10 @@
 Integer program over party *types* x spaces: ``x[t, j]`` parties of type ``t`` in space ``j``,
 ``sum_j x[t, j] <= count[t]``, ``sum_t size[t] x[t, j] <= beds[j]``, maximize
 ``sum weight[t] x[t, j]``. A type is (size, weight, the set of spaces that admit it), so two
-parties of one type are interchangeable. Needs numpy and scipy (the ``bench`` extra).
+parties of one type are interchangeable. Who a space admits is asked of the engine's own rule
+(``arrivals.matching.admits``), so the optimum follows the rules the engine is held to: a
+``women_and_children`` space takes no party with an adult or senior who is not female. Needs
+numpy and scipy (the ``bench`` extra).
 """
 
 from __future__ import annotations

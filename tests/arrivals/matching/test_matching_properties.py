@@ -166,6 +166,20 @@ def _random_instance(rng: random.Random):
     return spaces, parties
 
 
+def test_the_exact_optimum_keeps_adults_of_unspecified_sex_out_of_the_wing():
+    pytest.importorskip("scipy")
+    from benchmarks.exact import solve_exact
+
+    spaces = [Space("wing", "h", 10, "women_and_children", False, False)]
+    parties = [
+        Party("adult", T0, (Member("unspecified", "adult"),)),
+        Party("senior", T0, (Member("unspecified", "senior"),)),
+        Party("mother", T0, (Member("female", "adult"), Member("male", "child"))),
+    ]
+    exact = solve_exact(spaces, parties)
+    assert (exact.optimal, exact.value) == (True, 3)  # the mother (1) and her son (2)
+
+
 def test_small_instances_against_the_integer_optimum():
     """Against SciPy's MILP on 40 seeded instances (10 to 40 parties, 2 to 8 spaces).
 
