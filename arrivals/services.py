@@ -72,10 +72,49 @@ def parties_lock(*, party_ids: Iterable, only: tuple[str, ...] = ()) -> dict:
     return {party.id: party for party in parties}
 
 
-def _event(
+# Where a party may go from each status. A party is born `waiting` (registration); every
+# later change of its status goes through `_party_transition`, bulk updates included
+# (`_party_statuses_to`), so this table is the one place that says which moves exist.
+PARTY_TRANSITIONS: Mapping[str, frozenset] = {
+    PartyStatus.WAITING: frozenset({PartyStatus.PLACED, PartyStatus.CANCELLED}),
+    PartyStatus.PLACED: frozenset(
+        {PartyStatus.CHECKED_IN, PartyStatus.WAITING, PartyStatus.CANCELLED}
+    ),
+    PartyStatus.CHECKED_IN: frozenset({PartyStatus.DEPARTED}),
+    PartyStatus.DEPARTED: frozenset(),
+    PartyStatus.CANCELLED: frozenset(),
+}
+# Likewise for placements (`_placement_transition`): held beds are claimed at check-in,
+# or given back; beds taken are given back at check-out.
+PLACEMENT_TRANSITIONS: Mapping[str, frozenset] = {
+    PlacementStatus.HELD: frozenset(
+        {PlacementStatus.CHECKED_IN, PlacementStatus.CANCELLED, PlacementStatus.EXPIRED}
+    ),
+    PlacementStatus.CHECKED_IN: frozenset({PlacementStatus.ENDED}),
+    PlacementStatus.ENDED: frozenset(),
+    PlacementStatus.EXPIRED: frozenset(),
+    PlacementStatus.CANCELLED: frozenset(),
+}
+
+
+def _party_may(party: Party, to_status: str) -> bool:
+    return to_status in PARTY_TRANSITIONS[party.status]
+
+
+def _party_statuses_to(to_status: str) -> list[str]:
+    """The statuses from which a party may go to `to_status` (for a bulk UPDATE's filter)."""
+    return [status for status, targets in PARTY_TRANSITIONS.items() if to_status in targets]
+
+
+def _party_transition(
     party: Party, *, to_status: str, actor: str, reason: str = "", at: datetime | None = None
 ) -> PartyEvent:
-    """Move the party (in memory) to `to_status`; returns the history row to save."""
+    """Move the party (in memory) to `to_status`; returns the history row to save.
+
+    A move that PARTY_TRANSITIONS does not have raises the 409 of the party's status.
+    """
+    if not _party_may(party, to_status):
+        raise _state_conflict(party)
     event = PartyEvent(
         party=party,
         at=at or timezone.now(),
@@ -87,6 +126,19 @@ def _event(
     party.status = to_status
     party.status_changed_at = event.at
     return event
+
+
+def _placement_transition(
+    placement: Placement, *, to_status: str, at: datetime | None = None
+) -> list[str]:
+    """Move the placement (in memory) to `to_status`, stamping when it was checked in or
+    ended; returns the fields to save. Only moves of PLACEMENT_TRANSITIONS are made."""
+    if to_status not in PLACEMENT_TRANSITIONS[placement.status]:
+        raise ValueError(f"placement {placement.id}: {placement.status} -> {to_status}")
+    placement.status = to_status
+    stamp = "checked_in_at" if to_status == PlacementStatus.CHECKED_IN else "ended_at"
+    setattr(placement, stamp, at or timezone.now())
+    return ["status", stamp]
 
 
 def _new_code() -> str:
@@ -254,13 +306,13 @@ def party_check_in(*, party_id, actor: str, shelter_ids: frozenset | None = None
     """Check a placed party in: its held beds become occupied. A shelter manager passes
     their `shelter_ids`: the party must be placed in one of them."""
     with _party_locked(party_id, shelter_ids=shelter_ids) as (party, placement, space):
-        if party.status != PartyStatus.PLACED or placement is None:
+        if not _party_may(party, PartyStatus.CHECKED_IN) or placement is None:
             raise _state_conflict(party)
         space_counters_change(space=space, held=-placement.beds, occupied=placement.beds)
-        placement.status = PlacementStatus.CHECKED_IN
-        placement.checked_in_at = timezone.now()
-        placement.save(update_fields=["status", "checked_in_at"])
-        event = _event(party, to_status=PartyStatus.CHECKED_IN, actor=actor)
+        placement.save(
+            update_fields=_placement_transition(placement, to_status=PlacementStatus.CHECKED_IN)
+        )
+        event = _party_transition(party, to_status=PartyStatus.CHECKED_IN, actor=actor)
         party.save(update_fields=["status", "status_changed_at", "updated_at"])
         event.save()
         return party
@@ -270,13 +322,13 @@ def party_check_out(*, party_id, actor: str, shelter_ids: frozenset | None = Non
     """Check a party out: its beds are free at once and matching is asked for. A shelter
     manager passes their `shelter_ids`: the party must be placed in one of them."""
     with _party_locked(party_id, shelter_ids=shelter_ids) as (party, placement, space):
-        if party.status != PartyStatus.CHECKED_IN or placement is None:
+        if not _party_may(party, PartyStatus.DEPARTED) or placement is None:
             raise _state_conflict(party)
         space_counters_change(space=space, occupied=-placement.beds)
-        placement.status = PlacementStatus.ENDED
-        placement.ended_at = timezone.now()
-        placement.save(update_fields=["status", "ended_at"])
-        event = _event(party, to_status=PartyStatus.DEPARTED, actor=actor)
+        placement.save(
+            update_fields=_placement_transition(placement, to_status=PlacementStatus.ENDED)
+        )
+        event = _party_transition(party, to_status=PartyStatus.DEPARTED, actor=actor)
         party.save(update_fields=["status", "status_changed_at", "updated_at"])
         event.save()
         return party
@@ -285,14 +337,16 @@ def party_check_out(*, party_id, actor: str, shelter_ids: frozenset | None = Non
 def party_cancel(*, party_id, actor: str, reason: str = "") -> Party:
     """Cancel a waiting or placed party; held beds are freed at once."""
     with _party_locked(party_id) as (party, placement, space):
-        if party.status not in (PartyStatus.WAITING, PartyStatus.PLACED):
+        if not _party_may(party, PartyStatus.CANCELLED):
             raise _state_conflict(party)
         if placement is not None:
             space_counters_change(space=space, held=-placement.beds)
-            placement.status = PlacementStatus.CANCELLED
-            placement.ended_at = timezone.now()
-            placement.save(update_fields=["status", "ended_at"])
-        event = _event(party, to_status=PartyStatus.CANCELLED, actor=actor, reason=reason)
+            placement.save(
+                update_fields=_placement_transition(placement, to_status=PlacementStatus.CANCELLED)
+            )
+        event = _party_transition(
+            party, to_status=PartyStatus.CANCELLED, actor=actor, reason=reason
+        )
         party.save(update_fields=["status", "status_changed_at", "updated_at"])
         event.save()
         return party
@@ -305,11 +359,10 @@ def placement_cancel(*, placement_id, actor: str, reason: str = "") -> Placement
         if active is None or active.id != placement.id or active.status != PlacementStatus.HELD:
             raise Conflict("placement_not_held", _("Only a held placement can be cancelled."))
         space_counters_change(space=space, held=-active.beds)
-        active.status = PlacementStatus.CANCELLED
-        active.ended_at = timezone.now()
+        fields = _placement_transition(active, to_status=PlacementStatus.CANCELLED)
         active.reason = (reason or active.reason)[:500]
-        active.save(update_fields=["status", "ended_at", "reason"])
-        event = _event(party, to_status=PartyStatus.WAITING, actor=actor, reason=reason)
+        active.save(update_fields=[*fields, "reason"])
+        event = _party_transition(party, to_status=PartyStatus.WAITING, actor=actor, reason=reason)
         party.save(update_fields=["status", "status_changed_at", "updated_at"])
         event.save()
         return active
@@ -363,10 +416,12 @@ def placement_create(*, party_id, space_id, actor: str, reason: str = "") -> Pla
         if current.space_id == space.id:
             raise Conflict("already_placed_here", _("The party is already placed in this space."))
         space_counters_change(space=spaces[current.space_id], held=-current.beds)
-        current.status = PlacementStatus.CANCELLED
-        current.ended_at = timezone.now()
-        current.save(update_fields=["status", "ended_at"])
-        _event(party, to_status=PartyStatus.WAITING, actor=actor, reason=_("moved")).save()
+        current.save(
+            update_fields=_placement_transition(current, to_status=PlacementStatus.CANCELLED)
+        )
+        _party_transition(
+            party, to_status=PartyStatus.WAITING, actor=actor, reason=_("moved")
+        ).save()
     composition = engine_party(party, PartyMember.objects.filter(party=party))
     refusal = placement_refusal(party=party, space=space, composition=composition)
     if refusal is not None:
@@ -382,7 +437,7 @@ def placement_create(*, party_id, space_id, actor: str, reason: str = "") -> Pla
         created_at=now,
     )
     space_counters_change(space=space, held=party.size)
-    event = _event(party, to_status=PartyStatus.PLACED, actor=actor, reason=reason)
+    event = _party_transition(party, to_status=PartyStatus.PLACED, actor=actor, reason=reason)
     party.save(update_fields=["status", "status_changed_at", "updated_at"])
     event.save()
     return placement
@@ -437,13 +492,15 @@ def placements_apply(
                 created_at=now,
             )
         )
-        events.append(_event(party, to_status=PartyStatus.PLACED, actor=MATCHER, at=now))
+        events.append(_party_transition(party, to_status=PartyStatus.PLACED, actor=MATCHER, at=now))
     spaces_counters_change(changes=[(spaces[sid], beds, 0) for sid, beds in held.items()])
     Placement.objects.bulk_create(placements, batch_size=1000)
-    # One UPDATE for all: every placed party has the same new status and time.
-    Party.objects.filter(id__in=[placement.party_id for placement in placements]).update(
-        status=PartyStatus.PLACED, status_changed_at=now, updated_at=now
-    )
+    # One UPDATE for all: every placed party has the same new status and time. Each was
+    # moved by `_party_transition` above; the filter holds the same table.
+    Party.objects.filter(
+        id__in=[placement.party_id for placement in placements],
+        status__in=_party_statuses_to(PartyStatus.PLACED),
+    ).update(status=PartyStatus.PLACED, status_changed_at=now, updated_at=now)
     PartyEvent.objects.bulk_create(events, batch_size=1000)
     return placements
 
@@ -476,10 +533,11 @@ def placements_expire(*, now: datetime | None = None, batch: int = 500) -> int:
             for placement in placements:
                 party = parties[placement.party_id]
                 freed[placement.space_id] += placement.beds
-                placement.status = PlacementStatus.EXPIRED
-                placement.ended_at = now
-                events.append(_event(party, to_status=PartyStatus.WAITING, actor=EXPIRY_ACTOR))
-                placement.save(update_fields=["status", "ended_at"])
+                fields = _placement_transition(placement, to_status=PlacementStatus.EXPIRED, at=now)
+                events.append(
+                    _party_transition(party, to_status=PartyStatus.WAITING, actor=EXPIRY_ACTOR)
+                )
+                placement.save(update_fields=fields)
                 party.save(update_fields=["status", "status_changed_at", "updated_at"])
             spaces_counters_change(changes=[(spaces[sid], -beds, 0) for sid, beds in freed.items()])
             PartyEvent.objects.bulk_create(events)
