@@ -47,9 +47,12 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.workflow
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/lint-imports
+	@# Every check runs and reports; lint fails if any of them failed.
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
+	$(VENV)/bin/lint-imports || status=1; \
+	exit $$status
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

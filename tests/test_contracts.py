@@ -100,6 +100,12 @@ def tree_copy(tmp_path) -> Path:
             "Services, selectors and models do not import their callers",
             "arrivals.services is not allowed to import arrivals.tasks",
         ),
+        (
+            "shelters/selectors.py",
+            "from shelters import services",
+            "Selectors and models only read",
+            "shelters.selectors is not allowed to import shelters.services",
+        ),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(tree_copy, module, line, contract, says):
@@ -112,6 +118,15 @@ def test_a_forbidden_import_breaks_its_contract(tree_copy, module, line, contrac
     assert f"{contract}" in result.stdout
     broken = result.stdout.split("Broken contracts", 1)[-1]
     assert contract in broken and says in broken, result.stdout
+
+
+def test_services_send_the_matching_task_by_the_name_it_is_registered_under():
+    """arrivals.services enqueues by name (it may not import its tasks): the name must be
+    the task's."""
+    from arrivals import services, tasks
+    from config.celery import app
+
+    assert app.tasks[services.MATCHING_RUN_TASK].name == tasks.matching_run.name
 
 
 # --- Views write through services -------------------------------------------------------
