@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .reach import Reach
+
 
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
@@ -31,6 +33,9 @@ class Membership(models.Model):
         "shelters.Shelter", blank=True, related_name="memberships", verbose_name=_("shelters")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # In the cities a member works in, or those of the shelters they manage.
+    reach = Reach(city=("cities", "shelters__city"))
 
     class Meta:
         verbose_name = _("member")
@@ -70,6 +75,8 @@ class ApiKey(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    reach = Reach(city="cities")
 
     class Meta:
         verbose_name = _("API key")

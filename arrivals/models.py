@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.reach import Reach
 from privacy.fields import EncryptedTextField
 
 MAX_MEMBERS = 30
@@ -53,6 +54,12 @@ class Diet(models.TextChoices):
     GLUTEN_FREE = "gluten_free", _("Gluten free")
     LACTOSE_FREE = "lactose_free", _("Lactose free")
     INFANT_FORMULA = "infant_formula", _("Infant formula")
+
+
+# A party's personal data: shown only to those `party.personal_data` allows, and each
+# showing audited (`arrivals.services.parties_personal_data_show`).
+PARTY_PERSONAL_FIELDS = ("contact_phone",)
+MEMBER_PERSONAL_FIELDS = ("family_name",)
 
 
 class Party(models.Model):
@@ -126,6 +133,9 @@ class Party(models.Model):
             models.CheckConstraint(condition=Q(consent=True), name="party_consent_given"),
         ]
 
+    # `reach` (where a party is, for `accounts.access`) is set below, with the
+    # placement statuses it names.
+
     def __str__(self) -> str:
         return self.code
 
@@ -189,6 +199,16 @@ ACTIVE_PLACEMENT = (PlacementStatus.HELD, PlacementStatus.CHECKED_IN)
 MATCHER = "matcher"
 
 
+# In its city; at the shelter of its held or checked-in placement, and, for a manager
+# reading, of one it left from there.
+Party.reach = Reach(
+    city="city",
+    shelter="placements__space__shelter",
+    present=Q(placements__status__in=ACTIVE_PLACEMENT),
+    seen=Q(placements__status__in=[*ACTIVE_PLACEMENT, PlacementStatus.ENDED]),
+)
+
+
 class Placement(models.Model):
     """A party's beds in a space. Held beds count in the space's `beds_held`,
     checked-in ones in `beds_occupied`."""
@@ -236,6 +256,8 @@ class Placement(models.Model):
             models.CheckConstraint(condition=Q(beds__gte=1), name="placement_beds_positive"),
         ]
 
+    reach = Reach(city="party__city", shelter="space__shelter")
+
     def __str__(self) -> str:
         return f"{self.party} @ {self.space_id} ({self.status})"
 
@@ -273,6 +295,8 @@ class MatchingRun(models.Model):
     engine_ms = models.PositiveIntegerField(_("engine time (ms)"), null=True, blank=True)
     unplaced = models.JSONField(_("unplaced"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
+
+    reach = Reach(city="city")
 
     class Meta:
         ordering = ["-requested_at"]

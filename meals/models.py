@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.reach import Reach
+
 MAX_SERVING_PORTIONS = 10_000
 MAX_PLANNED_PORTIONS = 100_000
 MAX_LOCATION = 200
@@ -67,6 +69,8 @@ class MealSchedule(models.Model):
     planned_portions = _planned_field()
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    reach = Reach(city="shelter__city", shelter="shelter")
 
     class Meta:
         ordering = ["shelter", "time", "meal"]
@@ -133,6 +137,9 @@ class MealService(models.Model):
     created_by = models.CharField(_("created by"), max_length=150)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # In its city; at its shelter (a point has none: a manager does not reach it).
+    reach = Reach(city="city", shelter="shelter")
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.reach import Reach
+
 MAX_BEDS = 10_000
 
 # What people edit of each model, one list per model, in the order the API shows them:
@@ -38,6 +40,8 @@ class City(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True)
     timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
+
+    reach = Reach(city="pk")
 
     class Meta:
         ordering = ["name"]
@@ -101,6 +105,8 @@ class Shelter(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    reach = Reach(city="city", shelter="pk")
+
     class Meta:
         ordering = ["city", "name"]
         verbose_name = _("shelter")
@@ -157,6 +163,8 @@ class Space(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    reach = Reach(city="shelter__city", shelter="shelter")
 
     class Meta:
         ordering = ["shelter", "name"]
