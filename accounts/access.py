@@ -1,14 +1,45 @@
 """What a caller may see and do: computed once per request from its role or API key.
 
-Every view asks `access_for(request)` and scopes its querysets with the selectors in
-`accounts.selectors`; nothing is visible by default.
+`Access` answers two questions, the same way for the API, the web pages, the back
+office and the services:
+
+- `scope(queryset, action=None)`: the rows of the queryset within the caller's reach
+  (the cities and shelters of their role, by the model's `accounts.reach.Reach`),
+  and, with an action, only if the action's rule allows the caller at all;
+- `allows(action, obj=None)`: whether the rule of `accounts.rules.RULES` lets the
+  caller do the action, and, with an object, whether that object is within reach.
+
+Nothing is visible by default: a model that declares no reach is a superuser's only.
 """
 
+import functools
+import operator
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model, Q, QuerySet
+
 from .models import ApiKey, Role
+from .rules import RULES
 
 INTEGRATION = "integration"
+
+
+@functools.cache
+def _crosses_many(model: type[Model], lookup: str) -> bool:
+    """Whether a lookup from the model passes a many-valued relation (so a row may
+    match through several related rows)."""
+    for name in lookup.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False  # `pk` or a transform: no relation beyond this point
+        if field.many_to_many or field.one_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
 
 
 @dataclass(frozen=True)
@@ -29,19 +60,62 @@ class Access:
     def is_integration(self) -> bool:
         return self.role == INTEGRATION
 
-    def manages_shelter(self, shelter_id) -> bool:
-        """May edit the shelter's spaces and see the personal data of parties placed there."""
+    def allows(self, action: str, obj: Model | None = None) -> bool:
+        """Whether the caller may do `action` (a key of `accounts.rules.RULES`; an unknown
+        one raises KeyError), and, given `obj`, do it on that object: the object must be
+        within the caller's reach for the action (one query)."""
+        rule = RULES[action]
         if self.is_superuser:
             return True
-        if self.role == Role.SHELTER_MANAGER:
-            return shelter_id in self.shelter_ids
-        return False
+        if self.is_integration:
+            allowed = rule.scope is not None and rule.scope in self.scopes
+        else:
+            allowed = self.role is not None and self.role in rule.roles
+        if not allowed or obj is None:
+            return allowed
+        if obj.pk is None or obj._state.adding:
+            return False
+        return self.scope(type(obj)._default_manager.filter(pk=obj.pk), action).exists()
 
-    def sees_personal_data_in_city(self, city_id) -> bool:
-        return self.is_superuser or (self.is_coordinator and city_id in self.city_ids)
+    def scope(self, queryset: QuerySet, action: str | None = None) -> QuerySet:
+        """The rows of `queryset` within the caller's reach; with `action`, none unless
+        its rule allows the caller, and only the rows it may be done on.
+
+        Reach is by the model's `reach`: a shelter manager's rows are those at their
+        shelters (where the model has a shelter; else those of their shelters' cities),
+        everyone else's those of their cities. Reading (`view`, or no action) takes a
+        manager's rows as `Reach.seen`, any other action as `Reach.present`.
+        """
+        if action is not None and not self.allows(action):
+            return queryset.none()
+        if self.is_superuser:
+            return queryset
+        model = queryset.model
+        reach = getattr(model, "reach", None)
+        if reach is None:
+            return queryset.none()
+        if self.role == Role.SHELTER_MANAGER and reach.shelter:
+            reading = action is None or action.endswith(".view")
+            lookups, ids = (reach.shelter,), self.shelter_ids
+            condition = reach.seen if reading else reach.present
+        else:
+            lookups, ids = reach.cities, self.city_ids
+            condition = None
+        within = functools.reduce(operator.or_, (Q(**{f"{lookup}__in": ids}) for lookup in lookups))
+        if condition is not None:
+            within &= condition  # in one filter(): on the same related rows
+        if any(_crosses_many(model, lookup) for lookup in lookups):
+            return queryset.filter(pk__in=model._default_manager.filter(within).values("pk"))
+        return queryset.filter(within)
 
 
 NOBODY = Access(None, "", None, False, frozenset(), frozenset())
+
+
+def system_access(name: str) -> Access:
+    """The system acting on its own (a scheduled task, a command, the matcher): it may do
+    everything everywhere, and its actions are recorded under `name`."""
+    return Access(None, name, None, True, frozenset(), frozenset())
 
 
 def access_for_user(user) -> Access:

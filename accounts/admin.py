@@ -1,74 +1,91 @@
 """The back office for members and API keys, scoped like the API.
 
 `ScopedModelAdmin` is the one way an admin page of Berth decides who may see and
-change what: from the same `accounts.access.Access` the API uses, never from
-Django's model permissions. A superuser may do everything; a coordinator or a
-shelter manager (both `is_staff`) sees what the API would show them.
+change what: it asks the same `accounts.access.Access` as the API, with the rules of
+`accounts.rules` (the page's resource is its model's name), never Django's model
+permissions. A superuser may do everything; a coordinator or a shelter manager (both
+`is_staff`) sees what the API would show them.
 """
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import selectors, services
+from . import services
 from .access import Access, access_for
-from .models import ApiKey, Membership, Role
+from .models import ApiKey, Membership
 
-COORDINATORS = frozenset({Role.COORDINATOR})
+VERBS = frozenset({"view", "add", "change", "delete"})
 
 
-class ScopedModelAdmin(admin.ModelAdmin):
-    """Admin whose permissions come from the caller's role and whose rows from a selector.
+class ScopedPermissionsMixin:
+    """Permissions of an admin page (or inline) from the caller's access.
 
-    Subclasses name the roles allowed per action (`*_roles`; superusers always may)
-    and implement `scoped_queryset`. An object outside the queryset is "not found".
+    `verbs` are what the page does at all (a read-only page: `{"view"}`); each is asked
+    of the rules as `<resource>.<verb>`, on the object when there is one. `resource`
+    defaults to the model's name; an inline names its parent's (its rows are seen
+    with the parent). `superuser_verbs` are done with Django's own form, around the
+    services: only a superuser may use them here.
     """
 
-    view_roles: frozenset = frozenset()
-    add_roles: frozenset = frozenset()
-    change_roles: frozenset = frozenset()
-    delete_roles: frozenset = frozenset()
+    verbs: frozenset = VERBS
+    superuser_verbs: frozenset = frozenset()
+    resource: str = ""
 
     def access(self, request) -> Access:
         return access_for(request)
 
-    def scoped_queryset(self, request, access: Access):
-        raise NotImplementedError
-
-    def get_queryset(self, request):
-        queryset = self.scoped_queryset(request, self.access(request))
-        ordering = self.get_ordering(request)
-        return queryset.order_by(*ordering) if ordering else queryset
-
-    def _may(self, request, roles, obj=None) -> bool:
+    def may(self, request, verb: str, obj=None) -> bool:
         access = self.access(request)
-        if access.is_superuser:
-            return True
-        if access.role not in roles:
+        if verb not in self.verbs or (verb in self.superuser_verbs and not access.is_superuser):
             return False
-        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+        return access.allows(f"{self.resource or self.opts.model_name}.{verb}", obj)
 
     def has_module_permission(self, request):
-        return self._may(request, self.view_roles | self.change_roles)
+        return self.may(request, "view")
 
     def has_view_permission(self, request, obj=None):
-        return self._may(request, self.view_roles | self.change_roles, obj)
+        return self.may(request, "view", obj) or self.may(request, "change", obj)
 
     def has_change_permission(self, request, obj=None):
-        return self._may(request, self.change_roles, obj)
+        return self.may(request, "change", obj)
 
-    def has_add_permission(self, request):
-        return self._may(request, self.add_roles)
+    def has_add_permission(self, request, *args):
+        return self.may(request, "add")
 
     def has_delete_permission(self, request, obj=None):
-        return self._may(request, self.delete_roles, obj)
+        return self.may(request, "delete", obj)
+
+
+class ScopedModelAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
+    """An admin page whose rows are those the caller reaches (`Access.scope`); an
+    object outside them is "not found". Choices of related rows are scoped alike."""
+
+    def get_queryset(self, request):
+        return self.access(request).scope(super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", self._related(db_field, request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", self._related(db_field, request))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def _related(self, db_field, request):
+        model = db_field.related_model
+        return self.access(request).scope(model._default_manager.all())
 
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedModelAdmin):
-    """Coordinators see the members of their cities; only a superuser changes roles."""
+    """Coordinators see the members of their cities; only a superuser changes roles.
 
-    view_roles = COORDINATORS
+    The form writes the membership row itself (people are made by `member_create`,
+    through the API), so adding, changing and deleting here are a superuser's.
+    """
+
+    superuser_verbs = frozenset({"add", "change", "delete"})
     list_display = ["user", "role", "city_names", "shelter_names", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username"]
@@ -76,8 +93,8 @@ class MembershipAdmin(ScopedModelAdmin):
     raw_id_fields = ["user"]
     filter_horizontal = ["cities", "shelters"]
 
-    def scoped_queryset(self, request, access):
-        return selectors.members_visible(access=access)
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("cities", "shelters")
 
     @admin.display(description=_("cities"))
     def city_names(self, membership):
@@ -92,7 +109,7 @@ class MembershipAdmin(ScopedModelAdmin):
 class ApiKeyAdmin(ScopedModelAdmin):
     """Read-only: a key is made through the API, where it is shown once. Keys can be revoked."""
 
-    view_roles = COORDINATORS
+    verbs = frozenset({"view", "revoke"})
     list_display = [
         "name",
         "prefix",
@@ -109,20 +126,11 @@ class ApiKeyAdmin(ScopedModelAdmin):
     readonly_fields = fields
     actions = ["revoke"]
 
-    def scoped_queryset(self, request, access):
-        return selectors.api_keys_visible(access=access)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("cities")
 
     def has_revoke_permission(self, request):
-        return self._may(request, COORDINATORS)
+        return self.may(request, "revoke")
 
     @admin.display(description=_("scopes"))
     def scope_list(self, api_key):

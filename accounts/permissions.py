@@ -1,22 +1,31 @@
-"""Deny by default: each view names, per action, the roles and the API key scope allowed."""
-
-from dataclasses import dataclass, field
+"""Deny by default: each API view names its resource, and the action asked of it must be
+allowed by `accounts.rules.RULES` (through `Access.allows`)."""
 
 from rest_framework.permissions import BasePermission
 
-from .access import access_for
-from .models import Role
+from .access import Access, access_for
+from .rules import RULES
 
-COORDINATOR = frozenset({Role.COORDINATOR})
-CITY_STAFF = frozenset({Role.COORDINATOR, Role.VOLUNTEER})
-EVERYONE = frozenset({Role.COORDINATOR, Role.VOLUNTEER, Role.SHELTER_MANAGER})
-SHELTER_STAFF = frozenset({Role.COORDINATOR, Role.SHELTER_MANAGER})
+# A viewset's standard actions (and a plain view's GET) by the verbs of the rules.
+VERBS = {
+    "list": "view",
+    "retrieve": "view",
+    "get": "view",
+    "create": "add",
+    "update": "change",
+    "partial_update": "change",
+    "destroy": "delete",
+}
 
 
-@dataclass(frozen=True)
-class Rule:
-    roles: frozenset = field(default_factory=frozenset)
-    scope: str | None = None  # the API key scope that also grants it; None: no key may
+def view_action(view, request) -> str | None:
+    """The rule an API request asks for: `<view.resource>.<verb>`; None for a view that
+    names no resource (nobody but a superuser may use it)."""
+    resource = getattr(view, "resource", None)
+    if resource is None:
+        return None
+    action = getattr(view, "action", None) or request.method.lower()
+    return f"{resource}.{VERBS.get(action, action)}"
 
 
 class IsMember(BasePermission):
@@ -25,14 +34,20 @@ class IsMember(BasePermission):
         if access.user_id is None:
             return False
         if access.is_superuser:
-            return True
+            return True  # also for what no rule names (OPTIONS)
         method = request.method.lower()
         if method not in view.http_method_names or not hasattr(view, method):
             return True  # nobody may: the view answers 405, not a misleading 403
-        action = getattr(view, "action", None) or method
-        rule = getattr(view, "access_rules", {}).get(action)
-        if rule is None:
-            return False
-        if access.is_integration:
-            return rule.scope is not None and rule.scope in access.scopes
-        return access.role in rule.roles
+        action = view_action(view, request)
+        return action in RULES and access.allows(action)
+
+
+class AccessMixin:
+    """For API views: `resource` names the rules they ask (`accounts.rules`), and
+    `access` is the caller's."""
+
+    resource: str
+
+    @property
+    def access(self) -> Access:
+        return access_for(self.request)

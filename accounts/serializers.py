@@ -3,8 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from shelters.models import City, Shelter
-
+from .fields import ScopedRelatedField
 from .models import ApiKey, Membership, Role, Scope
 
 
@@ -25,25 +24,14 @@ class MemberSerializer(serializers.ModelSerializer):
         write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"}
     )
     role = serializers.ChoiceField(choices=Role.choices)
-    cities = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=City.objects.none(), required=False
-    )
-    shelters = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Shelter.objects.none(), required=False
-    )
+    cities = ScopedRelatedField(many=True, required=False)
+    shelters = ScopedRelatedField(many=True, required=False)
     is_superuser = serializers.BooleanField(source="user.is_superuser", read_only=True)
 
     class Meta:
         model = Membership
         fields = ["id", "username", "password", "role", "cities", "shelters", "is_superuser"]
         read_only_fields = ["id"]
-
-    def __init__(self, *args, cities=None, shelters=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if cities is not None:
-            self.fields["cities"].child_relation.queryset = cities
-        if shelters is not None:
-            self.fields["shelters"].child_relation.queryset = shelters
 
     def validate_username(self, value):
         user_model = get_user_model()
@@ -77,9 +65,7 @@ class MeSerializer(serializers.Serializer):
 
 class ApiKeySerializer(serializers.ModelSerializer):
     scopes = serializers.MultipleChoiceField(choices=Scope.choices, allow_empty=False)
-    cities = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=City.objects.none(), required=False
-    )
+    cities = ScopedRelatedField(many=True, required=False)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
 
     class Meta:
@@ -95,11 +81,6 @@ class ApiKeySerializer(serializers.ModelSerializer):
             "revoked_at",
         ]
         read_only_fields = ["id", "prefix", "created_by", "created_at", "revoked_at"]
-
-    def __init__(self, *args, cities=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if cities is not None:
-            self.fields["cities"].child_relation.queryset = cities
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -10,11 +10,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shelters.selectors import cities_visible, shelters_visible
-
-from . import selectors, services
-from .access import access_for
-from .permissions import COORDINATOR, EVERYONE, Rule
+from . import services
+from .models import ApiKey, Membership
+from .permissions import AccessMixin
 from .serializers import (
     ApiKeyCreatedSerializer,
     ApiKeySerializer,
@@ -81,23 +79,13 @@ web_login = login_throttled(LoginView.as_view())
 admin_login = login_throttled(admin.site.login)
 
 
-class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class MemberViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MemberSerializer
-    access_rules = {
-        "list": Rule(COORDINATOR),
-        "retrieve": Rule(COORDINATOR),
-        "create": Rule(COORDINATOR),
-        "me": Rule(EVERYONE),
-    }
+    resource = "membership"
 
     def get_queryset(self):
-        return selectors.members_visible(access=access_for(self.request)).order_by("user__username")
-
-    def get_serializer(self, *args, **kwargs):
-        access = access_for(self.request)
-        cities = cities_visible(access=access)
-        shelters = shelters_visible(access=access)
-        return super().get_serializer(*args, cities=cities, shelters=shelters, **kwargs)
+        members = Membership.objects.select_related("user").prefetch_related("cities", "shelters")
+        return self.access.scope(members).order_by("user__username")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -116,7 +104,7 @@ class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses=MeSerializer)
     @action(detail=False, methods=["get"])
     def me(self, request):
-        access = access_for(request)
+        access = self.access
         membership = getattr(request.user, "membership", None)
         return Response(
             MeSerializer(
@@ -132,39 +120,29 @@ class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class ApiKeyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ApiKeyViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Integration keys. The key itself is in the creation answer only."""
 
     serializer_class = ApiKeySerializer
-    access_rules = {
-        "list": Rule(COORDINATOR),
-        "retrieve": Rule(COORDINATOR),
-        "create": Rule(COORDINATOR),
-        "revoke": Rule(COORDINATOR),
-    }
+    resource = "apikey"
 
     def get_queryset(self):
-        return selectors.api_keys_visible(access=access_for(self.request)).order_by("-created_at")
-
-    def get_serializer(self, *args, **kwargs):
-        cities = cities_visible(access=access_for(self.request))
-        return super().get_serializer(*args, cities=cities, **kwargs)
+        keys = ApiKey.objects.select_related("created_by").prefetch_related("cities")
+        return self.access.scope(keys).order_by("-created_at")
 
     @extend_schema(responses={201: ApiKeyCreatedSerializer})
     def create(self, request, *args, **kwargs):
-        access = access_for(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        cities = serializer.validated_data.get("cities") or list(cities_visible(access=access))
         api_key, key = services.api_key_create(
             name=serializer.validated_data["name"],
             scopes=list(serializer.validated_data["scopes"]),
-            cities=cities,
+            cities=serializer.validated_data.get("cities"),
             created_by=request.user,
         )
         api_key.key = key
         return Response(
-            ApiKeyCreatedSerializer(api_key, cities=cities_visible(access=access)).data,
+            ApiKeyCreatedSerializer(api_key, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
 

@@ -1,70 +1,70 @@
 """The back office: parties, placements and matching runs, read-only.
 
 Every change goes through the API's services (events, counters, audit), so nothing
-here writes. Staff see what the API would show them (`accounts.access` and the
-scoping selectors of `arrivals.selectors`); family names and phones only to
-superusers, and each page that shows them is audited.
+here writes. Staff see what the API would show them (`accounts.admin.ScopedModelAdmin`),
+family names and phones included to exactly those the API shows them to, each showing
+audited: both through `arrivals.services.parties_personal_data_show`.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 
-from accounts.access import access_for
-from privacy.models import AuditAction
-from privacy.services import audit_record
+from accounts.admin import ScopedModelAdmin, ScopedPermissionsMixin
 
-from . import selectors
-from .models import MatchingRun, Party, PartyEvent, PartyMember, Placement
+from . import services
+from .models import (
+    MEMBER_PERSONAL_FIELDS,
+    PARTY_PERSONAL_FIELDS,
+    MatchingRun,
+    Party,
+    PartyEvent,
+    PartyMember,
+    Placement,
+)
 
-PARTY_PERSONAL_FIELDS = ("contact_phone",)
-MEMBER_PERSONAL_FIELDS = ("family_name",)
-
-
-def _without(fields, hidden, request) -> list:
-    if request.user.is_superuser:
-        return list(fields)
-    return [name for name in fields if name not in hidden]
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+READ_ONLY = frozenset({"view"})
 
 
-class PartyInlineMixin(ReadOnlyMixin):
-    """Lines of a party, visible to whoever may view the party."""
+def _personal_data_shown(request, party) -> bool:
+    """Whether this request's page shows the party's personal data: decided (and the
+    read audited) once, by `PartyAdmin.change_view`."""
+    return party is not None and party.pk in getattr(request, "berth_personal_data_shown", ())
 
+
+def _without(fields, hidden, shown: bool) -> list:
+    return list(fields) if shown else [name for name in fields if name not in hidden]
+
+
+class PartyInline(ScopedPermissionsMixin, admin.TabularInline):
+    """Lines of a party, seen with the party."""
+
+    resource = "party"
+    verbs = READ_ONLY
     extra = 0
     can_delete = False
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("arrivals.view_party")
 
-
-class PartyMemberInline(PartyInlineMixin, admin.TabularInline):
+class PartyMemberInline(PartyInline):
     model = PartyMember
     member_fields = ("position", "given_name", "family_name", "sex", "age_group", "needs", "diet")
 
     def get_fields(self, request, obj=None):
-        return _without(self.member_fields, MEMBER_PERSONAL_FIELDS, request)
+        shown = _personal_data_shown(request, obj)
+        return _without(self.member_fields, MEMBER_PERSONAL_FIELDS, shown)
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
 
 
-class PartyEventInline(PartyInlineMixin, admin.TabularInline):
+class PartyEventInline(PartyInline):
     model = PartyEvent
     fields = readonly_fields = ("at", "actor", "from_status", "to_status", "reason")
     ordering = ("at", "id")
 
 
 @admin.register(Party)
-class PartyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PartyAdmin(ScopedModelAdmin):
+    verbs = READ_ONLY
     list_display = (
         "code",
         "status",
@@ -100,52 +100,39 @@ class PartyAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "created_at",
     )
 
-    def get_queryset(self, request):
-        visible = selectors.parties_visible(access=access_for(request)).values("pk")
-        return super().get_queryset(request).filter(pk__in=visible)
-
     def get_search_results(self, request, queryset, search_term):
         # Codes are typed as read aloud: any case, stray spaces.
         return super().get_search_results(request, queryset, search_term.strip().upper())
 
     def get_fields(self, request, obj=None):
-        return _without(self.party_fields, PARTY_PERSONAL_FIELDS, request)
+        shown = _personal_data_shown(request, obj)
+        return _without(self.party_fields, PARTY_PERSONAL_FIELDS, shown)
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and request.user.is_superuser and self._has_personal_data(obj):
-            access = access_for(request)
-            audit_record(
-                actor_id=access.user_id,
-                actor=access.username,
-                action=AuditAction.READ,
-                object_type="party",
-                object_ids=[obj.pk],
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        party = self.get_object(request, unquote(object_id))
+        if party is not None and request.method == "GET":
+            request.berth_personal_data_shown = services.parties_personal_data_show(
+                access=self.access(request), parties=[party]
             )
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
-    @staticmethod
-    def _has_personal_data(party: Party) -> bool:
-        return bool(party.contact_phone) or party.members.exclude(family_name=None).exists()
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Placement)
-class PlacementAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PlacementAdmin(ScopedModelAdmin):
+    verbs = READ_ONLY
     list_display = ("party", "space", "beds", "status", "held_until", "created_by", "created_at")
     list_filter = ("status",)
     list_select_related = ("party", "space__shelter")
     search_fields = ("party__code",)
     ordering = ("-created_at",)
 
-    def get_queryset(self, request):
-        visible = selectors.placements_visible(access=access_for(request)).values("pk")
-        return super().get_queryset(request).filter(pk__in=visible)
-
 
 @admin.register(MatchingRun)
-class MatchingRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MatchingRunAdmin(ScopedModelAdmin):
+    verbs = READ_ONLY
     list_display = (
         "requested_at",
         "city",
@@ -159,7 +146,3 @@ class MatchingRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ("status", ("city", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("city",)
     ordering = ("-requested_at",)
-
-    def get_queryset(self, request):
-        visible = selectors.runs_visible(access=access_for(request)).values("pk")
-        return super().get_queryset(request).filter(pk__in=visible)

@@ -1,18 +1,19 @@
-"""Reads of parties, placements and runs, scoped to what a caller may see."""
+"""Reads of parties, placements and runs. Callers scope them with `Access.scope`."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from accounts.access import Access
-from accounts.models import Role
 from shelters.models import City, ShelterStatus, Space
 from shelters.selectors import city_beds
 
 from . import matching as engine
 from .models import (
     ACTIVE_PLACEMENT,
-    MatchingRun,
+    MEMBER_PERSONAL_FIELDS,
+    PARTY_PERSONAL_FIELDS,
     Party,
     PartyMember,
     PartyStatus,
@@ -81,21 +82,6 @@ def matching_snapshot(*, city_id) -> tuple[list[engine.Space], list[engine.Party
     return spaces, parties
 
 
-def parties_visible(*, access: Access) -> QuerySet[Party]:
-    """Coordinators and volunteers see their cities' parties; managers the parties
-    placed in their shelters (now or before)."""
-    if access.is_superuser:
-        return Party.objects.all()
-    if access.role == Role.SHELTER_MANAGER:
-        return Party.objects.filter(
-            id__in=Placement.objects.filter(
-                space__shelter_id__in=access.shelter_ids,
-                status__in=[*ACTIVE_PLACEMENT, PlacementStatus.ENDED],
-            ).values("party_id")
-        )
-    return Party.objects.filter(city_id__in=access.city_ids)
-
-
 def parties_for_display(queryset: QuerySet[Party]) -> QuerySet[Party]:
     """Members and current placement in two extra queries for a whole page."""
     return queryset.select_related("city").prefetch_related(
@@ -127,42 +113,23 @@ def party_current_placement(party: Party) -> Placement | None:
     return None
 
 
-def party_personal_data_visible(*, access: Access, party: Party) -> bool:
-    """Family names and phone: coordinators of the city, managers of the shelter the
-    party is placed in (held or checked in)."""
-    if access.sees_personal_data_in_city(party.city_id):
-        return True
-    if access.role != Role.SHELTER_MANAGER:
-        return False
-    placement = party_current_placement(party)
-    return (
-        placement is not None
-        and placement.status in ACTIVE_PLACEMENT
-        and access.manages_shelter(placement.space.shelter_id)
+def parties_personal_data_visible(*, access: Access, parties: Iterable[Party]) -> set:
+    """The ids of `parties` whose family names and phone the caller may see (the rule
+    `party.personal_data`: coordinators of the party's city, managers of the shelter it
+    is placed at now); one query for any number. Only decides: what shows them goes
+    through `arrivals.services.parties_personal_data_show`, which audits."""
+    ids = [party.id for party in parties]
+    if not ids or not access.allows("party.personal_data"):
+        return set()
+    visible = access.scope(Party.objects.filter(id__in=ids), "party.personal_data")
+    return set(visible.values_list("id", flat=True))
+
+
+def party_has_personal_data(party: Party) -> bool:
+    """Whether a party holds a phone or a family name (members as prefetched)."""
+    return any(getattr(party, name) for name in PARTY_PERSONAL_FIELDS) or any(
+        getattr(member, name) for member in party.members.all() for name in MEMBER_PERSONAL_FIELDS
     )
-
-
-def party_actionable(*, access: Access, placement: Placement | None) -> bool:
-    """Whether a caller whose role may act on parties (check in or out, cancel) may act on
-    a party: a shelter manager only on a party placed in their shelter. `placement` is
-    `party_current_placement(party)`."""
-    if access.role != Role.SHELTER_MANAGER:
-        return True
-    return placement is not None and access.manages_shelter(placement.space.shelter_id)
-
-
-def placements_visible(*, access: Access) -> QuerySet[Placement]:
-    if access.is_superuser:
-        return Placement.objects.all()
-    if access.role == Role.SHELTER_MANAGER:
-        return Placement.objects.filter(space__shelter_id__in=access.shelter_ids)
-    return Placement.objects.filter(party__city_id__in=access.city_ids)
-
-
-def runs_visible(*, access: Access) -> QuerySet[MatchingRun]:
-    if access.is_superuser:
-        return MatchingRun.objects.all()
-    return MatchingRun.objects.filter(city_id__in=access.city_ids)
 
 
 def city_capacity(*, city: City) -> dict:

@@ -5,7 +5,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from shelters.models import City
+from accounts.fields import ScopedRelatedField
 
 from .models import (
     MAX_MEMBERS,
@@ -13,6 +13,8 @@ from .models import (
     MAX_NIGHTS,
     MAX_NOTES,
     MAX_PETS,
+    MEMBER_PERSONAL_FIELDS,
+    PARTY_PERSONAL_FIELDS,
     AgeGroup,
     Diet,
     MatchingRun,
@@ -23,9 +25,6 @@ from .models import (
     Sex,
 )
 from .selectors import party_current_placement
-
-PERSONAL_FIELDS = ("contact_phone",)
-MEMBER_PERSONAL_FIELDS = ("family_name",)
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()\-.]{3,30}$",
@@ -108,11 +107,22 @@ class PlacementSummarySerializer(serializers.Serializer):
     held_until = serializers.DateTimeField(allow_null=True)
 
 
-class PartySerializer(serializers.ModelSerializer):
-    """A registration. Personal fields are dropped from the answer for callers that
-    may not see them (see `arrivals.selectors.party_personal_data_visible`)."""
+def party_data_without_personal(data: dict) -> dict:
+    """A party's answer without its family names and phone."""
+    for name in PARTY_PERSONAL_FIELDS:
+        data.pop(name, None)
+    for member in data.get("members") or ():
+        for name in MEMBER_PERSONAL_FIELDS:
+            member.pop(name, None)
+    return data
 
-    city = serializers.PrimaryKeyRelatedField(queryset=City.objects.none())
+
+class PartySerializer(serializers.ModelSerializer):
+    """A registration. Personal fields are shown only for the parties whose ids are in
+    the context's `personal_data_shown` (decided and audited by
+    `arrivals.services.parties_personal_data_show`); without it, for none."""
+
+    city = ScopedRelatedField()
     registration_point = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default="", validators=[text_validator]
     )
@@ -174,12 +184,6 @@ class PartySerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    def __init__(self, *args, cities=None, personal_data_visible=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if cities is not None:
-            self.fields["city"].queryset = cities
-        self._personal_data_visible = personal_data_visible or (lambda party: False)
-
     def validate_consent(self, value):
         if value is not True:
             raise serializers.ValidationError(_("The party must consent to registration."))
@@ -199,12 +203,8 @@ class PartySerializer(serializers.ModelSerializer):
 
     def to_representation(self, party):
         data = super().to_representation(party)
-        if not self._personal_data_visible(party):
-            for name in PERSONAL_FIELDS:
-                data.pop(name, None)
-            for member in data["members"]:
-                for name in MEMBER_PERSONAL_FIELDS:
-                    member.pop(name, None)
+        if party.id not in self.context.get("personal_data_shown", ()):
+            party_data_without_personal(data)
         return data
 
 
@@ -225,6 +225,8 @@ class PartyActionSerializer(serializers.Serializer):
 
 
 class PlacementSerializer(serializers.ModelSerializer):
+    party = ScopedRelatedField()
+    space = ScopedRelatedField()
     shelter = serializers.UUIDField(source="space.shelter_id", read_only=True)
     reason = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default="", validators=[text_validator]
@@ -259,16 +261,9 @@ class PlacementSerializer(serializers.ModelSerializer):
             "ended_at",
         ]
 
-    def __init__(self, *args, parties=None, spaces=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if parties is not None:
-            self.fields["party"].queryset = parties
-        if spaces is not None:
-            self.fields["space"].queryset = spaces
-
 
 class MatchingRunSerializer(serializers.ModelSerializer):
-    city = serializers.PrimaryKeyRelatedField(queryset=City.objects.none())
+    city = ScopedRelatedField()
 
     class Meta:
         model = MatchingRun
@@ -288,11 +283,6 @@ class MatchingRunSerializer(serializers.ModelSerializer):
             "unplaced",
         ]
         read_only_fields = [name for name in fields if name != "city"]
-
-    def __init__(self, *args, cities=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if cities is not None:
-            self.fields["city"].queryset = cities
 
 
 class CapacityQuerySerializer(serializers.Serializer):

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.access import Access
 from config.exceptions import Conflict
 from privacy.crypto import phone_digest
 from privacy.models import AuditAction
@@ -49,7 +50,14 @@ from .models import (
     RunStatus,
     Sex,
 )
-from .selectors import engine_member, engine_party, engine_space, matching_snapshot
+from .selectors import (
+    engine_member,
+    engine_party,
+    engine_space,
+    matching_snapshot,
+    parties_personal_data_visible,
+    party_has_personal_data,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -246,7 +254,7 @@ def _active_placement(party_id) -> Placement | None:
 
 @contextmanager
 def _party_locked(
-    party_id, *, shelter_ids: frozenset | None = None
+    party_id, *, access: Access | None = None, action: str = ""
 ) -> Iterator[tuple[Party, Placement | None, Space | None]]:
     """Lock a party and the space of its active placement, in the global lock order.
 
@@ -254,8 +262,9 @@ def _party_locked(
     the matcher or a coordinator placed the party in between, the locks are given
     up and taken again (a few times, when this is the outermost transaction; inside
     a caller's transaction the locks could not be given up, so it answers a conflict
-    at once) rather than taken out of order. With `shelter_ids` (a shelter manager's),
-    the party must be placed in one of those shelters once locked: else PermissionDenied.
+    at once) rather than taken out of order. With `access`, the caller must be allowed
+    `action` on the party once it is locked (`Access.allows`: a shelter manager only on
+    a party placed at their shelter), else PermissionDenied.
     """
     attempts = 1 if connection.in_atomic_block else 3
     for _attempt in range(attempts):
@@ -265,10 +274,8 @@ def _party_locked(
             party = _one(parties_lock(party_ids=[party_id]), party_id, Party)
             placement = _active_placement(party_id)
             if (placement and placement.id) == (seen and seen.id):
-                if shelter_ids is not None and (
-                    placement is None or placement.space.shelter_id not in shelter_ids
-                ):
-                    raise PermissionDenied(_("The party is not placed in your shelter."))
+                if access is not None and not access.allows(action, party):
+                    raise PermissionDenied(_("You may not do this to this party."))
                 yield party, placement, spaces.get(placement.space_id) if placement else None
                 return
     raise Conflict(
@@ -302,10 +309,12 @@ def _state_conflict(party: Party) -> Conflict:
     return Conflict(code, str(detail))
 
 
-def party_check_in(*, party_id, actor: str, shelter_ids: frozenset | None = None) -> Party:
-    """Check a placed party in: its held beds become occupied. A shelter manager passes
-    their `shelter_ids`: the party must be placed in one of them."""
-    with _party_locked(party_id, shelter_ids=shelter_ids) as (party, placement, space):
+def party_check_in(*, party_id, access: Access) -> Party:
+    """Check a placed party in: its held beds become occupied. The caller's `access` must
+    allow `party.check_in` on the party (a shelter manager: placed at their shelter)."""
+    actor = access.username
+    locked = _party_locked(party_id, access=access, action="party.check_in")
+    with locked as (party, placement, space):
         if not _party_may(party, PartyStatus.CHECKED_IN) or placement is None:
             raise _state_conflict(party)
         space_counters_change(space=space, held=-placement.beds, occupied=placement.beds)
@@ -318,10 +327,12 @@ def party_check_in(*, party_id, actor: str, shelter_ids: frozenset | None = None
         return party
 
 
-def party_check_out(*, party_id, actor: str, shelter_ids: frozenset | None = None) -> Party:
-    """Check a party out: its beds are free at once and matching is asked for. A shelter
-    manager passes their `shelter_ids`: the party must be placed in one of them."""
-    with _party_locked(party_id, shelter_ids=shelter_ids) as (party, placement, space):
+def party_check_out(*, party_id, access: Access) -> Party:
+    """Check a party out: its beds are free at once and matching is asked for. The
+    caller's `access` must allow `party.check_out` on the party (as `party_check_in`)."""
+    actor = access.username
+    locked = _party_locked(party_id, access=access, action="party.check_out")
+    with locked as (party, placement, space):
         if not _party_may(party, PartyStatus.DEPARTED) or placement is None:
             raise _state_conflict(party)
         space_counters_change(space=space, occupied=-placement.beds)
@@ -334,9 +345,12 @@ def party_check_out(*, party_id, actor: str, shelter_ids: frozenset | None = Non
         return party
 
 
-def party_cancel(*, party_id, actor: str, reason: str = "") -> Party:
-    """Cancel a waiting or placed party; held beds are freed at once."""
-    with _party_locked(party_id) as (party, placement, space):
+def party_cancel(*, party_id, access: Access, reason: str = "") -> Party:
+    """Cancel a waiting or placed party; held beds are freed at once. The caller's
+    `access` must allow `party.cancel` on the party."""
+    actor = access.username
+    locked = _party_locked(party_id, access=access, action="party.cancel")
+    with locked as (party, placement, space):
         if not _party_may(party, PartyStatus.CANCELLED):
             raise _state_conflict(party)
         if placement is not None:
@@ -589,6 +603,26 @@ def space_counters_repair(*, space_ids: Iterable | None = None) -> list:
                     space.save(update_fields=["beds", "beds_held", "beds_occupied", "version"])
                     corrected.append(space.id)
     return corrected
+
+
+def parties_personal_data_show(*, access: Access, parties: Iterable[Party]) -> set:
+    """The one way a party's family names and phone are shown (API, web pages, admin,
+    a replayed registration): returns the ids of `parties` whose personal data the
+    caller may see (`selectors.parties_personal_data_visible`), and records a read in
+    the audit trail for each of them that holds any. The caller drops the personal
+    fields of every other party from what it shows."""
+    parties = list(parties)
+    shown = parties_personal_data_visible(access=access, parties=parties)
+    read = [party.id for party in parties if party.id in shown and party_has_personal_data(party)]
+    if read:
+        audit_record(
+            actor_id=access.user_id,
+            actor=access.username,
+            action=AuditAction.READ,
+            object_type="party",
+            object_ids=read,
+        )
+    return shown
 
 
 def personal_data_erase(*, now: datetime | None = None, batch: int = 500) -> int:

@@ -6,19 +6,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.access import Access, access_for
-from accounts.models import Role, Scope
-from accounts.permissions import CITY_STAFF, COORDINATOR, EVERYONE, SHELTER_STAFF, Rule
+from accounts.permissions import AccessMixin
 from idempotency.api import idempotent_response
-from privacy.models import AuditAction
-from privacy.services import audit_record
-from shelters.selectors import cities_visible, spaces_visible
+from shelters.models import City
 
 from . import selectors, services
-from .models import Party, PartyStatus, Placement, PlacementStatus
+from .models import MatchingRun, Party, PartyStatus, Placement, PlacementStatus
 from .serializers import (
-    MEMBER_PERSONAL_FIELDS,
-    PERSONAL_FIELDS,
     CapacityQuerySerializer,
     CapacitySerializer,
     MatchingRunSerializer,
@@ -26,18 +20,8 @@ from .serializers import (
     PartyEventSerializer,
     PartySerializer,
     PlacementSerializer,
+    party_data_without_personal,
 )
-
-
-def _carries_personal_data(body) -> bool:
-    """Whether a party's answer (as sent) shows a phone or a family name."""
-    if not isinstance(body, dict):
-        return False
-    members = body.get("members") or []
-    return any(body.get(name) for name in PERSONAL_FIELDS) or any(
-        isinstance(member, dict) and any(member.get(name) for name in MEMBER_PERSONAL_FIELDS)
-        for member in members
-    )
 
 
 class NoStoreMixin:
@@ -62,75 +46,34 @@ class PartyFilter(filters.FilterSet):
         return queryset.filter(code=value.strip().upper())
 
 
-class PartyViewSet(NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PartyViewSet(
+    AccessMixin, NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     serializer_class = PartySerializer
     filterset_class = PartyFilter
-    access_rules = {
-        "list": Rule(EVERYONE, Scope.PARTIES_READ),
-        "retrieve": Rule(EVERYONE, Scope.PARTIES_READ),
-        "create": Rule(CITY_STAFF, Scope.PARTIES_WRITE),
-        "check_in": Rule(SHELTER_STAFF),
-        "check_out": Rule(SHELTER_STAFF),
-        "cancel": Rule(COORDINATOR),
-        "history": Rule(COORDINATOR),
-    }
-
-    @property
-    def access(self) -> Access:
-        return access_for(self.request)
+    resource = "party"
 
     def get_queryset(self):
-        return selectors.parties_for_display(
-            selectors.parties_visible(access=self.access)
-        ).order_by("waiting_since", "id")
+        parties = self.access.scope(Party.objects.all())
+        return selectors.parties_for_display(parties).order_by("waiting_since", "id")
 
-    def get_serializer(self, *args, **kwargs):
-        access = self.access
-        kwargs.setdefault(
-            "personal_data_visible",
-            lambda party: selectors.party_personal_data_visible(access=access, party=party),
-        )
-        # Registering is for city staff (access_rules); the city must be one of theirs.
-        return super().get_serializer(*args, cities=cities_visible(access=access), **kwargs)
-
-    def _audit_read(self, party_ids) -> None:
-        if party_ids:
-            audit_record(
-                actor_id=self.access.user_id,
-                actor=self.access.username,
-                action=AuditAction.READ,
-                object_type="party",
-                object_ids=party_ids,
-            )
-
-    def _shown(self, parties) -> None:
-        """Record in the audit trail whose personal data this answer shows."""
-        access = self.access
-        self._audit_read(
-            [
-                party.id
-                for party in parties
-                if selectors.party_personal_data_visible(access=access, party=party)
-                and (party.contact_phone or any(m.family_name for m in party.members.all()))
-            ]
-        )
+    def _answers(self, parties: list[Party], *, shown: set | None = None) -> list:
+        """The parties as answered, with the personal data of those in `shown`; by
+        default as the personal-data service decides (which audits what it shows)."""
+        if shown is None:
+            shown = services.parties_personal_data_show(access=self.access, parties=parties)
+        context = {**self.get_serializer_context(), "personal_data_shown": shown}
+        return PartySerializer(parties, many=True, context=context).data
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        self._shown(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self._answers(page))
 
     def retrieve(self, request, *args, **kwargs):
-        party = self.get_object()
-        self._shown([party])
-        return Response(self.get_serializer(party).data)
+        return Response(self._answers([self.get_object()])[0])
 
-    def _party_data(self, party_id, *, audit: bool = False) -> dict:
-        party = selectors.parties_for_display(Party.objects.filter(id=party_id)).get()
-        if audit:
-            self._shown([party])
-        return self.get_serializer(party).data
+    def _party(self, party_id) -> Party:
+        return selectors.parties_for_display(Party.objects.filter(id=party_id)).get()
 
     @extend_schema(
         parameters=[
@@ -149,46 +92,47 @@ class PartyViewSet(NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         def register():
             serializer.is_valid(raise_exception=True)
             data = dict(serializer.validated_data)
-            party = services.party_register(actor_id=access.user_id, actor=access.username, **data)
-            return status.HTTP_201_CREATED, self._party_data(party.id)
+            party = self._party(
+                services.party_register(actor_id=access.user_id, actor=access.username, **data).id
+            )
+            # What the caller just sent comes back as it may see it: no read to audit.
+            shown = selectors.parties_personal_data_visible(access=access, parties=[party])
+            return status.HTTP_201_CREATED, self._answers([party], shown=shown)[0]
 
-        def replayed(body: dict) -> None:
-            if _carries_personal_data(body):
-                self._audit_read([body["id"]])
+        def replayed(body: dict) -> dict:
+            """The first answer, through the personal-data service as any answer: a
+            caller who may no longer see the party's personal data gets it without."""
+            parties = list(selectors.parties_for_display(Party.objects.filter(id=body["id"])))
+            shown = services.parties_personal_data_show(access=access, parties=parties)
+            return body if shown else party_data_without_personal(body)
 
         return idempotent_response(
             request, access=access, scope="parties.create", work=register, on_replay=replayed
         )
 
-    def _act(self, request, service, **kwargs):
+    def _act(self, service, **kwargs):
+        """A party action: the service checks, under the party's lock, that the caller
+        may do it to this party (a manager: placed at their shelter)."""
         party = self.get_object()
-        access = self.access
-        service(party_id=party.id, actor=access.username, **kwargs)
-        return Response(self._party_data(party.id, audit=True))
-
-    def _door(self, request, service):
-        """Check-in and check-out: a manager only at their shelters, checked under the
-        party's lock by the service (the placement may change until then)."""
-        access = self.access
-        manager = access.role == Role.SHELTER_MANAGER
-        return self._act(request, service, shelter_ids=access.shelter_ids if manager else None)
+        service(party_id=party.id, access=self.access, **kwargs)
+        return Response(self._answers([self._party(party.id)])[0])
 
     @extend_schema(request=None, responses=PartySerializer)
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, pk=None):
-        return self._door(request, services.party_check_in)
+        return self._act(services.party_check_in)
 
     @extend_schema(request=None, responses=PartySerializer)
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request, pk=None):
-        return self._door(request, services.party_check_out)
+        return self._act(services.party_check_out)
 
     @extend_schema(request=PartyActionSerializer, responses=PartySerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         serializer = PartyActionSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
-        return self._act(request, services.party_cancel, reason=serializer.validated_data["reason"])
+        return self._act(services.party_cancel, reason=serializer.validated_data["reason"])
 
     @extend_schema(responses=PartyEventSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -210,31 +154,14 @@ class PlacementFilter(filters.FilterSet):
         fields = ["city", "shelter", "space", "party", "status"]
 
 
-class PlacementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PlacementViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PlacementSerializer
     filterset_class = PlacementFilter
-    access_rules = {
-        "list": Rule(EVERYONE, Scope.PARTIES_READ),
-        "retrieve": Rule(EVERYONE, Scope.PARTIES_READ),
-        "create": Rule(COORDINATOR),
-        "cancel": Rule(COORDINATOR),
-    }
+    resource = "placement"
 
     def get_queryset(self):
-        return (
-            selectors.placements_visible(access=access_for(self.request))
-            .select_related("space")
-            .order_by("-created_at", "id")
-        )
-
-    def get_serializer(self, *args, **kwargs):
-        access = access_for(self.request)
-        return super().get_serializer(
-            *args,
-            parties=selectors.parties_visible(access=access),
-            spaces=spaces_visible(access=access),
-            **kwargs,
-        )
+        placements = self.access.scope(Placement.objects.all())
+        return placements.select_related("space").order_by("-created_at", "id")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -242,7 +169,7 @@ class PlacementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         placement = services.placement_create(
             party_id=serializer.validated_data["party"].id,
             space_id=serializer.validated_data["space"].id,
-            actor=access_for(request).username,
+            actor=self.access.username,
             reason=serializer.validated_data["reason"],
         )
         return Response(self.get_serializer(placement).data, status=status.HTTP_201_CREATED)
@@ -254,27 +181,19 @@ class PlacementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         placement = services.placement_cancel(
             placement_id=self.get_object().id,
-            actor=access_for(request).username,
+            actor=self.access.username,
             reason=serializer.validated_data["reason"],
         )
         return Response(self.get_serializer(placement).data)
 
 
-class MatchingRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class MatchingRunViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MatchingRunSerializer
     filterset_fields = ["city", "status"]
-    access_rules = {
-        "list": Rule(CITY_STAFF),
-        "retrieve": Rule(CITY_STAFF),
-        "create": Rule(CITY_STAFF),
-    }
+    resource = "matchingrun"
 
     def get_queryset(self):
-        return selectors.runs_visible(access=access_for(self.request)).order_by("-requested_at")
-
-    def get_serializer(self, *args, **kwargs):
-        cities = cities_visible(access=access_for(self.request))
-        return super().get_serializer(*args, cities=cities, **kwargs)
+        return self.access.scope(MatchingRun.objects.all()).order_by("-requested_at")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -284,10 +203,10 @@ class MatchingRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
-class CapacityView(APIView):
+class CapacityView(AccessMixin, APIView):
     """Beds and waiting people of one city: `GET /api/v1/capacity/?city=<id>`."""
 
-    access_rules = {"get": Rule(CITY_STAFF, Scope.CAPACITY_READ)}
+    resource = "capacity"
 
     @extend_schema(
         parameters=[OpenApiParameter("city", str, required=True)], responses=CapacitySerializer
@@ -296,6 +215,6 @@ class CapacityView(APIView):
         query = CapacityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         city = get_object_or_404(
-            cities_visible(access=access_for(request)), id=query.validated_data["city"]
+            self.access.scope(City.objects.all()), id=query.validated_data["city"]
         )
         return Response(CapacitySerializer(selectors.city_capacity(city=city)).data)

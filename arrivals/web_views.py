@@ -1,7 +1,8 @@
 """The web pages: phone-sized, thin, on the same services and selectors as the API.
 
-Every page needs a session login. Roles are checked as in the API (a role that may
-not use a page gets 403) and objects outside the caller's scope answer 404.
+Every page needs a session login. Each asks the caller's access, as the API does
+(`accounts.access.Access`): a role that may not use a page gets 403, objects outside
+the caller's reach answer 404.
 """
 
 import uuid
@@ -20,20 +21,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import Access, access_for
-from accounts.models import Role
-from accounts.permissions import CITY_STAFF, COORDINATOR, EVERYONE, SHELTER_STAFF
 from config.exceptions import Conflict, PreconditionFailed
 from idempotency.services import InvalidKey, KeyReused, idempotent
-from privacy.models import AuditAction
-from privacy.services import audit_record
 from shelters import services as shelter_services
-from shelters.models import ShelterStatus, Space
-from shelters.selectors import (
-    cities_visible,
-    shelters_editable,
-    shelters_visible,
-    shelters_with_beds,
-)
+from shelters.models import City, Shelter, ShelterStatus, Space
+from shelters.selectors import shelters_with_beds
 
 from . import selectors, services
 from .forms import (
@@ -46,26 +38,19 @@ from .forms import (
     ShelterStatusForm,
     SpaceBedsForm,
 )
-from .models import ACTIVE_PLACEMENT, MAX_MEMBERS, Diet, Need, Party, PartyStatus
+from .models import ACTIVE_PLACEMENT, MAX_MEMBERS, Diet, Need, Party, PartyStatus, Placement
 
 MEMBERS_PREFIX = "members"
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 QUICK_SIZES = range(1, 7)
 
 
-def _access(request, roles) -> Access:
-    """The caller's access; PermissionDenied (403) when its role may not use the page."""
+def _access(request, action: str) -> Access:
+    """The caller's access; PermissionDenied (403) when it may not do `action` at all."""
     access = access_for(request)
-    if not access.is_superuser and access.role not in roles:
+    if not access.allows(action):
         raise PermissionDenied
     return access
-
-
-def _may_act_on_party(access: Access, placement, roles) -> bool:
-    """As the API: by role, and a shelter manager only on parties placed in their shelter."""
-    if not access.is_superuser and access.role not in roles:
-        return False
-    return selectors.party_actionable(access=access, placement=placement)
 
 
 def _next_url(request, fallback: str) -> str:
@@ -104,12 +89,13 @@ def _report_failure(request, error: Exception) -> None:
 def home(request):
     access = access_for(request)
     context = {"access": access}
-    if access.is_superuser or access.role in CITY_STAFF:
+    shelters_reached = access.scope(Shelter.objects.all())
+    if access.allows("party.add"):
         cities = []
-        for city in cities_visible(access=access).order_by("name"):
-            shelters = shelters_with_beds(
-                shelters_visible(access=access).filter(city=city)
-            ).order_by("status", "-beds_free", "name")
+        for city in access.scope(City.objects.all()).order_by("name"):
+            shelters = shelters_with_beds(shelters_reached.filter(city=city)).order_by(
+                "status", "-beds_free", "name"
+            )
             cities.append(
                 {
                     "city": city,
@@ -119,18 +105,17 @@ def home(request):
             )
         context["cities"] = cities
         context["may_register"] = True
-        context["may_open_shelters"] = access.is_superuser or access.is_coordinator
+        context["may_open_shelters"] = access.allows("shelter.add")
         context["recent"] = (
-            selectors.parties_visible(access=access)
+            access.scope(Party.objects.all())
             .filter(created_by_id=access.user_id)
             .order_by("-created_at")[:5]
         )
         context["find_form"] = FindForm(auto_id="home_%s")
-    elif access.role == Role.SHELTER_MANAGER:
+    elif access.allows("shelter.change"):  # a shelter manager
+        context["may_manage_shelters"] = True
         context["shelters"] = (
-            shelters_with_beds(shelters_visible(access=access))
-            .order_by("name")
-            .prefetch_related("spaces")
+            shelters_with_beds(shelters_reached).order_by("name").prefetch_related("spaces")
         )
         context["find_form"] = FindForm(auto_id="home_%s")
     return render(request, "arrivals/home.html", context)
@@ -198,8 +183,8 @@ def _fresh_token() -> str:
 @login_required
 @never_cache
 def register(request):
-    access = _access(request, CITY_STAFF)
-    cities = cities_visible(access=access).order_by("name")
+    access = _access(request, "party.add")
+    cities = access.scope(City.objects.all()).order_by("name")
 
     if request.method == "GET":
         try:
@@ -295,25 +280,16 @@ def register(request):
 @login_required
 @never_cache
 def party_detail(request, party_id):
-    access = _access(request, EVERYONE)
+    access = _access(request, "party.view")
     party = get_object_or_404(
-        selectors.parties_for_display(selectors.parties_visible(access=access)), id=party_id
+        selectors.parties_for_display(access.scope(Party.objects.all())), id=party_id
     )
     placement = selectors.party_current_placement(party)
     members = list(party.members.all())
     for member in members:
         member.needs_shown = [_label(Need, value) for value in member.needs]
         member.diet_shown = [_label(Diet, value) for value in member.diet]
-    personal = selectors.party_personal_data_visible(access=access, party=party)
-    if personal and (party.contact_phone or any(member.family_name for member in members)):
-        audit_record(
-            actor_id=access.user_id,
-            actor=access.username,
-            action=AuditAction.READ,
-            object_type="party",
-            object_ids=[party.id],
-        )
-    shelter_staff = _may_act_on_party(access, placement, SHELTER_STAFF)
+    personal = bool(services.parties_personal_data_show(access=access, parties=[party]))
     context = {
         "access": access,
         "party": party,
@@ -323,15 +299,17 @@ def party_detail(request, party_id):
         if placement and placement.status in ACTIVE_PLACEMENT
         else None,
         "personal": personal,
-        "may_check_in": party.status == PartyStatus.PLACED and shelter_staff,
-        "may_check_out": party.status == PartyStatus.CHECKED_IN and shelter_staff,
+        "may_check_in": party.status == PartyStatus.PLACED
+        and access.allows("party.check_in", party),
+        "may_check_out": party.status == PartyStatus.CHECKED_IN
+        and access.allows("party.check_out", party),
         "may_cancel": party.status in (PartyStatus.WAITING, PartyStatus.PLACED)
-        and _may_act_on_party(access, placement, COORDINATOR),
+        and access.allows("party.cancel", party),
         "may_open_shelter": placement is not None
-        and shelters_editable(access=access).filter(id=placement.space.shelter_id).exists(),
+        and access.allows("shelter.change", placement.space.shelter),
         "cancel_form": CancelForm(),
         "languages": [LANGUAGE_NAMES.get(code, code) for code in party.languages],
-        "may_register": access.is_superuser or access.role in CITY_STAFF,
+        "may_register": access.allows("party.add"),
         "waiting": party.status == PartyStatus.WAITING,
     }
     return render(request, "arrivals/party.html", context)
@@ -341,12 +319,12 @@ def _label(choices, value) -> str:
     return choices(value).label if value in choices.values else value
 
 
-# Who may do what, as in docs/api-reference.md and the API's access rules: shelter staff
-# check in and out; only coordinators cancel. Superusers may do everything.
-ACTIONS = {
-    "check-in": (SHELTER_STAFF, services.party_check_in),
-    "check-out": (SHELTER_STAFF, services.party_check_out),
-    "cancel": (COORDINATOR, services.party_cancel),
+# The party actions of the pages: the action each asks of the access (its rule is in
+# `accounts.rules`) and the service that does it (and checks it on the party).
+PARTY_ACTIONS = {
+    "check-in": ("party.check_in", services.party_check_in),
+    "check-out": ("party.check_out", services.party_check_out),
+    "cancel": ("party.cancel", services.party_cancel),
 }
 
 
@@ -361,22 +339,17 @@ def _action_done_message(action: str, party: Party) -> str:
 @require_POST
 @login_required
 def party_action(request, party_id, action):
-    roles, service = ACTIONS[action]
-    access = _access(request, roles)
-    party = get_object_or_404(selectors.parties_visible(access=access), id=party_id)
-    placement = selectors.party_current_placement(party)
-    if not _may_act_on_party(access, placement, roles):
-        raise PermissionDenied
+    rule, service = PARTY_ACTIONS[action]
+    access = _access(request, rule)
+    party = get_object_or_404(access.scope(Party.objects.all()), id=party_id)
     kwargs = {}
     if action == "cancel":
         form = CancelForm(request.POST)
         kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
-    elif access.role == Role.SHELTER_MANAGER and not access.is_superuser:
-        # As the API: the service checks again, under the party's lock, that the party is
-        # placed in one of the manager's shelters (the placement may change until then).
-        kwargs["shelter_ids"] = access.shelter_ids
     try:
-        service(party_id=party.id, actor=access.username, **kwargs)
+        # PermissionDenied (403) where the caller may not do it to this party (a manager:
+        # not placed at their shelter), checked by the service under the party's lock.
+        service(party_id=party.id, access=access, **kwargs)
     except (Conflict, IntegrityError) as error:
         _report_failure(request, error)
     else:
@@ -388,13 +361,13 @@ def party_action(request, party_id, action):
 @login_required
 @never_cache
 def find(request):
-    access = _access(request, EVERYONE)
+    access = _access(request, "party.view")
     form = FindForm(request.GET or None)
     form.fields["code"].widget.attrs["autofocus"] = True
     not_found = None
     if form.is_bound and form.is_valid():
         code = form.cleaned_data["code"]
-        party = selectors.parties_visible(access=access).filter(code=code).first()
+        party = access.scope(Party.objects.all()).filter(code=code).first()
         if party is not None:
             return redirect("web-party", party_id=party.id)
         not_found = code
@@ -408,7 +381,9 @@ def find(request):
 
 def _shelter_page(request, access, shelter_id):
     shelter = get_object_or_404(
-        shelters_with_beds(shelters_editable(access=access)).select_related("city"),
+        shelters_with_beds(access.scope(Shelter.objects.all(), "shelter.change")).select_related(
+            "city"
+        ),
         id=shelter_id,
     )
     spaces = []
@@ -419,7 +394,7 @@ def _shelter_page(request, access, shelter_id):
         )
         spaces.append({"space": space, "form": form})
     placements = (
-        selectors.placements_visible(access=access)
+        access.scope(Placement.objects.all())
         .filter(space__shelter=shelter, status__in=ACTIVE_PLACEMENT)
         .select_related("party", "space")
         .order_by("status", "space__name", "created_at")
@@ -452,7 +427,7 @@ def _shelter_page(request, access, shelter_id):
 @login_required
 @never_cache
 def shelter_detail(request, shelter_id):
-    access = _access(request, SHELTER_STAFF)
+    access = _access(request, "shelter.change")
     return _shelter_page(request, access, shelter_id)
 
 
@@ -471,12 +446,9 @@ def _report_beds_refused(request, space, form) -> None:
 @login_required
 @never_cache
 def space_beds(request, space_id):
-    access = _access(request, SHELTER_STAFF)
+    access = _access(request, "space.change")
     space = get_object_or_404(
-        Space.objects.filter(shelter__in=shelters_editable(access=access)).select_related(
-            "shelter"
-        ),
-        id=space_id,
+        access.scope(Space.objects.select_related("shelter"), "space.change"), id=space_id
     )
     form = SpaceBedsForm(request.POST, auto_id=f"space_{space.id.hex}_%s")
     url = reverse("web-shelter", args=[space.shelter_id])
@@ -505,8 +477,10 @@ def space_beds(request, space_id):
 @require_POST
 @login_required
 def shelter_status(request, shelter_id):
-    access = _access(request, SHELTER_STAFF)
-    shelter = get_object_or_404(shelters_editable(access=access), id=shelter_id)
+    access = _access(request, "shelter.change")
+    shelter = get_object_or_404(
+        access.scope(Shelter.objects.all(), "shelter.change"), id=shelter_id
+    )
     form = ShelterStatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose open or closed."))

@@ -25,12 +25,14 @@ def idempotent_response(
     access: Access,
     scope: str,
     work: Callable[[], tuple[int, dict]],
-    on_replay: Callable[[dict], None] | None = None,
+    on_replay: Callable[[dict], dict] | None = None,
 ) -> Response:
     """Answer a POST once per `Idempotency-Key`; without the header, just do the work.
 
     `work` validates and writes, returning (status, body); a replay gets the first
-    answer with `Idempotent-Replayed: true`, and `on_replay(body)` is called for it.
+    answer with `Idempotent-Replayed: true`, as `on_replay(body)` gives it when given:
+    what the caller may see now, as any other answer (a party's personal data goes
+    through `arrivals.services.parties_personal_data_show`).
     """
     key = request.headers.get(HEADER)
     if key is None:
@@ -46,9 +48,10 @@ def idempotent_response(
         )
     except InvalidKey as error:
         raise exceptions.ValidationError({HEADER: [str(error)]}) from error
-    response = Response(answer.body, status=answer.status)
+    body = answer.body
+    if answer.replayed and on_replay is not None:
+        body = on_replay(body)
+    response = Response(body, status=answer.status)
     if answer.replayed:
         response["Idempotent-Replayed"] = "true"
-        if on_replay is not None:
-            on_replay(answer.body)
     return response

@@ -1,45 +1,39 @@
-"""The back office shows meals to superusers and changes nothing.
+"""The back office shows meals as the API would, and changes nothing.
 
-Meals are planned, moved and deleted through the API, whose services hold the rules
-(a service's city is its shelter's, who planned it is recorded, one meal per slot,
-times to the minute, servings recorded under the service's row lock). An admin form
-would save around them, so every page here is read-only: no add, change or delete,
-and no bulk action.
+Staff see the services and schedules within their reach (`accounts.admin.
+ScopedModelAdmin`: coordinators their cities', managers their shelters'). Meals are
+planned, moved and deleted through the API, whose services hold the rules (a
+service's city is its shelter's, who planned it is recorded, one meal per slot, times
+to the minute, servings recorded under the service's row lock). An admin form would
+save around them, so every page here is read-only: no add, change or delete, and no
+bulk action.
 """
 
 from django.contrib import admin
 
-from .models import MEAL_SCHEDULE_EDITABLE_FIELDS, MealSchedule, MealService, Serving
+from accounts.admin import ScopedModelAdmin, ScopedPermissionsMixin
+
+from .models import MealSchedule, MealService, Serving
+
+READ_ONLY = frozenset({"view"})
 
 
-class ReadOnlyForSuperusersMixin:
-    def has_module_permission(self, request):
-        return request.user.is_superuser
+class ServingInline(ScopedPermissionsMixin, admin.TabularInline):
+    """A service's servings, seen with the service."""
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ServingInline(ReadOnlyForSuperusersMixin, admin.TabularInline):
     model = Serving
+    resource = "mealservice"
+    verbs = READ_ONLY
     extra = 0
     fields = ["portions", "diet", "recorded_by", "recorded_at"]
     readonly_fields = fields
 
 
 @admin.register(MealService)
-class MealServiceAdmin(ReadOnlyForSuperusersMixin, admin.ModelAdmin):
+class MealServiceAdmin(ScopedModelAdmin):
+    verbs = READ_ONLY
     list_display = ["starts_at", "meal", "shelter", "location", "city", "planned_portions"]
-    list_filter = ["meal", "city"]
+    list_filter = ["meal", ("city", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["location", "shelter__name"]
     date_hierarchy = "starts_at"
     list_select_related = ["shelter", "city"]
@@ -47,8 +41,9 @@ class MealServiceAdmin(ReadOnlyForSuperusersMixin, admin.ModelAdmin):
 
 
 @admin.register(MealSchedule)
-class MealScheduleAdmin(ReadOnlyForSuperusersMixin, admin.ModelAdmin):
-    list_display = ["shelter", *MEAL_SCHEDULE_EDITABLE_FIELDS]
+class MealScheduleAdmin(ScopedModelAdmin):
+    verbs = READ_ONLY
+    list_display = ["shelter", "meal", "time", "planned_portions"]
     list_filter = ["meal"]
     search_fields = ["shelter__name"]
     list_select_related = ["shelter"]

@@ -1,5 +1,5 @@
-"""Reads of meal services and schedules, scoped to what a caller may see, and the
-figures of a service: forecast (from the people at its shelter) and served."""
+"""Reads of meal services (callers scope them with `Access.scope`) and the figures of
+a service: forecast (from the people at its shelter) and served."""
 
 import operator
 import zoneinfo
@@ -13,13 +13,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import Access
-from accounts.models import Role
 from arrivals.models import ACTIVE_PLACEMENT, Diet, Placement
 from shelters.models import City
-from shelters.selectors import shelters_editable, shelters_visible
 
-from .models import SERVICE_LENGTH, MealSchedule, MealService, Serving
+from .models import SERVICE_LENGTH, MealService, Serving
 
 # Days the API accepts: far enough either way, near enough that no time zone
 # arithmetic overflows.
@@ -50,35 +47,6 @@ def day_bounds(*, day: date, tz_name: str) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0), tzinfo=tz)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
     return start, end
-
-
-def meal_services_visible(*, access: Access) -> QuerySet[MealService]:
-    """Managers see their shelters' services; everyone else their cities' (shelters and
-    points alike)."""
-    if access.is_superuser:
-        return MealService.objects.all()
-    if access.role == Role.SHELTER_MANAGER:
-        return MealService.objects.filter(shelter_id__in=access.shelter_ids)
-    return MealService.objects.filter(city_id__in=access.city_ids)
-
-
-def meal_services_editable(*, access: Access) -> QuerySet[MealService]:
-    """Coordinators edit their cities' services, managers their shelters'."""
-    if access.is_superuser:
-        return MealService.objects.all()
-    if access.role == Role.COORDINATOR:
-        return MealService.objects.filter(city_id__in=access.city_ids)
-    if access.role == Role.SHELTER_MANAGER:
-        return MealService.objects.filter(shelter_id__in=access.shelter_ids)
-    return MealService.objects.none()
-
-
-def meal_schedules_visible(*, access: Access) -> QuerySet[MealSchedule]:
-    return MealSchedule.objects.filter(shelter__in=shelters_visible(access=access))
-
-
-def meal_schedules_editable(*, access: Access) -> QuerySet[MealSchedule]:
-    return MealSchedule.objects.filter(shelter__in=shelters_editable(access=access))
 
 
 def meal_services_on_day(queryset: QuerySet[MealService], *, day: date) -> QuerySet[MealService]:

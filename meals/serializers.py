@@ -5,8 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts.fields import ScopedRelatedField
 from arrivals.models import Diet
-from shelters.models import City, Shelter
+from shelters.models import City
 from shelters.serializers import ImmutableOnUpdateMixin
 
 from .models import (
@@ -30,10 +31,9 @@ class MealServiceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer)
     """A meal service with its figures (set by `meals.selectors.meal_services_add_figures`)."""
 
     immutable_fields = ("city", "shelter")
-    city = serializers.PrimaryKeyRelatedField(queryset=City.objects.none(), required=False)
-    shelter = serializers.PrimaryKeyRelatedField(
-        queryset=Shelter.objects.none(), required=False, allow_null=True
-    )
+    # A city is given for a point, where only coordinators plan (the service checks).
+    city = ScopedRelatedField(action="mealservice.add_at_point", required=False)
+    shelter = ScopedRelatedField(required=False, allow_null=True)
     location = serializers.CharField(max_length=MAX_LOCATION, required=False, allow_blank=True)
     planned_portions = serializers.IntegerField(
         min_value=0, max_value=MAX_PLANNED_PORTIONS, required=False, allow_null=True
@@ -74,13 +74,6 @@ class MealServiceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer)
         ]
         read_only_fields = ["id", "schedule", "created_by", "created_at"]
         validators = []  # the service answers a taken slot with 409
-
-    def __init__(self, *args, cities=None, shelters=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if cities is not None:
-            self.fields["city"].queryset = cities
-        if shelters is not None:
-            self.fields["shelter"].queryset = shelters
 
     def validate(self, attrs):
         """`starts_at` must fall on a day `?date=` and the report accept: the same check
@@ -173,7 +166,7 @@ class ServingSerializer(serializers.ModelSerializer):
 
 class MealScheduleSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
     immutable_fields = ("shelter",)
-    shelter = serializers.PrimaryKeyRelatedField(queryset=Shelter.objects.none())
+    shelter = ScopedRelatedField()
     time = serializers.TimeField(
         format="%H:%M", help_text=_("Every day at this time, in the city's time zone.")
     )
@@ -186,11 +179,6 @@ class MealScheduleSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer
         fields = ["id", "shelter", *MEAL_SCHEDULE_EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators = []  # the service answers a taken slot with 409
-
-    def __init__(self, *args, shelters=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if shelters is not None:
-            self.fields["shelter"].queryset = shelters
 
 
 class ReportQuerySerializer(serializers.Serializer):

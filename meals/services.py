@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import Access
 from config.exceptions import Conflict
 from config.services import model_update
 from shelters.models import City, Shelter
@@ -69,6 +70,18 @@ def _check_place(*, shelter: Shelter | None, location: str) -> None:
         )
 
 
+def _check_may_plan(*, access: Access, city: City, shelter: Shelter | None) -> None:
+    """At a shelter, the caller must be allowed `mealservice.add` there (a manager at
+    their shelters, a coordinator in their cities); at a point, `mealservice.add_at_point`
+    in its city (coordinators only). Else a ValidationError on the place's field."""
+    if shelter is not None:
+        allowed, field = access.allows("mealservice.add", shelter), "shelter"
+    else:
+        allowed, field = access.allows("mealservice.add_at_point", city), "city"
+    if not allowed:
+        raise ValidationError({field: _("You may not plan meals at this place.")})
+
+
 def _check_slot_free(*, service: MealService, data: dict | None = None) -> None:
     """The shelter has no other `meal` at `starts_at`: the service's, or those `data` sets."""
     slot = {name: (data or {}).get(name, getattr(service, name)) for name in ("meal", "starts_at")}
@@ -89,13 +102,14 @@ def meal_service_create(
     *,
     meal: str,
     starts_at: datetime,
-    actor: str,
+    access: Access,
     city: City | None = None,
     shelter: Shelter | None = None,
     location: str = "",
     planned_portions: int | None = None,
 ) -> MealService:
-    """Plan a meal at a shelter (its city is the shelter's) or at a point in a city.
+    """Plan a meal at a shelter (its city is the shelter's) or at a point in a city, as
+    the caller of `access` may (`_check_may_plan`), recorded as planned by them.
 
     The same meal at the same time at one shelter raises Conflict("meal_service_exists").
     """
@@ -108,6 +122,7 @@ def meal_service_create(
         city = shelter.city
     elif city is None:
         raise ValidationError({"city": _("Give the city of the location.")})
+    _check_may_plan(access=access, city=city, shelter=shelter)
     service = MealService(
         city=city,
         shelter=shelter,
@@ -115,7 +130,7 @@ def meal_service_create(
         meal=meal,
         starts_at=starts_at,
         planned_portions=planned_portions,
-        created_by=actor,
+        created_by=access.username,
     )
     _check_slot_free(service=service)
     service.save(force_insert=True)

@@ -10,12 +10,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.access import access_for
-from accounts.models import Role, Scope
-from accounts.permissions import COORDINATOR, EVERYONE, SHELTER_STAFF, Rule
+from accounts.permissions import AccessMixin
 from idempotency.api import idempotent_response
 from shelters.models import City
-from shelters.selectors import cities_visible, shelters_editable
 
 from . import selectors, services
 from .models import Meal, MealSchedule, MealService
@@ -28,9 +25,6 @@ from .serializers import (
     ServingInputSerializer,
     ServingSerializer,
 )
-
-READ = Rule(EVERYONE, Scope.MEALS_WRITE)  # an integration that records servings finds them
-EDIT = Rule(SHELTER_STAFF)
 
 
 class MealServiceFilter(filters.FilterSet):
@@ -51,35 +45,14 @@ class MealServiceFilter(filters.FilterSet):
         return selectors.meal_services_on_day(queryset, day=value)
 
 
-class MealServiceViewSet(viewsets.ModelViewSet):
+class MealServiceViewSet(AccessMixin, viewsets.ModelViewSet):
     serializer_class = MealServiceSerializer
     filterset_class = MealServiceFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    access_rules = {
-        "list": READ,
-        "retrieve": READ,
-        "create": EDIT,
-        "partial_update": EDIT,
-        "destroy": EDIT,
-        "servings": Rule(EVERYONE, Scope.MEALS_WRITE),
-    }
+    resource = "mealservice"
 
     def get_queryset(self):
-        access = access_for(self.request)
-        if self.action in {"partial_update", "destroy"}:
-            meal_services = selectors.meal_services_editable(access=access)
-        else:
-            meal_services = selectors.meal_services_visible(access=access)
-        return meal_services.order_by("starts_at", "id")
-
-    def get_serializer(self, *args, **kwargs):
-        access = access_for(self.request)
-        cities = cities_visible(access=access)
-        if not (access.is_superuser or access.role == Role.COORDINATOR):
-            cities = cities.none()  # managers plan at their shelters, not at points
-        return super().get_serializer(
-            *args, cities=cities, shelters=shelters_editable(access=access), **kwargs
-        )
+        return self.access.scope(MealService.objects.all()).order_by("starts_at", "id")
 
     def _data(self, service_id) -> dict:
         service = MealService.objects.get(id=service_id)
@@ -97,9 +70,7 @@ class MealServiceViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        service = services.meal_service_create(
-            **serializer.validated_data, actor=access_for(request).username
-        )
+        service = services.meal_service_create(**serializer.validated_data, access=self.access)
         return Response(self._data(service.id), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -123,7 +94,7 @@ class MealServiceViewSet(viewsets.ModelViewSet):
         """Record portions served. Volunteers and API keys with meals:write in the city,
         managers at their shelters."""
         service_id = self.get_object().id
-        access = access_for(request)
+        access = self.access
         serializer = ServingInputSerializer(data=request.data)
 
         def record():
@@ -149,32 +120,18 @@ class MealScheduleFilter(filters.FilterSet):
         fields = ["shelter", "city", "meal"]
 
 
-class MealScheduleViewSet(viewsets.ModelViewSet):
+class MealScheduleViewSet(AccessMixin, viewsets.ModelViewSet):
     """A shelter's daily meals (times in the city's time zone); each day's services are
     made from them by the beat task `meals.tasks.meal_services_create_for_today`."""
 
     serializer_class = MealScheduleSerializer
     filterset_class = MealScheduleFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    access_rules = {
-        "list": Rule(EVERYONE),
-        "retrieve": Rule(EVERYONE),
-        "create": EDIT,
-        "partial_update": EDIT,
-        "destroy": EDIT,
-    }
+    resource = "mealschedule"
 
     def get_queryset(self):
-        access = access_for(self.request)
-        if self.action in {"partial_update", "destroy"}:
-            entries = selectors.meal_schedules_editable(access=access)
-        else:
-            entries = selectors.meal_schedules_visible(access=access)
+        entries = self.access.scope(MealSchedule.objects.all())
         return entries.order_by("shelter_id", "time", "meal", "id")
-
-    def get_serializer(self, *args, **kwargs):
-        shelters = shelters_editable(access=access_for(self.request))
-        return super().get_serializer(*args, shelters=shelters, **kwargs)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -194,12 +151,12 @@ class MealScheduleViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MealsReportView(APIView):
+class MealsReportView(AccessMixin, APIView):
     """A city's meals of one day: `GET /api/v1/meals/report/?city=<id>&date=YYYY-MM-DD`,
     as JSON or, with `format=csv` or `Accept: text/csv`, as CSV."""
 
     renderer_classes = [JSONRenderer, MealsReportCsvRenderer]
-    access_rules = {"get": Rule(COORDINATOR)}
+    resource = "mealsreport"
 
     @extend_schema(
         parameters=[
@@ -212,7 +169,7 @@ class MealsReportView(APIView):
         query = ReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         city: City = get_object_or_404(
-            cities_visible(access=access_for(request)), id=query.validated_data["city"]
+            self.access.scope(City.objects.all()), id=query.validated_data["city"]
         )
         report = selectors.meals_report(city=city, day=query.validated_data["date"])
         context = {"tz": zoneinfo.ZoneInfo(city.timezone)}

@@ -18,7 +18,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedModelAdmin
-from accounts.models import Role
 from config.exceptions import Conflict, PreconditionFailed
 
 from . import selectors, services
@@ -30,9 +29,6 @@ from .models import (
     Shelter,
     Space,
 )
-
-STAFF = frozenset({Role.COORDINATOR, Role.SHELTER_MANAGER})
-COORDINATORS = frozenset({Role.COORDINATOR})
 
 
 def _adopt(target, source) -> None:
@@ -175,14 +171,10 @@ class ServiceWritesAdmin(ScopedModelAdmin):
 class CityAdmin(ScopedModelAdmin):
     """Cities are made and changed by a superuser; staff see the cities they work in."""
 
-    view_roles = STAFF
     fields = CITY_EDITABLE_FIELDS
     list_display = ["name", "timezone"]
     search_fields = ["name"]
     ordering = ["name"]
-
-    def scoped_queryset(self, request, access):
-        return selectors.cities_visible(access=access)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -195,10 +187,6 @@ class CityAdmin(ScopedModelAdmin):
 @admin.register(Shelter)
 class ShelterAdmin(ServiceWritesAdmin):
     form = ShelterForm
-    view_roles = STAFF
-    change_roles = STAFF
-    add_roles = COORDINATORS
-    delete_roles = COORDINATORS
     immutable_fields = ("city",)
     list_display = [
         "name",
@@ -221,17 +209,11 @@ class ShelterAdmin(ServiceWritesAdmin):
     search_fields = ["name", "address"]
     ordering = ["city__name", "name"]
 
-    def scoped_queryset(self, request, access):
-        return selectors.shelters_with_beds(selectors.shelters_editable(access=access))
+    def get_queryset(self, request):
+        return selectors.shelters_with_beds(super().get_queryset(request))
 
     def get_readonly_fields(self, request, obj=None):
         return ["version", "beds_summary", "space_links"] if obj is not None else []
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "city":
-            # Superusers: every city; coordinators: theirs (only they may open shelters).
-            kwargs["queryset"] = selectors.cities_visible(access=self.access(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("beds"), ordering="beds_total")
     def total_beds(self, shelter):
@@ -286,10 +268,6 @@ class ShelterAdmin(ServiceWritesAdmin):
 @admin.register(Space)
 class SpaceAdmin(ServiceWritesAdmin):
     form = SpaceForm
-    view_roles = STAFF
-    change_roles = STAFF
-    add_roles = STAFF
-    delete_roles = STAFF
     immutable_fields = ("shelter",)
     list_display = [
         "name",
@@ -307,17 +285,8 @@ class SpaceAdmin(ServiceWritesAdmin):
     search_fields = ["name", "shelter__name"]
     ordering = ["shelter__name", "name"]
 
-    def scoped_queryset(self, request, access):
-        shelters = selectors.shelters_editable(access=access)
-        return Space.objects.filter(shelter__in=shelters).select_related("shelter")
-
     def get_readonly_fields(self, request, obj=None):
         return ["beds_occupied", "beds_held", "free_beds", "version"] if obj is not None else []
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "shelter":
-            kwargs["queryset"] = selectors.shelters_editable(access=self.access(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("free beds"))
     def free_beds(self, space):

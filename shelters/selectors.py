@@ -1,41 +1,9 @@
-"""Reads of cities, shelters and spaces, scoped to what a caller may see."""
+"""Reads of cities, shelters and spaces. Callers scope them with `Access.scope`."""
 
 from django.db.models import F, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from accounts.access import Access
-from accounts.models import Role
-
 from .models import City, Shelter, ShelterKind, Space
-
-
-def cities_visible(*, access: Access) -> QuerySet[City]:
-    if access.is_superuser:
-        return City.objects.all()
-    return City.objects.filter(id__in=access.city_ids)
-
-
-def shelters_visible(*, access: Access) -> QuerySet[Shelter]:
-    if access.is_superuser:
-        return Shelter.objects.all()
-    if access.role == Role.SHELTER_MANAGER:
-        return Shelter.objects.filter(id__in=access.shelter_ids)
-    return Shelter.objects.filter(city_id__in=access.city_ids)
-
-
-def shelters_editable(*, access: Access) -> QuerySet[Shelter]:
-    """Shelters whose details and spaces the caller may change."""
-    if access.is_superuser:
-        return Shelter.objects.all()
-    if access.role == Role.SHELTER_MANAGER:
-        return Shelter.objects.filter(id__in=access.shelter_ids)
-    if access.role == Role.COORDINATOR:
-        return Shelter.objects.filter(city_id__in=access.city_ids)
-    return Shelter.objects.none()
-
-
-def spaces_visible(*, access: Access) -> QuerySet[Space]:
-    return Space.objects.filter(shelter__in=shelters_visible(access=access))
 
 
 def _sum(field: str):

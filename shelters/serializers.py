@@ -3,6 +3,8 @@ from decimal import ROUND_HALF_UP
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts.fields import ScopedRelatedField
+
 from .models import (
     CITY_EDITABLE_FIELDS,
     MAX_BEDS,
@@ -36,6 +38,7 @@ class ImmutableOnUpdateMixin:
 
 class ShelterSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
     immutable_fields = ("city",)
+    city = ScopedRelatedField()
     latitude = serializers.DecimalField(
         max_digits=9,
         decimal_places=6,
@@ -76,14 +79,10 @@ class ShelterSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "version"]
         extra_kwargs = {"notes": {"max_length": 2000}}
 
-    def __init__(self, *args, cities=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if cities is not None:
-            self.fields["city"].queryset = cities
-
 
 class SpaceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
     immutable_fields = ("shelter",)
+    shelter = ScopedRelatedField()
     beds = serializers.IntegerField(min_value=0, max_value=MAX_BEDS)
     beds_free = serializers.IntegerField(read_only=True)
 
@@ -101,8 +100,3 @@ class SpaceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "beds_occupied", "beds_held", "version"]
         # A name taken in the shelter is a 400 field error (DRF's unique-together
         # validator); only a race past it reaches the database constraint, answered 409.
-
-    def __init__(self, *args, shelters=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if shelters is not None:
-            self.fields["shelter"].queryset = shelters

@@ -1,34 +1,27 @@
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from accounts.access import access_for
-from accounts.models import Scope
-from accounts.permissions import COORDINATOR, EVERYONE, SHELTER_STAFF, Rule
+from accounts.permissions import AccessMixin
 from config.conditional import ETagMixin, expected_version
 
 from . import selectors, services
 from .filters import ShelterFilter, SpaceFilter
-from .models import Shelter, Space
+from .models import City, Shelter, Space
 from .serializers import CitySerializer, ShelterSerializer, SpaceSerializer
 
-READ = Rule(EVERYONE, Scope.CAPACITY_READ)
 
-
-class CityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CityViewSet(
+    AccessMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Cities the caller works in. Only an administrator (superuser) creates or renames
     a city; coordinators are then given it with `POST /api/v1/members/`."""
 
     serializer_class = CitySerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
-    access_rules = {
-        "list": READ,
-        "retrieve": READ,
-        "create": Rule(),  # superusers only
-        "partial_update": Rule(),
-    }
+    resource = "city"
 
     def get_queryset(self):
-        return selectors.cities_visible(access=access_for(self.request)).order_by("name")
+        return self.access.scope(City.objects.all()).order_by("name")
 
     def perform_create(self, serializer):
         serializer.instance = services.city_create(**serializer.validated_data)
@@ -39,34 +32,15 @@ class CityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         )
 
 
-class ShelterViewSet(ETagMixin, viewsets.ModelViewSet):
+class ShelterViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
     serializer_class = ShelterSerializer
     filterset_class = ShelterFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    access_rules = {
-        "list": READ,
-        "retrieve": READ,
-        "create": Rule(COORDINATOR),
-        "partial_update": Rule(SHELTER_STAFF),
-        "destroy": Rule(COORDINATOR),
-    }
+    resource = "shelter"
 
     def get_queryset(self):
-        access = access_for(self.request)
-        if self.action in {"partial_update", "destroy"}:
-            shelters = selectors.shelters_editable(access=access)
-        else:
-            shelters = selectors.shelters_visible(access=access)
-        return selectors.shelters_with_beds(shelters.select_related(None)).order_by("name", "id")
-
-    def get_serializer(self, *args, **kwargs):
-        access = access_for(self.request)
-        cities = selectors.cities_visible(access=access)
-        if self.action == "create" and not (access.is_superuser or access.is_coordinator):
-            # Only coordinators open shelters; on an update `city` cannot change, so the
-            # caller's own cities are enough to accept the unchanged value sent back.
-            cities = cities.none()
-        return super().get_serializer(*args, cities=cities, **kwargs)
+        shelters = self.access.scope(Shelter.objects.all())
+        return selectors.shelters_with_beds(shelters).order_by("name", "id")
 
     def _answer(self, shelter_id, status_code=status.HTTP_200_OK):
         shelter = selectors.shelters_with_beds(Shelter.objects.filter(id=shelter_id)).get()
@@ -94,29 +68,14 @@ class ShelterViewSet(ETagMixin, viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SpaceViewSet(ETagMixin, viewsets.ModelViewSet):
+class SpaceViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
     serializer_class = SpaceSerializer
     filterset_class = SpaceFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    access_rules = {
-        "list": READ,
-        "retrieve": READ,
-        "create": Rule(SHELTER_STAFF),
-        "partial_update": Rule(SHELTER_STAFF),
-        "destroy": Rule(SHELTER_STAFF),
-    }
+    resource = "space"
 
     def get_queryset(self):
-        access = access_for(self.request)
-        if self.action in {"partial_update", "destroy"}:
-            spaces = Space.objects.filter(shelter__in=selectors.shelters_editable(access=access))
-        else:
-            spaces = selectors.spaces_visible(access=access)
-        return spaces.order_by("shelter_id", "name", "id")
-
-    def get_serializer(self, *args, **kwargs):
-        shelters = selectors.shelters_editable(access=access_for(self.request))
-        return super().get_serializer(*args, shelters=shelters, **kwargs)
+        return self.access.scope(Space.objects.all()).order_by("shelter_id", "name", "id")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

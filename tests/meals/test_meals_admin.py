@@ -1,5 +1,5 @@
-"""The back office shows meals to superusers and changes nothing: every write goes
-through the API and its services, which hold the rules."""
+"""The back office shows meals as the API would (superusers all, staff their reach) and
+changes nothing: every write goes through the API and its services, which hold the rules."""
 
 import pytest
 from django.test import Client
@@ -76,8 +76,30 @@ def test_a_superuser_reads_services_but_cannot_change_or_delete_them(
     assert MealSchedule.objects.filter(id=entry.id).exists()
 
 
-def test_staff_who_are_not_superusers_do_not_see_meals(city):
-    client = Client()
-    client.force_login(factories.member(Role.COORDINATOR, cities=[city], is_staff=True))
-    assert client.get(SERVICES).status_code == 403
-    assert client.get(SCHEDULES).status_code == 403
+def test_staff_see_the_meals_within_their_reach_read_only(city, shelter, other_city):
+    here = meal_service(shelter=shelter, starts_at=at(city, "2030-05-01 12:00"))
+    point = meal_service(city=city, location="Station", starts_at=at(city, "2030-05-01 13:00"))
+    far = meal_service(
+        shelter=factories.ShelterFactory(city=other_city),
+        starts_at=at(other_city, "2030-05-01 12:00"),
+    )
+    entry = MealSchedule.objects.create(shelter=shelter, meal="lunch", time="12:00")
+    coordinator = Client()
+    coordinator.force_login(factories.member(Role.COORDINATOR, cities=[city], is_staff=True))
+    manager = Client()
+    manager.force_login(factories.member(Role.SHELTER_MANAGER, shelters=[shelter], is_staff=True))
+
+    listed = coordinator.get(SERVICES)
+    assert set(listed.context["cl"].result_list) == {here, point}
+    assert set(manager.get(SERVICES).context["cl"].result_list) == {here}
+    assert manager.get(f"{SERVICES}{point.id}/change/").status_code == 302  # not found
+    assert coordinator.get(f"{SERVICES}{far.id}/change/").status_code == 302
+    assert list(manager.get(SCHEDULES).context["cl"].result_list) == [entry]
+    assert coordinator.get(f"{SERVICES}{here.id}/change/").status_code == 200
+    response = coordinator.post(f"{SERVICES}{here.id}/change/", {"meal": "dinner"})
+    assert response.status_code == 403
+    assert coordinator.get(f"{SERVICES}add/").status_code == 403
+    assert manager.post(f"{SCHEDULES}{entry.id}/delete/", {"post": "yes"}).status_code == 403
+    here.refresh_from_db()
+    assert here.meal == "lunch"
+    assert MealSchedule.objects.filter(id=entry.id).exists()

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.access import system_access
 from arrivals import services as arrivals
 from arrivals.models import Diet, Placement, PlacementStatus
 from tests import factories
@@ -44,7 +45,7 @@ def test_forecast_follows_holds_check_ins_check_outs_and_cancellations(
 
     single = party_of(city, ["vegetarian"])
     place(single, space)
-    arrivals.party_check_in(party_id=single.id, actor="manager")
+    arrivals.party_check_in(party_id=single.id, access=system_access("manager"))
     expected = diets(halal=2, gluten_free=1, infant_formula=1, vegetarian=1)
     assert forecast(volunteer_client, service) == (4, expected, "now")
 
@@ -52,11 +53,11 @@ def test_forecast_follows_holds_check_ins_check_outs_and_cancellations(
     party_of(city, ["halal"])  # waiting, placed nowhere
     assert forecast(volunteer_client, service) == (4, expected, "now")
 
-    arrivals.party_check_out(party_id=single.id, actor="manager")
+    arrivals.party_check_out(party_id=single.id, access=system_access("manager"))
     expected = diets(halal=2, gluten_free=1, infant_formula=1)
     assert forecast(volunteer_client, service) == (3, expected, "now")
 
-    arrivals.party_cancel(party_id=family.id, actor="coord")
+    arrivals.party_cancel(party_id=family.id, access=system_access("coord"))
     assert forecast(volunteer_client, service) == (0, diets(), "now")
 
 
@@ -81,20 +82,20 @@ def test_past_service_forecast_is_as_of_its_start(city, shelter, space, voluntee
     with time_machine.travel(at(city, "2030-05-01 08:00"), tick=False):
         place(a, space)
     with time_machine.travel(at(city, "2030-05-01 09:00"), tick=False):
-        arrivals.party_check_in(party_id=a.id, actor="manager")
+        arrivals.party_check_in(party_id=a.id, access=system_access("manager"))
     with time_machine.travel(at(city, "2030-05-01 10:00"), tick=False):
         place(b, space)
     with time_machine.travel(at(city, "2030-05-01 11:00"), tick=False):
-        arrivals.party_cancel(party_id=b.id, actor="coord")
+        arrivals.party_cancel(party_id=b.id, access=system_access("coord"))
     with time_machine.travel(at(city, "2030-05-01 12:00"), tick=False):
         place(c, space)
     lunch = meal_service(shelter=shelter, starts_at=at(city, "2030-05-01 13:00"))
     with time_machine.travel(at(city, "2030-05-01 14:00"), tick=False):
         place(d, space)
-        arrivals.party_check_in(party_id=d.id, actor="manager")
+        arrivals.party_check_in(party_id=d.id, access=system_access("manager"))
     assert arrivals.placements_expire(now=at(city, "2030-05-01 16:30")) == 1  # C
     with time_machine.travel(at(city, "2030-05-01 18:00"), tick=False):
-        arrivals.party_check_out(party_id=a.id, actor="manager")
+        arrivals.party_check_out(party_id=a.id, access=system_access("manager"))
     dinner_ongoing = meal_service(
         shelter=shelter, meal="dinner", starts_at=at(city, "2030-05-01 19:30")
     )

@@ -7,6 +7,7 @@ import io
 import pytest
 import time_machine
 
+from accounts.access import system_access
 from arrivals import services as arrivals
 from arrivals.models import Diet
 from meals.models import Serving
@@ -28,7 +29,7 @@ def day(city, shelter, space, other_city):
     family = party_of(city, ["halal"], ["vegetarian", "gluten_free"], ["infant_formula"])
     with time_machine.travel(at(city, "2030-05-01 07:00"), tick=False):
         place(family, space)
-        arrivals.party_check_in(party_id=family.id, actor="manager")
+        arrivals.party_check_in(party_id=family.id, access=system_access("manager"))
     breakfast = meal_service(
         shelter=shelter,
         meal="breakfast",

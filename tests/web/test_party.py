@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.access import system_access
 from accounts.models import Role
 from arrivals import services
 from privacy.models import AuditEntry
@@ -107,8 +108,8 @@ def test_manager_of_another_shelter_may_not_act(other_manager, placed_party):
 
 
 def test_cancel_of_a_departed_party_is_a_message(coordinator, placed_party):
-    services.party_check_in(party_id=placed_party.id, actor="t")
-    services.party_check_out(party_id=placed_party.id, actor="t")
+    services.party_check_in(party_id=placed_party.id, access=system_access("t"))
+    services.party_check_out(party_id=placed_party.id, access=system_access("t"))
     client = web_client(coordinator)
     page = client.get(reverse("web-party", args=[placed_party.id]))
     assert page.status_code == 200

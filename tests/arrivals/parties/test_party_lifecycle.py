@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.access import system_access
 from arrivals import services
 from arrivals.models import (
     Party,
@@ -314,7 +315,7 @@ def test_check_out_frees_beds_for_the_next_waiting_party(
 def test_services_raise_for_wrong_states_without_partial_writes(register, space):
     party = register()
     with pytest.raises(services.Conflict) as error:
-        services.party_check_in(party_id=party.id, actor="x")
+        services.party_check_in(party_id=party.id, access=system_access("x"))
     assert error.value.code == "not_placed"
     assert PartyMember.objects.filter(party=party).count() == 2
     assert PartyEvent.objects.filter(party=party).count() == 1

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.access import system_access
 from accounts.models import Role
 from arrivals import matching as engine
 from arrivals import services
@@ -174,7 +175,7 @@ def test_closed_shelter_and_checked_in_party_are_refused(coordinator_client, cit
     other = factories.SpaceFactory(shelter=shelter, beds=10)
     party = factories.PartyFactory(city=city)
     assert place(coordinator_client, party, space).status_code == 201
-    services.party_check_in(party_id=party.id, actor="manager")
+    services.party_check_in(party_id=party.id, access=system_access("manager"))
     again = place(coordinator_client, party, other)
     assert again.status_code == 409
     assert again.json()["code"] == "party_not_waiting"
@@ -281,7 +282,7 @@ def test_stale_proposals_are_rechecked(city, shelter):
     cancelled = factories.PartyFactory(city=city)
     big = factories.PartyFactory(city=city, members=[MAN, MAN])
     fits = factories.PartyFactory(city=city)
-    services.party_cancel(party_id=cancelled.id, actor="volunteer")
+    services.party_cancel(party_id=cancelled.id, access=system_access("volunteer"))
     run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
     written = services.placements_apply(
         run=run,
@@ -357,7 +358,7 @@ def test_party_history_lists_every_change_for_coordinators(
         city=city, members=[WOMAN], actor_id=None, actor="volunteer1", consent=True
     )
     place(coordinator_client, party, space)
-    services.party_check_in(party_id=party.id, actor="cinema_manager")
+    services.party_check_in(party_id=party.id, access=system_access("cinema_manager"))
     answer = coordinator_client.get(f"/api/v1/parties/{party.id}/history/")
     assert answer.status_code == 200
     assert [(e["actor"], e["from_status"], e["to_status"]) for e in answer.json()] == [

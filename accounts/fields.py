@@ -1,0 +1,24 @@
+"""A related field whose choices are what the caller may reach (`Access.scope`)."""
+
+from rest_framework import serializers
+
+from .access import access_for
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key of a related row the caller may reach; another answers as unknown.
+
+    The model is the relation's (the serializer's model and the field's source), the
+    rows are `access.scope(...)` of the request's access, for `action` when given (a
+    row where that action is allowed). `many=True` works as for any related field.
+    """
+
+    def __init__(self, action: str | None = None, **kwargs):
+        self.action = action
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        field = self.parent if isinstance(self.parent, serializers.ManyRelatedField) else self
+        model = field.parent.Meta.model._meta.get_field(field.source).related_model
+        access = access_for(self.context["request"])
+        return access.scope(model._default_manager.all(), self.action)

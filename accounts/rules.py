@@ -1,0 +1,90 @@
+"""Who may do what: the one table of actions and the roles (and API key scopes) allowed.
+
+Every caller reads it through `accounts.access.Access.allows`: the API's permission
+class (`accounts.permissions.IsMember`), the web pages, the back office
+(`accounts.admin.ScopedModelAdmin`) and the services. An action is named
+`<resource>.<verb>`: the resource is a model's name (`party`, `mealservice`) or an
+answer that is no model (`capacity`, `mealsreport`); `view`, `add`, `change` and
+`delete` are the usual verbs, anything else an action of its own (`party.check_in`).
+
+A rule says which roles may act, and which API key scope lets an integration act too.
+Where the action is on an object, the object must also be within the caller's reach
+(`Access.scope`). A superuser may do everything; an action not in the table, nobody.
+"""
+
+from dataclasses import dataclass
+
+from .models import Role, Scope
+
+COORDINATOR = frozenset({Role.COORDINATOR})
+CITY_STAFF = frozenset({Role.COORDINATOR, Role.VOLUNTEER})
+# Those who run shelters: they edit shelters, spaces and meals, and work in the back
+# office (`accounts.services.member_create` makes them staff users).
+SHELTER_STAFF = frozenset({Role.COORDINATOR, Role.SHELTER_MANAGER})
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset = frozenset()
+    scope: str | None = None  # the API key scope that also grants it; None: no key may
+
+
+SUPERUSERS = Rule()  # no role: only a superuser
+
+RULES: dict[str, Rule] = {
+    # Cities: an administrator (superuser) makes and renames them.
+    "city.view": Rule(EVERYONE, Scope.CAPACITY_READ),
+    "city.add": SUPERUSERS,
+    "city.change": SUPERUSERS,
+    "city.delete": SUPERUSERS,
+    "capacity.view": Rule(CITY_STAFF, Scope.CAPACITY_READ),
+    "shelter.view": Rule(EVERYONE, Scope.CAPACITY_READ),
+    "shelter.add": Rule(COORDINATOR),
+    "shelter.change": Rule(SHELTER_STAFF),
+    "shelter.delete": Rule(COORDINATOR),
+    "space.view": Rule(EVERYONE, Scope.CAPACITY_READ),
+    "space.add": Rule(SHELTER_STAFF),
+    "space.change": Rule(SHELTER_STAFF),
+    "space.delete": Rule(SHELTER_STAFF),
+    # Parties: city staff register; shelter staff check in and out (a manager only a
+    # party placed at their shelter: the party's reach); only coordinators cancel.
+    "party.view": Rule(EVERYONE, Scope.PARTIES_READ),
+    "party.add": Rule(CITY_STAFF, Scope.PARTIES_WRITE),
+    "party.check_in": Rule(SHELTER_STAFF),
+    "party.check_out": Rule(SHELTER_STAFF),
+    "party.cancel": Rule(COORDINATOR),
+    "party.history": Rule(COORDINATOR),
+    # Family names and phone: coordinators of the party's city, managers of the
+    # shelter it is placed at now (`arrivals.services.parties_personal_data_show`).
+    "party.personal_data": Rule(SHELTER_STAFF),
+    "placement.view": Rule(EVERYONE, Scope.PARTIES_READ),
+    "placement.add": Rule(COORDINATOR),
+    "placement.cancel": Rule(COORDINATOR),
+    "matchingrun.view": Rule(CITY_STAFF),
+    "matchingrun.add": Rule(CITY_STAFF),
+    # Meals: an integration that records servings finds the services it records at.
+    "mealservice.view": Rule(EVERYONE, Scope.MEALS_WRITE),
+    "mealservice.add": Rule(SHELTER_STAFF),
+    "mealservice.change": Rule(SHELTER_STAFF),
+    "mealservice.delete": Rule(SHELTER_STAFF),
+    # Managers plan meals at their shelters; at a point (a station, a crossing) only
+    # coordinators do (`meals.services.meal_service_create`).
+    "mealservice.add_at_point": Rule(COORDINATOR),
+    "mealservice.servings": Rule(EVERYONE, Scope.MEALS_WRITE),
+    "mealschedule.view": Rule(EVERYONE),
+    "mealschedule.add": Rule(SHELTER_STAFF),
+    "mealschedule.change": Rule(SHELTER_STAFF),
+    "mealschedule.delete": Rule(SHELTER_STAFF),
+    "mealsreport.view": Rule(COORDINATOR),
+    # People and keys: coordinators, in their cities; roles change by a superuser.
+    "membership.view": Rule(COORDINATOR),
+    "membership.add": Rule(COORDINATOR),
+    "membership.change": SUPERUSERS,
+    "membership.delete": SUPERUSERS,
+    "membership.me": Rule(EVERYONE),
+    "apikey.view": Rule(COORDINATOR),
+    "apikey.add": Rule(COORDINATOR),
+    "apikey.revoke": Rule(COORDINATOR),
+    "auditentry.view": SUPERUSERS,
+}
