@@ -1,4 +1,11 @@
-"""Celery tasks: thin, take ids, call one service, safe to run twice."""
+"""Celery tasks: thin, take ids, call one service, safe to run twice.
+
+None acts for a user: each acts as the system (the matcher, the timer, the expiry of
+held beds, the repair of counters, the retention of personal data), asked by a
+timer or by a write that already passed its caller's access checks. What a person
+does to a party (check in, check out, cancel) is done in their request, by services
+that ask the person's `accounts.access.Access`.
+"""
 
 from celery import shared_task
 

@@ -1,3 +1,5 @@
+"""Celery tasks: the purge of old keys acts as the system, for no user."""
+
 from celery import shared_task
 
 from . import services

@@ -1,4 +1,5 @@
-"""Celery tasks: thin, call one service, safe to run twice."""
+"""Celery tasks: thin, call one service, safe to run twice. They act as the system
+(the schedule's timer), for no user: no caller's access is asked."""
 
 from celery import shared_task
 
