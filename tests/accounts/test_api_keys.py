@@ -1,10 +1,12 @@
 """/api/v1/api-keys/: made by a coordinator, shown once, scoped, revocable."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from rest_framework.test import APIClient
 
 from accounts.authentication import api_key_digest
 from accounts.models import ApiKey, Role
+from accounts.services import api_key_create
 from tests import factories
 from tests.conftest import client_for
 
@@ -212,3 +214,30 @@ def test_each_key_has_its_own_request_rate(monkeypatch, coordinator_client, made
     # neither the coordinator's other key nor the coordinator (2 requests so far) is held back
     assert second.get("/api/v1/cities/").status_code == 200
     assert coordinator_client.get("/api/v1/cities/").status_code == 200
+
+
+# --- the service decides a key's cities ------------------------------------------
+
+
+def test_a_new_keys_default_cities_are_its_makers(coordinator, city, other_city):
+    coordinator.membership.cities.add(other_city)
+    factories.CityFactory()  # not theirs
+    api_key, _key = api_key_create(name="bot", scopes=["capacity:read"], created_by=coordinator)
+    assert set(api_key.cities.all()) == {city, other_city}
+
+
+def test_the_service_refuses_a_city_its_maker_does_not_coordinate(coordinator, other_city):
+    with pytest.raises(PermissionDenied):
+        api_key_create(
+            name="bot", scopes=["capacity:read"], cities=[other_city], created_by=coordinator
+        )
+    assert not ApiKey.objects.exists()
+
+
+@pytest.mark.parametrize("role", [Role.VOLUNTEER, Role.SHELTER_MANAGER])
+def test_the_service_refuses_a_maker_who_is_no_coordinator(role, city):
+    shelter = factories.ShelterFactory(city=city)
+    maker = factories.member(role, cities=[city], shelters=[shelter])
+    with pytest.raises(PermissionDenied):
+        api_key_create(name="bot", scopes=["capacity:read"], cities=[city], created_by=maker)
+    assert not ApiKey.objects.exists()

@@ -4,10 +4,12 @@ and a list whose query count does not grow with the page."""
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.access import access_for_user
 from meals import services
 from meals.models import MealSchedule, MealService, Serving
 from tests import factories
@@ -417,3 +419,35 @@ def test_starts_at_is_checked_on_the_citys_day_with_the_date_filters_message(
     assert response.status_code == 400, response.content
     assert [str(text) for text in response.data["starts_at"]] == message
     assert MealService.objects.get().starts_at == datetime(1999, 12, 31, 22, tzinfo=UTC)
+
+
+# --- the service asks who plans where ----------------------------------------------
+
+
+def test_the_service_refuses_a_manager_at_a_point_or_at_another_shelter(
+    manager, city, other_shelter
+):
+    access = access_for_user(manager)
+    starts_at = timezone.now() + timedelta(hours=2)
+    with pytest.raises(ValidationError) as point:
+        services.meal_service_create(
+            meal="lunch", starts_at=starts_at, access=access, city=city, location="Station"
+        )
+    assert "city" in point.value.message_dict
+    with pytest.raises(ValidationError) as elsewhere:
+        services.meal_service_create(
+            meal="lunch", starts_at=starts_at, access=access, shelter=other_shelter
+        )
+    assert "shelter" in elsewhere.value.message_dict
+    assert not MealService.objects.exists()
+
+
+def test_the_service_lets_coordinators_plan_at_points_and_records_who(coordinator, city):
+    service = services.meal_service_create(
+        meal="lunch",
+        starts_at=timezone.now() + timedelta(hours=2),
+        access=access_for_user(coordinator),
+        city=city,
+        location="Station",
+    )
+    assert (service.shelter_id, service.created_by) == (None, coordinator.username)
