@@ -13,8 +13,10 @@ from accounts.admin import ScopedModelAdmin, ScopedPermissionsMixin
 
 from . import services
 from .models import (
+    MEMBER_FIELDS,
     MEMBER_PERSONAL_FIELDS,
     PARTY_PERSONAL_FIELDS,
+    PARTY_REGISTRATION_FIELDS,
     MatchingRun,
     Party,
     PartyEvent,
@@ -46,7 +48,7 @@ class PartyInline(ScopedPermissionsMixin, admin.TabularInline):
 
 class PartyMemberInline(PartyInline):
     model = PartyMember
-    member_fields = ("position", "given_name", "family_name", "sex", "age_group", "needs", "diet")
+    member_fields = ("position", *MEMBER_FIELDS)
 
     def get_fields(self, request, obj=None):
         shown = _personal_data_shown(request, obj)
@@ -86,13 +88,7 @@ class PartyAdmin(ScopedModelAdmin):
         "size",
         "priority",
         "possible_duplicate",
-        "registration_point",
-        "contact_phone",
-        "languages",
-        "pets",
-        "nights_needed",
-        "notes",
-        "consent",
+        *PARTY_REGISTRATION_FIELDS,
         "waiting_since",
         "status_changed_at",
         "personal_data_erased_at",

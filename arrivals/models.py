@@ -61,6 +61,19 @@ class Diet(models.TextChoices):
 PARTY_PERSONAL_FIELDS = ("contact_phone",)
 MEMBER_PERSONAL_FIELDS = ("family_name",)
 
+# What a registration gives of a party and of each member, in the order the API shows
+# them: the serializer and the admin build their field lists from these.
+PARTY_REGISTRATION_FIELDS = (
+    "registration_point",
+    "contact_phone",
+    "languages",
+    "pets",
+    "nights_needed",
+    "notes",
+    "consent",
+)
+MEMBER_FIELDS = ("given_name", "family_name", "sex", "age_group", "needs", "diet")
+
 
 class Party(models.Model):
     """A group that travels together and must stay together.
