@@ -119,9 +119,11 @@ def party_data_without_personal(data: dict) -> dict:
 
 
 class PartySerializer(serializers.ModelSerializer):
-    """A registration. Personal fields are shown only for the parties whose ids are in
-    the context's `personal_data_shown` (decided and audited by
-    `arrivals.services.parties_personal_data_show`); without it, for none."""
+    """A registration. `contact_phone` and the members' `family_name` are present only
+    for coordinators of the party's city and managers of the shelter it is placed in."""
+
+    # Shown for the parties whose ids are in the context's `personal_data_shown`, as
+    # `arrivals.services.parties_personal_data_show` decided (and audited); else none.
 
     city = ScopedRelatedField()
     registration_point = serializers.CharField(
