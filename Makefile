@@ -29,14 +29,15 @@ run: migrate
 	fi
 	@# gunicorn (threads, a deep accept queue) rather than runserver, so bursts of
 	@# requests from an integration are all answered; --reload keeps the dev loop.
+	@# config/gunicorn.py as in production (JSON logs); the flags below win over it.
 	@# Without REDIS_URL, beat runs the timers (matching, hold expiry, ...) in-process.
 	@if [ -z "$$REDIS_URL" ]; then \
 	  $(VENV)/bin/celery -A config beat --loglevel=WARNING --schedule=$(VENV)/celerybeat-schedule & \
 	  BEAT=$$!; trap "kill $$BEAT 2>/dev/null" EXIT INT TERM; \
 	fi; \
 	echo "Berth: http://127.0.0.1:$(PORT)/ (API docs at /api/docs/). Stop with Ctrl-C."; \
-	DJANGO_SETTINGS_MODULE=config.settings.local $(VENV)/bin/gunicorn config.wsgi \
-	  --bind 127.0.0.1:$(PORT) --workers 2 --threads 8 --reload --access-logfile -
+	DJANGO_SETTINGS_MODULE=config.settings.local $(VENV)/bin/gunicorn -c config/gunicorn.py \
+	  config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 8 --reload
 
 test: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
@@ -45,6 +46,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.matching
 	$(PY) -m benchmarks.workflow
+	$(PY) -m benchmarks.body_limit --compare
+	$(PY) -m benchmarks.keepalive --compare
 
 lint: $(STAMP)
 	@# Every check runs and reports; lint fails if any of them failed.

@@ -17,6 +17,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config import errors
+
 logger = logging.getLogger(__name__)
 
 
@@ -36,6 +38,15 @@ class PreconditionFailed(Exception):
 
 
 def exception_handler(exc, context):
+    if errors.is_unavailable(exc):
+        # The database, the broker or the cache is out of reach: 503 and when to come
+        # back (API.md v1.1), never a 500. The worker and the timer catch up by themselves.
+        logger.error("service unavailable, answered 503: %r", exc, exc_info=exc)
+        return Response(
+            {"code": "service_unavailable", "detail": errors.unavailable_detail()},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(errors.RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+        )
     if isinstance(exc, Conflict):
         return Response({"code": exc.code, "detail": str(exc.detail)}, status=exc.status_code)
     if isinstance(exc, PreconditionFailed):

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from accounts.views import ApiKeyViewSet, MemberViewSet, TokenView, admin_login, web_login
 from arrivals.urls import router as arrivals_router
 from arrivals.urls import urlpatterns as arrivals_urls
+from config.api_docs import SwaggerView
 from config.health import healthz
 from meals.urls import router as meals_router
 from meals.urls import urlpatterns as meals_urls
@@ -32,7 +33,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("accounts/login/", web_login, name="login"),
@@ -40,3 +41,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("arrivals.web_urls")),
 ]
+
+# A database or broker out of reach answers 503, also outside the API (config.errors).
+handler500 = "config.errors.server_error"

@@ -22,32 +22,20 @@ case "$role" in
     if [ "${MIGRATE_ON_START:-1}" = "1" ]; then
       python manage.py migrate --noinput
     fi
-    # gthread workers: WEB_CONCURRENCY processes x GUNICORN_THREADS threads.
-    # The access log leaves out query strings (they may carry a party code).
-    exec gunicorn config.wsgi:application \
-      --bind "${GUNICORN_BIND:-0.0.0.0:${PORT:-8000}}" \
-      --workers "${WEB_CONCURRENCY:-3}" \
-      --threads "${GUNICORN_THREADS:-4}" \
-      --timeout "${GUNICORN_TIMEOUT:-60}" \
-      --graceful-timeout 30 \
-      --keep-alive 5 \
-      --max-requests 1000 \
-      --max-requests-jitter 100 \
-      --worker-tmp-dir /dev/shm \
-      --access-logfile - \
-      --access-logformat '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms' \
-      --error-logfile - \
-      --log-level "${LOG_LEVEL:-INFO}" \
+    # config/gunicorn.py: gthread workers (WEB_CONCURRENCY processes x GUNICORN_THREADS
+    # threads), no recycling, JSON access and error logs without query strings (they
+    # may carry a party code).
+    exec gunicorn -c config/gunicorn.py config.wsgi:application \
       "$@"
     ;;
   worker)
-    exec celery -A config worker \
+    exec celery -A config --quiet worker \
       --loglevel "${LOG_LEVEL:-INFO}" \
       --concurrency "${CELERY_WORKER_CONCURRENCY:-2}" \
       "$@"
     ;;
   beat)
-    exec celery -A config beat \
+    exec celery -A config --quiet beat \
       --loglevel "${LOG_LEVEL:-INFO}" \
       --schedule "${CELERY_BEAT_SCHEDULE_FILE:-/var/lib/berth/celerybeat-schedule}" \
       "$@"

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "accounts",
     "privacy",
     "idempotency",
@@ -49,7 +50,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer, and every log line of the request, carries its id.
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Pages and API answers go out compressed (a phone on a slow network). BREACH needs a
+    # secret in a compressed page beside text the attacker chooses: the pages' only
+    # secret is the CSRF token, which Django masks anew in every response. Static files
+    # come precompressed from WhiteNoise (production storage), which this leaves alone.
+    "django.middleware.gzip.GZipMiddleware",
+    # Before anything reads the body (CSRF reads forms, DRF its parsers).
+    "config.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,14 +107,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker: Redis from REDIS_URL, else in-process. ---
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "berth",
-        }
+# Every call to Redis is bounded (seconds), so a Redis that hangs costs a request a
+# fraction of a second, never the 17 s of an unbounded read. A registration makes one
+# cache call (its throttle, which lets requests through when the cache fails) and one
+# publish (two tries): it answers within 2 s even then, and the matching run it asked
+# for is sent again by the timer (arrivals.services.matching_request).
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5"))
+
+
+def redis_cache(url: str) -> dict:
+    """The cache on Redis at `url`, with bounded calls and no retries of its own."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "berth",
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            "retry_on_timeout": False,
+        },
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     # A database table is shared by every process of one installation, unlike LocMem,
     # so throttles hold across gunicorn workers even without Redis.
@@ -130,8 +157,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 # Every countdown we use stays far below this; a late-acked task that is not acked
-# within it is delivered again.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# within it is delivered again. Connecting and every read or write are bounded, so
+# publishing to a Redis that hangs fails fast instead of blocking the request.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_timeout": float(
+        os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT", str(REDIS_SOCKET_TIMEOUT))
+    ),
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_SOCKET_TIMEOUT
+# A worker that loses Redis reconnects for as long as it takes.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Publishing from a request: one retry on a fresh connection (a pooled one may have
+# died with a Redis restart), then give up; the timer sends the work again.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "matching-all-cities": {
@@ -181,6 +229,30 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Limits and headers ---
+# Request bodies above this answer 413 before they are read (config.middleware), for
+# every parser and for chunked bodies; the reverse proxy should refuse them first
+# (docs/operations.md).
+BERTH_MAX_BODY_BYTES = int(os.environ.get("BERTH_MAX_BODY_BYTES", str(1024 * 1024)))
+# Content-Security-Policy (django-csp 4): no inline scripts or styles anywhere; the
+# pages' CSS and the API docs' scripts are static files. data: images are the icons
+# in Swagger UI's stylesheet and the empty favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- REST API ---
 REST_FRAMEWORK = {
@@ -227,10 +299,28 @@ PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS"
 PLACEMENT_HOLD_HOURS = float(os.environ.get("PLACEMENT_HOLD_HOURS", "3"))
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 
+# One JSON object a line (config.logs): control characters escaped, so no path or
+# input can forge a line; each record carries the id of its request, which follows
+# the request into the Celery tasks it enqueues.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own console handlers go: everything goes through the root, as JSON.
+        "django": {"handlers": [], "propagate": True},
+        # 4xx answers are in the access log already; 5xx stay here, with their traceback.
+        "django.request": {"level": "ERROR", "propagate": True},
+        # The development server's request lines (runserver has no access log).
+        "django.server": {"handlers": [], "propagate": True},
+    },
 }

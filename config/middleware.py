@@ -1,0 +1,76 @@
+"""Middleware of the whole site: request ids, and the limit on request bodies."""
+
+import io
+
+from django.conf import settings
+from django.core.handlers.wsgi import LimitedStream
+
+from config import errors
+from config.logs import request_id, sane_request_id
+
+HEADER = "X-Request-ID"
+
+
+class RequestIdMiddleware:
+    """Gives each request an id: a sane `X-Request-ID` from the proxy or client, else a
+    new one. Every log record of the request carries it (config.logs), so do the tasks
+    it enqueues (config.celery), and the answer sends it back in `X-Request-ID`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        ident = sane_request_id(request.headers.get(HEADER))
+        request.request_id = ident
+        token = request_id.set(ident)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id.reset(token)
+        response[HEADER] = ident
+        return response
+
+
+def _read_at_most(stream, limit: int) -> bytes:
+    """Up to limit + 1 bytes of `stream`: enough to know whether it is over the limit."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = stream.read(min(64 * 1024, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+class BodyLimitMiddleware:
+    """Bodies over `BERTH_MAX_BODY_BYTES` answer 413 before anything reads them.
+
+    DRF's parsers read the stream themselves, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+    never applies to the API: without this, a 100 MB JSON body was read and parsed
+    whole. A declared Content-Length over the limit is refused unread. A chunked body
+    (no Content-Length) is read up to one byte past the limit: refused if longer, else
+    handed on with its length, so Django and DRF read it like any other (Django alone
+    would read a chunked body as empty).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.BERTH_MAX_BODY_BYTES
+        declared = request.META.get("CONTENT_LENGTH")
+        if declared:
+            try:
+                length = int(declared)
+            except ValueError:
+                length = 0  # as Django reads it: no body
+            if length > limit:
+                return errors.too_large(request, limit)
+        elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body = _read_at_most(request.environ["wsgi.input"], limit)
+            if len(body) > limit:
+                return errors.too_large(request, limit)
+            request.META["CONTENT_LENGTH"] = str(len(body))
+            request._stream = LimitedStream(io.BytesIO(body), len(body))
+        return self.get_response(request)
