@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import web_views
+from . import web_app, web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
@@ -30,4 +30,9 @@ urlpatterns = [
     path("shelters/<uuid:shelter_id>/", web_views.shelter_detail, name="web-shelter"),
     path("shelters/<uuid:shelter_id>/status/", web_views.shelter_status, name="web-shelter-status"),
     path("spaces/<uuid:space_id>/beds/", web_views.space_beds, name="web-space-beds"),
+    # The installable field app (arrivals/web_app.py): the worker's scope is the root.
+    path("sw.js", web_app.service_worker, name="service-worker"),
+    path("manifest.webmanifest", web_app.manifest, name="web-manifest"),
+    path("offline/", web_app.offline, name="web-offline"),
+    path("app/session/", web_app.session_state, name="web-session"),
 ]
