@@ -2,9 +2,11 @@
 
 from celery import shared_task
 
+from config.celery import RELIABLE
+
 from . import services
 
 
-@shared_task(ignore_result=True)
+@shared_task(**RELIABLE)
 def idempotency_keys_purge() -> int:
     return services.idempotency_keys_purge()

@@ -8,4 +8,7 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = SECRET_KEY or "dev-insecure-berth-secret-key-change-me-in-production-0123456789"
 FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or "ZGV2LW9ubHktYmVydGgtZmllbGQta2V5LTAwMDAwMDA="
 LOOKUP_HASH_KEY = LOOKUP_HASH_KEY or "dev-only-berth-lookup-key"
-WHITENOISE_AUTOREFRESH = True  # serve static files from the apps; no collectstatic needed
+# Serve static files from the apps and static/ as they are, without collectstatic, also
+# with DEBUG off (the test settings, and the test and benchmark servers of gunicorn).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
