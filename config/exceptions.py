@@ -40,7 +40,7 @@ class PreconditionFailed(Exception):
 def exception_handler(exc, context):
     if errors.is_unavailable(exc):
         # The database, the broker or the cache is out of reach: 503 and when to come
-        # back (API.md v1.1), never a 500. The worker and the timer catch up by themselves.
+        # back (docs/api-reference.md, Errors), never a 500. The worker and the timer catch up.
         logger.error("service unavailable, answered 503: %r", exc, exc_info=exc)
         return Response(
             {"code": "service_unavailable", "detail": errors.unavailable_detail()},
