@@ -15,6 +15,7 @@ Nothing is visible by default: a model that declares no reach is a superuser's o
 import functools
 import operator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q, QuerySet
@@ -23,6 +24,8 @@ from .models import ApiKey, Role
 from .rules import RULES
 
 INTEGRATION = "integration"
+
+_M = TypeVar("_M", bound=Model)
 
 
 @functools.cache
@@ -38,6 +41,7 @@ def _crosses_many(model: type[Model], lookup: str) -> bool:
             return True
         if not field.is_relation:
             return False
+        assert field.related_model is not None  # a relation's model (no generic relations here)
         model = field.related_model
     return False
 
@@ -68,6 +72,7 @@ class Access:
         if self.is_superuser:
             return True
         if self.is_integration:
+            assert self.scopes is not None  # an API key's caller has its scopes
             allowed = rule.scope is not None and rule.scope in self.scopes
         else:
             allowed = self.role is not None and self.role in rule.roles
@@ -77,7 +82,7 @@ class Access:
             return False
         return self.scope(type(obj)._default_manager.filter(pk=obj.pk), action).exists()
 
-    def scope(self, queryset: QuerySet, action: str | None = None) -> QuerySet:
+    def scope(self, queryset: QuerySet[_M], action: str | None = None) -> QuerySet[_M]:
         """The rows of `queryset` within the caller's reach; with `action`, none unless
         its rule allows the caller, and only the rows it may be done on.
 

@@ -7,6 +7,8 @@ permissions. A superuser may do everything; a coordinator or a shelter manager (
 `is_staff`) sees what the API would show them.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -14,6 +16,9 @@ from django.utils.translation import ngettext
 from . import services
 from .access import Access, access_for
 from .models import ApiKey, Membership
+
+if TYPE_CHECKING:
+    from django.db.models.options import Options
 
 VERBS = frozenset({"view", "add", "change", "delete"})
 
@@ -31,6 +36,7 @@ class ScopedPermissionsMixin:
     verbs: frozenset = VERBS
     superuser_verbs: frozenset = frozenset()
     resource: str = ""
+    opts: "Options[Any]"  # the admin's
 
     def access(self, request) -> Access:
         return access_for(request)
@@ -122,8 +128,15 @@ class ApiKeyAdmin(ScopedModelAdmin):
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix"]
     ordering = ["-created_at"]
-    fields = ["name", "prefix", "scopes", "cities", "created_by", "created_at", "revoked_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "name",
+        "prefix",
+        "scopes",
+        "cities",
+        "created_by",
+        "created_at",
+        "revoked_at",
+    )
     actions = ["revoke"]
 
     def get_queryset(self, request):

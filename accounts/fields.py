@@ -1,5 +1,6 @@
 """A related field whose choices are what the caller may reach (`Access.scope`)."""
 
+from django.db.models import Model
 from rest_framework import serializers
 
 from .access import access_for
@@ -19,6 +20,11 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         field = self.parent if isinstance(self.parent, serializers.ManyRelatedField) else self
-        model = field.parent.Meta.model._meta.get_field(field.source).related_model
+        # Bound to a model serializer, under the name of a relation of its model.
+        assert isinstance(field.parent, serializers.ModelSerializer)
+        assert isinstance(field.source, str)
+        serializer_model: type[Model] = field.parent.Meta.model
+        model = serializer_model._meta.get_field(field.source).related_model
+        assert model is not None
         access = access_for(self.context["request"])
         return access.scope(model._default_manager.all(), self.action)

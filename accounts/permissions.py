@@ -1,10 +1,19 @@
 """Deny by default: each API view names its resource, and the action asked of it must be
 allowed by `accounts.rules.RULES` (through `Access.allows`)."""
 
+from typing import TYPE_CHECKING
+
 from rest_framework.permissions import BasePermission
 
 from .access import Access, access_for
 from .rules import RULES
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+    _View = APIView  # what the mixin is mixed into
+else:
+    _View = object
 
 # A viewset's standard actions (and a plain view's GET) by the verbs of the rules.
 VERBS = {
@@ -42,7 +51,7 @@ class IsMember(BasePermission):
         return action in RULES and access.allows(action)
 
 
-class AccessMixin:
+class AccessMixin(_View):
     """For API views: `resource` names the rules they ask (`accounts.rules`), and
     `access` is the caller's."""
 

@@ -59,10 +59,15 @@ class LoginRateThrottle(SharedCacheThrottle):
     """
 
     scope = "login"
+    # Parsed from the rate by SimpleRateThrottle.__init__ (None without one); the stubs
+    # leave them out.
+    num_requests: int | None
+    duration: int | None
 
     def _window_key(self, request) -> str | None:
         if request.method != "POST" or self.rate is None:
             return None
+        assert self.duration is not None  # a rate has a duration
         window = int(self.timer() // self.duration)
         ident = self.get_ident(request)
         return f"{self.cache_format % {'scope': self.scope, 'ident': ident}}:{window}"
@@ -75,6 +80,7 @@ class LoginRateThrottle(SharedCacheThrottle):
         self.key = self._window_key(request)
         if self.key is None:
             return True
+        assert self.num_requests is not None and self.duration is not None  # a key: a rate
         try:
             self.cache.add(self.key, 0, self.duration)
             taken = self.cache.incr(self.key)
@@ -100,4 +106,5 @@ class LoginRateThrottle(SharedCacheThrottle):
             self.cache.decr(self.key)
 
     def wait(self):
+        assert self.duration is not None  # asked after a refusal, so under a rate
         return self.duration - (self.timer() % self.duration)

@@ -6,10 +6,18 @@ version cannot both win.
 """
 
 import re
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from config.exceptions import PreconditionFailed
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+    _View = APIView  # what the mixin is mixed into
+else:
+    _View = object
 
 _ETAG = re.compile(r'(?:W/)?(?:"(?P<quoted>[0-9]{1,18})"|(?P<bare>[0-9]{1,18}))')
 
@@ -33,7 +41,7 @@ def expected_version(request) -> int | None:
     return int(match["quoted"] or match["bare"])
 
 
-class ETagMixin:
+class ETagMixin(_View):
     """For viewsets of versioned objects: send the ETag on single-object answers."""
 
     def finalize_response(self, request, response, *args, **kwargs):

@@ -46,6 +46,7 @@ def too_large(request, limit: int) -> HttpResponse:
         detail = _("The request is too large: at most %(limit)s bytes are accepted.") % {
             "limit": limit
         }
+        response: HttpResponse
         if is_api(request):
             response = JsonResponse({"code": "request_too_large", "detail": detail}, status=413)
         else:
@@ -59,6 +60,7 @@ def unavailable_detail() -> str:
 
 def unavailable(request) -> HttpResponse:
     with translation.override(_language(request)):
+        response: HttpResponse
         if is_api(request):
             response = JsonResponse(
                 {"code": "service_unavailable", "detail": unavailable_detail()}, status=503

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 class Conflict(Exception):
-    status_code = status.HTTP_409_CONFLICT
+    status_code: int = status.HTTP_409_CONFLICT
 
     def __init__(self, code: str, detail: str) -> None:
         super().__init__(detail)

@@ -25,10 +25,12 @@ class AuditQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise PermissionError(APPEND_ONLY)
 
-    update.alters_data = True
-    delete.alters_data = True
-    delete.queryset_only = True  # as Django's own: not offered on the manager
-    bulk_update.alters_data = True
+    # Flags Django reads on a method (templates do not call it; the manager does not copy
+    # it), set as Django sets its own: mypy does not type attributes of functions.
+    update.alters_data = True  # type: ignore[attr-defined]
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]  # as Django's: not on the manager
+    bulk_update.alters_data = True  # type: ignore[attr-defined]
 
 
 class AuditEntry(models.Model):
