@@ -69,6 +69,7 @@ class ShelterForm(VersionedForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # ModelForm.clean gives the cleaned data
         if self.changing:
             try:
                 services.shelter_update_check(
@@ -86,6 +87,7 @@ class SpaceForm(VersionedForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # ModelForm.clean gives the cleaned data
         if self.changing:
             data = {"beds": cleaned["beds"]} if "beds" in cleaned else {}
             try:
@@ -101,7 +103,9 @@ class SpaceForm(VersionedForm):
         return cleaned
 
 
-def _refusal_text(error: Exception) -> str:
+def _refusal_text(
+    error: Conflict | PreconditionFailed | ValidationError | ObjectDoesNotExist,
+) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     if isinstance(error, ObjectDoesNotExist):

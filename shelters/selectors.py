@@ -1,16 +1,33 @@
 """Reads of cities, shelters and spaces. Callers scope them with `Access.scope`."""
 
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
+
 from django.db.models import F, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .models import City, Shelter, ShelterKind, Space
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class ShelterBeds(TypedDict):
+    """The sums `shelters_with_beds` annotates a shelter with."""
+
+    beds_total: int
+    beds_occupied: int
+    beds_held: int
+    beds_free: int
+
+
+ShelterWithBeds: TypeAlias = "WithAnnotations[Shelter, ShelterBeds]"
 
 
 def _sum(field: str):
     return Coalesce(Sum(field), Value(0), output_field=IntegerField())
 
 
-def shelters_with_beds(queryset: QuerySet[Shelter]) -> QuerySet[Shelter]:
+def shelters_with_beds(queryset: QuerySet[Shelter]) -> QuerySet[ShelterWithBeds]:
     """Annotate each shelter with the sums of its spaces' beds, in the same query."""
     return queryset.annotate(
         beds_total=_sum("spaces__beds"),

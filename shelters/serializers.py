@@ -1,4 +1,5 @@
 from decimal import ROUND_HALF_UP
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -15,6 +16,11 @@ from .models import (
     Space,
 )
 
+if TYPE_CHECKING:
+    _Serializer = serializers.Serializer[Any]  # what the mixin is mixed into
+else:
+    _Serializer = object
+
 
 class CitySerializer(serializers.ModelSerializer):
     class Meta:
@@ -22,7 +28,7 @@ class CitySerializer(serializers.ModelSerializer):
         fields = ["id", *CITY_EDITABLE_FIELDS]
 
 
-class ImmutableOnUpdateMixin:
+class ImmutableOnUpdateMixin(_Serializer):
     """Fields that choose where an object belongs may be set once, never changed."""
 
     immutable_fields: tuple[str, ...] = ()
