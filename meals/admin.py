@@ -25,8 +25,7 @@ class ServingInline(ScopedPermissionsMixin, admin.TabularInline):
     resource = "mealservice"
     verbs = READ_ONLY
     extra = 0
-    fields = ["portions", "diet", "recorded_by", "recorded_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("portions", "diet", "recorded_by", "recorded_at")
 
 
 @admin.register(MealService)

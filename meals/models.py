@@ -141,6 +141,15 @@ class MealService(models.Model):
     # In its city; at its shelter (a point has none: a manager does not reach it).
     reach = Reach(city="city", shelter="shelter")
 
+    # Its figures, set by `meals.selectors.meal_services_add_figures` (never stored).
+    forecast_basis: str
+    forecast_portions: int | None
+    diet_forecast: dict[str, int] | None
+    served_portions: int
+    served_diet: dict[str, int]
+    flags: list[str]
+    over_served: bool
+
     class Meta:
         ordering = ["starts_at", "id"]
         verbose_name = _("meal service")
@@ -166,7 +175,7 @@ class MealService(models.Model):
         ]
 
     def __str__(self) -> str:
-        place = self.shelter.name if self.shelter_id else self.location
+        place = self.shelter.name if self.shelter is not None else self.location
         return f"{place} {self.get_meal_display()} {self.starts_at:%Y-%m-%d %H:%M}"
 
 

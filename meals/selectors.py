@@ -2,6 +2,7 @@
 a service: forecast (from the people at its shelter) and served."""
 
 import operator
+import uuid
 import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -32,13 +33,12 @@ class Basis:
     NONE_NO_BEDS = "none_no_beds"  # a point without beds: no forecast
 
 
-def day_check(day: date) -> date:
+def day_check(day: date) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValidationError(
             _("Give a date between %(first)s and %(last)s.")
             % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
         )
-    return day
 
 
 def day_bounds(*, day: date, tz_name: str) -> tuple[datetime, datetime]:
@@ -75,7 +75,9 @@ def forecast_moment(service: MealService, *, now: datetime) -> tuple[str, dateti
     return Basis.AT_START, service.starts_at
 
 
-def _present(*, status: str, created_at, ended_at, at: datetime | None) -> bool:
+def _present(
+    *, status: str, created_at: datetime, ended_at: datetime | None, at: datetime | None
+) -> bool:
     """Whether a placement holds or checks in its party's beds: now (`at` None), by
     its status; at a past moment, by its times."""
     if at is None:
@@ -87,11 +89,18 @@ def _present(*, status: str, created_at, ended_at, at: datetime | None) -> bool:
     return ended_at > at
 
 
-def _diets(counter: Counter) -> dict:
+def _diets(counter: Counter[str]) -> dict[str, int]:
     return {diet: counter.get(diet, 0) for diet in Diet.values}
 
 
-def _people_at(shelter_ids: set, *, now: bool, past: list[datetime]) -> dict:
+# A member of a party placed at a shelter: (status, created_at, ended_at, diet) of the placement
+# and the member.
+_Present = tuple[str, datetime, datetime | None, list[str] | None]
+
+
+def _people_at(
+    shelter_ids: set[uuid.UUID], *, now: bool, past: list[datetime]
+) -> dict[uuid.UUID, list[_Present]]:
     """The members of the parties placed at the shelters now (if `now`) or at any
     moment between the `past` ones: {shelter id: [(status, created_at, ended_at, diet)]},
     one query."""
@@ -101,7 +110,7 @@ def _people_at(shelter_ids: set, *, now: bool, past: list[datetime]) -> dict:
             Q(created_at__lte=max(past))
             & (Q(ended_at__gt=min(past)) | Q(ended_at__isnull=True, status__in=ACTIVE_PLACEMENT))
         )
-    people = defaultdict(list)
+    people: defaultdict[uuid.UUID, list[_Present]] = defaultdict(list)
     if not shelter_ids or not who:
         return people
     rows = (
@@ -122,7 +131,9 @@ def _people_at(shelter_ids: set, *, now: bool, past: list[datetime]) -> dict:
     return people
 
 
-def meal_services_add_figures(services: Iterable[MealService], *, now=None) -> list:
+def meal_services_add_figures(
+    services: Iterable[MealService], *, now: datetime | None = None
+) -> list[MealService]:
     """Set on each service its forecast and what was served, in two queries for any
     number of services:
 
@@ -140,29 +151,33 @@ def meal_services_add_figures(services: Iterable[MealService], *, now=None) -> l
     people = _people_at(
         {service.shelter_id for service in services if service.shelter_id},
         now=any(basis == Basis.NOW for basis, _at in moments.values()),
-        past=[at for basis, at in moments.values() if basis == Basis.AT_START],
+        past=[
+            at for basis, at in moments.values() if basis == Basis.AT_START and at is not None
+        ],
     )
-    served = defaultdict(lambda: [0, Counter()])
+    served_portions: defaultdict[uuid.UUID, int] = defaultdict(int)
+    served_diets: defaultdict[uuid.UUID, Counter[str]] = defaultdict(Counter)
     for service_id, portions, diet in (
         Serving.objects.filter(service_id__in=[s.id for s in services])
         .values_list("service_id", "portions", "diet")
         .order_by()
     ):
-        served[service_id][0] += portions
-        served[service_id][1].update(diet or {})
+        served_portions[service_id] += portions
+        served_diets[service_id].update(diet or {})
     for service in services:
         basis, at = moments[service.id]
         service.forecast_basis = basis
         service.forecast_portions = service.diet_forecast = None
         if basis != Basis.NONE_NO_BEDS:
-            portions, diets = 0, Counter()
+            assert service.shelter_id is not None  # only a point (no shelter) has no forecast
+            portions, diets = 0, Counter[str]()
             for status, created_at, ended_at, diet in people[service.shelter_id]:
                 if _present(status=status, created_at=created_at, ended_at=ended_at, at=at):
                     portions += 1
                     diets.update(diet or ())
             service.forecast_portions, service.diet_forecast = portions, _diets(diets)
-        service.served_portions = served[service.id][0]
-        service.served_diet = _diets(served[service.id][1])
+        service.served_portions = served_portions[service.id]
+        service.served_diet = _diets(served_diets[service.id])
         service.flags = serving_flags(service)
         bounds = [n for n in (service.forecast_portions, service.planned_portions) if n is not None]
         service.over_served = bool(bounds) and service.served_portions > max(bounds)
@@ -181,7 +196,7 @@ def serving_flags(service: MealService) -> list[str]:
     return flags
 
 
-def meals_report(*, city: City, day: date) -> dict:
+def meals_report(*, city: City, day: date) -> dict[str, object]:
     """A city's services of one day (its time zone) with planned, forecast and served
     figures and diets, and the day's totals."""
     services = meal_services_add_figures(
@@ -189,22 +204,19 @@ def meals_report(*, city: City, day: date) -> dict:
             MealService.objects.filter(city=city).select_related("shelter"), day=day
         ).order_by("starts_at", "shelter__name", "location", "id")
     )
+    diet_forecast: Counter[str] = Counter()
+    served_diet: Counter[str] = Counter()
+    for service in services:
+        diet_forecast.update(service.diet_forecast or {})
+        served_diet.update(service.served_diet)
     totals = {
         "services": len(services),
-        "planned_portions": 0,
-        "forecast_portions": 0,
-        "served_portions": 0,
-        "diet_forecast": Counter(),
-        "served_diet": Counter(),
+        "planned_portions": sum(service.planned_portions or 0 for service in services),
+        "forecast_portions": sum(service.forecast_portions or 0 for service in services),
+        "served_portions": sum(service.served_portions for service in services),
+        "diet_forecast": _diets(diet_forecast),
+        "served_diet": _diets(served_diet),
     }
-    for service in services:
-        totals["planned_portions"] += service.planned_portions or 0
-        totals["forecast_portions"] += service.forecast_portions or 0
-        totals["served_portions"] += service.served_portions
-        totals["diet_forecast"].update(service.diet_forecast or {})
-        totals["served_diet"].update(service.served_diet)
-    totals["diet_forecast"] = _diets(totals["diet_forecast"])
-    totals["served_diet"] = _diets(totals["served_diet"])
     return {
         "city": city.id,
         "city_name": city.name,

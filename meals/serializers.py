@@ -73,7 +73,7 @@ class MealServiceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer)
             "created_at",
         ]
         read_only_fields = ["id", "schedule", "created_by", "created_at"]
-        validators = []  # the service answers a taken slot with 409
+        validators: list[object] = []  # the service answers a taken slot with 409
 
     def validate(self, attrs):
         """`starts_at` must fall on a day `?date=` and the report accept: the same check
@@ -178,7 +178,7 @@ class MealScheduleSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer
         model = MealSchedule
         fields = ["id", "shelter", *MEAL_SCHEDULE_EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
-        validators = []  # the service answers a taken slot with 409
+        validators: list[object] = []  # the service answers a taken slot with 409
 
 
 class ReportQuerySerializer(serializers.Serializer):

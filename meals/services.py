@@ -9,9 +9,9 @@ which is the last lock taken; meals never locks spaces or parties.
 """
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -145,7 +145,7 @@ def meal_service_update(*, service_id, data: dict) -> MealService:
     wherever it is moved, so the schedule does not make that day's service again.
     """
     service = _service_locked(service_id)
-    cleaners = {"location": str.strip, "starts_at": to_minute}
+    cleaners: dict[str, Callable[[Any], Any]] = {"location": str.strip, "starts_at": to_minute}
     data = {name: cleaners.get(name, lambda v: v)(value) for name, value in data.items()}
     _check_place(shelter=service.shelter, location=data.get("location", service.location))
     _check_slot_free(service=service, data=data)
@@ -277,7 +277,8 @@ def meal_services_create_for_day(*, day: date | None = None, now: datetime | Non
         .values_list("schedule_id", "day")
         .order_by()
     )
-    missing = []
+    missing: list[MealService] = []
+    days_made: list[MealScheduleDay] = []
     for entry in entries:
         city_id = entry.shelter.city_id
         starts_at = datetime.combine(days[city_id], entry.time, tzinfo=zones[city_id])
@@ -296,8 +297,9 @@ def meal_services_create_for_day(*, day: date | None = None, now: datetime | Non
                 created_at=now,
             )
         )
+        days_made.append(MealScheduleDay(schedule=entry, day=days[city_id], created_at=now))
     MealScheduleDay.objects.bulk_create(
-        [MealScheduleDay(schedule=s.schedule, day=s.schedule_day, created_at=now) for s in missing],
+        days_made,
         ignore_conflicts=True,
         batch_size=500,
     )

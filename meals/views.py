@@ -61,6 +61,7 @@ class MealServiceViewSet(AccessMixin, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # every list is paged (DEFAULT_PAGINATION_CLASS)
         selectors.meal_services_add_figures(page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
