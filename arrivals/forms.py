@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from shelters.models import MAX_BEDS, ShelterStatus
+from shelters.models import MAX_BEDS, City, ShelterStatus
 
 from .matching.model import GROWN_AGE_GROUPS
 from .models import (
@@ -46,7 +46,9 @@ SEX_CHOICES = [
 
 
 class PartyForm(forms.Form):
-    city = forms.ModelChoiceField(queryset=None, label=_("City"), empty_label=None)
+    city: "forms.ModelChoiceField[City]" = forms.ModelChoiceField(
+        queryset=None, label=_("City"), empty_label=None
+    )
     registration_point = forms.CharField(
         label=_("Registration point"),
         max_length=200,
@@ -105,7 +107,9 @@ class PartyForm(forms.Form):
 
     def __init__(self, *args, cities, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["city"].queryset = cities
+        city = self.fields["city"]
+        assert isinstance(city, forms.ModelChoiceField)
+        city.queryset = cities
         self.retention_days = settings.PERSONAL_DATA_RETENTION_DAYS
 
     def clean_other_languages(self):
@@ -117,6 +121,7 @@ class PartyForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean gives the cleaned data
         languages = list(
             dict.fromkeys([*cleaned.get("languages", []), *cleaned.get("other_languages", [])])
         )
@@ -165,6 +170,7 @@ class MemberForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean gives the cleaned data
         if not cleaned.get("sex"):
             if cleaned.get("age_group") in GROWN_AGE_GROUPS:
                 self.add_error(

@@ -148,6 +148,7 @@ class Party(models.Model):
 
     # `reach` (where a party is, for `accounts.access`) is set below, with the
     # placement statuses it names.
+    reach: Reach
 
     def __str__(self) -> str:
         return self.code
@@ -169,6 +170,10 @@ class PartyMember(models.Model):
     )
     needs = models.JSONField(_("needs"), default=list, blank=True)
     diet = models.JSONField(_("diet"), default=list, blank=True)
+
+    # Labels of its needs and diet, set by the party page for its template (never stored).
+    needs_shown: list[str]
+    diet_shown: list[str]
 
     class Meta:
         ordering = ["party", "position"]

@@ -151,7 +151,9 @@ class PartySerializer(serializers.ModelSerializer):
         validators=[text_validator],
     )
     consent = ConsentField()
-    members = MemberSerializer(many=True, min_length=1, max_length=MAX_MEMBERS)
+    # many=True passes min_length and max_length on to the ListSerializer it makes; the stubs
+    # check them against the member serializer's own arguments.
+    members = MemberSerializer(many=True, min_length=1, max_length=MAX_MEMBERS)  # type: ignore[call-arg]
     placement = serializers.SerializerMethodField()
 
     class Meta:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from celery import signature
@@ -58,6 +59,9 @@ from .selectors import (
     parties_personal_data_visible,
     party_has_personal_data,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -291,7 +295,7 @@ def _one(locked: dict, object_id, model):
     return found
 
 
-STATE_CONFLICTS = {
+STATE_CONFLICTS: "dict[str, tuple[str, StrPromise]]" = {
     PartyStatus.WAITING: ("not_placed", gettext_lazy("The party has no bed yet.")),
     PartyStatus.PLACED: ("not_checked_in", gettext_lazy("The party has not been checked in.")),
     PartyStatus.CHECKED_IN: (
@@ -317,6 +321,7 @@ def party_check_in(*, party_id, access: Access) -> Party:
     with locked as (party, placement, space):
         if not _party_may(party, PartyStatus.CHECKED_IN) or placement is None:
             raise _state_conflict(party)
+        assert space is not None  # locked with its placement
         space_counters_change(space=space, held=-placement.beds, occupied=placement.beds)
         placement.save(
             update_fields=_placement_transition(placement, to_status=PlacementStatus.CHECKED_IN)
@@ -335,6 +340,7 @@ def party_check_out(*, party_id, access: Access) -> Party:
     with locked as (party, placement, space):
         if not _party_may(party, PartyStatus.DEPARTED) or placement is None:
             raise _state_conflict(party)
+        assert space is not None  # locked with its placement
         space_counters_change(space=space, occupied=-placement.beds)
         placement.save(
             update_fields=_placement_transition(placement, to_status=PlacementStatus.ENDED)
@@ -354,6 +360,7 @@ def party_cancel(*, party_id, access: Access, reason: str = "") -> Party:
         if not _party_may(party, PartyStatus.CANCELLED):
             raise _state_conflict(party)
         if placement is not None:
+            assert space is not None  # locked with its placement
             space_counters_change(space=space, held=-placement.beds)
             placement.save(
                 update_fields=_placement_transition(placement, to_status=PlacementStatus.CANCELLED)
@@ -372,6 +379,7 @@ def placement_cancel(*, placement_id, actor: str, reason: str = "") -> Placement
     with _party_locked(placement.party_id) as (party, active, space):
         if active is None or active.id != placement.id or active.status != PlacementStatus.HELD:
             raise Conflict("placement_not_held", _("Only a held placement can be cancelled."))
+        assert space is not None  # locked with its placement
         space_counters_change(space=space, held=-active.beds)
         fields = _placement_transition(active, to_status=PlacementStatus.CANCELLED)
         active.reason = (reason or active.reason)[:500]
@@ -481,7 +489,8 @@ def placements_apply(
     )
     now = timezone.now()
     held_until = _hold_until(now)
-    placements, events, held = [], [], defaultdict(int)
+    placements, events = [], []
+    held: defaultdict[UUID, int] = defaultdict(int)
     for proposal in proposals:
         party = parties.get(UUID(proposal.party))
         space = spaces.get(UUID(proposal.space))
@@ -543,7 +552,8 @@ def placements_expire(*, now: datetime | None = None, batch: int = 500) -> int:
                 status=PlacementStatus.HELD,
                 held_until__lt=now,
             )
-            freed, events = defaultdict(int), []
+            freed: defaultdict[UUID, int] = defaultdict(int)
+            events = []
             for placement in placements:
                 party = parties[placement.party_id]
                 freed[placement.space_id] += placement.beds

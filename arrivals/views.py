@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,8 +25,13 @@ from .serializers import (
     party_data_without_personal,
 )
 
+if TYPE_CHECKING:
+    _View = APIView  # what the mixin is mixed into
+else:
+    _View = object
 
-class NoStoreMixin:
+
+class NoStoreMixin(_View):
     """Answers that carry personal data must not be kept by any cache."""
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -63,10 +70,13 @@ class PartyViewSet(
         if shown is None:
             shown = services.parties_personal_data_show(access=self.access, parties=parties)
         context = {**self.get_serializer_context(), "personal_data_shown": shown}
-        return PartySerializer(parties, many=True, context=context).data
+        # many=True makes a ListSerializer, whose data is a list: the stubs know only the
+        # serializer's own dict.
+        return PartySerializer(parties, many=True, context=context).data  # type: ignore[return-value]
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # every list is paged (DEFAULT_PAGINATION_CLASS)
         return self.get_paginated_response(self._answers(page))
 
     def retrieve(self, request, *args, **kwargs):

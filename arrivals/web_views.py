@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -88,7 +88,7 @@ def _report_failure(request, error: Exception) -> None:
 @never_cache
 def home(request):
     access = access_for(request)
-    context = {"access": access}
+    context: dict[str, object] = {"access": access}
     shelters_reached = access.scope(Shelter.objects.all())
     if access.allows("party.add"):
         cities = []
@@ -132,7 +132,7 @@ def _posted_values(form, data) -> dict:
     }
 
 
-class _RowsFormSet(MemberFormSet):
+class _RowsFormSet(MemberFormSet):  # type: ignore[valid-type,misc]  # made by formset_factory
     """Member rows re-shown after 'add a person' or 'remove': every row stays optional
     but the first, as on a fresh form."""
 
@@ -268,6 +268,7 @@ def register(request):
         messages.success(request, _("Registered."))
         return redirect("web-party", party_id=answer.body["id"])
     # Nothing was registered: the form comes back, with its error and a new token.
+    assert isinstance(form.data, QueryDict)  # the POST it was bound to
     form.data = form.data.copy()
     form.data["form_token"] = _fresh_token()
     return _register_page(request, access, form, formset)
