@@ -151,9 +151,7 @@ def meal_services_add_figures(
     people = _people_at(
         {service.shelter_id for service in services if service.shelter_id},
         now=any(basis == Basis.NOW for basis, _at in moments.values()),
-        past=[
-            at for basis, at in moments.values() if basis == Basis.AT_START and at is not None
-        ],
+        past=[at for basis, at in moments.values() if basis == Basis.AT_START and at is not None],
     )
     served_portions: defaultdict[uuid.UUID, int] = defaultdict(int)
     served_diets: defaultdict[uuid.UUID, Counter[str]] = defaultdict(Counter)
