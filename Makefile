@@ -55,6 +55,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check . || status=1; \
 	$(VENV)/bin/ruff format --check . || status=1; \
 	$(VENV)/bin/lint-imports || status=1; \
+	$(VENV)/bin/mypy || status=1; \
 	exit $$status
 
 format: $(STAMP)
