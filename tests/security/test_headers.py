@@ -107,6 +107,7 @@ def pages(db, city):
         (None, "/admin/login/", 200),
         (None, "/nowhere/", 404),
         (None, "/api/docs/", 200),
+        (volunteer, "/offline/", 200),
         (volunteer, "/", 200),
         (volunteer, "/register/", 200),
         (volunteer, "/register/?people=3", 200),
