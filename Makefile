@@ -73,4 +73,4 @@ messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache .import_linter_cache .mypy_cache
