@@ -4,6 +4,8 @@ import importlib.util
 import re
 from pathlib import Path
 
+import yaml
+
 from benchmarks.keepalive import fire
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,6 +25,12 @@ def test_workers_are_not_recycled_and_stop_gracefully():
     assert conf.graceful_timeout >= 30
     # Longer than a proxy keeps an idle upstream connection (nginx: 60 s).
     assert conf.keepalive > 60
+
+
+def test_docker_lets_a_stopping_gunicorn_finish_its_requests():
+    compose = yaml.safe_load((REPO / "docker" / "compose.yml").read_text())
+    grace = compose["services"]["web"]["stop_grace_period"]
+    assert int(grace.rstrip("s")) > gunicorn_settings().graceful_timeout
 
 
 def test_production_and_make_run_use_these_settings():
