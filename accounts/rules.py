@@ -86,5 +86,13 @@ RULES: dict[str, Rule] = {
     "apikey.view": Rule(COORDINATOR),
     "apikey.add": Rule(COORDINATOR),
     "apikey.revoke": Rule(COORDINATOR),
+    # Webhooks of a city: its coordinators subscribe, read the delivery log, redeliver,
+    # enable again what a day of failures disabled, and delete.
+    "webhook.view": Rule(COORDINATOR),
+    "webhook.add": Rule(COORDINATOR),
+    "webhook.delete": Rule(COORDINATOR),
+    "webhook.deliveries": Rule(COORDINATOR),
+    "webhook.redeliver": Rule(COORDINATOR),
+    "webhook.enable": Rule(COORDINATOR),
     "auditentry.view": SUPERUSERS,
 }

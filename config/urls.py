@@ -12,6 +12,7 @@ from config.health import healthz
 from meals.urls import router as meals_router
 from meals.urls import urlpatterns as meals_urls
 from shelters.views import CityViewSet, ShelterViewSet, SpaceViewSet
+from webhooks.urls import router as webhooks_router
 
 router = DefaultRouter()
 router.register("cities", CityViewSet, basename="city")
@@ -21,6 +22,7 @@ router.register("members", MemberViewSet, basename="member")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.registry.extend(arrivals_router.registry)
 router.registry.extend(meals_router.registry)
+router.registry.extend(webhooks_router.registry)
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

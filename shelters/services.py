@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from config.exceptions import Conflict, PreconditionFailed
 from config.services import model_update
 
+from .events import capacity_changed_emit, shelter_updated_emit
 from .models import (
     CITY_EDITABLE_FIELDS,
     SHELTER_EDITABLE_FIELDS,
@@ -120,12 +121,15 @@ def shelter_update(*, shelter_id, data: dict, expected_version: int | None = Non
     takes_pets = data.get("pets_allowed") is True and not shelter.pets_allowed
     open_after = data.get("status", shelter.status) == ShelterStatus.OPEN
     more_room = open_after and (reopened or takes_pets)
+    changing = [n for n in SHELTER_EDITABLE_FIELDS if n in data and data[n] != getattr(shelter, n)]
     # Every accepted write is a new version, as the ETag the caller gets back says.
     shelter, _changed = model_update(
         shelter,
         fields=(*SHELTER_EDITABLE_FIELDS, "version"),
         data={**data, "version": shelter.version + 1},
     )
+    if changing:
+        shelter_updated_emit(shelter=shelter, changed=changing)
     if more_room:
         _announce_room(shelter.city_id)
     return shelter
@@ -150,6 +154,7 @@ def space_create(*, shelter: Shelter, **fields: Any) -> Space:
     space.full_clean()
     space.save()
     if space.beds > 0:
+        capacity_changed_emit(spaces=[space])
         _announce_room(shelter.city_id)
     return space
 
@@ -194,11 +199,14 @@ def space_update(*, space_id, data: dict, expected_version: int | None = None) -
         or data.get("admits", space.admits) != space.admits
         or (data.get("wheelchair_accessible") is True and not space.wheelchair_accessible)
     )
+    beds_change = "beds" in data and data["beds"] != space.beds
     space, _changed = model_update(
         space,
         fields=(*SPACE_EDITABLE_FIELDS, "version"),
         data={**data, "version": space.version + 1},
     )
+    if beds_change:
+        capacity_changed_emit(spaces=[space])
     if more_room:
         _announce_room(space.shelter.city_id)
     return space
@@ -252,5 +260,6 @@ def spaces_counters_change(*, changes: Iterable[tuple[Space, int, int]]) -> None
         Space.objects.bulk_update(
             changed, ["beds_held", "beds_occupied", "updated_at"], batch_size=500
         )
+    capacity_changed_emit(spaces=changed)
     for city_id in freed_in:
         _announce_room(city_id)

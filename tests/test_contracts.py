@@ -15,7 +15,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("config", "accounts", "privacy", "idempotency", "shelters", "arrivals", "meals", "demo")
+APPS = (
+    "config",
+    "accounts",
+    "privacy",
+    "idempotency",
+    "webhooks",
+    "shelters",
+    "arrivals",
+    "meals",
+    "demo",
+)
 
 
 def lint_imports(tree: Path) -> subprocess.CompletedProcess:
@@ -83,6 +93,12 @@ def tree_copy(tmp_path) -> Path:
             "config is not allowed to import shelters",
         ),
         (
+            "webhooks/services.py",
+            "from shelters.models import City",
+            "Apps depend one way",
+            "webhooks is not allowed to import shelters",
+        ),
+        (
             "arrivals/matching/model.py",
             "from django.db import models",
             "The matching engine is plain Python",
@@ -127,6 +143,14 @@ def test_services_send_the_matching_task_by_the_name_it_is_registered_under():
     from config.celery import app
 
     assert app.tasks[services.MATCHING_RUN_TASK].name == tasks.matching_run.name
+
+
+def test_webhooks_send_their_tasks_by_the_names_they_are_registered_under():
+    from config.celery import app
+    from webhooks import services, tasks
+
+    assert app.tasks[services.DELIVER_TASK].name == tasks.delivery_send.name
+    assert app.tasks[services.DISPATCH_TASK].name == tasks.deliveries_send.name
 
 
 # --- Views write through services -------------------------------------------------------

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "shelters",
     "arrivals",
     "meals",
+    "webhooks",
     "demo",
 ]
 
@@ -206,6 +207,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "meals.tasks.meal_services_create_for_today",
         "schedule": timedelta(minutes=30),
     },
+    "webhook-deliveries-due": {
+        "task": "webhooks.tasks.deliveries_due_send",
+        "schedule": timedelta(seconds=30),
+    },
+    "webhook-log-purge": {
+        "task": "webhooks.tasks.webhook_log_purge",
+        "schedule": crontab(minute=47, hour=3),
+    },
 }
 
 # --- Auth ---
@@ -298,6 +307,24 @@ LOOKUP_HASH_KEY = os.environ.get("LOOKUP_HASH_KEY", "")
 PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "30"))
 PLACEMENT_HOLD_HOURS = float(os.environ.get("PLACEMENT_HOLD_HOURS", "3"))
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
+# Webhooks (webhooks.services): each try waits this long to connect and for the answer;
+# a worker holds a delivery this long while it sends (a worker killed mid-send leaves it
+# to be sent again after that), so it must be well above the timeout.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+WEBHOOK_LOG_RETENTION_DAYS = int(os.environ.get("WEBHOOK_LOG_RETENTION_DAYS", "30"))
+# Webhook URLs that resolve to loopback, private or link-local addresses are refused
+# (webhooks.targets), unless this is on: the local settings turn it on.
+WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", False)
+# Mail (a disabled webhook's maker is told): Django's SMTP backend, from the environment.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "berth@localhost")
 
 # One JSON object a line (config.logs): control characters escaped, so no path or
 # input can forge a line; each record carries the id of its request, which follows

@@ -1,5 +1,7 @@
 """Settings for a developer's machine: runs with nothing set (SQLite, tasks in-process)."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import FIELD_ENCRYPTION_KEY, LOOKUP_HASH_KEY, SECRET_KEY, env_bool
 
@@ -12,3 +14,7 @@ LOOKUP_HASH_KEY = LOOKUP_HASH_KEY or "dev-only-berth-lookup-key"
 # with DEBUG off (the test settings, and the test and benchmark servers of gunicorn).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Integrations run beside Berth here (the example in examples/, the tests): webhooks may
+# go to this machine. Mail is printed, not sent.
+WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", True)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
