@@ -134,6 +134,21 @@ class PartyForm(forms.Form):
         return cleaned
 
 
+class PartyCorrectionForm(PartyForm):
+    """A correction (`arrivals.services.party_update`): the registration form's fields of
+    PARTY_EDITABLE_FIELDS, with its validation. The phone is there only for those who may
+    see it (left out, it stays as it is)."""
+
+    REGISTRATION_ONLY = ("city", "registration_point", "consent", "form_token")
+
+    def __init__(self, *args, show_phone: bool, **kwargs):
+        super().__init__(*args, cities=City.objects.none(), **kwargs)
+        for name in self.REGISTRATION_ONLY:
+            del self.fields[name]
+        if not show_phone:
+            del self.fields["contact_phone"]
+
+
 class MemberForm(forms.Form):
     given_name = forms.CharField(
         label=_("Given name or alias"),

@@ -1,3 +1,4 @@
+import secrets
 import uuid
 
 from django.conf import settings
@@ -26,6 +27,60 @@ class PartyStatus(models.TextChoices):
     CHECKED_IN = "checked_in", _("Checked in")
     DEPARTED = "departed", _("Departed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class WaitingReason(models.TextChoices):
+    """Why a waiting party has no bed (docs/api-reference.md): not looked at yet, or the
+    reason the last matching run gave (docs/matching.md)."""
+
+    NOT_YET_MATCHED = "not_yet_matched", _("Not matched yet")
+    NO_CAPACITY = "no_capacity", _("No free beds")
+    NO_ACCESSIBLE_SPACE = "no_accessible_space", _("No wheelchair-accessible space")
+    NO_PET_FRIENDLY_SPACE = "no_pet_friendly_space", _("No pet-friendly space")
+    NO_ADMITTING_SPACE = "no_admitting_space", _("No space admits the party")
+    PARTY_TOO_LARGE = "party_too_large", _("The party is larger than any space")
+
+
+# What a volunteer should do, for each reason: the API's `waiting_reason_text`, the party page.
+WAITING_REASON_TEXTS = {
+    WaitingReason.NOT_YET_MATCHED: _(
+        "Beds are being looked for now. Keep the code; this page updates by itself."
+    ),
+    WaitingReason.NO_CAPACITY: _(
+        "No free bed fits them right now. They are placed by themselves as soon as beds free "
+        "up; tell them to stay close and keep the code."
+    ),
+    WaitingReason.NO_ACCESSIBLE_SPACE: _(
+        "No wheelchair-accessible space is free. Call the coordinator: they can find an "
+        "accessible place or make a space accessible."
+    ),
+    WaitingReason.NO_PET_FRIENDLY_SPACE: _(
+        "No pet-friendly space is free. Call the coordinator: they can find a place that "
+        "takes pets."
+    ),
+    WaitingReason.NO_ADMITTING_SPACE: _(
+        "No free space admits this group (women and children only, men only or families). "
+        "Check the sex and age of each person, or call the coordinator."
+    ),
+    WaitingReason.PARTY_TOO_LARGE: _(
+        "The group is larger than any free space. Call the coordinator: they can place it "
+        "by hand or open more beds."
+    ),
+}
+# The reasons a coordinator can act on: the party page shows the coordinator's phone.
+WAITING_REASONS_CALL_COORDINATOR = (
+    WaitingReason.NO_ACCESSIBLE_SPACE,
+    WaitingReason.NO_PET_FRIENDLY_SPACE,
+    WaitingReason.NO_ADMITTING_SPACE,
+    WaitingReason.PARTY_TOO_LARGE,
+)
+# A registration may be corrected by its volunteer this long after it was made.
+PARTY_EDIT_HOURS = 24
+
+
+def new_slip_token() -> str:
+    """The secret of a party's slip link: 128 random bits, URL-safe."""
+    return secrets.token_urlsafe(16)
 
 
 class Sex(models.TextChoices):
@@ -62,7 +117,8 @@ PARTY_PERSONAL_FIELDS = ("contact_phone",)
 MEMBER_PERSONAL_FIELDS = ("family_name",)
 
 # What a registration gives of a party and of each member, in the order the API shows
-# them: the serializer and the admin build their field lists from these.
+# them: the serializer and the admin build their field lists from these. A correction
+# (`arrivals.services.party_update`) changes PARTY_EDITABLE_FIELDS and the members.
 PARTY_REGISTRATION_FIELDS = (
     "registration_point",
     "contact_phone",
@@ -73,6 +129,7 @@ PARTY_REGISTRATION_FIELDS = (
     "consent",
 )
 MEMBER_FIELDS = ("given_name", "family_name", "sex", "age_group", "needs", "diet")
+PARTY_EDITABLE_FIELDS = ("contact_phone", "languages", "pets", "nights_needed", "notes")
 
 
 class Party(models.Model):
@@ -110,6 +167,21 @@ class Party(models.Model):
     size = models.PositiveSmallIntegerField(_("size"))
     priority = models.PositiveSmallIntegerField(_("priority"))
     possible_duplicate = models.BooleanField(_("possible duplicate"), default=False)
+    # Meaningful while waiting: `not_yet_matched` from registration, a correction or a
+    # return to waiting until a matching run looked at the party, then that run's reason.
+    waiting_reason = models.CharField(
+        _("waiting reason"),
+        max_length=24,
+        choices=WaitingReason.choices,
+        default=WaitingReason.NOT_YET_MATCHED,
+    )
+    # Grows at each correction and each return to waiting: a matching run writes only for
+    # parties as it saw them (`arrivals.services.placements_apply`, `_waiting_reasons_set`).
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    # The secret of the public slip link (`/slip/<token>/`), shown while placed.
+    slip_token = models.CharField(
+        _("slip token"), max_length=32, unique=True, default=new_slip_token, editable=False
+    )
     waiting_since = models.DateTimeField(_("waiting since"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     personal_data_erased_at = models.DateTimeField(
@@ -164,6 +236,11 @@ class PartyMember(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     given_name = models.CharField(_("given name or alias"), max_length=MAX_NAME, blank=True)
     family_name = EncryptedTextField(_("family name"), null=True, blank=True)
+    # Keyed hash of the family name, case and spacing folded (`privacy.crypto.name_digest`):
+    # coordinators find a party by an exact family name without it being stored in clear.
+    family_name_digest = models.CharField(
+        _("family name digest"), max_length=64, blank=True, db_index=True
+    )
     sex = models.CharField(_("sex"), max_length=12, choices=Sex.choices, default=Sex.UNSPECIFIED)
     age_group = models.CharField(
         _("age group"), max_length=8, choices=AgeGroup.choices, default=AgeGroup.ADULT

@@ -2,10 +2,13 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from accounts.access import Access
+from privacy.crypto import name_digest, phone_digest, phone_normalize
 from shelters.models import City, ShelterStatus, Space
 from shelters.selectors import city_beds
 
@@ -13,6 +16,7 @@ from . import matching as engine
 from .models import (
     ACTIVE_PLACEMENT,
     MEMBER_PERSONAL_FIELDS,
+    PARTY_EDIT_HOURS,
     PARTY_PERSONAL_FIELDS,
     Party,
     PartyMember,
@@ -46,9 +50,11 @@ def engine_party(party: Party, members) -> engine.Party:
     )
 
 
-def matching_snapshot(*, city_id) -> tuple[list[engine.Space], list[engine.Party]]:
+def matching_snapshot(*, city_id) -> tuple[list[engine.Space], list[engine.Party], dict[str, int]]:
     """The engine's input for a city: the spaces of its open shelters with their free
-    beds (full ones too, so that a reason names the real shortage), and the waiting."""
+    beds (full ones too, so that a reason names the real shortage), and the waiting;
+    with each waiting party's `revision` as read (by party id), so that what the run
+    writes is only for parties as it saw them."""
     spaces = [
         engine_space(space)
         for space in Space.objects.filter(
@@ -63,7 +69,7 @@ def matching_snapshot(*, city_id) -> tuple[list[engine.Space], list[engine.Party
     waiting = list(
         Party.objects.filter(city_id=city_id, status=PartyStatus.WAITING)
         .order_by("waiting_since", "id")
-        .values_list("id", "waiting_since", "pets")
+        .values_list("id", "waiting_since", "pets", "revision")
     )
     members = defaultdict(list)
     for party_id, sex, age_group, needs in (
@@ -76,10 +82,11 @@ def matching_snapshot(*, city_id) -> tuple[list[engine.Space], list[engine.Party
         engine.Party(
             id=str(party_id), waiting_since=since, pets=pets, members=tuple(members[party_id])
         )
-        for party_id, since, pets in waiting
+        for party_id, since, pets, _revision in waiting
         if members[party_id]
     ]
-    return spaces, parties
+    revisions = {str(party_id): revision for party_id, _since, _pets, revision in waiting}
+    return spaces, parties, revisions
 
 
 def parties_for_display(queryset: QuerySet[Party]) -> QuerySet[Party]:
@@ -113,6 +120,71 @@ def party_current_placement(party: Party) -> Placement | None:
     return None
 
 
+def party_correction_refusal(*, access: Access, party: Party, now: datetime) -> str | None:
+    """Why the caller may not correct this party, or None: coordinators (and
+    superusers) may correct any party they reach, a volunteer only one they registered, for
+    PARTY_EDIT_HOURS after (`arrivals.services.party_update` asks this under the lock)."""
+    if access.is_superuser or access.is_coordinator:
+        return None
+    if access.user_id is None or party.created_by_id != access.user_id:
+        return _("Only the volunteer who registered this party, or a coordinator, may correct it.")
+    if now - party.created_at > timedelta(hours=PARTY_EDIT_HOURS):
+        return _(
+            "A registration can be corrected by its volunteer for %(hours)s hours; "
+            "ask a coordinator."
+        ) % {"hours": PARTY_EDIT_HOURS}
+    return None
+
+
+def party_correctable(party: Party, placement: Placement | None) -> bool:
+    """Whether the party's state allows a correction: waiting, or placed with its beds
+    held (not yet checked in)."""
+    if party.status == PartyStatus.WAITING:
+        return True
+    return (
+        party.status == PartyStatus.PLACED
+        and placement is not None
+        and placement.status == PlacementStatus.HELD
+    )
+
+
+def parties_listed(*, access: Access, code: str = "") -> QuerySet[Party]:
+    """The parties a caller's list shows: every party in reach for those the rule
+    `party.list_all` allows (coordinators, managers, keys); for the others (volunteers)
+    the parties they registered, and, looking one up by `code`, any of their cities'."""
+    parties = access.scope(Party.objects.all())
+    if access.allows("party.list_all") or code.strip():
+        return parties
+    return parties.filter(created_by_id=access.user_id)
+
+
+# A search term is tried as a phone when it looks like one: digits, spaces, ( ) - . and a
+# leading +, with at least this many digits.
+SEARCH_PHONE_DIGITS = 5
+
+
+def parties_search(parties: QuerySet[Party], term: str) -> QuerySet[Party]:
+    """Parties whose code is `term` (any case, spaces ignored), one of whose members'
+    given name contains it (any case), whose family name is it (exactly, any case and
+    spacing: family names are encrypted, only their keyed hash can be compared), or whose
+    phone has its digits (exactly, by keyed hash). For coordinators (`party.search`)."""
+    term = term.strip()
+    if not term:
+        return parties
+    code = "".join(ch for ch in term.upper() if ch.isalnum())
+    match = Q(members__given_name__icontains=term)
+    if code:
+        match |= Q(code=code)
+    family = name_digest(term)
+    if family:
+        match |= Q(members__family_name_digest=family)
+    if len(phone_normalize(term)) >= SEARCH_PHONE_DIGITS and all(
+        ch.isdigit() or ch in " ()-." for ch in term.removeprefix("+")
+    ):
+        match |= Q(contact_phone_digest=phone_digest(term))
+    return parties.filter(pk__in=Party.objects.filter(match).values("pk"))
+
+
 def parties_personal_data_visible(*, access: Access, parties: Iterable[Party]) -> set:
     """The ids of `parties` whose family names and phone the caller may see (the rule
     `party.personal_data`: coordinators of the party's city, managers of the shelter it
@@ -143,3 +215,26 @@ def city_capacity(*, city: City) -> dict:
         "waiting_parties": waiting["parties"],
         "waiting_people": waiting["people"],
     }
+
+
+# A slip token as `arrivals.models.new_slip_token` makes it (URL-safe base64).
+SLIP_TOKEN_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+)
+
+
+def party_by_slip_token(token: str) -> Party | None:
+    """The party of a slip link, with its city, or None for a token nobody holds. Whether
+    the slip still works is the party's status (`arrivals.serializers.SLIP_STATUSES`)."""
+    if not 16 <= len(token) <= 64 or not set(token) <= SLIP_TOKEN_CHARACTERS:
+        return None
+    return Party.objects.select_related("city").filter(slip_token=token).first()
+
+
+def party_active_placement(party: Party) -> Placement | None:
+    """The held or checked-in placement of a party, with its space and shelter."""
+    return (
+        Placement.objects.filter(party=party, status__in=ACTIVE_PLACEMENT)
+        .select_related("space__shelter")
+        .first()
+    )

@@ -1,9 +1,13 @@
+import copy
 import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from accounts.fields import ScopedRelatedField
 
@@ -14,16 +18,20 @@ from .models import (
     MAX_NOTES,
     MAX_PETS,
     MEMBER_PERSONAL_FIELDS,
+    PARTY_EDITABLE_FIELDS,
     PARTY_PERSONAL_FIELDS,
     PARTY_REGISTRATION_FIELDS,
+    WAITING_REASON_TEXTS,
     AgeGroup,
     Diet,
     MatchingRun,
     Need,
     Party,
     PartyEvent,
+    PartyStatus,
     Placement,
     Sex,
+    WaitingReason,
 )
 from .selectors import party_current_placement
 
@@ -155,6 +163,26 @@ class PartySerializer(serializers.ModelSerializer):
     # check them against the member serializer's own arguments.
     members = MemberSerializer(many=True, min_length=1, max_length=MAX_MEMBERS)  # type: ignore[call-arg]
     placement = serializers.SerializerMethodField()
+    possible_duplicate = serializers.BooleanField(
+        read_only=True,
+        required=False,
+        help_text=_(
+            "Coordinators only (absent for others): another registration of the city that "
+            "has not departed or been cancelled gave the same phone."
+        ),
+    )
+    waiting_reason = serializers.SerializerMethodField(
+        help_text=_("null unless waiting; then not_yet_matched or the last matching run's reason.")
+    )
+    waiting_reason_text = serializers.SerializerMethodField(
+        help_text=_("The waiting reason as a sentence telling a volunteer what to do.")
+    )
+    slip_url = serializers.SerializerMethodField(
+        help_text=_(
+            "While placed or checked in: a page that opens without login with the code and "
+            "where to go, never a name; null otherwise."
+        )
+    )
 
     class Meta:
         model = Party
@@ -169,8 +197,11 @@ class PartySerializer(serializers.ModelSerializer):
             "priority",
             "possible_duplicate",
             "waiting_since",
+            "waiting_reason",
+            "waiting_reason_text",
             "created_at",
             "placement",
+            "slip_url",
         ]
         read_only_fields = [
             "id",
@@ -200,11 +231,54 @@ class PartySerializer(serializers.ModelSerializer):
         placement = party_current_placement(party)
         return PlacementSummarySerializer(placement).data if placement else None
 
+    @extend_schema_field(
+        serializers.ChoiceField(choices=WaitingReason.choices, allow_null=True, read_only=True)
+    )
+    def get_waiting_reason(self, party) -> str | None:
+        return party.waiting_reason if party.status == PartyStatus.WAITING else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True, read_only=True))
+    def get_waiting_reason_text(self, party) -> str | None:
+        reason = self.get_waiting_reason(party)
+        return str(WAITING_REASON_TEXTS[reason]) if reason in WAITING_REASON_TEXTS else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True, read_only=True))
+    def get_slip_url(self, party) -> str | None:
+        if party.status not in SLIP_STATUSES:
+            return None
+        path = reverse("web-slip", args=[party.slip_token])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
     def to_representation(self, party):
         data = super().to_representation(party)
         if party.id not in self.context.get("personal_data_shown", ()):
             party_data_without_personal(data)
+        if not self.context.get("possible_duplicate_shown"):
+            data.pop("possible_duplicate", None)
         return data
+
+
+# Parties whose slip link works: on their way to a bed, or in it.
+SLIP_STATUSES = (PartyStatus.PLACED, PartyStatus.CHECKED_IN)
+
+
+class PartyUpdateSerializer(serializers.Serializer):
+    """A correction (`PATCH /parties/{id}/`): the editable fields, each optional, with the
+    registration's validation (the same field definitions). `members` is the whole new
+    list; a member sent without `family_name` keeps the one at its position."""
+
+    def get_fields(self):
+        declared = copy.deepcopy(PartySerializer._declared_fields)
+        fields = {name: declared[name] for name in (*PARTY_EDITABLE_FIELDS, "members")}
+        for field in fields.values():
+            # What is not sent stays as it is: no field is required, none has a default.
+            # (Not `partial=True`, which would also make each member's fields optional.)
+            field.required = False
+            field.default = empty
+        return fields
+
+    validate_languages = PartySerializer.validate_languages
 
 
 class PartyEventSerializer(serializers.ModelSerializer):

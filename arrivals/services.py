@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import Access
 from config.exceptions import Conflict
-from privacy.crypto import phone_digest
+from privacy.crypto import name_digest, phone_digest
 from privacy.models import AuditAction
 from privacy.services import audit_record
 from shelters.models import City, ShelterStatus, Space
@@ -40,6 +40,7 @@ from .models import (
     CODE_ALPHABET,
     CODE_LENGTH,
     MATCHER,
+    PARTY_EDITABLE_FIELDS,
     AgeGroup,
     MatchingRun,
     Party,
@@ -50,6 +51,7 @@ from .models import (
     PlacementStatus,
     RunStatus,
     Sex,
+    WaitingReason,
 )
 from .selectors import (
     engine_member,
@@ -57,6 +59,8 @@ from .selectors import (
     engine_space,
     matching_snapshot,
     parties_personal_data_visible,
+    party_correctable,
+    party_correction_refusal,
     party_has_personal_data,
 )
 
@@ -109,6 +113,10 @@ PLACEMENT_TRANSITIONS: Mapping[str, frozenset] = {
 }
 
 
+# What `_party_transition` changes of a party, for its callers' saves.
+PARTY_MOVE_FIELDS = ["status", "status_changed_at", "updated_at", "waiting_reason", "revision"]
+
+
 def _party_may(party: Party, to_status: str) -> bool:
     return to_status in PARTY_TRANSITIONS[party.status]
 
@@ -137,6 +145,10 @@ def _party_transition(
     )
     party.status = to_status
     party.status_changed_at = event.at
+    if to_status == PartyStatus.WAITING:
+        # Back in the queue: no run has looked at it as it is now.
+        party.waiting_reason = WaitingReason.NOT_YET_MATCHED
+        party.revision += 1
     return event
 
 
@@ -151,6 +163,22 @@ def _placement_transition(
     stamp = "checked_in_at" if to_status == PlacementStatus.CHECKED_IN else "ended_at"
     setattr(placement, stamp, at or timezone.now())
     return ["status", stamp]
+
+
+def _member_row(position: int, member: Mapping) -> PartyMember:
+    """A member as registered or corrected (not saved), with the lookup hash of its
+    family name."""
+    family_name = member.get("family_name") or None
+    return PartyMember(
+        position=position,
+        given_name=member["given_name"],
+        family_name=family_name,
+        family_name_digest=name_digest(family_name or ""),
+        sex=member.get("sex", Sex.UNSPECIFIED),
+        age_group=member.get("age_group", AgeGroup.ADULT),
+        needs=list(member.get("needs", [])),
+        diet=list(member.get("diet", [])),
+    )
 
 
 def _new_code() -> str:
@@ -179,18 +207,7 @@ def party_register(
     """
     if not consent:
         raise Conflict("consent_required", _("The party must consent to registration."))
-    rows = [
-        PartyMember(
-            position=position,
-            given_name=member["given_name"],
-            family_name=member.get("family_name") or None,
-            sex=member.get("sex", Sex.UNSPECIFIED),
-            age_group=member.get("age_group", AgeGroup.ADULT),
-            needs=list(member.get("needs", [])),
-            diet=list(member.get("diet", [])),
-        )
-        for position, member in enumerate(members)
-    ]
+    rows = [_member_row(position, member) for position, member in enumerate(members)]
     digest = phone_digest(contact_phone) if contact_phone else ""
     duplicate = bool(digest) and (
         Party.objects.filter(city=city, contact_phone_digest=digest)
@@ -327,7 +344,7 @@ def party_check_in(*, party_id, access: Access) -> Party:
             update_fields=_placement_transition(placement, to_status=PlacementStatus.CHECKED_IN)
         )
         event = _party_transition(party, to_status=PartyStatus.CHECKED_IN, actor=actor)
-        party.save(update_fields=["status", "status_changed_at", "updated_at"])
+        party.save(update_fields=PARTY_MOVE_FIELDS)
         event.save()
         return party
 
@@ -346,7 +363,7 @@ def party_check_out(*, party_id, access: Access) -> Party:
             update_fields=_placement_transition(placement, to_status=PlacementStatus.ENDED)
         )
         event = _party_transition(party, to_status=PartyStatus.DEPARTED, actor=actor)
-        party.save(update_fields=["status", "status_changed_at", "updated_at"])
+        party.save(update_fields=PARTY_MOVE_FIELDS)
         event.save()
         return party
 
@@ -368,8 +385,171 @@ def party_cancel(*, party_id, access: Access, reason: str = "") -> Party:
         event = _party_transition(
             party, to_status=PartyStatus.CANCELLED, actor=actor, reason=reason
         )
-        party.save(update_fields=["status", "status_changed_at", "updated_at"])
+        party.save(update_fields=PARTY_MOVE_FIELDS)
         event.save()
+        return party
+
+
+def _members_as_given(party_id, members: list[dict]) -> list[dict]:
+    """The corrected members, each with every field: a member sent without the key
+    `family_name` (a caller who may not see family names never gets them) keeps the family
+    name of the member at the same position."""
+    current = list(PartyMember.objects.filter(party_id=party_id).order_by("position"))
+    given = []
+    for position, member in enumerate(members):
+        member = dict(member)
+        if "family_name" not in member:
+            kept = current[position].family_name if position < len(current) else None
+            member["family_name"] = kept
+        given.append(
+            {
+                "given_name": member["given_name"],
+                "family_name": member.get("family_name") or None,
+                "sex": member.get("sex", Sex.UNSPECIFIED),
+                "age_group": member.get("age_group", AgeGroup.ADULT),
+                "needs": list(member.get("needs", [])),
+                "diet": list(member.get("diet", [])),
+            }
+        )
+    return given
+
+
+def _members_now(party_id) -> list[dict]:
+    return [
+        {
+            "given_name": member.given_name,
+            "family_name": member.family_name or None,
+            "sex": member.sex,
+            "age_group": member.age_group,
+            "needs": list(member.needs),
+            "diet": list(member.diet),
+        }
+        for member in PartyMember.objects.filter(party_id=party_id).order_by("position")
+    ]
+
+
+def party_update(*, party_id, access: Access, members: list[dict] | None = None, **fields) -> Party:
+    """Correct a registration while the party waits or is held (placed, not yet checked
+    in): its `members` (the whole list) and PARTY_EDITABLE_FIELDS.
+
+    Coordinators may, and the volunteer who registered it for PARTY_EDIT_HOURS
+    (`selectors.party_correction_refusal`), checked under the party's lock
+    (`_party_locked`: the space of its held placement, then the party). A checked-in,
+    departed or cancelled party answers the 409 of its status. Sending what the party
+    already holds changes nothing (no history, no new matching).
+
+    A correction of who is in the party or of its pets re-checks a held placement by the
+    rules of a hand placement (`placement_refusal`, the party's own beds counting as
+    free): one that still fits is kept, its beds following the new size; one that no
+    longer fits is released (its beds freed, the party waiting again). A waiting party
+    corrected, or one released, is `not_yet_matched` and a matching run is asked for.
+    The change is a line of the party's history and an audit entry.
+    """
+    unknown = set(fields) - set(PARTY_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    now = timezone.now()
+    with _party_locked(party_id, access=access, action="party.change") as (
+        party,
+        placement,
+        space,
+    ):
+        refusal = party_correction_refusal(access=access, party=party, now=now)
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+        if not party_correctable(party, placement):
+            raise _state_conflict(party)
+        held = placement is not None and placement.status == PlacementStatus.HELD
+        changed = [name for name, value in fields.items() if getattr(party, name) != value]
+        new_members = None
+        if members is not None:
+            new_members = _members_as_given(party.id, members)
+            if new_members != _members_now(party.id):
+                changed.append("members")
+            else:
+                new_members = None
+        if not changed:
+            return party
+        for name in changed:
+            if name != "members":
+                setattr(party, name, fields[name])
+        update = [name for name in changed if name != "members"]
+        if "contact_phone" in changed:
+            party.contact_phone = party.contact_phone or None
+            party.contact_phone_digest = phone_digest(party.contact_phone or "")
+            digest = party.contact_phone_digest
+            party.possible_duplicate = bool(digest) and (
+                Party.objects.filter(city_id=party.city_id, contact_phone_digest=digest)
+                .exclude(status__in=CLOSED_STATUSES)
+                .exclude(id=party.id)
+                .exists()
+            )
+            update += ["contact_phone_digest", "possible_duplicate"]
+        if new_members is not None:
+            rows = [_member_row(position, member) for position, member in enumerate(new_members)]
+            PartyMember.objects.filter(party_id=party.id).delete()
+            for row in rows:
+                row.party = party
+            PartyMember.objects.bulk_create(rows)
+            party.size = len(rows)
+            party.priority = sum(engine.member_weight(engine_member(row)) for row in rows)
+            update += ["size", "priority"]
+        party.revision += 1
+        update += ["revision", "updated_at"]
+        PartyEvent.objects.create(
+            party=party,
+            at=now,
+            actor=access.username,
+            from_status=party.status,
+            to_status=party.status,
+            reason=_("corrected: %(fields)s") % {"fields": ", ".join(changed)},
+        )
+        released = False
+        if held and ("members" in changed or "pets" in changed):
+            assert placement is not None and space is not None  # locked with its placement
+            composition = engine_party(party, PartyMember.objects.filter(party=party))
+            refusal = placement_refusal(
+                party=party, space=space, composition=composition, keeping=placement
+            )
+            if refusal is None:
+                if placement.beds != party.size:
+                    space_counters_change(space=space, held=party.size - placement.beds)
+                    placement.beds = party.size
+                    placement.save(update_fields=["beds"])
+            else:
+                space_counters_change(space=space, held=-placement.beds)
+                placement.save(
+                    update_fields=_placement_transition(
+                        placement, to_status=PlacementStatus.CANCELLED
+                    )
+                )
+                _party_transition(
+                    party,
+                    to_status=PartyStatus.WAITING,
+                    actor=access.username,
+                    reason=_("corrected; the held beds no longer fit: %(why)s")
+                    % {"why": refusal[0]},
+                    at=now,
+                ).save()
+                update += PARTY_MOVE_FIELDS
+                released = True
+        if party.status == PartyStatus.WAITING:
+            party.waiting_reason = WaitingReason.NOT_YET_MATCHED
+            update.append("waiting_reason")
+        party.save(update_fields=list(dict.fromkeys(update)))
+        audit_record(
+            actor_id=access.user_id,
+            actor=access.username,
+            action=AuditAction.UPDATE,
+            object_type="party",
+            object_ids=[party.id],
+        )
+        if party.status == PartyStatus.WAITING and not released:
+            # A released hold frees beds, which asks for matching by itself.
+            city_id = party.city_id
+            transaction.on_commit(
+                lambda: matching_request(city_id=city_id, trigger="correction"), robust=True
+            )
         return party
 
 
@@ -385,7 +565,7 @@ def placement_cancel(*, placement_id, actor: str, reason: str = "") -> Placement
         active.reason = (reason or active.reason)[:500]
         active.save(update_fields=[*fields, "reason"])
         event = _party_transition(party, to_status=PartyStatus.WAITING, actor=actor, reason=reason)
-        party.save(update_fields=["status", "status_changed_at", "updated_at"])
+        party.save(update_fields=PARTY_MOVE_FIELDS)
         event.save()
         return active
 
@@ -395,14 +575,17 @@ def _hold_until(now: datetime) -> datetime:
 
 
 def placement_refusal(
-    *, party: Party, space: Space, composition: engine.Party
+    *, party: Party, space: Space, composition: engine.Party, keeping: Placement | None = None
 ) -> tuple[str, str] | None:
     """Why `space` cannot take `party` now, as (code, detail); None if it can.
 
     The caller holds both rows' locks. `composition` is the party as the engine sees
-    it (members, pets: fixed at registration). The rules are the engine's (docs/matching.md).
+    it (members, pets: as of the party's `revision`). The rules are the engine's
+    (docs/matching.md). `keeping` is the party's own held placement in `space`, re-checked
+    after a correction (`party_update`): the party need not be waiting, and the beds it
+    holds there count as free.
     """
-    if party.status != PartyStatus.WAITING:
+    if keeping is None and party.status != PartyStatus.WAITING:
         return "party_not_waiting", _("Only a waiting party can be placed.")
     if space.shelter.city_id != party.city_id:
         return "not_admitted", _("The space is in another city.")
@@ -412,7 +595,7 @@ def placement_refusal(
         return "not_admitted", _(
             "The space does not admit this party (who it admits, wheelchair access or pets)."
         )
-    if space.beds_free < party.size:
+    if space.beds_free + (keeping.beds if keeping is not None else 0) < party.size:
         return "no_capacity", _("The space has not enough free beds.")
     return None
 
@@ -460,7 +643,7 @@ def placement_create(*, party_id, space_id, actor: str, reason: str = "") -> Pla
     )
     space_counters_change(space=space, held=party.size)
     event = _party_transition(party, to_status=PartyStatus.PLACED, actor=actor, reason=reason)
-    party.save(update_fields=["status", "status_changed_at", "updated_at"])
+    party.save(update_fields=PARTY_MOVE_FIELDS)
     event.save()
     return placement
 
@@ -470,11 +653,14 @@ def placements_apply(
     run: MatchingRun,
     proposals: Iterable[engine.Placement],
     compositions: Mapping[str, engine.Party],
+    revisions: Mapping[str, int] | None = None,
 ) -> list:
     """Write the engine's proposals under row locks, re-checking each against the
     current state (status, free beds, shelter open); what no longer fits is left
     waiting for the next run. `compositions` are the parties given to the engine,
-    by id: members and pets do not change after registration.
+    by id, and `revisions` their `revision` as the snapshot read them: a party
+    corrected since (`party_update`) is left for the next run, so members and pets are
+    those of `compositions`.
 
     Returns the placements written. The caller's transaction holds the city's
     matching lock.
@@ -485,7 +671,7 @@ def placements_apply(
     spaces = spaces_lock(space_ids=[UUID(proposal.space) for proposal in proposals])
     parties = parties_lock(
         party_ids=[UUID(proposal.party) for proposal in proposals],
-        only=("id", "city_id", "status", "size"),
+        only=("id", "city_id", "code", "status", "size", "revision"),
     )
     now = timezone.now()
     held_until = _hold_until(now)
@@ -496,6 +682,8 @@ def placements_apply(
         space = spaces.get(UUID(proposal.space))
         if party is None or space is None:
             continue
+        if revisions is not None and party.revision != revisions.get(proposal.party):
+            continue  # corrected since the snapshot: the next run sees it as it is
         space.beds_held += held[space.id]  # the beds this loop already gave
         refusal = placement_refusal(
             party=party, space=space, composition=compositions[proposal.party]
@@ -562,7 +750,7 @@ def placements_expire(*, now: datetime | None = None, batch: int = 500) -> int:
                     _party_transition(party, to_status=PartyStatus.WAITING, actor=EXPIRY_ACTOR)
                 )
                 placement.save(update_fields=fields)
-                party.save(update_fields=["status", "status_changed_at", "updated_at"])
+                party.save(update_fields=PARTY_MOVE_FIELDS)
             spaces_counters_change(changes=[(spaces[sid], -beds, 0) for sid, beds in freed.items()])
             PartyEvent.objects.bulk_create(events)
             expired += len(events)
@@ -669,7 +857,7 @@ def personal_data_erase(*, now: datetime | None = None, batch: int = 500) -> int
                 contact_phone=None, contact_phone_digest="", notes="", personal_data_erased_at=now
             )
             PartyMember.objects.filter(party_id__in=party_ids).update(
-                given_name="", family_name=None
+                given_name="", family_name=None, family_name_digest=""
             )
             PartyEvent.objects.filter(party_id__in=party_ids).exclude(reason="").update(reason="")
             Placement.objects.filter(party_id__in=party_ids).exclude(reason="").update(reason="")
@@ -797,7 +985,7 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
         try:
             with transaction.atomic():
                 run = MatchingRun.objects.select_for_update().get(id=run_id)
-                spaces, parties = matching_snapshot(city_id=run.city_id)
+                spaces, parties, revisions = matching_snapshot(city_id=run.city_id)
                 engine_started = time.perf_counter()
                 answer = engine.solve(spaces=spaces, parties=parties)
                 run.engine_ms = round((time.perf_counter() - engine_started) * 1000)
@@ -805,7 +993,9 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
                     run=run,
                     proposals=answer.placements,
                     compositions={party.id: party for party in parties},
+                    revisions=revisions,
                 )
+                _waiting_reasons_set(unplaced=answer.unplaced, revisions=revisions)
                 placed_ids = {str(placement.party_id) for placement in placements}
                 unplaced = [
                     {"party": item.party, "reason": item.reason} for item in answer.unplaced
@@ -829,6 +1019,31 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
             )
             raise
     return run
+
+
+def _waiting_reasons_set(*, unplaced: Iterable[engine.Unplaced], revisions: Mapping) -> int:
+    """Record on each party a run left waiting why, in bulk: one UPDATE per reason and
+    revision (nearly always one revision: parties are seldom corrected), never one per
+    party. A party corrected or returned to waiting since the snapshot (its revision
+    grew) or no longer waiting keeps what it has: the run did not see it as it is.
+    The caller's transaction holds the city's matching lock."""
+    groups: defaultdict[tuple[str, int], list[UUID]] = defaultdict(list)
+    for item in unplaced:
+        if item.reason in WaitingReason.values and item.party in revisions:
+            groups[(item.reason, revisions[item.party])].append(UUID(item.party))
+    updated = 0
+    for (reason, revision), party_ids in groups.items():
+        for start in range(0, len(party_ids), 5000):
+            updated += (
+                Party.objects.filter(
+                    id__in=party_ids[start : start + 5000],
+                    status=PartyStatus.WAITING,
+                    revision=revision,
+                )
+                .exclude(waiting_reason=reason)
+                .update(waiting_reason=reason)
+            )
+    return updated
 
 
 def city_has_waiting(*, city_id) -> bool:

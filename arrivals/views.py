@@ -1,6 +1,8 @@
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -8,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import access_for
 from accounts.permissions import AccessMixin
 from idempotency.api import idempotent_response
 from shelters.models import City
@@ -21,6 +24,7 @@ from .serializers import (
     PartyActionSerializer,
     PartyEventSerializer,
     PartySerializer,
+    PartyUpdateSerializer,
     PlacementSerializer,
     party_data_without_personal,
 )
@@ -44,13 +48,26 @@ class PartyFilter(filters.FilterSet):
     city = filters.UUIDFilter(field_name="city_id")
     status = filters.MultipleChoiceFilter(choices=PartyStatus.choices)
     code = filters.CharFilter(method="filter_code")
+    search = filters.CharFilter(
+        method="filter_search",
+        max_length=100,
+        help_text=_(
+            "Coordinators only: a code, part of a given name, a whole family name (any "
+            "case) or a phone number (the same digits)."
+        ),
+    )
 
     class Meta:
         model = Party
-        fields = ["city", "status", "code"]
+        fields = ["city", "status", "code", "search"]
 
     def filter_code(self, queryset, name, value):
         return queryset.filter(code=value.strip().upper())
+
+    def filter_search(self, queryset, name, value):
+        if not access_for(self.request).allows("party.search"):
+            raise PermissionDenied(_("Only coordinators may search parties."))
+        return selectors.parties_search(queryset, value)
 
 
 class PartyViewSet(
@@ -59,6 +76,7 @@ class PartyViewSet(
     serializer_class = PartySerializer
     filterset_class = PartyFilter
     resource = "party"
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         parties = self.access.scope(Party.objects.all())
@@ -69,13 +87,23 @@ class PartyViewSet(
         default as the personal-data service decides (which audits what it shows)."""
         if shown is None:
             shown = services.parties_personal_data_show(access=self.access, parties=parties)
-        context = {**self.get_serializer_context(), "personal_data_shown": shown}
+        context = {
+            **self.get_serializer_context(),
+            "personal_data_shown": shown,
+            "possible_duplicate_shown": self.access.allows("party.possible_duplicate"),
+        }
         # many=True makes a ListSerializer, whose data is a list: the stubs know only the
         # serializer's own dict.
         return PartySerializer(parties, many=True, context=context).data  # type: ignore[return-value]
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        """Volunteers list the parties they registered; by `code`, any of their cities'
+        (`selectors.parties_listed`)."""
+        parties = selectors.parties_listed(
+            access=self.access, code=str(request.query_params.get("code", ""))
+        )
+        parties = selectors.parties_for_display(parties).order_by("waiting_since", "id")
+        page = self.paginate_queryset(self.filter_queryset(parties))
         assert page is not None  # every list is paged (DEFAULT_PAGINATION_CLASS)
         return self.get_paginated_response(self._answers(page))
 
@@ -114,11 +142,23 @@ class PartyViewSet(
             caller who may no longer see the party's personal data gets it without."""
             parties = list(selectors.parties_for_display(Party.objects.filter(id=body["id"])))
             shown = services.parties_personal_data_show(access=access, parties=parties)
+            if not access.allows("party.possible_duplicate"):
+                body.pop("possible_duplicate", None)
             return body if shown else party_data_without_personal(body)
 
         return idempotent_response(
             request, access=access, scope="parties.create", work=register, on_replay=replayed
         )
+
+    @extend_schema(request=PartyUpdateSerializer, responses=PartySerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Correct a waiting or held party (`services.party_update`): coordinators, and the
+        volunteer who registered it for 24 hours."""
+        party = self.get_object()
+        serializer = PartyUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.party_update(party_id=party.id, access=self.access, **serializer.validated_data)
+        return Response(self._answers([self._party(party.id)])[0])
 
     def _act(self, service, **kwargs):
         """A party action: the service checks, under the party's lock, that the caller

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import web_app, web_views
+from . import web_app, web_slip, web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
@@ -27,6 +27,10 @@ urlpatterns = [
         {"action": "cancel"},
         name="web-party-cancel",
     ),
+    path("parties/<uuid:party_id>/edit/", web_views.party_edit, name="web-party-edit"),
+    path("parties/<uuid:party_id>/state/", web_views.party_state, name="web-party-state"),
+    # The slip of a placed party: no login, a secret token (arrivals/web_slip.py).
+    path("slip/<str:token>/", web_slip.slip, name="web-slip"),
     path("shelters/<uuid:shelter_id>/", web_views.shelter_detail, name="web-shelter"),
     path("shelters/<uuid:shelter_id>/status/", web_views.shelter_status, name="web-shelter-status"),
     path("spaces/<uuid:space_id>/beds/", web_views.space_beds, name="web-space-beds"),

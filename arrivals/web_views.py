@@ -12,9 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -34,11 +35,24 @@ from .forms import (
     FindForm,
     MemberForm,
     MemberFormSet,
+    PartyCorrectionForm,
     PartyForm,
     ShelterStatusForm,
     SpaceBedsForm,
 )
-from .models import ACTIVE_PLACEMENT, MAX_MEMBERS, Diet, Need, Party, PartyStatus, Placement
+from .models import (
+    ACTIVE_PLACEMENT,
+    MAX_MEMBERS,
+    WAITING_REASON_TEXTS,
+    WAITING_REASONS_CALL_COORDINATOR,
+    Diet,
+    Need,
+    Party,
+    PartyStatus,
+    Placement,
+)
+from .serializers import SLIP_STATUSES
+from .web_slip import qr_svg
 
 MEMBERS_PREFIX = "members"
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
@@ -106,10 +120,11 @@ def home(request):
         context["cities"] = cities
         context["may_register"] = True
         context["may_open_shelters"] = access.allows("shelter.add")
-        context["recent"] = (
-            access.scope(Party.objects.all())
-            .filter(created_by_id=access.user_id)
-            .order_by("-created_at")[:5]
+        # Their last registrations, with given names, status and why those waiting wait.
+        context["recent"] = _with_waiting_reasons(
+            selectors.parties_for_display(
+                access.scope(Party.objects.all()).filter(created_by_id=access.user_id)
+            ).order_by("-created_at")[:RECENT_SHOWN]
         )
         context["find_form"] = FindForm(auto_id="home_%s")
     elif access.allows("shelter.change"):  # a shelter manager
@@ -119,6 +134,21 @@ def home(request):
         )
         context["find_form"] = FindForm(auto_id="home_%s")
     return render(request, "arrivals/home.html", context)
+
+
+RECENT_SHOWN = 8
+
+
+def _with_waiting_reasons(parties) -> list:
+    """The parties, each with `waiting_reason_text` (None unless waiting)."""
+    parties = list(parties)
+    for party in parties:
+        party.waiting_reason_text = (
+            WAITING_REASON_TEXTS.get(party.waiting_reason)
+            if party.status == PartyStatus.WAITING
+            else None
+        )
+    return parties
 
 
 # --- Registration ---------------------------------------------------------------------
@@ -312,8 +342,28 @@ def party_detail(request, party_id):
         "languages": [LANGUAGE_NAMES.get(code, code) for code in party.languages],
         "may_register": access.allows("party.add"),
         "waiting": party.status == PartyStatus.WAITING,
+        "show_possible_duplicate": access.allows("party.possible_duplicate"),
+        "may_edit": _may_edit(access, party, placement),
     }
+    if party.status == PartyStatus.WAITING:
+        context["waiting_reason_text"] = WAITING_REASON_TEXTS.get(party.waiting_reason)
+        if party.waiting_reason in WAITING_REASONS_CALL_COORDINATOR:
+            context["coordinator_phone"] = party.city.coordinator_phone
+    if party.status in SLIP_STATUSES and context["active_placement"]:
+        slip_url = request.build_absolute_uri(reverse("web-slip", args=[party.slip_token]))
+        context["slip_url"] = slip_url
+        context["slip_qr"] = qr_svg(slip_url)
     return render(request, "arrivals/party.html", context)
+
+
+def _may_edit(access: Access, party: Party, placement) -> bool:
+    """Whether the page offers a correction (the service decides again, under the lock)."""
+    return (
+        access.allows("party.change", party)
+        and selectors.party_correctable(party, placement)
+        and selectors.party_correction_refusal(access=access, party=party, now=timezone.now())
+        is None
+    )
 
 
 def _label(choices, value) -> str:
@@ -503,3 +553,148 @@ def shelter_status(request, shelter_id):
                     _("The shelter is closed: nobody new is placed here; people inside stay."),
                 )
     return redirect("web-shelter", shelter_id=shelter.id)
+
+
+# --- Corrections -----------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@never_cache
+def party_state(request, party_id):
+    """What the party page polls while the party waits (static/berth/party.js): its status
+    and waiting reason, nothing personal (so nothing to audit)."""
+    access = _access(request, "party.view")
+    party = get_object_or_404(access.scope(Party.objects.all()), id=party_id)
+    return JsonResponse(
+        {
+            "status": party.status,
+            "waiting_reason": party.waiting_reason if party.status == PartyStatus.WAITING else None,
+        }
+    )
+
+
+def _correction_initial(party: Party, personal: bool) -> tuple[dict, list[dict]]:
+    known = set(LANGUAGE_NAMES)
+    initial = {
+        "languages": [code for code in party.languages if code in known],
+        "other_languages": ", ".join(code for code in party.languages if code not in known),
+        "pets": party.pets,
+        "nights_needed": party.nights_needed,
+        "notes": party.notes,
+    }
+    if personal:
+        initial["contact_phone"] = party.contact_phone or ""
+    rows = [
+        {
+            "given_name": member.given_name,
+            "family_name": (member.family_name or "") if personal else "",
+            "sex": member.sex,
+            "age_group": member.age_group,
+            "needs": list(member.needs),
+            "diet": list(member.diet),
+        }
+        for member in party.members.all()
+    ]
+    return initial, rows
+
+
+def _hide_family_names(formset, personal: bool):
+    """A caller who may not see family names gets no family name field (and so keeps the
+    names the party has: `services.party_update`)."""
+    if not personal:
+        for member_form in formset.forms:
+            member_form.fields.pop("family_name", None)
+    return formset
+
+
+def _edit_page(request, access, party, form, formset, personal):
+    return render(
+        request,
+        "arrivals/party_edit.html",
+        {
+            "access": access,
+            "party": party,
+            "form": form,
+            "formset": _hide_family_names(formset, personal),
+            "max_members": MAX_MEMBERS,
+            "personal": personal,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@never_cache
+def party_edit(request, party_id):
+    """Correct a waiting or held party: the same service as `PATCH /api/v1/parties/{id}/`
+    (`services.party_update`), the registration's forms."""
+    access = _access(request, "party.change")
+    party = get_object_or_404(
+        selectors.parties_for_display(access.scope(Party.objects.all(), "party.change")),
+        id=party_id,
+    )
+    refusal = selectors.party_correction_refusal(access=access, party=party, now=timezone.now())
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+    if not selectors.party_correctable(party, selectors.party_current_placement(party)):
+        messages.error(
+            request, _("Only a waiting party, or one whose beds are held, can be corrected.")
+        )
+        return redirect("web-party", party_id=party.id)
+    personal = bool(services.parties_personal_data_show(access=access, parties=[party]))
+
+    if request.method == "GET":
+        initial, rows = _correction_initial(party, personal)
+        form = PartyCorrectionForm(initial=initial, show_phone=personal)
+        return _edit_page(request, access, party, form, _member_rows(rows), personal)
+
+    data = request.POST
+    if "add_member" in data or "remove_member" in data:
+        rows = _posted_rows(data)
+        if "add_member" in data and len(rows) < MAX_MEMBERS:
+            rows.append({})
+        if "remove_member" in data:
+            try:
+                index = int(data["remove_member"])
+            except ValueError:
+                index = -1
+            if 0 <= index < len(rows) and len(rows) > 1:
+                rows.pop(index)
+        blank = PartyCorrectionForm(show_phone=personal)
+        form = PartyCorrectionForm(initial=_posted_values(blank, data), show_phone=personal)
+        return _edit_page(request, access, party, form, _member_rows(rows), personal)
+
+    form = PartyCorrectionForm(data, show_phone=personal)
+    formset = _hide_family_names(MemberFormSet(data, prefix=MEMBERS_PREFIX), personal)
+    form_valid = form.is_valid()
+    formset_valid = formset.is_valid()
+    if not (form_valid and formset_valid):
+        return _edit_page(request, access, party, form, formset, personal)
+    cleaned = form.cleaned_data
+    members = []
+    for member_form in formset.forms:
+        if member_form.cleaned_data:
+            member = member_form.member()
+            if not personal:
+                del member["family_name"]  # kept as it is
+            members.append(member)
+    fields = {
+        "languages": cleaned["all_languages"],
+        "pets": cleaned["pets"],
+        "nights_needed": cleaned["nights_needed"],
+        "notes": cleaned["notes"],
+    }
+    if personal:
+        fields["contact_phone"] = cleaned["contact_phone"] or None
+    try:
+        services.party_update(party_id=party.id, access=access, members=members, **fields)
+    except (Conflict, IntegrityError) as error:
+        form.add_error(
+            None,
+            str(getattr(error, "detail", ""))
+            or _("The change conflicts with the current state. Try again."),
+        )
+        return _edit_page(request, access, party, form, formset, personal)
+    messages.success(request, _("%(code)s corrected.") % {"code": party.code})
+    return redirect("web-party", party_id=party.id)

@@ -9,6 +9,7 @@ dropped from the list.
 
 import hashlib
 import hmac
+import unicodedata
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -78,3 +79,18 @@ def phone_digest(phone: str) -> str:
     if not digits:
         return ""
     return keyed_digest(digits)
+
+
+def name_normalize(name: str) -> str:
+    """A name as it is compared: Unicode-normalized (NFKC), case-folded, its spaces
+    collapsed, so `  NURLANOVA ` and `Nurlanova` are the same name."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def name_digest(name: str) -> str:
+    """Keyed hash of a normalized name (exact matches only: a hash has no prefix or
+    substring). Its own domain: never equal to a phone's digest."""
+    normalized = name_normalize(name)
+    if not normalized:
+        return ""
+    return keyed_digest(f"name:{normalized}")

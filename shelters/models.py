@@ -2,7 +2,7 @@ import uuid
 import zoneinfo
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +15,10 @@ MAX_BEDS = 10_000
 # the services change these (`config.services.model_update`), the serializers and the
 # admin pages build their field lists from them. Where an object belongs (a shelter's
 # city, a space's shelter) is chosen when it is made and is not in these lists.
-CITY_EDITABLE_FIELDS = ("name", "timezone")
+CITY_EDITABLE_FIELDS = ("name", "timezone", "coordinator_phone")
+# What a coordinator may change of their own city (`shelters.services.city_update`); the
+# rest is an administrator's.
+CITY_COORDINATOR_FIELDS = ("coordinator_phone",)
 SHELTER_EDITABLE_FIELDS = (
     "name",
     "kind",
@@ -40,6 +43,18 @@ class City(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True)
     timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
+    # Whom volunteers call when a party waits for a reason only a coordinator can solve.
+    coordinator_phone = models.CharField(
+        _("coordinator's phone"),
+        max_length=32,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9][0-9 ()\-.]{3,30}$",
+                _("Enter a phone number: digits, spaces, ( ) - and a leading +."),
+            )
+        ],
+    )
 
     reach = Reach(city="pk")
 

@@ -19,7 +19,9 @@ def test_coordinator_lists_own_cities_with_the_contract_fields(
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"count", "next", "previous", "results"}
-    assert body["results"] == [{"id": str(city.id), "name": city.name, "timezone": "Asia/Oral"}]
+    assert body["results"] == [
+        {"id": str(city.id), "name": city.name, "timezone": "Asia/Oral", "coordinator_phone": ""}
+    ]
 
 
 def test_each_role_sees_its_cities(city, other_city, superuser_client):
@@ -59,7 +61,7 @@ def test_superuser_creates_and_renames_a_city(superuser_client):
     )
     assert answer.status_code == 201, answer.content
     body = answer.json()
-    assert set(body) == {"id", "name", "timezone"}
+    assert set(body) == {"id", "name", "timezone", "coordinator_phone"}
     city = City.objects.get(id=body["id"])
     assert (city.name, city.timezone) == ("Atyrau", "Asia/Atyrau")
     renamed = superuser_client.patch(
@@ -96,3 +98,25 @@ def test_only_superusers_create_cities(coordinator_client, volunteer_client, cit
         == 403
     )
     assert not City.objects.filter(name="Aktobe").exists()
+
+
+def test_a_coordinator_sets_the_phone_volunteers_call_in_their_city(
+    coordinator_client, volunteer_client, city, other_city
+):
+    url = f"/api/v1/cities/{city.id}/"
+    answer = coordinator_client.patch(url, {"coordinator_phone": "+7 701 000-11-22"}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["coordinator_phone"] == "+7 701 000-11-22"
+    city.refresh_from_db()
+    assert city.coordinator_phone == "+7 701 000-11-22"
+    # Nothing else of the city, no other city, and not a volunteer.
+    renamed = coordinator_client.patch(url, {"name": "X", "coordinator_phone": ""}, format="json")
+    assert renamed.status_code == 403
+    other = f"/api/v1/cities/{other_city.id}/"
+    assert coordinator_client.patch(other, {"coordinator_phone": "+7 1234"}).status_code == 404
+    assert volunteer_client.patch(url, {"coordinator_phone": "+7 1234"}).status_code == 403
+    city.refresh_from_db()
+    assert (city.name, city.coordinator_phone) != ("X", "")
+    bad = coordinator_client.patch(url, {"coordinator_phone": "call me"}, format="json")
+    assert bad.status_code == 400
+    assert "coordinator_phone" in bad.json()
