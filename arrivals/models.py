@@ -1,5 +1,6 @@
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.reach import Reach
 from privacy.fields import EncryptedTextField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 MAX_MEMBERS = 30
 MAX_NAME = 100
@@ -42,7 +46,7 @@ class WaitingReason(models.TextChoices):
 
 
 # What a volunteer should do, for each reason: the API's `waiting_reason_text`, the party page.
-WAITING_REASON_TEXTS = {
+WAITING_REASON_TEXTS: "dict[str, StrPromise]" = {
     WaitingReason.NOT_YET_MATCHED: _(
         "Beds are being looked for now. Keep the code; this page updates by itself."
     ),

@@ -508,10 +508,10 @@ def party_update(*, party_id, access: Access, members: list[dict] | None = None,
         if held and ("members" in changed or "pets" in changed):
             assert placement is not None and space is not None  # locked with its placement
             composition = engine_party(party, PartyMember.objects.filter(party=party))
-            refusal = placement_refusal(
+            misfit = placement_refusal(
                 party=party, space=space, composition=composition, keeping=placement
             )
-            if refusal is None:
+            if misfit is None:
                 if placement.beds != party.size:
                     space_counters_change(space=space, held=party.size - placement.beds)
                     placement.beds = party.size
@@ -528,7 +528,7 @@ def party_update(*, party_id, access: Access, members: list[dict] | None = None,
                     to_status=PartyStatus.WAITING,
                     actor=access.username,
                     reason=_("corrected; the held beds no longer fit: %(why)s")
-                    % {"why": refusal[0]},
+                    % {"why": misfit[0]},
                     at=now,
                 ).save()
                 update += PARTY_MOVE_FIELDS
