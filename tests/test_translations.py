@@ -13,7 +13,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ru", "kk")
-SKIP = {".venv", ".git", ".pytest_cache", ".ruff_cache", ".hypothesis", "staticfiles"}
+SKIP = {
+    ".venv",
+    ".git",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "staticfiles",
+    "node_modules",
+    "artifacts",
+}
 
 
 def _gettext(tool: str) -> str:

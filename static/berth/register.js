@@ -187,6 +187,7 @@
         });
         group.appendChild(button);
       });
+      group.classList.add('n' + group.children.length);
       select.hidden = true;
       box.classList.add('tapped');
       select.after(group);
@@ -644,6 +645,7 @@
       if (people && !draft.personal) setCount(people);
     }
     form.dataset.ready = '1';
+    if (window.performance && performance.mark) performance.mark('berth-ready'); // benchmarks/field_app.py
     render();
   });
 })();
