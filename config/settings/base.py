@@ -55,14 +55,15 @@ MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Pages and API answers go out compressed (a phone on a slow network). BREACH needs a
-    # secret in a compressed page beside text the attacker chooses: the pages' only
-    # secret is the CSRF token, which Django masks anew in every response. Static files
-    # come precompressed from WhiteNoise (production storage), which this leaves alone.
-    "django.middleware.gzip.GZipMiddleware",
     # Before anything reads the body (CSRF reads forms, DRF its parsers).
     "config.middleware.BodyLimitMiddleware",
+    # Static files, precompressed by the production storage (gzip, and brotli where the
+    # brotli package is installed); answered here, before the middleware below.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and API answers go out compressed (a phone on a slow network). BREACH needs a
+    # secret in a compressed page beside text the attacker chooses: the pages' only
+    # secret is the CSRF token, which Django masks anew in every response.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
