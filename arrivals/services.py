@@ -33,8 +33,10 @@ from privacy.models import AuditAction
 from privacy.services import audit_record
 from shelters.models import City, ShelterStatus, Space
 from shelters.services import space_counters_change, spaces_counters_change, spaces_lock
+from webhooks.models import EventType
 
 from . import matching as engine
+from .events import parties_event_emit, party_event_emit
 from .models import (
     ACTIVE_PLACEMENT,
     CODE_ALPHABET,
@@ -258,6 +260,7 @@ def party_register(
         object_type="party",
         object_ids=[party.id],
     )
+    party_event_emit(type=EventType.PARTY_REGISTERED, party=party)
     city_id = city.id
     transaction.on_commit(
         lambda: matching_request(city_id=city_id, trigger="registration"), robust=True
@@ -346,6 +349,7 @@ def party_check_in(*, party_id, access: Access) -> Party:
         event = _party_transition(party, to_status=PartyStatus.CHECKED_IN, actor=actor)
         party.save(update_fields=PARTY_MOVE_FIELDS)
         event.save()
+        party_event_emit(type=EventType.PARTY_CHECKED_IN, party=party, placement=placement)
         return party
 
 
@@ -365,6 +369,7 @@ def party_check_out(*, party_id, access: Access) -> Party:
         event = _party_transition(party, to_status=PartyStatus.DEPARTED, actor=actor)
         party.save(update_fields=PARTY_MOVE_FIELDS)
         event.save()
+        party_event_emit(type=EventType.PARTY_CHECKED_OUT, party=party, placement=placement)
         return party
 
 
@@ -387,6 +392,7 @@ def party_cancel(*, party_id, access: Access, reason: str = "") -> Party:
         )
         party.save(update_fields=PARTY_MOVE_FIELDS)
         event.save()
+        party_event_emit(type=EventType.PARTY_CANCELLED, party=party, placement=placement)
         return party
 
 
@@ -645,6 +651,7 @@ def placement_create(*, party_id, space_id, actor: str, reason: str = "") -> Pla
     event = _party_transition(party, to_status=PartyStatus.PLACED, actor=actor, reason=reason)
     party.save(update_fields=PARTY_MOVE_FIELDS)
     event.save()
+    party_event_emit(type=EventType.PARTY_PLACED, party=party, placement=placement)
     return placement
 
 
@@ -713,6 +720,7 @@ def placements_apply(
         status__in=_party_statuses_to(PartyStatus.PLACED),
     ).update(status=PartyStatus.PLACED, status_changed_at=now, updated_at=now)
     PartyEvent.objects.bulk_create(events, batch_size=1000)
+    parties_event_emit(type=EventType.PARTY_PLACED, parties=[(p.party, p) for p in placements])
     return placements
 
 
@@ -753,6 +761,10 @@ def placements_expire(*, now: datetime | None = None, batch: int = 500) -> int:
                 party.save(update_fields=PARTY_MOVE_FIELDS)
             spaces_counters_change(changes=[(spaces[sid], -beds, 0) for sid, beds in freed.items()])
             PartyEvent.objects.bulk_create(events)
+            parties_event_emit(
+                type=EventType.PARTY_EXPIRED,
+                parties=[(parties[placement.party_id], placement) for placement in placements],
+            )
             expired += len(events)
         if len(due) < batch:
             return expired

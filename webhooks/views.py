@@ -1,6 +1,7 @@
 from uuid import UUID
 
 from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -72,7 +73,11 @@ class WebhookViewSet(
         page = self.paginate_queryset(deliveries)
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses=DeliverySerializer)
+    @extend_schema(
+        request=None,
+        responses=DeliverySerializer,
+        parameters=[OpenApiParameter("delivery_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+    )
     @action(
         detail=True,
         methods=["post"],
