@@ -126,6 +126,12 @@ def party_data_without_personal(data: dict) -> dict:
     return data
 
 
+@extend_schema_field({"type": "boolean", "x-optional": True})
+class OptionalReadOnlyBooleanField(serializers.BooleanField):
+    """A read-only boolean that some callers do not get: documented as optional (the
+    OpenAPI hook `config.openapi.optional_properties` keeps it out of `required`)."""
+
+
 class PartySerializer(serializers.ModelSerializer):
     """A registration. `contact_phone` and the members' `family_name` are present only
     for coordinators of the party's city and managers of the shelter it is placed in."""
@@ -163,7 +169,7 @@ class PartySerializer(serializers.ModelSerializer):
     # check them against the member serializer's own arguments.
     members = MemberSerializer(many=True, min_length=1, max_length=MAX_MEMBERS)  # type: ignore[call-arg]
     placement = serializers.SerializerMethodField()
-    possible_duplicate = serializers.BooleanField(
+    possible_duplicate = OptionalReadOnlyBooleanField(
         read_only=True,
         required=False,
         help_text=_(

@@ -48,3 +48,21 @@ def add_error_responses(result, generator, request, public):
                 )
             responses.setdefault("429", _answer("Too many requests; see Retry-After.", ERROR))
     return result
+
+
+# A property some callers do not get (`possible_duplicate` for all but coordinators) marks its
+# schema with this key (`extend_schema_field`); read-only properties are otherwise listed as
+# required.
+OPTIONAL = "x-optional"
+
+
+def optional_properties(result, generator, request, public):
+    """drf-spectacular postprocessing hook: properties marked OPTIONAL are not required."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        properties = component.get("properties", {})
+        optional = {name for name, schema in properties.items() if schema.pop(OPTIONAL, False)}
+        if optional and "required" in component:
+            component["required"] = [name for name in component["required"] if name not in optional]
+            if not component["required"]:
+                del component["required"]
+    return result
