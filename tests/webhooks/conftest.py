@@ -52,6 +52,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.block_on_close = False  # a handler may still sleep for a killed sender
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
