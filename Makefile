@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.workflow
 	$(PY) -m benchmarks.body_limit --compare
 	$(PY) -m benchmarks.keepalive --compare
+	$(PY) -m benchmarks.field_app
 
 lint: $(STAMP)
 	@# Every check runs and reports; lint fails if any of them failed.
