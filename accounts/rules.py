@@ -38,6 +38,9 @@ RULES: dict[str, Rule] = {
     "city.add": SUPERUSERS,
     "city.change": SUPERUSERS,
     "city.delete": SUPERUSERS,
+    # ... but a coordinator keeps the phone volunteers call up to date in their cities
+    # (`shelters.services.city_update`: CITY_COORDINATOR_FIELDS only).
+    "city.coordinator_phone": Rule(COORDINATOR),
     "capacity.view": Rule(CITY_STAFF, Scope.CAPACITY_READ),
     "shelter.view": Rule(EVERYONE, Scope.CAPACITY_READ),
     "shelter.add": Rule(COORDINATOR),
@@ -55,6 +58,17 @@ RULES: dict[str, Rule] = {
     "party.check_out": Rule(SHELTER_STAFF),
     "party.cancel": Rule(COORDINATOR),
     "party.history": Rule(COORDINATOR),
+    # Correcting a waiting or held party: coordinators, and the volunteer who registered
+    # it for 24 hours (`arrivals.services.party_update`, under the party's lock).
+    "party.change": Rule(CITY_STAFF),
+    # Listing every party in reach; the others (volunteers) list only the parties they
+    # registered, and find any of their cities' by code (`arrivals.selectors.parties_listed`).
+    "party.list_all": Rule(SHELTER_STAFF, Scope.PARTIES_READ),
+    # `?search=` by code, names and phone, and seeing `possible_duplicate` (whether another
+    # open registration gave the same phone): coordinators only, so that registering is no
+    # way to learn who else arrived.
+    "party.search": Rule(COORDINATOR),
+    "party.possible_duplicate": Rule(COORDINATOR),
     # Family names and phone: coordinators of the party's city, managers of the
     # shelter it is placed at now (`arrivals.services.parties_personal_data_show`).
     "party.personal_data": Rule(SHELTER_STAFF),

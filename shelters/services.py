@@ -3,15 +3,18 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import Access
 from config.exceptions import Conflict, PreconditionFailed
 from config.services import model_update
 
 from .events import capacity_changed_emit, shelter_updated_emit
 from .models import (
+    CITY_COORDINATOR_FIELDS,
     CITY_EDITABLE_FIELDS,
     SHELTER_EDITABLE_FIELDS,
     SPACE_EDITABLE_FIELDS,
@@ -89,9 +92,23 @@ def city_create(*, name: str, timezone: str) -> City:
 
 
 @transaction.atomic
-def city_update(*, city_id, data: dict) -> City:
+def city_update(*, city_id, data: dict, access: Access | None = None) -> City:
+    """Change a city. With the caller's `access`: one that may not `city.change` (a
+    coordinator, allowed `city.coordinator_phone` in that city) changes only
+    CITY_COORDINATOR_FIELDS; asking for more is PermissionDenied."""
     city = City.objects.select_for_update().get(id=city_id)
-    city, _changed = model_update(city, fields=CITY_EDITABLE_FIELDS, data=data)
+    fields: tuple[str, ...] = CITY_EDITABLE_FIELDS
+    if access is not None and not access.allows("city.change"):
+        if not access.allows("city.coordinator_phone", city):
+            raise PermissionDenied
+        refused = sorted(set(data) - set(CITY_COORDINATOR_FIELDS))
+        if refused:
+            raise PermissionDenied(
+                _("Only an administrator may change a city's %(fields)s.")
+                % {"fields": ", ".join(refused)}
+            )
+        fields = CITY_COORDINATOR_FIELDS
+    city, _changed = model_update(city, fields=fields, data=data)
     return city
 
 
