@@ -12,7 +12,7 @@ from accounts.models import ApiKey, Membership, Role
 from accounts.services import member_create
 from arrivals.models import MatchingRun, Party, PartyEvent, PartyMember, Placement
 from shelters.models import Admits, City, Shelter, ShelterKind
-from shelters.services import city_create, shelter_create, space_create
+from shelters.services import city_create, city_update, shelter_create, space_create
 
 DEMO_PASSWORD = "berth-demo-2022"  # noqa: S105 - published demo login, DEBUG only
 DEMO_USERS = [
@@ -44,6 +44,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._remove_previous()
             city = city_create(name="Uralsk", timezone="Asia/Oral")
+            # A made-up number (the party page shows it when a party waits for a coordinator).
+            city = city_update(city_id=city.id, data={"coordinator_phone": "+7 711 250-00-00"})
             cinema = self._shelters(city)
             for username, role in DEMO_USERS:
                 member_create(
