@@ -249,7 +249,10 @@
   var draftTimer = null;
   function saveDraftNow() {
     clearTimeout(draftTimer);
-    var draft = { values: values(), rows: rows().length, key: currentKey, personal: hasPersonal(), saved: Date.now() };
+    var draft = {
+      values: values(), rows: rows().length, key: currentKey, personal: hasPersonal(),
+      user: document.body.dataset.user, saved: Date.now(),
+    };
     return B.idb.set('draft', draft, B.store()).catch(function () { return null; });
   }
   function saveDraftSoon() {
@@ -638,7 +641,7 @@
     }
     if (form.dataset.bound) {
       await saveDraftNow(); // the server's answer to a form sent without this script
-    } else if (draft && draft.values) {
+    } else if (draft && draft.values && (draft.user === document.body.dataset.user || !draft.personal)) {
       var people = parseInt(new URLSearchParams(location.search).get('people'), 10);
       restore(draft.values, draft.rows);
       currentKey = draft.key || null;

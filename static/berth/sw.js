@@ -16,13 +16,31 @@ const CONFIG = self.BERTH;
 const CACHE = 'berth-' + CONFIG.version;
 const KEPT = new Set(CONFIG.precache);
 
-async function refreshShell(cache) {
-  const response = await fetch(CONFIG.shell, { credentials: 'same-origin', cache: 'no-store' });
+/* The caches of earlier versions: kept until this version has a shell of its own, since
+ * the shell they hold names their static files. */
+async function dropOld() {
+  const names = await caches.keys();
+  await Promise.all(
+    names.filter((name) => name.startsWith('berth-') && name !== CACHE).map((name) => caches.delete(name)),
+  );
+}
+
+async function keepShell(cache, response) {
   // A redirect (to the login page) is not the shell: keep what we had.
   if (response.ok && !response.redirected && response.type === 'basic') {
     await cache.put(CONFIG.shell, response.clone());
+    await dropOld();
   }
   return response;
+}
+
+async function refreshShell(cache) {
+  return keepShell(cache, await fetch(CONFIG.shell, { credentials: 'same-origin', cache: 'no-store' }));
+}
+
+/* From this version's cache, else from an earlier one's. */
+async function kept(cache, request) {
+  return (await cache.match(request)) || (await caches.match(request));
 }
 
 self.addEventListener('install', (event) => {
@@ -43,33 +61,16 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    const names = await caches.keys();
-    const old = names.filter((name) => name.startsWith('berth-') && name !== CACHE);
     const cache = await caches.open(CACHE);
-    // A new version keeps the shell the old one had until the network gives a fresh one.
-    if (!(await cache.match(CONFIG.shell))) {
-      for (const name of old) {
-        const shell = await (await caches.open(name)).match(CONFIG.shell);
-        if (shell) {
-          await cache.put(CONFIG.shell, shell);
-          break;
-        }
-      }
-    }
-    await Promise.all(old.map((name) => caches.delete(name)));
+    if (await cache.match(CONFIG.shell)) await dropOld();
     await self.clients.claim();
   })());
 });
 
 async function shellFirst(event) {
   const cache = await caches.open(CACHE);
-  const cached = await cache.match(CONFIG.shell);
-  const fresh = fetch(event.request).then(async (response) => {
-    if (response.ok && !response.redirected && response.type === 'basic') {
-      await cache.put(CONFIG.shell, response.clone());
-    }
-    return response;
-  });
+  const cached = await kept(cache, CONFIG.shell);
+  const fresh = fetch(event.request).then((response) => keepShell(cache, response));
   if (cached) {
     event.waitUntil(fresh.catch(() => null));
     return cached;
@@ -77,7 +78,7 @@ async function shellFirst(event) {
   try {
     return await fresh;
   } catch (error) {
-    return (await cache.match(CONFIG.offline)) || Response.error();
+    return (await kept(cache, CONFIG.offline)) || Response.error();
   }
 }
 
@@ -86,13 +87,13 @@ async function networkFirst(event, fallback) {
     return await fetch(event.request);
   } catch (error) {
     const cache = await caches.open(CACHE);
-    return (await cache.match(fallback)) || (await cache.match(CONFIG.offline)) || Response.error();
+    return (await kept(cache, fallback)) || (await kept(cache, CONFIG.offline)) || Response.error();
   }
 }
 
 async function cacheFirst(request) {
   const cache = await caches.open(CACHE);
-  const cached = await cache.match(request);
+  const cached = await kept(cache, request);
   if (cached) return cached;
   const response = await fetch(request);
   if (response.ok && response.type === 'basic') await cache.put(request, response.clone());

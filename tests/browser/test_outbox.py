@@ -137,6 +137,11 @@ def test_offline_at_the_tap_then_back_online_registers_once(phone, server, volun
     page.reload()
     page.wait_for_selector(".outbox-item.waiting")
     assert "Aigerim, Timur, Ainur" in page.inner_text(".outbox-item.waiting")
+    # Other pages need the network: they say so, and lead back to the registration.
+    other = phone.new_page()
+    other.goto("/find/")
+    assert other.inner_text("h1") == "No network"
+    other.close()
     phone.set_offline(False)
     page.wait_for_selector(".outbox-item.sent")
     [party] = parties()
@@ -378,3 +383,27 @@ def test_changing_the_language_is_not_hidden_by_the_kept_page(phone, server, vol
     page.wait_for_selector("html[lang=ru] form[data-ready]")
     page.click("form[data-language] button[value='kk']")
     page.wait_for_selector("html[lang=kk] form[data-ready]")
+
+
+def test_a_new_worker_version_still_opens_offline(phone, server, volunteer, monkeypatch):
+    from arrivals import web_app
+
+    log_in(phone, server, volunteer)
+    page = open_register(phone)
+    wait_for_worker(page)
+    before = page.evaluate("caches.keys()")
+    settings = web_app.worker_settings
+    monkeypatch.setattr(web_app, "worker_settings", lambda: {**settings(), "version": "next"})
+    phone.clear_cookies()  # the new version cannot fetch a fresh registration page
+    page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    for _ in range(100):
+        if "berth-next" in page.evaluate("caches.keys()"):
+            break
+        page.wait_for_timeout(100)
+    assert "berth-next" in page.evaluate("caches.keys()")
+    page.wait_for_timeout(500)
+    assert set(before) <= set(page.evaluate("caches.keys()"))  # the old shell is kept
+    phone.set_offline(True)
+    page.reload()
+    page.wait_for_selector("form[data-ready]")
+    assert page.errors == []
