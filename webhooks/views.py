@@ -55,7 +55,7 @@ class WebhookViewSet(
         parameters=[OpenApiParameter("status", str, many=True, enum=DeliveryStatus.values)],
         responses=DeliverySerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def deliveries(self, request, pk=None):
         """The webhook's deliveries, newest first, each with its tries: when, the status
         code, how long, what went wrong."""
