@@ -69,12 +69,14 @@ def site(db):
 
 
 def _data(text: str) -> bool:
-    """Data, a code or a time, or such parts joined by ' · ' (a page's title)."""
+    """Data, a code, a time or a link, or such parts joined by ' · ' (a page's title) or
+    ', ' (an address and its city)."""
     return all(
         part in DATA
         or re.fullmatch(r"[A-Z0-9 :,.()-]+", part)
         or re.fullmatch(r"\d{1,2}:\d{2}( [AP]M)?", part)
-        for part in text.split(" · ")
+        or re.fullmatch(r"https?://\S+", part)
+        for part in re.split(" · |, ", text)
     )
 
 
@@ -134,6 +136,9 @@ def every_page(chromium, server, site, language: str, axe_source: str) -> dict[s
     ]:
         page.goto(path)
         texts[name] = check(page, name, language, axe_source)
+    # The slip the party is shown or sent (no login), linked from the party page.
+    page.goto(page.locator("a[href*='/slip/']").first.get_attribute("href"))
+    texts["slip"] = check(page, "slip", language, axe_source)
     page.close()
 
     page = open_register(volunteer)
@@ -170,7 +175,7 @@ def _phone():
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_in_every_language(chromium, server, site, axe_source, language):
     texts = every_page(chromium, server, site, language, axe_source)
-    assert len(texts) == 12
+    assert len(texts) == 13
     if language == "en":
         assert interface(texts["register"]) >= {"People", "Register and find a bed"}
         return
