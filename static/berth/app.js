@@ -207,13 +207,25 @@
     emit();
   }
 
-  /* One flush at a time in this tab, and across tabs where the browser has Web Locks. */
+  /* One flush at a time in this tab, and across tabs where the browser has Web Locks; one
+   * asked for while another runs follows it (a registration kept meanwhile is sent too). */
+  var again = false;
   function flush() {
-    if (running) return running;
+    if (running) {
+      again = true;
+      return running;
+    }
     var run = navigator.locks && navigator.locks.request
       ? navigator.locks.request('berth-outbox', flushNow)
       : flushNow();
-    running = run.catch(function () { return null; }).then(function () { running = null; });
+    running = run.catch(function () { return null; }).then(function () {
+      running = null;
+      if (again) {
+        again = false;
+        return flush();
+      }
+      return null;
+    });
     return running;
   }
 

@@ -90,7 +90,7 @@ def outbox_states(page) -> list[str]:
 def test_online_registration_shows_the_code_and_keeps_point_and_languages(phone, server, volunteer):
     log_in(phone, server, volunteer)
     page = open_register(phone)
-    screenshot(page, "en-register")
+    screenshot(page, "en-flow-register")
     fill_party(page)
     register(page)
     page.wait_for_selector(".outbox-item.sent")
@@ -111,7 +111,7 @@ def test_online_registration_shows_the_code_and_keeps_point_and_languages(phone,
     assert page.input_value("[name='registration_point']") == "Syrym border crossing"
     assert page.is_checked("input[name='languages'][value='ru']")
     assert not page.is_checked("[name='consent']")
-    screenshot(page, "en-register-sent")
+    screenshot(page, "en-flow-register-sent")
     # The personal data left the phone with the answer: only code, id, time and size stay.
     stored = page.evaluate("async () => idbKeyval.entries(idbKeyval.createStore('berth', 'kv'))")
     assert [key for key, _value in stored if key.startswith("outbox:")] == []
@@ -131,7 +131,7 @@ def test_offline_at_the_tap_then_back_online_registers_once(phone, server, volun
     register(page)
     page.wait_for_selector(".outbox-item.waiting")
     assert page.is_visible("[data-outbox-offline]")
-    screenshot(page, "en-register-offline")
+    screenshot(page, "en-flow-register-offline")
     assert parties() == []
     # Kept through a reload, still without a network.
     page.reload()
@@ -201,7 +201,7 @@ def test_an_expired_session_keeps_the_registration_until_the_volunteer_logs_in(
     page.wait_for_selector("[data-outbox-login]:not([hidden])")
     assert outbox_states(page) == ["login"]
     assert parties() == []
-    screenshot(page, "en-register-login-again")
+    screenshot(page, "en-flow-register-login-again")
     page.click("[data-outbox-login] a")
     page.wait_for_url(re.compile(r"/accounts/login/\?next=/register/"))
     page.fill("#id_username", volunteer.username)
@@ -332,7 +332,7 @@ def test_a_party_of_ten_fits_a_few_screens(phone, server, volunteer):
         " return rows[rows.length - 1].getBoundingClientRect().bottom"
         " - rows[0].getBoundingClientRect().top; }"
     )
-    screenshot(page, "en-register-ten-people")
+    screenshot(page, "en-flow-register-ten-people")
     # About four screens of 844 px (3,340 px in English, 3,414 in Russian and Kazakh when
     # written): compact rows, age and sex as tap buttons, needs and diet folded away.
     assert people < 4.25 * 844, people
@@ -407,3 +407,22 @@ def test_a_new_worker_version_still_opens_offline(phone, server, volunteer, monk
     page.reload()
     page.wait_for_selector("form[data-ready]")
     assert page.errors == []
+
+
+def test_the_next_party_registered_while_one_is_being_sent_is_sent_too(phone, server, volunteer):
+    log_in(phone, server, volunteer)
+    page = open_register(phone)
+    slow = phone.new_cdp_session(page)
+    slow.send("Network.enable")
+    slow.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 1500, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    fill_party(page)
+    register(page)
+    page.wait_for_selector(".outbox-item.sending")
+    fill_party(page, [{"given": "Dana", "sex": "female"}])
+    register(page)
+    page.locator(".outbox-item.sent").nth(1).wait_for(timeout=20_000)
+    assert page.locator(".outbox-item.sending, .outbox-item.waiting").count() == 0
+    assert sorted(given_names(party)[0] for party in parties()) == ["Aigerim", "Dana"]
