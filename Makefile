@@ -4,15 +4,47 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+UV := $(VENV)/bin/uv
+# Every version, with its hashes: uv.lock, exported for pip to requirements/dev.txt (with
+# the dev and bench extras) and requirements/production.txt (the Docker image).
+LOCK := requirements/dev.txt
 
-.PHONY: run test bench lint format migrate worker beat messages clean
+.PHONY: run test bench lint format migrate worker beat messages clean lock upgrade audit docker-smoke
 
-$(STAMP): pyproject.toml
+# The virtualenv holds exactly the locked versions, and Berth itself (editable).
+$(STAMP): $(LOCK) pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Berth needs $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@if [ -x $(UV) ] && ! $(UV) lock --check --offline --quiet 2>/dev/null; then \
+	  echo "pyproject.toml asks for what uv.lock does not hold: run 'make lock'"; exit 1; \
+	fi
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After adding or changing a dependency in pyproject.toml: lock it, keeping every other
+# version as it is. `make upgrade` moves every package to its newest allowed release.
+lock:
+	@test -x $(UV) || { echo "no $(UV) yet: run 'make test' once first"; exit 1; }
+	$(UV) lock
+	$(UV) export --frozen --no-emit-project --quiet --all-extras -o requirements/dev.txt
+	$(UV) export --frozen --no-emit-project --quiet -o requirements/production.txt
+
+upgrade:
+	@test -x $(UV) || { echo "no $(UV) yet: run 'make test' once first"; exit 1; }
+	$(UV) lock --upgrade
+	$(UV) export --frozen --no-emit-project --quiet --all-extras -o requirements/dev.txt
+	$(UV) export --frozen --no-emit-project --quiet -o requirements/production.txt
+
+# Known vulnerabilities of the locked versions (PyPI's advisories), as CI runs it.
+audit: $(STAMP)
+	$(VENV)/bin/pip-audit --require-hashes --disable-pip --progress-spinner off \
+	  -r requirements/production.txt -r requirements/dev.txt
+
+# Build the image and run web, worker and beat against this machine's PostgreSQL and
+# Redis (docker/smoke.sh; needs root and Docker, or starts dockerd).
+docker-smoke: $(STAMP)
+	docker/smoke.sh
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
