@@ -8,15 +8,22 @@ that ask the person's `accounts.access.Access`.
 """
 
 from celery import shared_task
+from django.utils import timezone
 
 from config.celery import RELIABLE
 
-from . import services
+from . import metrics, services
 
 
 @shared_task(name=services.MATCHING_RUN_TASK, **RELIABLE)
 def matching_run(run_id: str) -> None:
-    services.matching_run_execute(run_id=run_id)
+    since = timezone.now()
+    try:
+        run = services.matching_run_execute(run_id=run_id)
+    except Exception:
+        metrics.matching_run_failed()
+        raise
+    metrics.matching_run_record(run, since=since)
 
 
 @shared_task(**RELIABLE)

@@ -5,10 +5,12 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from accounts.views import ApiKeyViewSet, MemberViewSet, TokenView, admin_login, web_login
+from arrivals.metrics import DomainCollector
 from arrivals.urls import router as arrivals_router
 from arrivals.urls import urlpatterns as arrivals_urls
 from config.api_docs import SwaggerView
-from config.health import healthz
+from config.health import healthz, readyz
+from config.metrics import metrics_view
 from meals.urls import router as meals_router
 from meals.urls import urlpatterns as meals_urls
 from shelters.views import CityViewSet, ShelterViewSet, SpaceViewSet
@@ -33,6 +35,8 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view([DomainCollector()]), name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),

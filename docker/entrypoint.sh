@@ -22,6 +22,12 @@ case "$role" in
     if [ "${MIGRATE_ON_START:-1}" = "1" ]; then
       python manage.py migrate --noinput
     fi
+    # gunicorn's processes share their request metrics (GET /metrics) through files in
+    # this directory (prometheus_client's multiprocess mode), emptied at each start.
+    PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/berth-metrics}"
+    export PROMETHEUS_MULTIPROC_DIR
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+    find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -type f -name '*.db' -delete
     # config/gunicorn.py: gthread workers (WEB_CONCURRENCY processes x GUNICORN_THREADS
     # threads), no recycling, JSON access and error logs without query strings (they
     # may carry a party code).

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every answer, and every log line of the request, carries its id.
     "config.middleware.RequestIdMiddleware",
+    # Every answer counted with its latency, by route (config.metrics: GET /metrics).
+    "config.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before anything reads the body (CSRF reads forms, DRF its parsers).
@@ -183,6 +185,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_TIMEZONE = "UTC"
+# Beat records each tick in the cache (config.beat), read by /readyz and /metrics; it
+# ticks at least every minute.
+CELERY_BEAT_SCHEDULER = "config.beat:Scheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 CELERY_BEAT_SCHEDULE = {
     "matching-all-cities": {
         "task": "arrivals.tasks.matching_request_all",
@@ -263,6 +269,26 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# --- Operations: metrics, readiness, error reports ---
+# GET /metrics answers a Prometheus holding `Authorization: Bearer <METRICS_TOKEN>`;
+# without a token it is 404 (with DEBUG on, open).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# GET /readyz: each check waits at most this long (the worker ping, the broker), beat is
+# stale after this long without a tick, and an answer is reused for this long.
+READINESS_TIMEOUT_SECONDS = float(os.environ.get("READINESS_TIMEOUT_SECONDS", "1"))
+BEAT_TICK_MAX_AGE_SECONDS = 180
+READINESS_CACHE_SECONDS = 5
+# Errors go to Sentry when SENTRY_DSN is set, personal data scrubbed first (config.sentry).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
 
 # --- REST API ---
 REST_FRAMEWORK = {

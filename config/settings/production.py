@@ -55,8 +55,9 @@ DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # TLS ends at the reverse proxy in front of gunicorn, which must set X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Health probes come over plain HTTP from inside the host (Docker, a load balancer).
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Health probes and Prometheus come over plain HTTP from inside the host (Docker, a load
+# balancer, a scraper beside it).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 # Preloading is a promise to browsers that is slow to take back (every subdomain, HTTPS
