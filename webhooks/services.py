@@ -45,6 +45,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict
+from config.metrics import WEBHOOK_DELIVERY_FAILURES
 
 from . import signing
 from .models import Attempt, Delivery, DeliveryStatus, EventType, Message, Subscription
@@ -237,6 +238,17 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
     return answer.status_code, f"HTTP {answer.status_code}"
 
 
+def _failure_reason(status_code: int | None, error: str) -> str:
+    """A failed try's `reason` in /metrics (berth_webhook_delivery_failures_total)."""
+    if status_code is not None:
+        return "http_status"
+    if error == "timeout":
+        return "timeout"
+    if error.startswith(("ConnectionError", "SSLError", "ProxyError")):
+        return "connection"
+    return "other"
+
+
 def _retry_delay(series_attempts: int) -> timedelta:
     if series_attempts <= len(BACKOFF):
         return timedelta(seconds=BACKOFF[series_attempts - 1])
@@ -273,6 +285,8 @@ def delivery_attempt(*, delivery_id) -> Delivery | None:
     started = time.perf_counter()
     status_code, error = _post(subscription.url, body, headers)
     duration_ms = round((time.perf_counter() - started) * 1000)
+    if error:
+        WEBHOOK_DELIVERY_FAILURES.inc(_failure_reason(status_code, error))
     return _attempt_record(
         delivery_id=delivery_id,
         lease=lease,

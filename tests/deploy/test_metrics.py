@@ -9,13 +9,16 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
+from accounts.models import Role
 from arrivals import metrics as arrivals_metrics
 from arrivals.models import MatchingRun, RunStatus
 from config import metrics
 from config.beat import beat_tick_record
 from tests import factories
 from tests.arrivals.parties.conftest import PARTIES, body
-from tests.conftest import redis_url
+from tests.conftest import client_for, redis_url
+from tests.webhooks.conftest import receiver, subscribe  # noqa: F401 - a fixture
+from webhooks import services as webhook_services
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +213,32 @@ def test_queue_length_is_read_from_the_broker(scraper, settings):
         client.delete(*keys)
     assert samples[("berth_celery_queue_length", (("queue", queue),))] == 4
     assert ("berth_celery_tasks_unacked", ()) in samples
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failed_webhook_deliveries_are_counted_by_reason(scraper, receiver, city, volunteer):  # noqa: F811
+    """A receiver answering 500: the worker's failed try is counted, by its reason."""
+    coordinator = factories.member(Role.COORDINATOR, cities=[city])
+    subscribe(client_for(coordinator), city, receiver.url)
+    receiver.answers = [500]
+    assert client_for(volunteer).post(PARTIES, body(city), format="json").status_code == 201
+    receiver.wait(1)
+    samples = scrape(scraper)
+    failures = "berth_webhook_delivery_failures_total"
+    assert samples[(failures, (("reason", "http_status"),))] == 1
+    assert samples[(failures, (("reason", "timeout"),))] == 0
+
+
+@pytest.mark.parametrize(
+    ("status_code", "error", "reason"),
+    [
+        (500, "HTTP 500", "http_status"),
+        (302, "HTTP 302", "http_status"),
+        (None, "timeout", "timeout"),
+        (None, "ConnectionError: refused", "connection"),
+        (None, "SSLError: bad certificate", "connection"),
+        (None, "The URL leads to a private or local address.", "other"),
+    ],
+)
+def test_webhook_failure_reasons(status_code, error, reason):
+    assert webhook_services._failure_reason(status_code, error) == reason
