@@ -1,9 +1,12 @@
 #!/usr/bin/env python
-"""Health check of the web role: GET /healthz on this container; exit 0 if it answers 200.
+"""Container health checks; exit 0 when healthy.
 
-It sends a Host header taken from ALLOWED_HOSTS, because Django answers 400 to a
-host it does not serve. /healthz is exempt from the HTTPS redirect, so plain HTTP
-is fine here.
+`healthcheck.py` (the web role): GET /healthz on this container must answer 200. It
+sends a Host header taken from ALLOWED_HOSTS, because Django answers 400 to a host it
+does not serve. /healthz is exempt from the HTTPS redirect, so plain HTTP is fine here.
+
+`healthcheck.py beat`: beat's last tick, which it records in the cache (config.beat), is
+at most BEAT_TICK_MAX_AGE_SECONDS old.
 """
 
 import os
@@ -20,7 +23,33 @@ def host() -> str:
     return "localhost"
 
 
+def beat() -> int:
+    import time
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from config.metrics import BEAT_TICK_KEY
+
+    try:
+        tick = cache.get(BEAT_TICK_KEY)
+    except Exception as error:  # noqa: BLE001 - any failure is an unhealthy answer
+        print(f"cache unreachable: {error!r}")
+        return 1
+    if tick is None:
+        print("beat has not ticked yet")
+        return 1
+    age = time.time() - tick
+    print(f"last tick {age:.0f}s ago")
+    return 0 if age <= settings.BEAT_TICK_MAX_AGE_SECONDS else 1
+
+
 def main() -> int:
+    if sys.argv[1:] == ["beat"]:
+        return beat()
     port = os.environ.get("PORT", "8000")
     request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"Host": host()})
     try:
