@@ -81,6 +81,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.body_limit --compare
 	$(PY) -m benchmarks.keepalive --compare
 	$(PY) -m benchmarks.field_app
+	$(PY) -m benchmarks.restore
 
 lint: $(STAMP)
 	@# Every check runs and reports; lint fails if any of them failed.
