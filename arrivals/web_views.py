@@ -177,6 +177,24 @@ def _member_rows(rows: list[dict]):
     return formset_class(prefix=MEMBERS_PREFIX, initial=rows)
 
 
+def _rows_changed(data) -> list[dict] | None:
+    """The member rows after "+ Add a person" or "Remove" (without JavaScript), or None
+    when the form was submitted to be saved."""
+    if "add_member" not in data and "remove_member" not in data:
+        return None
+    rows = _posted_rows(data)
+    if "add_member" in data and len(rows) < MAX_MEMBERS:
+        rows.append({})
+    if "remove_member" in data:
+        try:
+            index = int(data["remove_member"])
+        except ValueError:
+            index = -1
+        if 0 <= index < len(rows) and len(rows) > 1:
+            rows.pop(index)
+    return rows
+
+
 def _posted_rows(data) -> list[dict]:
     try:
         total = int(data.get(f"{MEMBERS_PREFIX}-TOTAL_FORMS", "1"))
@@ -234,18 +252,8 @@ def register(request):
         return _register_page(request, access, form, _member_rows([{}] * size), fresh=True)
 
     data = request.POST
-    rows_change = "add_member" in data or "remove_member" in data
-    if rows_change:
-        rows = _posted_rows(data)
-        if "add_member" in data and len(rows) < MAX_MEMBERS:
-            rows.append({})
-        if "remove_member" in data:
-            try:
-                index = int(data["remove_member"])
-            except ValueError:
-                index = -1
-            if 0 <= index < len(rows) and len(rows) > 1:
-                rows.pop(index)
+    rows = _rows_changed(data)
+    if rows is not None:
         form = PartyForm(cities=cities, initial=_posted_values(PartyForm(cities=cities), data))
         return _register_page(request, access, form, _member_rows(rows))
 
@@ -650,20 +658,11 @@ def party_edit(request, party_id):
         return _edit_page(request, access, party, form, _member_rows(rows), personal)
 
     data = request.POST
-    if "add_member" in data or "remove_member" in data:
-        rows = _posted_rows(data)
-        if "add_member" in data and len(rows) < MAX_MEMBERS:
-            rows.append({})
-        if "remove_member" in data:
-            try:
-                index = int(data["remove_member"])
-            except ValueError:
-                index = -1
-            if 0 <= index < len(rows) and len(rows) > 1:
-                rows.pop(index)
+    changed_rows = _rows_changed(data)
+    if changed_rows is not None:
         blank = PartyCorrectionForm(show_phone=personal)
         form = PartyCorrectionForm(initial=_posted_values(blank, data), show_phone=personal)
-        return _edit_page(request, access, party, form, _member_rows(rows), personal)
+        return _edit_page(request, access, party, form, _member_rows(changed_rows), personal)
 
     form = PartyCorrectionForm(data, show_phone=personal)
     formset = _hide_family_names(MemberFormSet(data, prefix=MEMBERS_PREFIX), personal)
