@@ -37,6 +37,7 @@ from arrivals.matching import (
 )
 
 from .instances import GENERATORS, Instance
+from .server import cpu_name
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = ROOT / "benchmarks" / "instances"
@@ -213,14 +214,7 @@ def _old_rows(text: str) -> dict[str, list[str]]:
 
 
 def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     return (
         f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()} "
         f"({platform.python_implementation()}), {platform.system()} {platform.release()}, "
