@@ -1,13 +1,16 @@
 import uuid
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reach import Reach
+from privacy.fields import EncryptedTextField
 
 MAX_BEDS = 10_000
 
@@ -200,3 +203,114 @@ class Space(models.Model):
     @property
     def beds_free(self) -> int:
         return self.beds - self.beds_occupied - self.beds_held
+
+# --- Host offers: residents offering their apartments --------------------------------
+
+MAX_HOST_BEDS = 50
+MAX_HOST_NAME = 100
+MAX_HOST_ADDRESS = 300
+MAX_HOST_NOTES = 1000
+# What a resident sends (the public page and `POST /api/v1/host-offers/`), in that order.
+HOST_OFFER_FIELDS = (
+    "city",
+    "host_name",
+    "contact_phone",
+    "address",
+    "beds",
+    "wheelchair_accessible",
+    "pets_allowed",
+    "available_from",
+    "available_until",
+    "notes",
+)
+# The host's personal data: encrypted at rest, shown only to the city's coordinators
+# (`shelters.services.host_offers_personal_data_show`, which audits), erased with the
+# same retention as arrivals' (`shelters.services.host_offers_personal_data_erase`).
+HOST_OFFER_PERSONAL_FIELDS = ("host_name", "contact_phone")
+
+
+class HostOfferStatus(models.TextChoices):
+    NEW = "new", _("New")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    ENDED = "ended", _("Ended")
+
+
+class HostOffer(models.Model):
+    """A resident's offer of an apartment, until a coordinator accepts or declines it.
+
+    Accepting makes it a shelter of kind `apartment` with one space of `beds`; the
+    shelter closes by itself when the offer ends after `available_until`
+    (`shelters.services.host_offers_end`). The host's name and phone are encrypted;
+    `client_digest` is a keyed hash of the sender's address, for the per-address limit
+    when the cache is out of reach, and is erased with them.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="host_offers", verbose_name=_("city")
+    )
+    host_name = EncryptedTextField(_("host's name"), blank=True)
+    contact_phone = EncryptedTextField(_("host's phone"), blank=True)
+    address = models.CharField(_("address"), max_length=MAX_HOST_ADDRESS, blank=True)
+    beds = models.PositiveIntegerField(
+        _("beds"), validators=[MinValueValidator(1), MaxValueValidator(MAX_HOST_BEDS)]
+    )
+    wheelchair_accessible = models.BooleanField(_("wheelchair accessible"), default=False)
+    pets_allowed = models.BooleanField(_("pets allowed"), default=False)
+    available_from = models.DateField(_("available from"))
+    available_until = models.DateField(_("available until"), null=True, blank=True)
+    notes = models.TextField(_("notes"), max_length=MAX_HOST_NOTES, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=HostOfferStatus.choices, default=HostOfferStatus.NEW
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    shelter = models.OneToOneField(
+        Shelter,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="host_offer",
+        verbose_name=_("shelter"),
+    )
+    client_digest = models.CharField(
+        _("sender's address digest"), max_length=64, blank=True, db_index=True
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    personal_data_erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True
+    )
+
+    reach = Reach(city="city")
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = _("host offer")
+        verbose_name_plural = _("host offers")
+        indexes = [models.Index(fields=["city", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(beds__gte=1, beds__lte=MAX_HOST_BEDS), name="host_offer_beds_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(available_until__isnull=True)
+                | Q(available_until__gte=F("available_from")),
+                name="host_offer_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(shelter__isnull=True)
+                | Q(status__in=[HostOfferStatus.ACCEPTED, HostOfferStatus.ENDED]),
+                name="host_offer_shelter_when_accepted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city} · {self.beds} · {self.available_from}"
