@@ -13,6 +13,7 @@ from accounts.reach import Reach
 from privacy.fields import EncryptedTextField
 
 MAX_BEDS = 10_000
+MAX_STATUS_REASON = 300
 
 # What people edit of each model, one list per model, in the order the API shows them:
 # the services change these (`config.services.model_update`), the serializers and the
@@ -29,6 +30,7 @@ SHELTER_EDITABLE_FIELDS = (
     "latitude",
     "longitude",
     "status",
+    "status_reason",
     "wheelchair_accessible",
     "pets_allowed",
     "contact_phone",
@@ -114,6 +116,13 @@ class Shelter(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=10, choices=ShelterStatus.choices, default=ShelterStatus.OPEN
+    )
+    # Why it was opened or closed, as its manager said: shown to the city's coordinators.
+    status_reason = models.CharField(
+        _("reason for the status"),
+        max_length=MAX_STATUS_REASON,
+        blank=True,
+        help_text=_("Why the shelter was closed or opened again; coordinators see it."),
     )
     wheelchair_accessible = models.BooleanField(_("wheelchair accessible"), default=False)
     pets_allowed = models.BooleanField(_("pets allowed"), default=False)
@@ -203,6 +212,7 @@ class Space(models.Model):
     @property
     def beds_free(self) -> int:
         return self.beds - self.beds_occupied - self.beds_held
+
 
 # --- Host offers: residents offering their apartments --------------------------------
 
