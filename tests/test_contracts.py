@@ -23,6 +23,7 @@ APPS = (
     "webhooks",
     "shelters",
     "arrivals",
+    "spreadsheets",
     "meals",
     "demo",
 )
@@ -79,6 +80,12 @@ def tree_copy(tmp_path) -> Path:
             "import demo",
             "Apps depend one way",
             "meals is not allowed to import demo",
+        ),
+        (
+            "arrivals/services.py",
+            "from spreadsheets.cells import cell_safe",
+            "Apps depend one way",
+            "arrivals is not allowed to import spreadsheets",
         ),
         (
             "accounts/models.py",

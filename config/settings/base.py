@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "arrivals",
     "meals",
     "webhooks",
+    "spreadsheets",
     "demo",
 ]
 
