@@ -1,4 +1,10 @@
-"""Load (or reload) the demo city: Uralsk in September 2022."""
+# ruff: noqa: RUF001 - Kazakh and Russian text: Cyrillic letters that look Latin are meant
+"""Load (or reload) the demo city: Uralsk in September 2022, in Russian or Kazakh.
+
+Its shelters, spaces, streets and the first parties at the bus station are written in the
+language asked for (`--language ru`, the default, or `--language kk`): the city's own
+names, as volunteers there would type them. The logins are the same in both.
+"""
 
 import random
 from decimal import Decimal
@@ -11,6 +17,7 @@ from django.db import transaction
 from accounts.models import ApiKey, Membership, Role
 from accounts.services import member_create
 from arrivals.models import MatchingRun, Party, PartyEvent, PartyMember, Placement
+from arrivals.services import party_register
 from shelters.models import Admits, City, Shelter, ShelterKind
 from shelters.services import city_create, city_update, shelter_create, space_create
 
@@ -21,32 +28,160 @@ DEMO_USERS = [
     ("volunteer2", Role.VOLUNTEER),
     ("cinema_manager", Role.SHELTER_MANAGER),
 ]
-STREETS = ["Dostyk", "Abai", "Kurmangazy", "Syrym Datuly", "Eurasia", "Temir Masin", "Mametova"]
+LANGUAGES = ("ru", "kk")
+# Every name the demo city had (the English one of earlier releases too): a reload in
+# either language replaces the demo loaded in the other.
+CITY_NAMES = {"ru": "Уральск", "kk": "Орал"}
+FORMER_CITY_NAMES = ["Uralsk"]
+
+# The city's streets, Russian and Kazakh, in the same order (apartments draw from them).
+STREETS = {
+    "ru": [
+        "пр. Достык",
+        "пр. Абая",
+        "ул. Курмангазы",
+        "ул. Сырыма Датулы",
+        "пр. Евразия",
+        "ул. Темира Масина",
+        "ул. Маншук Маметовой",
+    ],
+    "kk": [
+        "Достық даңғылы",
+        "Абай даңғылы",
+        "Құрманғазы көшесі",
+        "Сырым Датұлы көшесі",
+        "Еуразия даңғылы",
+        "Темір Масин көшесі",
+        "Мәншүк Мәметова көшесі",
+    ],
+}
+
+TEXTS = {
+    "ru": {
+        "cinema": "Кинотеатр «Арман»",
+        "cinema_address": "пр. Достык, 190",
+        "cinema_notes": "Директор открыл четыре зала. Маты и одеяла.",
+        "auditorium": "Зал {n}",
+        "gym": "Спортзал школы № {school}",
+        "gym_addresses": ["пр. Абая, 12", "ул. Курмангазы, 150"],
+        "gym_hall": "Спортивный зал",
+        "school": "Школа № 35",
+        "school_address": "ул. Сырыма Датулы, 45",
+        "wing": "Крыло для женщин и детей",
+        "classrooms": "Классы для семей",
+        "dormitory": "Общежитие аграрного колледжа",
+        "dormitory_address": "пр. Евразия, 80",
+        "floor": "{n}-й этаж",
+        "apartment": "Квартира принимающей семьи № {n}",
+        "apartment_address": "{street}, д. {house}, кв. {flat}",
+        "rooms": "Комнаты",
+        "point": "Автовокзал, зал ожидания",
+        "notes_bus": "Приехали ночным автобусом из Саратова.",
+    },
+    "kk": {
+        "cinema": "«Арман» кинотеатры",
+        "cinema_address": "Достық даңғылы, 190",
+        "cinema_notes": "Директор төрт залды ашты. Төсеніштер мен көрпелер бар.",
+        "auditorium": "{n}-зал",
+        "gym": "№ {school} мектептің спорт залы",
+        "gym_addresses": ["Абай даңғылы, 12", "Құрманғазы көшесі, 150"],
+        "gym_hall": "Спорт залы",
+        "school": "№ 35 мектеп",
+        "school_address": "Сырым Датұлы көшесі, 45",
+        "wing": "Әйелдер мен балаларға арналған қанат",
+        "classrooms": "Отбасыларға арналған сыныптар",
+        "dormitory": "Аграрлық колледждің жатақханасы",
+        "dormitory_address": "Еуразия даңғылы, 80",
+        "floor": "{n}-қабат",
+        "apartment": "№ {n} қабылдаушы отбасының пәтері",
+        "apartment_address": "{street}, {house}-үй, {flat}-пәтер",
+        "rooms": "Бөлмелер",
+        "point": "Автовокзал, күту залы",
+        "notes_bus": "Саратовтан түнгі автобуспен келді.",
+    },
+}
+
+# The first parties at the bus station, registered by volunteer1: names as they are
+# written in Uralsk (Kazakh and Russian names alike), the same in both languages. The
+# family with a cat and a wheelchair shows a party that waits, and why.
+PARTIES = [
+    {
+        "members": [
+            {"given_name": "Айгерим", "family_name": "Нурланова", "sex": "female"},
+            {"given_name": "Тимур", "family_name": "Нурланов", "age_group": "child"},
+            {"given_name": "Айнур", "age_group": "infant", "sex": "female"},
+        ],
+        "languages": ["kk", "ru"],
+        "contact_phone": "+7 701 555 01 23",
+    },
+    {
+        "members": [
+            {"given_name": "Дмитрий", "family_name": "Иванов", "sex": "male"},
+            {"given_name": "Ольга", "family_name": "Иванова", "sex": "female"},
+            {"given_name": "Мария", "age_group": "child", "sex": "female"},
+        ],
+        "languages": ["ru"],
+        "notes": "notes_bus",
+    },
+    {
+        "members": [
+            {"given_name": "Ерлан", "family_name": "Сейтказиев", "sex": "male"},
+            {
+                "given_name": "Гульнара",
+                "family_name": "Сейтказиева",
+                "sex": "female",
+                "age_group": "senior",
+                "needs": ["wheelchair"],
+            },
+        ],
+        "languages": ["kk", "ru"],
+        "pets": 1,
+    },
+    {
+        "members": [{"given_name": "Алексей", "family_name": "Смирнов", "sex": "male"}],
+        "languages": ["ru"],
+    },
+    {
+        "members": [
+            {"given_name": "Асель", "family_name": "Жумабаева", "sex": "female"},
+            {"given_name": "Данияр", "age_group": "child", "sex": "male"},
+        ],
+        "languages": ["kk"],
+    },
+]
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo city of Uralsk with its shelters and demo logins, replacing a previous demo."
+        "Load the demo city of Uralsk with its shelters, first parties and demo logins, "
+        "in Russian or Kazakh, replacing a previous demo."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing if any city exists already."
         )
+        parser.add_argument(
+            "--language",
+            choices=LANGUAGES,
+            default="ru",
+            help="The language of the city's names, streets and notes (default: ru).",
+        )
 
-    def handle(self, *args, if_empty=False, **options):
+    def handle(self, *args, if_empty=False, language="ru", **options):
         if not settings.DEBUG and not getattr(settings, "ALLOW_DEMO_DATA", False):
             raise CommandError("Demo data is for development (DEBUG) only.")
         if if_empty and City.objects.exists():
             self.stdout.write("Cities exist already; demo data not loaded again.")
             self._print_logins()
             return
+        texts = TEXTS[language]
         with transaction.atomic():
             self._remove_previous()
-            city = city_create(name="Uralsk", timezone="Asia/Oral")
+            city = city_create(name=CITY_NAMES[language], timezone="Asia/Oral")
             # A made-up number (the party page shows it when a party waits for a coordinator).
             city = city_update(city_id=city.id, data={"coordinator_phone": "+7 711 250-00-00"})
-            cinema = self._shelters(city)
+            cinema = self._shelters(city, language)
             for username, role in DEMO_USERS:
                 member_create(
                     username=username,
@@ -55,7 +190,23 @@ class Command(BaseCommand):
                     cities=[] if role == Role.SHELTER_MANAGER else [city],
                     shelters=[cinema] if role == Role.SHELTER_MANAGER else [],
                 )
-        self.stdout.write(self.style.SUCCESS("Demo city Uralsk loaded."))
+            volunteer = get_user_model().objects.get(username="volunteer1")
+            for spec in PARTIES:
+                party_register(
+                    city=city,
+                    members=spec["members"],
+                    actor_id=volunteer.id,
+                    actor=volunteer.username,
+                    consent=True,
+                    registration_point=texts["point"],
+                    contact_phone=spec.get("contact_phone"),
+                    languages=spec["languages"],
+                    pets=spec.get("pets", 0),
+                    notes=texts[spec["notes"]] if "notes" in spec else "",
+                )
+        # The parties were registered as a volunteer's would be: the matching run they
+        # asked for is queued, and a worker places them.
+        self.stdout.write(self.style.SUCCESS(f"Demo city {city.name} loaded."))
         self._print_logins()
 
     def _print_logins(self) -> None:
@@ -66,8 +217,7 @@ class Command(BaseCommand):
     def _remove_previous(self) -> None:
         user_model = get_user_model()
         names = [username for username, _ in DEMO_USERS]
-        city = City.objects.filter(name="Uralsk").first()
-        if city is not None:
+        for city in City.objects.filter(name__in=[*CITY_NAMES.values(), *FORMER_CITY_NAMES]):
             Placement.objects.filter(party__city=city).delete()
             PartyEvent.objects.filter(party__city=city).delete()
             PartyMember.objects.filter(party__city=city).delete()
@@ -83,81 +233,84 @@ class Command(BaseCommand):
         Membership.objects.filter(user__username__in=names).delete()
         user_model.objects.filter(username__in=names).delete()
 
-    def _shelters(self, city: City) -> Shelter:
+    def _shelters(self, city: City, language: str) -> Shelter:
+        texts = TEXTS[language]
+        streets = STREETS[language]
         rng = random.Random(2022)
         cinema = shelter_create(
             city=city,
-            name="Cinema Park",
+            name=texts["cinema"],
             kind=ShelterKind.CINEMA,
-            address="Dostyk Avenue 190, Uralsk",
+            address=f"{texts['cinema_address']}, {city.name}",
             latitude=Decimal("51.2046"),
             longitude=Decimal("51.3701"),
             wheelchair_accessible=True,
             contact_phone="+7 7112 50 50 50",
-            notes="Four auditoriums opened by the director. Mats and blankets.",
+            notes=texts["cinema_notes"],
         )
         for number in range(1, 5):
             space_create(
                 shelter=cinema,
-                name=f"Auditorium {number}",
+                name=texts["auditorium"].format(n=number),
                 beds=50,
                 admits=Admits.ANYONE,
                 wheelchair_accessible=number == 1,
             )
-        for number, (beds, address) in enumerate(
-            [(80, "Abai Avenue 12"), (60, "Kurmangazy Street 150")], start=1
+        for number, (school, beds, address) in enumerate(
+            [(12, 80, texts["gym_addresses"][0]), (24, 60, texts["gym_addresses"][1])], start=1
         ):
             gym = shelter_create(
                 city=city,
-                name=f"Sports School No. {number} gym",
+                name=texts["gym"].format(school=school),
                 kind=ShelterKind.GYM,
-                address=f"{address}, Uralsk",
+                address=f"{address}, {city.name}",
                 wheelchair_accessible=number == 1,
             )
             space_create(
                 shelter=gym,
-                name="Gym hall",
+                name=texts["gym_hall"],
                 beds=beds,
                 admits=Admits.ANYONE,
                 wheelchair_accessible=number == 1,
             )
         school = shelter_create(
             city=city,
-            name="School No. 35",
+            name=texts["school"],
             kind=ShelterKind.SCHOOL,
-            address="Syrym Datuly Street 45, Uralsk",
+            address=f"{texts['school_address']}, {city.name}",
         )
-        space_create(
-            shelter=school,
-            name="Women and children wing",
-            beds=40,
-            admits=Admits.WOMEN_AND_CHILDREN,
-        )
-        space_create(shelter=school, name="Families classrooms", beds=30, admits=Admits.FAMILIES)
+        space_create(shelter=school, name=texts["wing"], beds=40, admits=Admits.WOMEN_AND_CHILDREN)
+        space_create(shelter=school, name=texts["classrooms"], beds=30, admits=Admits.FAMILIES)
         dormitory = shelter_create(
             city=city,
-            name="College dormitory",
+            name=texts["dormitory"],
             kind=ShelterKind.DORMITORY,
-            address="Eurasia Avenue 80, Uralsk",
+            address=f"{texts['dormitory_address']}, {city.name}",
             wheelchair_accessible=True,
         )
         space_create(
             shelter=dormitory,
-            name="Floor 1",
+            name=texts["floor"].format(n=1),
             beds=30,
             admits=Admits.ANYONE,
             wheelchair_accessible=True,
         )
-        space_create(shelter=dormitory, name="Floor 2", beds=30, admits=Admits.MEN_ONLY)
+        space_create(
+            shelter=dormitory, name=texts["floor"].format(n=2), beds=30, admits=Admits.MEN_ONLY
+        )
         for number in range(1, 21):
+            street = streets[rng.randrange(len(streets))]
+            address = texts["apartment_address"].format(
+                street=street, house=rng.randint(1, 200), flat=number
+            )
             apartment = shelter_create(
                 city=city,
-                name=f"Host apartment {number}",
+                name=texts["apartment"].format(n=number),
                 kind=ShelterKind.APARTMENT,
-                address=f"{rng.choice(STREETS)} Street {rng.randint(1, 200)}, flat {number}",
+                address=f"{address}, {city.name}",
                 pets_allowed=number % 3 == 0,
             )
             space_create(
-                shelter=apartment, name="Rooms", beds=rng.randint(2, 6), admits=Admits.ANYONE
+                shelter=apartment, name=texts["rooms"], beds=rng.randint(2, 6), admits=Admits.ANYONE
             )
         return cinema
