@@ -84,3 +84,61 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# An invitation link works this long after it is made.
+INVITATION_HOURS = 48
+
+
+class Invitation(models.Model):
+    """A one-time link that lets a person choose a username and password and join a city
+    in a role (`accounts.services.invitation_create`, `invitation_accept`).
+
+    Only a SHA-256 digest of the link's token is stored (256 random bits, so a plain
+    digest cannot be brute-forced); the link is shown once, to the coordinator who made it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    city = models.ForeignKey(
+        "shelters.City",
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("city"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    shelters = models.ManyToManyField(
+        "shelters.Shelter", blank=True, related_name="invitations", verbose_name=_("shelters")
+    )
+    # Whom it is for, as the coordinator wants to remember it: never sent anywhere.
+    email_or_note = models.CharField(_("for whom"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="invitations_made",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation",
+        verbose_name=_("accepted by"),
+    )
+
+    reach = Reach(city="city")
+
+    # The link, in the answer that makes the invitation only (never stored).
+    url: str
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [models.Index(fields=["city", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} · {self.email_or_note or self.id}"

@@ -100,6 +100,9 @@ RULES: dict[str, Rule] = {
     "apikey.view": Rule(COORDINATOR),
     "apikey.add": Rule(COORDINATOR),
     "apikey.revoke": Rule(COORDINATOR),
+    # One-time invitation links to join a city in a role (`accounts.services.invitation_create`).
+    "invitation.view": Rule(COORDINATOR),
+    "invitation.add": Rule(COORDINATOR),
     # Webhooks of a city: its coordinators subscribe, read the delivery log, redeliver,
     # enable again what a day of failures disabled, and delete.
     "webhook.view": Rule(COORDINATOR),

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from .fields import ScopedRelatedField
-from .models import ApiKey, Membership, Role, Scope
+from .models import ApiKey, Invitation, Membership, Role, Scope
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -93,3 +93,44 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "key"]
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    city = ScopedRelatedField(action="invitation.add")
+    role = serializers.ChoiceField(choices=Role.choices)
+    shelters = ScopedRelatedField(action="invitation.add", many=True, required=False)
+    email_or_note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    accepted_by = serializers.CharField(
+        source="accepted_by.username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "city",
+            "role",
+            "shelters",
+            "email_or_note",
+            "created_by",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "accepted_by",
+        ]
+        read_only_fields = ["id", "created_at", "expires_at", "accepted_at"]
+
+    def validate_email_or_note(self, value):
+        if any(ord(ch) < 32 for ch in value):
+            raise serializers.ValidationError(_("Remove the control characters."))
+        return value
+
+
+class InvitationCreatedSerializer(InvitationSerializer):
+    url = serializers.URLField(
+        read_only=True, help_text=_("The one-time link to give the person. Shown once.")
+    )
+
+    class Meta(InvitationSerializer.Meta):
+        fields = [*InvitationSerializer.Meta.fields, "url"]

@@ -1,20 +1,23 @@
-"""Writes of members and API keys. Every function here is atomic."""
+"""Writes of members, invitations and API keys. Every function here is atomic."""
 
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from .access import access_for_user
 from .authentication import PREFIX_LENGTH, api_key_digest
-from .models import ApiKey, Membership
+from .models import INVITATION_HOURS, ApiKey, Invitation, Membership, Role
 from .rules import SHELTER_STAFF
+from .selectors import invitation_digest, invitation_refusal
 
 
 @transaction.atomic
@@ -86,3 +89,86 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
     return api_key
+
+
+@transaction.atomic
+def invitation_create(
+    *, created_by, city, role: str, shelters: Iterable = (), email_or_note: str = ""
+) -> tuple[Invitation, str]:
+    """A one-time link to join `city` in `role` (a shelter manager: of `shelters`, all of
+    that city), working for INVITATION_HOURS. Returns the saved invitation and the link's
+    path (`/join/<token>/`); only the token's digest is stored, so the path is shown once.
+
+    The maker must be allowed to invite (`invitation.add`) in that city: PermissionDenied
+    otherwise. A wrong role or shelters raise a ValidationError by field.
+    """
+    access = access_for_user(created_by)
+    if city is None or not access.allows("invitation.add", city):
+        raise PermissionDenied(_("Only a coordinator of the city invites people to it."))
+    if role not in Role.values:
+        raise ValidationError({"role": [_("Choose a role.")]})
+    shelters = list(shelters)
+    if role == Role.SHELTER_MANAGER:
+        if not shelters:
+            raise ValidationError(
+                {"shelters": [_("A shelter manager needs at least one shelter.")]}
+            )
+        if any(shelter.city_id != city.pk for shelter in shelters):
+            raise ValidationError({"shelters": [_("Choose shelters of the invitation's city.")]})
+    elif shelters:
+        raise ValidationError({"shelters": [_("Only a shelter manager is given shelters.")]})
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    invitation = Invitation(
+        digest=invitation_digest(token),
+        city=city,
+        role=role,
+        email_or_note=" ".join(email_or_note.split()),
+        created_by=created_by,
+        expires_at=now + timedelta(hours=INVITATION_HOURS),
+    )
+    invitation.full_clean(exclude=["digest", "created_by", "city"])
+    invitation.save()
+    invitation.shelters.set(shelters)
+    return invitation, reverse("join", kwargs={"token": token})
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, username: str, password: str) -> Membership:
+    """Make the person an invitation asks for, once: the invitation is locked, checked
+    (`invitation_refusal`: not used, not expired, its maker still a coordinator of the
+    city) and marked used together with the new member. Holds the invitation's row lock.
+
+    Raises ValidationError: by field for the username and password, without a field when
+    the link no longer works.
+    """
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("city", "created_by")
+        .filter(digest=invitation_digest(token))
+        .first()
+    )
+    refusal = invitation_refusal(invitation)
+    if refusal is not None or invitation is None:
+        raise ValidationError(refusal or "", code="invitation_gone")
+    user_model = get_user_model()
+    username = username.strip()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": [_("A user with that username already exists.")]})
+    shelters = list(invitation.shelters.all())
+    if invitation.role == Role.SHELTER_MANAGER and not shelters:
+        raise ValidationError(
+            _("The shelters of this invitation are gone. Ask the coordinator for a new one."),
+            code="invitation_gone",
+        )
+    membership = member_create(
+        username=username,
+        password=password,
+        role=invitation.role,
+        cities=[] if invitation.role == Role.SHELTER_MANAGER else [invitation.city],
+        shelters=shelters,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = membership.user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership

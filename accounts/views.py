@@ -13,9 +13,12 @@ from rest_framework.views import APIView
 from . import services
 from .models import ApiKey, Membership
 from .permissions import AccessMixin
+from .selectors import invitations_listed
 from .serializers import (
     ApiKeyCreatedSerializer,
     ApiKeySerializer,
+    InvitationCreatedSerializer,
+    InvitationSerializer,
     MemberSerializer,
     MeSerializer,
     TokenRequestSerializer,
@@ -150,3 +153,32 @@ class ApiKeyViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
     def revoke(self, request, pk=None):
         api_key = services.api_key_revoke(api_key=self.get_object())
         return Response(self.get_serializer(api_key).data)
+
+
+class InvitationViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """One-time links to join a city in a role (`accounts.services.invitation_create`).
+    The link is in the creation answer only."""
+
+    serializer_class = InvitationSerializer
+    resource = "invitation"
+
+    def get_queryset(self):
+        return invitations_listed(access=self.access)
+
+    @extend_schema(responses={201: InvitationCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        invitation, path = services.invitation_create(
+            created_by=request.user,
+            city=data["city"],
+            role=data["role"],
+            shelters=data.get("shelters", []),
+            email_or_note=data.get("email_or_note", ""),
+        )
+        invitation.url = request.build_absolute_uri(path)
+        return Response(
+            InvitationCreatedSerializer(invitation, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )

@@ -4,7 +4,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from accounts.views import ApiKeyViewSet, MemberViewSet, TokenView, admin_login, web_login
+from accounts.views import (
+    ApiKeyViewSet,
+    InvitationViewSet,
+    MemberViewSet,
+    TokenView,
+    admin_login,
+    web_login,
+)
 from arrivals.metrics import DomainCollector
 from arrivals.urls import router as arrivals_router
 from arrivals.urls import urlpatterns as arrivals_urls
@@ -22,6 +29,7 @@ router.register("shelters", ShelterViewSet, basename="shelter")
 router.register("spaces", SpaceViewSet, basename="space")
 router.register("members", MemberViewSet, basename="member")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register("invitations", InvitationViewSet, basename="invitation")
 router.registry.extend(arrivals_router.registry)
 router.registry.extend(meals_router.registry)
 router.registry.extend(webhooks_router.registry)
@@ -45,6 +53,7 @@ urlpatterns = [
     path("accounts/login/", web_login, name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("accounts.web_urls")),
     path("", include("arrivals.web_urls")),
 ]
 

@@ -1,0 +1,11 @@
+"""The invitation pages (accounts/web_views.py)."""
+
+from django.urls import path
+
+from . import web_views
+
+urlpatterns = [
+    path("invitations/", web_views.invitations, name="web-invitations"),
+    # The link an invitation gives: no login, a secret token, used once.
+    path("join/<str:token>/", web_views.join, name="join"),
+]

@@ -1,0 +1,151 @@
+"""The invitation pages: a coordinator makes a one-time link (and its QR code) from the
+phone; the person invited opens it, chooses a username and password and is in.
+
+Same services as the API (`accounts.services.invitation_create`, `invitation_accept`).
+"""
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .access import access_for
+from .forms import InvitationForm, JoinForm
+from .models import Invitation
+
+INVITATIONS_SHOWN = 20
+
+
+def qr_svg(url: str, title: str) -> str:
+    """The QR code of `url` as inline SVG (no style attribute: the CSP allows none)."""
+    return segno.make(url, error="m").svg_inline(
+        scale=1,
+        border=4,
+        omitsize=True,
+        svgclass="qr",
+        lineclass=None,
+        dark="#000",
+        light="#fff",
+        title=title,
+    )
+
+
+def _invitation_form(access, data=None) -> InvitationForm:
+    city_model = Invitation._meta.get_field("city").related_model
+    shelter_model = Invitation._meta.get_field("shelters").related_model
+    assert city_model is not None and shelter_model is not None
+    cities = access.scope(city_model._default_manager.all(), "invitation.add").order_by("name")
+    shelters = (
+        access.scope(shelter_model._default_manager.all(), "invitation.add")
+        .select_related("city")
+        .order_by("city__name", "name")
+    )
+    return InvitationForm(data, cities=cities, shelters=shelters, auto_id="invite_%s")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@never_cache
+def invitations(request):
+    """Make an invitation; the list of those made in the coordinator's cities."""
+    access = access_for(request)
+    if not access.allows("invitation.add"):
+        raise PermissionDenied
+    form = _invitation_form(access, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                invitation, path = services.invitation_create(
+                    created_by=request.user,
+                    city=form.cleaned_data["city"],
+                    role=form.cleaned_data["role"],
+                    shelters=form.cleaned_data["shelters"],
+                    email_or_note=form.cleaned_data["email_or_note"],
+                )
+            except DjangoValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except PermissionDenied:
+                form.add_error("city", _("You do not coordinate this city."))
+            else:
+                url = request.build_absolute_uri(path)
+                return render(
+                    request,
+                    "accounts/invitation_made.html",
+                    {
+                        "invitation": invitation,
+                        "url": url,
+                        "qr": qr_svg(url, _("QR code of the invitation link")),
+                    },
+                )
+        status = 400
+    return render(
+        request,
+        "accounts/invitations.html",
+        {
+            "form": form,
+            "invitations": selectors.invitations_listed(access=access)[:INVITATIONS_SHOWN],
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def join(request, token: str):
+    """Accept an invitation: no login; the link's token is the credential, used once."""
+    invitation = selectors.invitation_by_token(token)
+    refusal = selectors.invitation_refusal(invitation)
+    if refusal is not None or invitation is None:
+        return render(
+            request,
+            "accounts/join_gone.html",
+            {"refusal": refusal},
+            status=404 if invitation is None else 410,
+        )
+    form = JoinForm(request.POST if request.method == "POST" else None, auto_id="join_%s")
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.invitation_accept(
+                token=token,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+            )
+        except DjangoValidationError as error:
+            if not hasattr(error, "error_dict"):
+                return render(
+                    request,
+                    "accounts/join_gone.html",
+                    {"refusal": " ".join(error.messages)},
+                    status=410,
+                )
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome, %(username)s. You are a %(role)s in %(city)s.")
+                % {
+                    "username": membership.user.get_username(),
+                    "role": membership.get_role_display().lower(),
+                    "city": invitation.city.name,
+                },
+            )
+            return redirect("home")
+    return render(
+        request,
+        "accounts/join.html",
+        {"form": form, "invitation": invitation, "token": token},
+        status=400 if form.is_bound else 200,
+    )
