@@ -409,3 +409,38 @@ class MatchingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city} {self.requested_at:%H:%M:%S} {self.status}"
+
+
+class CapacitySnapshot(models.Model):
+    """A city's beds and waiting at the start of an hour, written every hour by
+    `arrivals.services.capacity_snapshots_record` (`GET /capacity/history/`, the board's
+    chart). The figures are those of `GET /capacity/` at that moment (all shelters, open
+    or closed), and `beds_free_open`: the free beds of open shelters only."""
+
+    city = models.ForeignKey(
+        "shelters.City",
+        on_delete=models.CASCADE,
+        related_name="capacity_snapshots",
+        verbose_name=_("city"),
+    )
+    at = models.DateTimeField(_("at"))
+    beds = models.PositiveIntegerField(_("beds"))
+    beds_free = models.IntegerField(_("free beds"))
+    beds_free_open = models.IntegerField(_("free beds in open shelters"))
+    beds_held = models.PositiveIntegerField(_("beds held"))
+    beds_occupied = models.PositiveIntegerField(_("beds occupied"))
+    waiting_parties = models.PositiveIntegerField(_("waiting parties"))
+    waiting_people = models.PositiveIntegerField(_("waiting people"))
+
+    reach = Reach(city="city")
+
+    class Meta:
+        ordering = ["city", "at"]
+        verbose_name = _("capacity snapshot")
+        verbose_name_plural = _("capacity snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "at"], name="capacity_snapshot_one_per_hour")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city} {self.at:%Y-%m-%d %H:%M}"
