@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
+from .login import LoginForm
 from .models import ApiKey, Membership
 from .permissions import AccessMixin
 from .selectors import invitations_listed
@@ -78,7 +79,7 @@ def login_throttled(view):
     return wrapped
 
 
-web_login = login_throttled(LoginView.as_view())
+web_login = login_throttled(LoginView.as_view(authentication_form=LoginForm))
 admin_login = login_throttled(admin.site.login)
 
 

@@ -1,0 +1,48 @@
+"""Django's own messages that Berth's pages can show, put into Berth's catalogs.
+
+Django ships Kazakh only in part (the login form's error, a formset's counts, a field's
+length and the null character are English in Kazakh). Marked here, `make messages`
+extracts them into locale/*/django.po with the rest of Berth's texts, where they get
+their Russian and Kazakh translations; LOCALE_PATHS comes before Django's own catalogs,
+so these translations are the ones every form shows. Nothing imports this module at run
+time: it only names the messages (exactly as Django spells them, Django 5.2).
+"""
+
+from django.utils.translation import gettext_noop, ngettext_lazy
+
+MESSAGES = [
+    # django.forms.fields
+    gettext_noop("This field is required."),
+    gettext_noop("Enter a whole number."),
+    gettext_noop("Enter a valid value."),
+    gettext_noop("Enter a list of values."),
+    gettext_noop("Null characters are not allowed."),
+    gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
+    gettext_noop("Select a valid choice. That choice is not one of the available choices."),
+    # django.core.validators
+    gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
+    # django.forms.forms: a hidden field's error, shown at the top of the form
+    gettext_noop("(Hidden field %(name)s) %(error)s"),
+    # django.forms.formsets
+    gettext_noop(
+        "ManagementForm data is missing or has been tampered with. Missing fields: "
+        "%(field_names)s. You may need to file a bug report if the issue persists."
+    ),
+]
+
+PLURALS = [
+    # django.core.validators
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+    # django.forms.formsets
+    ngettext_lazy(
+        "Please submit at most %(num)d form.", "Please submit at most %(num)d forms.", "num"
+    ),
+    ngettext_lazy(
+        "Please submit at least %(num)d form.", "Please submit at least %(num)d forms.", "num"
+    ),
+]
