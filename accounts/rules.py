@@ -111,5 +111,15 @@ RULES: dict[str, Rule] = {
     "webhook.deliveries": Rule(COORDINATOR),
     "webhook.redeliver": Rule(COORDINATOR),
     "webhook.enable": Rule(COORDINATOR),
+    # Spreadsheets of a city (spreadsheets/): its coordinators upload, check and import
+    # shelters, registers of arrivals and host offers, and export parties (names and
+    # phones only when asked, and audited: `party.personal_data` decides whose),
+    # placements and capacity history.
+    "importjob.view": Rule(COORDINATOR),
+    "importjob.add": Rule(COORDINATOR),
+    "importjob.confirm": Rule(COORDINATOR),
+    "partiesexport.view": Rule(COORDINATOR),
+    "placementsexport.view": Rule(COORDINATOR),
+    "capacityexport.view": Rule(COORDINATOR),
     "auditentry.view": SUPERUSERS,
 }

@@ -59,6 +59,8 @@ class BodyLimitMiddleware:
 
     def __call__(self, request):
         limit = settings.BERTH_MAX_BODY_BYTES
+        if request.path_info.startswith(settings.BERTH_UPLOAD_PATHS):
+            limit = max(limit, settings.BERTH_MAX_UPLOAD_BYTES)  # spreadsheet uploads
         declared = request.META.get("CONTENT_LENGTH")
         if declared:
             try:

@@ -21,6 +21,8 @@ from config.metrics import metrics_view
 from meals.urls import router as meals_router
 from meals.urls import urlpatterns as meals_urls
 from shelters.views import CityViewSet, ShelterViewSet, SpaceViewSet
+from spreadsheets.urls import router as spreadsheets_router
+from spreadsheets.urls import urlpatterns as spreadsheets_urls
 from webhooks.urls import router as webhooks_router
 
 router = DefaultRouter()
@@ -33,11 +35,13 @@ router.register("invitations", InvitationViewSet, basename="invitation")
 router.registry.extend(arrivals_router.registry)
 router.registry.extend(meals_router.registry)
 router.registry.extend(webhooks_router.registry)
+router.registry.extend(spreadsheets_router.registry)
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     *arrivals_urls,
     *meals_urls,
+    *spreadsheets_urls,
     path("", include(router.urls)),
 ]
 

@@ -8,16 +8,14 @@ from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
 
 from arrivals.models import Diet
+from spreadsheets.cells import cell_safe
 
 from .models import Meal
 
-# A cell a spreadsheet would run as a formula is written as text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _text(value) -> str:
-    value = "" if value is None else str(value)
-    return f"'{value}" if value.startswith(FORMULA_START) else value
+    """A text cell, guarded against formula injection as every export's cells are."""
+    return cell_safe("" if value is None else str(value))
 
 
 def _number(value) -> str:
@@ -83,5 +81,7 @@ class MealsReportCsvRenderer(BaseRenderer):
         buffer = io.StringIO()
         # The byte-order mark makes spreadsheet programs read Cyrillic names right.
         buffer.write("\ufeff")
-        csv.writer(buffer).writerows(report_rows(data))
+        csv.writer(buffer).writerows(
+            [[cell_safe(cell) for cell in row] for row in report_rows(data)]
+        )
         return buffer.getvalue().encode(self.charset)

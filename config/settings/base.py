@@ -226,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.webhook_log_purge",
         "schedule": crontab(minute=47, hour=3),
     },
+    "spreadsheet-files-purge": {
+        "task": "spreadsheets.tasks.import_jobs_purge",
+        "schedule": crontab(minute=17),
+    },
 }
 
 # --- Auth ---
@@ -256,6 +260,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # every parser and for chunked bodies; the reverse proxy should refuse them first
 # (docs/operations.md).
 BERTH_MAX_BODY_BYTES = int(os.environ.get("BERTH_MAX_BODY_BYTES", str(1024 * 1024)))
+# Spreadsheet uploads (spreadsheets/): the only bodies allowed above BERTH_MAX_BODY_BYTES,
+# on the paths below, up to the file limit plus room for the form around it.
+SPREADSHEET_MAX_BYTES = int(os.environ.get("SPREADSHEET_MAX_BYTES", str(5 * 1024 * 1024)))
+SPREADSHEET_MAX_ROWS = int(os.environ.get("SPREADSHEET_MAX_ROWS", "20000"))
+# Files of at most this many rows are checked and imported in the request; larger ones by
+# a Celery worker, with their progress shown.
+SPREADSHEET_INLINE_ROWS = int(os.environ.get("SPREADSHEET_INLINE_ROWS", "300"))
+# A checked file not confirmed within this many hours is forgotten (its report stays).
+SPREADSHEET_KEEP_HOURS = int(os.environ.get("SPREADSHEET_KEEP_HOURS", "24"))
+BERTH_UPLOAD_PATHS = ("/api/v1/imports/", "/imports/")
+BERTH_MAX_UPLOAD_BYTES = SPREADSHEET_MAX_BYTES + 64 * 1024
 # Content-Security-Policy (django-csp 4): no inline scripts or styles anywhere; the
 # pages' CSS and the API docs' scripts are static files. data: images are the icons
 # in Swagger UI's stylesheet and the empty favicon.

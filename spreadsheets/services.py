@@ -1,0 +1,529 @@
+"""Imports of spreadsheets: checked (a dry run), then imported all or nothing, once.
+
+One code path does both (`import_job_run`): it goes through the file's groups of rows (a
+shelter with its spaces, a party with its members, a host offer) inside one transaction,
+each group in a savepoint, through the same services as the API (`shelters.services`,
+`arrivals.services.party_register`, `shelters.services.host_offer_submit`), so that
+matching, counters, webhooks, encryption and the audit trail apply. A group that fails
+is rolled back to its savepoint and reported with its lines and reasons. At the end a
+check, or an import with any bad row, rolls everything back; an import without one
+commits. A check thus reports exactly what the import would do, and writes nothing.
+
+Imports are idempotent by natural keys: a shelter by its name in the city, a space by
+its name in the shelter (a row that changes them updates them; the same row again
+changes nothing); a register's party by its number in the file, a host offer by its
+address (`ImportedRow`): the same again is skipped, the same number with other details
+is a bad row (correct the party in Berth, or give it another number).
+
+Small files run in the request; larger ones (more than SPREADSHEET_INLINE_ROWS rows) in a
+Celery worker, which writes the progress as it goes (through a connection of its own,
+since the import's transaction is not visible until it ends).
+"""
+
+import base64
+import hashlib
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from celery import signature
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError as DrfValidationError
+
+from accounts.access import Access, access_for_user, system_access
+from arrivals.services import party_register
+from config.exceptions import Conflict, PreconditionFailed
+from privacy.crypto import keyed_digest
+from shelters.models import City, Shelter, Space
+from shelters.services import shelter_create, shelter_update, space_create, space_update
+
+from . import rows as row_shapes
+from .models import ImportedRow, ImportJob, ImportKind, ImportMode, ImportStatus
+from .readers import FileRefused, Row, Table, table_read
+
+logger = logging.getLogger(__name__)
+
+# At most this many bad rows are kept on a job (all are counted in `errors_count`).
+MAX_ERRORS_KEPT = 1000
+# Progress is written at most this often (seconds) while a file is gone through.
+PROGRESS_EVERY = 0.5
+RUN_TASK = "spreadsheets.tasks.import_job_run"
+
+# Outcomes counted in a job's summary.
+CREATED = "created"
+UPDATED = "updated"
+UNCHANGED = "unchanged"
+
+
+class RowsRefused(Exception):
+    """A group of rows that cannot be imported: its errors, each with a line."""
+
+    def __init__(self, errors: list[dict]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _error(line: int, column: str, message) -> dict:
+    return {"line": line, "column": column, "message": str(message)}
+
+
+def _flatten(detail, line: int, column: str = "") -> list[dict]:
+    """A DRF or Django error detail as row errors of `line`."""
+    if isinstance(detail, dict):
+        found = []
+        for name, value in detail.items():
+            name = "" if name in ("non_field_errors", "__all__") else name
+            found += _flatten(value, line, name or column)
+        return found
+    if isinstance(detail, list | tuple):
+        found = []
+        for value in detail:
+            found += _flatten(value, line, column)
+        return found
+    return [_error(line, column, detail)]
+
+
+def _service_errors(error: Exception, line: int, names: dict[str, str] | None = None) -> list[dict]:
+    """What a service refused, as row errors; `names` maps a model's field to its column."""
+    names = names or {}
+    if isinstance(error, DjangoValidationError):
+        if hasattr(error, "error_dict"):
+            return [
+                _error(line, names.get(name, "" if name == "__all__" else name), message)
+                for name, messages in error.message_dict.items()
+                for message in messages
+            ]
+        return [_error(line, "", message) for message in error.messages]
+    if isinstance(error, Conflict):
+        column = "beds" if error.code == "capacity_below_occupancy" else ""
+        return [_error(line, column, error.detail)]
+    if isinstance(error, DrfValidationError):
+        return _flatten(error.detail, line)
+    raise error
+
+
+def _digest(value) -> str:
+    return keyed_digest(json.dumps(value, sort_keys=True, default=str, ensure_ascii=False))
+
+
+@dataclass
+class _Run:
+    """What one pass over a file found and did."""
+
+    job: ImportJob
+    access: Access
+    errors: list[dict] = field(default_factory=list)
+    errors_count: int = 0
+    summary: Counter = field(default_factory=Counter)
+    progress: Callable[[int], None] = lambda done: None
+
+    def refuse(self, errors: Iterable[dict]) -> None:
+        for error in errors:
+            self.errors_count += 1
+            if len(self.errors) < MAX_ERRORS_KEPT:
+                self.errors.append(error)
+
+
+# --- Shelters and spaces -------------------------------------------------------------
+
+
+def _shelter_groups(table: Table) -> list[tuple[str, list[Row]]]:
+    groups: dict[str, list[Row]] = {}
+    for row in table.rows:
+        groups.setdefault(row.cells.get("shelter", "").strip().casefold(), []).append(row)
+    return [(rows[0].cells.get("shelter", ""), rows) for rows in groups.values()]
+
+
+def _shelter_rows_check(rows: list[Row]) -> list[tuple[Row, dict]]:
+    """Each row's validated values; one shelter's details agree across its rows; a space
+    is named once."""
+    checked, errors = [], []
+    first: dict[str, tuple[int, object]] = {}
+    spaces: dict[str, int] = {}
+    for row in rows:
+        shape = row_shapes.ShelterRowSerializer(data=row_shapes.shelter_row_data(row.cells))
+        if not shape.is_valid():
+            errors += _flatten(shape.errors, row.line)
+            continue
+        data = dict(shape.validated_data)
+        for name in row_shapes.SHELTER_FIELDS:
+            if name not in data:
+                continue
+            if name in first and first[name][1] != data[name]:
+                errors.append(
+                    _error(
+                        row.line,
+                        name,
+                        _("Differs from line %(line)s, for the same shelter.")
+                        % {"line": first[name][0]},
+                    )
+                )
+            first.setdefault(name, (row.line, data[name]))
+        if "space" in data:
+            key = data["space"].casefold()
+            if key in spaces:
+                errors.append(
+                    _error(
+                        row.line,
+                        "space",
+                        _("The same space is on line %(line)s.") % {"line": spaces[key]},
+                    )
+                )
+            spaces.setdefault(key, row.line)
+        checked.append((row, data))
+    if errors:
+        raise RowsRefused(errors)
+    return checked
+
+
+SPACE_NAMES = {"name": "space", "wheelchair_accessible": "space_wheelchair_accessible"}
+
+
+def _shelter_group_apply(run: _Run, name: str, rows: list[Row]) -> None:
+    city = run.job.city
+    checked = _shelter_rows_check(rows)
+    line = rows[0].line
+    details: dict = {}
+    for _row, data in checked:
+        for key in row_shapes.SHELTER_FIELDS:
+            if key in data:
+                details.setdefault(key, data[key])
+    found = list(Shelter.objects.filter(city=city, name__iexact=name.strip()))
+    if len(found) > 1:
+        raise RowsRefused(
+            [_error(line, "shelter", _("The city has more than one shelter of this name."))]
+        )
+    try:
+        if not found:
+            if "kind" not in details:
+                raise RowsRefused([_error(line, "kind", _("A new shelter needs its kind."))])
+            shelter = shelter_create(city=city, name=name.strip(), **details)
+            run.summary["shelters_" + CREATED] += 1
+        else:
+            shelter = found[0]
+            changes = {k: v for k, v in details.items() if getattr(shelter, k) != v}
+            if changes:
+                shelter = shelter_update(shelter_id=shelter.id, data=changes)
+                run.summary["shelters_" + UPDATED] += 1
+            else:
+                run.summary["shelters_" + UNCHANGED] += 1
+    except (DjangoValidationError, Conflict, PreconditionFailed) as error:
+        if isinstance(error, PreconditionFailed):  # pragma: no cover - no version is sent
+            raise
+        raise RowsRefused(_service_errors(error, line)) from None
+    errors: list[dict] = []
+    existing = {space.name.casefold(): space for space in Space.objects.filter(shelter=shelter)}
+    for row, data in checked:
+        if "space" not in data:
+            continue
+        values = {"name": data["space"], "beds": data["beds"]}
+        if "admits" in data:
+            values["admits"] = data["admits"]
+        if "space_wheelchair_accessible" in data:
+            values["wheelchair_accessible"] = data["space_wheelchair_accessible"]
+        space = existing.get(data["space"].casefold())
+        try:
+            with transaction.atomic():
+                if space is None:
+                    space_create(shelter=shelter, **values)
+                    run.summary["spaces_" + CREATED] += 1
+                    continue
+                values.pop("name")
+                changes = {k: v for k, v in values.items() if getattr(space, k) != v}
+                if changes:
+                    space_update(space_id=space.id, data=changes)
+                    run.summary["spaces_" + UPDATED] += 1
+                else:
+                    run.summary["spaces_" + UNCHANGED] += 1
+        except (DjangoValidationError, Conflict) as error:
+            errors += _service_errors(error, row.line, SPACE_NAMES)
+    if errors:
+        raise RowsRefused(errors)
+
+
+def _shelters_groups(table: Table):
+    for name, rows in _shelter_groups(table):
+        yield rows, lambda run, name=name, rows=rows: _shelter_group_apply(run, name, rows)
+
+
+# --- Registers of arrivals -----------------------------------------------------------
+
+
+def _party_groups(table: Table):
+    groups: dict[str, list[Row]] = {}
+    for row in table.rows:
+        groups.setdefault(row.cells.get("party", "").strip(), []).append(row)
+    for reference, rows in groups.items():
+        yield (
+            rows,
+            lambda run, reference=reference, rows=rows: _party_group_apply(run, reference, rows),
+        )
+
+
+def _party_group_apply(run: _Run, reference: str, rows: list[Row]) -> None:
+    line = rows[0].line
+    if not reference:
+        raise RowsRefused(
+            [_error(row.line, "party", _("Give the party's number.")) for row in rows]
+        )
+    data = row_shapes.party_data(rows[0].cells)
+    errors = []
+    for row in rows[1:]:
+        for name, value in row_shapes.party_data(row.cells).items():
+            if name in data and data[name] != value:
+                errors.append(
+                    _error(
+                        row.line,
+                        name,
+                        _("Differs from line %(line)s, for the same party.") % {"line": line},
+                    )
+                )
+            data.setdefault(name, value)
+    data["members"] = [row_shapes.member_data(row.cells) for row in rows]
+    shape = row_shapes.PartyRowsSerializer(data=data)
+    if not shape.is_valid():
+        for name, detail in shape.errors.items():
+            if name == "members" and isinstance(detail, list) and len(detail) == len(rows):
+                for row, member_errors in zip(rows, detail, strict=True):
+                    errors += _flatten(member_errors, row.line)
+            else:
+                errors += _flatten(detail, line, name)
+    if errors:
+        raise RowsRefused(errors)
+    values = dict(shape.validated_data)
+    city = run.job.city
+    key = keyed_digest(f"party:{reference}")
+    content = _digest(values)
+    known = ImportedRow.objects.filter(city=city, kind=ImportKind.PARTIES, key=key).first()
+    if known is not None:
+        if known.content == content:
+            run.summary[UNCHANGED] += 1
+            return
+        raise RowsRefused(
+            [
+                _error(
+                    line,
+                    "party",
+                    _(
+                        "A party with this number was imported before with other details: "
+                        "correct it in Berth, or give this one another number."
+                    ),
+                )
+            ]
+        )
+    members = values.pop("members")
+    party = party_register(
+        city=city,
+        members=members,
+        actor_id=run.access.user_id,
+        actor=run.access.username,
+        **values,
+    )
+    ImportedRow.objects.create(
+        city=city,
+        kind=ImportKind.PARTIES,
+        key=key,
+        content=content,
+        object_id=party.id,
+        job=run.job,
+    )
+    run.summary[CREATED] += 1
+
+
+# --- The runner ------------------------------------------------------------------------
+
+GROUPS = {
+    ImportKind.SHELTERS: _shelters_groups,
+    ImportKind.PARTIES: _party_groups,
+}
+
+
+def import_kinds_available() -> list[str]:
+    """The kinds of import this installation can take."""
+    return [kind for kind in ImportKind.values if kind in GROUPS]
+
+
+class _Progress:
+    """Writes a job's `rows_done` while its transaction is open, through a connection of
+    its own (PostgreSQL: visible to the page that polls at once). SQLite has one writer
+    at a time, so there the progress is written only at the end."""
+
+    def __init__(self, job_id) -> None:
+        self.job_id = job_id
+        self.last = time.monotonic()
+        self.connection = None
+        self.enabled = connections["default"].vendor == "postgresql"
+
+    def __call__(self, done: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.last < PROGRESS_EVERY:
+            return
+        self.last = now
+        if self.connection is None:  # opened only by a run long enough to show progress
+            self.connection = connections.create_connection("default")
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImportJob._meta.db_table} SET rows_done = %s WHERE id = %s",  # noqa: S608 - the table's own name
+                [done, self.job_id],
+            )
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def _content_bytes(job: ImportJob) -> bytes:
+    return base64.b64decode(job.content)
+
+
+def _passes(run: _Run, table: Table) -> None:
+    done = 0
+    for rows, apply in GROUPS[ImportKind(run.job.kind)](table):
+        try:
+            with transaction.atomic():
+                apply(run)
+        except RowsRefused as refused:
+            run.refuse(refused.errors)
+        done += len(rows)
+        run.progress(done)
+
+
+def import_job_run(*, job_id) -> ImportJob | None:
+    """Go through a queued job's file: a check writes nothing, an import writes all or
+    nothing. Safe to run twice: a job that is not queued is left alone."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("city").filter(id=job_id).first()
+        if job is None or job.status != ImportStatus.QUEUED:
+            return job
+        job.status = ImportStatus.RUNNING
+        job.started_at = timezone.now()
+        job.rows_done = 0
+        job.save(update_fields=["status", "started_at", "rows_done"])
+    access = _job_access(job)
+    progress = _Progress(job.id)
+    run = _Run(job=job, access=access, progress=progress)
+    try:
+        table = table_read(
+            file_name=job.file_name,
+            content=_content_bytes(job),
+            columns=row_shapes.COLUMNS[ImportKind(job.kind)],
+        )
+        with transaction.atomic():
+            _passes(run, table)
+            if job.mode == ImportMode.CHECK or run.errors_count:
+                transaction.set_rollback(True)
+    except FileRefused as refused:
+        run.refuse([_error(0, "", refused.message)])
+    except Exception:
+        logger.exception("import %s failed", job.id)
+        run.refuse([_error(0, "", _("The import failed unexpectedly; nothing was written."))])
+        failed = True
+    else:
+        failed = False
+    finally:
+        progress.close()
+    job.errors = run.errors
+    job.errors_count = run.errors_count
+    job.summary = dict(run.summary)
+    job.rows_done = job.rows_total
+    job.finished_at = timezone.now()
+    if job.mode == ImportMode.CHECK and not failed:
+        job.status = ImportStatus.CHECKED
+    else:
+        job.status = ImportStatus.FAILED if run.errors_count else ImportStatus.DONE
+    if job.status != ImportStatus.CHECKED or run.errors_count:
+        job.content = ""  # nothing more will be done with the file
+    job.save(
+        update_fields=[
+            "errors",
+            "errors_count",
+            "summary",
+            "rows_done",
+            "finished_at",
+            "status",
+            "content",
+        ]
+    )
+    return job
+
+
+def _job_access(job: ImportJob) -> Access:
+    if job.created_by is None:
+        return system_access("import")
+    return access_for_user(job.created_by)
+
+
+def _start(job: ImportJob) -> ImportJob:
+    """Run the job now (a small file) or in a worker after commit (a large one): the
+    same `import_job_run` either way."""
+    if job.rows_total <= settings.SPREADSHEET_INLINE_ROWS:
+        return import_job_run(job_id=job.id) or job
+    job_id = str(job.id)
+    transaction.on_commit(lambda: signature(RUN_TASK, args=(job_id,)).apply_async())
+    return job
+
+
+def import_job_create(
+    *, access: Access, user, city: City, kind: str, file_name: str, content: bytes
+) -> ImportJob:
+    """Take an uploaded file and check it (a dry run): FileRefused for a file refused
+    as a whole (nothing written); else a job, checked at once for a small file, queued
+    for a worker for a large one."""
+    if kind not in import_kinds_available():
+        raise FileRefused(_("This kind of import is not available."), "invalid_kind")
+    table = table_read(file_name=file_name, content=content, columns=row_shapes.COLUMNS[kind])
+    if not table.rows:
+        raise FileRefused(_("The file has no rows below its header."), "empty_file")
+    job = ImportJob.objects.create(
+        city=city,
+        kind=kind,
+        file_name=file_name[:200],
+        file_format=table.file_format,
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        content=base64.b64encode(content).decode("ascii"),
+        rows_total=len(table.rows),
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    return _start(job)
+
+
+def import_job_confirm(*, job_id) -> ImportJob:
+    """Import a checked file that had no bad row: all or nothing, checked again as it
+    goes (the city may have changed since). Conflict unless the job is such a check."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(id=job_id)
+        if job.mode == ImportMode.IMPORT:
+            raise Conflict("already_confirmed", _("This file was already sent to be imported."))
+        if job.status != ImportStatus.CHECKED:
+            raise Conflict("not_checked", _("The file has not been checked yet."))
+        if job.errors_count:
+            raise Conflict(
+                "has_errors", _("The file has bad rows: correct them and upload it again.")
+            )
+        if not job.content:
+            raise Conflict("file_expired", _("The file is no longer kept: upload it again."))
+        job.mode = ImportMode.IMPORT
+        job.status = ImportStatus.QUEUED
+        job.rows_done = 0
+        job.finished_at = None
+        job.save(update_fields=["mode", "status", "rows_done", "finished_at"])
+    return _start(job)
+
+
+def import_jobs_purge(*, now: datetime | None = None) -> int:
+    """Forget the files of checks never confirmed after a day (their report stays)."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.SPREADSHEET_KEEP_HOURS)
+    return (
+        ImportJob.objects.filter(created_at__lt=cutoff)
+        .exclude(content="")
+        .exclude(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING])
+        .update(content="")
+    )
