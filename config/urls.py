@@ -20,7 +20,7 @@ from config.health import healthz, readyz
 from config.metrics import metrics_view
 from meals.urls import router as meals_router
 from meals.urls import urlpatterns as meals_urls
-from shelters.views import CityViewSet, ShelterViewSet, SpaceViewSet
+from shelters.views import CityViewSet, HostOfferViewSet, ShelterViewSet, SpaceViewSet
 from spreadsheets.urls import router as spreadsheets_router
 from spreadsheets.urls import urlpatterns as spreadsheets_urls
 from webhooks.urls import router as webhooks_router
@@ -29,6 +29,7 @@ router = DefaultRouter()
 router.register("cities", CityViewSet, basename="city")
 router.register("shelters", ShelterViewSet, basename="shelter")
 router.register("spaces", SpaceViewSet, basename="space")
+router.register("host-offers", HostOfferViewSet, basename="host-offer")
 router.register("members", MemberViewSet, basename="member")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("invitations", InvitationViewSet, basename="invitation")
@@ -58,6 +59,7 @@ urlpatterns = [
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.web_urls")),
+    path("", include("shelters.web_urls")),
     path("", include("arrivals.web_urls")),
 ]
 

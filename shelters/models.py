@@ -220,6 +220,8 @@ MAX_HOST_BEDS = 50
 MAX_HOST_NAME = 100
 MAX_HOST_ADDRESS = 300
 MAX_HOST_NOTES = 1000
+# A phone as people type it: digits, spaces, ( ) - . and a leading +.
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()\-.]{3,30}$"
 # What a resident sends (the public page and `POST /api/v1/host-offers/`), in that order.
 HOST_OFFER_FIELDS = (
     "city",

@@ -1,11 +1,14 @@
-"""Reads of cities, shelters and spaces. Callers scope them with `Access.scope`."""
+"""Reads of cities, shelters, spaces and host offers. Callers scope them with `Access.scope`."""
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db.models import F, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .models import City, Shelter, ShelterKind, Space
+from accounts.access import Access
+
+from .models import City, HostOffer, Shelter, ShelterKind, Space
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -53,3 +56,22 @@ def city_beds(*, city: City) -> dict:
         summary["beds_free"] += free
         by_kind[row["shelter__kind"]] = {"beds_total": row["total"], "beds_free": free}
     return {**summary, "by_kind": by_kind}
+
+
+def host_offers_personal_data_visible(*, access: Access, offers: Iterable[HostOffer]) -> set:
+    """The ids of `offers` whose host's name and phone the caller may see: those the rule
+    `hostoffer.personal_data` allows within the caller's reach (the coordinators of the
+    offer's city, superusers). One query. Shown only through
+    `shelters.services.host_offers_personal_data_show`, which audits."""
+    ids = [offer.id for offer in offers]
+    if not ids or not access.allows("hostoffer.personal_data"):
+        return set()
+    reached = access.scope(HostOffer.objects.filter(id__in=ids), "hostoffer.personal_data")
+    return set(reached.values_list("id", flat=True))
+
+
+def host_offers_listed(*, access: Access) -> QuerySet[HostOffer]:
+    """The offers a caller may list (`hostoffer.view`: coordinators, of their cities),
+    newest first, with their city and shelter."""
+    offers = access.scope(HostOffer.objects.all(), "hostoffer.view")
+    return offers.select_related("city", "shelter").order_by("-created_at", "id")

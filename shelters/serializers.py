@@ -1,17 +1,29 @@
+import unicodedata
 from decimal import ROUND_HALF_UP
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.fields import ScopedRelatedField
 
 from .models import (
     CITY_EDITABLE_FIELDS,
+    HOST_OFFER_FIELDS,
+    HOST_OFFER_PERSONAL_FIELDS,
     MAX_BEDS,
+    MAX_HOST_ADDRESS,
+    MAX_HOST_BEDS,
+    MAX_HOST_NAME,
+    MAX_HOST_NOTES,
+    PHONE_PATTERN,
     SHELTER_EDITABLE_FIELDS,
     SPACE_EDITABLE_FIELDS,
     City,
+    HostOffer,
     Shelter,
     Space,
 )
@@ -106,3 +118,113 @@ class SpaceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "beds_occupied", "beds_held", "version"]
         # A name taken in the shelter is a 400 field error (DRF's unique-together
         # validator); only a race past it reaches the database constraint, answered 409.
+
+
+@extend_schema_field({"type": "string", "x-optional": True})
+class OptionalReadOnlyCharField(serializers.CharField):
+    """A read-only text that some callers do not get: documented as optional (the OpenAPI
+    hook `config.openapi.optional_properties` keeps it out of `required`)."""
+
+
+# --- Host offers ------------------------------------------------------------------------
+
+
+def _control_characters(value: str, allowed: str = "") -> bool:
+    """Control characters (Cc) or lone surrogates (Cs), other than `allowed`."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value)
+
+
+def line_validator(value: str) -> None:
+    """One line of text: a name, an address."""
+    if _control_characters(value):
+        raise DjangoValidationError(_("The text cannot hold control characters or line breaks."))
+
+
+def text_validator(value: str) -> None:
+    """Free text: line breaks and tabs allowed, other control characters not."""
+    if _control_characters(value, allowed="\n\r\t"):
+        raise DjangoValidationError(_("The text cannot hold control characters."))
+
+
+host_phone_validator = RegexValidator(
+    PHONE_PATTERN, _("Enter a phone number: digits, spaces, ( ) - and a leading +.")
+)
+
+
+class HostOfferSubmitSerializer(serializers.Serializer):
+    """What a resident sends. `website` is a trap for robots (the page hides it): an offer
+    that fills it is answered as if taken, and nothing is stored."""
+
+    city = serializers.PrimaryKeyRelatedField(queryset=City.objects.all())
+    host_name = serializers.CharField(max_length=MAX_HOST_NAME, validators=[line_validator])
+    contact_phone = serializers.CharField(max_length=32, validators=[host_phone_validator])
+    address = serializers.CharField(max_length=MAX_HOST_ADDRESS, validators=[line_validator])
+    beds = serializers.IntegerField(min_value=1, max_value=MAX_HOST_BEDS)
+    wheelchair_accessible = serializers.BooleanField(default=False)
+    pets_allowed = serializers.BooleanField(default=False)
+    available_from = serializers.DateField(
+        required=False, help_text=_("Today (in the city) if not given.")
+    )
+    available_until = serializers.DateField(
+        required=False, allow_null=True, help_text=_("Empty: until further notice.")
+    )
+    notes = serializers.CharField(
+        max_length=MAX_HOST_NOTES, required=False, allow_blank=True, validators=[text_validator]
+    )
+    website = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=MAX_HOST_ADDRESS,
+        help_text=_("Leave empty."),
+    )
+
+    def validate(self, attrs):
+        until, start = attrs.get("available_until"), attrs.get("available_from")
+        if until is not None and start is not None and until < start:
+            raise serializers.ValidationError(
+                {"available_until": [_("The end is before the start.")]}
+            )
+        return attrs
+
+
+class HostOfferSubmittedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+
+
+class HostOfferSerializer(serializers.ModelSerializer):
+    """An offer as its city's coordinators see it. `host_name` and `contact_phone` are
+    present only for the offers whose ids are in the context's `personal_data_shown`
+    (`shelters.services.host_offers_personal_data_show` decided and audited)."""
+
+    host_name = OptionalReadOnlyCharField(required=False)
+    contact_phone = OptionalReadOnlyCharField(required=False)
+
+    class Meta:
+        model = HostOffer
+        fields = [
+            "id",
+            *HOST_OFFER_FIELDS,
+            "status",
+            "created_at",
+            "status_changed_at",
+            "shelter",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.id not in self.context.get("personal_data_shown", ()):
+            for name in HOST_OFFER_PERSONAL_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+class HostOfferAcceptedSerializer(serializers.Serializer):
+    shelter = serializers.UUIDField(help_text=_("The apartment's new shelter."))
+    space = serializers.UUIDField(help_text=_("Its one space, of the offer's beds."))
+    invitation_url = serializers.URLField(
+        help_text=_("A one-time link for the host to manage the shelter; shown only here.")
+    )
+    invitation_expires_at = serializers.DateTimeField()

@@ -1,28 +1,45 @@
-"""Writes of shelters and spaces. Every function here is atomic."""
+"""Writes of shelters, spaces and host offers. Every function here is atomic."""
 
+import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import Access
+from accounts.access import Access, access_for_user
+from accounts.models import Invitation, Role
+from accounts.services import invitation_create
 from config.exceptions import Conflict, PreconditionFailed
 from config.services import model_update
+from privacy.crypto import keyed_digest
+from privacy.models import AuditAction
+from privacy.services import audit_record
 
 from .events import capacity_changed_emit, shelter_updated_emit
 from .models import (
     CITY_COORDINATOR_FIELDS,
     CITY_EDITABLE_FIELDS,
+    HOST_OFFER_FIELDS,
+    HOST_OFFER_PERSONAL_FIELDS,
     SHELTER_EDITABLE_FIELDS,
     SPACE_EDITABLE_FIELDS,
+    Admits,
     City,
+    HostOffer,
+    HostOfferStatus,
     Shelter,
+    ShelterKind,
     ShelterStatus,
     Space,
 )
+from .selectors import host_offers_personal_data_visible
 from .signals import room_available
 
 # Shelter fields that decide who may be placed there (docs/matching.md, rules 5 and 6).
@@ -280,3 +297,280 @@ def spaces_counters_change(*, changes: Iterable[tuple[Space, int, int]]) -> None
     capacity_changed_emit(spaces=changed)
     for city_id in freed_in:
         _announce_room(city_id)
+
+
+# --- Host offers ------------------------------------------------------------------------
+
+# Who the audit trail names for what no signed-in person did: a resident's offer, the
+# retention timer, the end of an offer.
+HOST_OFFER_PUBLIC_ACTOR = "public"
+HOST_OFFER_RETENTION_ACTOR = "retention"
+HOST_OFFER_AUDIT_TYPE = "host_offer"
+# Statuses after which an offer waits only for its personal data to be erased.
+HOST_OFFER_CLOSED = (HostOfferStatus.DECLINED, HostOfferStatus.ENDED)
+
+
+def host_offer_city_today(city: City, now: datetime | None = None) -> date:
+    """Today's date where the city is: an offer's dates are the city's days."""
+    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(city.timezone)).date()
+
+
+def host_offer_client_digest(ident: str) -> str:
+    """Keyed hash of the sender's address (never the address itself)."""
+    return keyed_digest(f"host-offer-client:{ident}") if ident else ""
+
+
+def host_offer_check(*, data: dict, today: date) -> None:
+    """The rules of an offer's dates, by field: ValidationError({field: [message]}).
+
+    `available_until` may not be before `available_from` nor in the past; `available_from`
+    may not be in the past (an offer is for days to come).
+    """
+    errors: dict[str, list] = {}
+    start = data.get("available_from") or today
+    until = data.get("available_until")
+    if data.get("available_from") and data["available_from"] < today:
+        errors["available_from"] = [_("The date is in the past.")]
+    if until is not None and until < start:
+        errors["available_until"] = [_("The end is before the start.")]
+    elif until is not None and until < today:
+        errors["available_until"] = [_("The date is in the past.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def host_offer_submit(*, data: dict, client_ident: str = "") -> HostOffer:
+    """A resident's offer (no login): checked (`host_offer_check`, the model's
+    validation), stored with the host's name and phone encrypted, and its creation
+    audited. `data` holds HOST_OFFER_FIELDS; `available_from` is today by default (in the
+    city's time zone). `client_ident` is the sender's address, stored only as a keyed
+    hash for the per-address limit. Raises ValidationError by field."""
+    city = data["city"]
+    today = host_offer_city_today(city)
+    host_offer_check(data=data, today=today)
+    values = {name: data[name] for name in HOST_OFFER_FIELDS if name in data}
+    if not values.get("available_from"):
+        values["available_from"] = today
+    offer = HostOffer(**values, client_digest=host_offer_client_digest(client_ident))
+    offer.full_clean()
+    offer.save()
+    audit_record(
+        actor_id=None,
+        actor=HOST_OFFER_PUBLIC_ACTOR,
+        action=AuditAction.CREATE,
+        object_type=HOST_OFFER_AUDIT_TYPE,
+        object_ids=[offer.id],
+    )
+    return offer
+
+
+def host_offers_lock(*, offer_ids: Iterable) -> dict:
+    """Lock the offers' rows in primary-key order. An offer is locked before the shelter
+    it becomes or closes (`shelters_lock`, then `spaces_lock`)."""
+    ids = sorted(set(offer_ids), key=str)
+    offers = HostOffer.objects.select_for_update().filter(id__in=ids).order_by("id")
+    return {offer.id: offer for offer in offers}
+
+
+def _host_offer_for(*, offer_id, access: Access, action: str) -> HostOffer:
+    """The offer under its lock, if the caller may do `action` to it: outside their reach
+    it does not exist for them (404); a role that may not is PermissionDenied (403)."""
+    if not access.allows(action):
+        raise PermissionDenied
+    offer = next(iter(host_offers_lock(offer_ids=[offer_id]).values()), None)
+    if offer is None or not access.allows(action, offer):
+        raise HostOffer.DoesNotExist(_("The offer does not exist."))
+    return offer
+
+
+def _host_offer_check_new(offer: HostOffer) -> None:
+    if offer.status != HostOfferStatus.NEW:
+        raise Conflict(
+            "offer_decided",
+            _("This offer was %(status)s already.") % {"status": offer.get_status_display()},
+        )
+
+
+def host_offer_shelter_name(offer: HostOffer) -> str:
+    """The shelter's name: the address (no one's name), or the offer's date without one."""
+    name = offer.address.strip() or _("Apartment offered on %(date)s") % {
+        "date": offer.created_at.date().isoformat()
+    }
+    return name[: Shelter._meta.get_field("name").max_length]
+
+
+@dataclass(frozen=True)
+class HostOfferAccepted:
+    offer: HostOffer
+    shelter: Shelter
+    space: Space
+    invitation: Invitation
+    invitation_path: str
+
+
+@transaction.atomic
+def host_offer_accept(*, offer_id, by) -> HostOfferAccepted:
+    """Accept a new offer (a coordinator of its city, `hostoffer.accept`): a shelter of
+    kind `apartment`, open, with the offer's address, access and pets, and one space of
+    its beds (through `shelter_create` and `space_create`, so the capacity event is sent
+    and matching runs for the new beds), and a one-time invitation for the host to
+    manage that shelter (`accounts.services.invitation_create`). Holds the offer's lock.
+
+    Conflict("offer_decided") if it is not new, Conflict("offer_ended") if its last day
+    has passed; 404 outside the caller's cities.
+    """
+    access = access_for_user(by)
+    offer = _host_offer_for(offer_id=offer_id, access=access, action="hostoffer.accept")
+    _host_offer_check_new(offer)
+    city = offer.city
+    if offer.available_until is not None and offer.available_until < host_offer_city_today(city):
+        raise Conflict("offer_ended", _("The offer's last day has passed."))
+    shelter = shelter_create(
+        city=city,
+        name=host_offer_shelter_name(offer),
+        kind=ShelterKind.APARTMENT,
+        address=offer.address,
+        status=ShelterStatus.OPEN,
+        wheelchair_accessible=offer.wheelchair_accessible,
+        pets_allowed=offer.pets_allowed,
+    )
+    space = space_create(
+        shelter=shelter,
+        name=_("Apartment"),
+        beds=offer.beds,
+        admits=Admits.ANYONE,
+        wheelchair_accessible=offer.wheelchair_accessible,
+    )
+    invitation, path = invitation_create(
+        created_by=by,
+        city=city,
+        role=Role.SHELTER_MANAGER,
+        shelters=[shelter],
+        email_or_note=_("Host of offer %(offer)s") % {"offer": str(offer.id)[:8]},
+    )
+    offer.status = HostOfferStatus.ACCEPTED
+    offer.status_changed_at = timezone.now()
+    offer.decided_by = by
+    offer.shelter = shelter
+    offer.save(update_fields=["status", "status_changed_at", "decided_by", "shelter"])
+    return HostOfferAccepted(offer, shelter, space, invitation, path)
+
+
+@transaction.atomic
+def host_offer_decline(*, offer_id, by) -> HostOffer:
+    """Decline a new offer (a coordinator of its city, `hostoffer.decline`); its personal
+    data is erased with the retention of arrivals from now on. Holds the offer's lock.
+    Conflict("offer_decided") if it is not new."""
+    offer = _host_offer_for(
+        offer_id=offer_id, access=access_for_user(by), action="hostoffer.decline"
+    )
+    _host_offer_check_new(offer)
+    offer.status = HostOfferStatus.DECLINED
+    offer.status_changed_at = timezone.now()
+    offer.decided_by = by
+    offer.save(update_fields=["status", "status_changed_at", "decided_by"])
+    return offer
+
+
+def host_offers_end(*, now: datetime | None = None) -> int:
+    """End the offers whose last day (`available_until`, in the city's time zone) has
+    passed: an accepted one's shelter is closed as any shelter closes (`shelter_update`
+    with status `closed`: nobody new is placed there, the people in it are not moved),
+    and a new one that nobody decided on ends too. Each offer is one transaction holding
+    its lock, then the shelter's and its spaces'. Safe to run again. Returns how many
+    ended.
+    """
+    now = now or timezone.now()
+    # No city's today is later than UTC's tomorrow: the rest is checked per city below.
+    latest = (now + timedelta(days=1)).date()
+    due = Q(status__in=[HostOfferStatus.NEW, HostOfferStatus.ACCEPTED], available_until__lt=latest)
+    ended = 0
+    for offer_id in HostOffer.objects.filter(due).order_by("id").values_list("id", flat=True):
+        with transaction.atomic():
+            offer = next(iter(host_offers_lock(offer_ids=[offer_id]).values()), None)
+            if offer is None or not HostOffer.objects.filter(due, id=offer_id).exists():
+                continue
+            assert offer.available_until is not None  # `due` asks for one
+            if offer.available_until >= host_offer_city_today(offer.city, now):
+                continue
+            if offer.shelter_id is not None:
+                shelter = Shelter.objects.get(id=offer.shelter_id)
+                if shelter.status != ShelterStatus.CLOSED:
+                    shelter_update(shelter_id=shelter.id, data={"status": ShelterStatus.CLOSED})
+            offer.status = HostOfferStatus.ENDED
+            offer.status_changed_at = now
+            offer.save(update_fields=["status", "status_changed_at"])
+            ended += 1
+    return ended
+
+
+def host_offers_personal_data_show(*, access: Access, offers: Iterable[HostOffer]) -> set:
+    """The one way a host's name and phone are shown (API, web pages): returns the ids
+    of `offers` whose personal data the caller may see (`hostoffer.personal_data`: the
+    coordinators of the offer's city), and records a read in the audit trail for each
+    that holds any. The caller drops the personal fields of every other offer."""
+    offers = list(offers)
+    shown = host_offers_personal_data_visible(access=access, offers=offers)
+    read = [
+        offer.id
+        for offer in offers
+        if offer.id in shown and any(getattr(offer, f) for f in HOST_OFFER_PERSONAL_FIELDS)
+    ]
+    if read:
+        audit_record(
+            actor_id=access.user_id,
+            actor=access.username,
+            action=AuditAction.READ,
+            object_type=HOST_OFFER_AUDIT_TYPE,
+            object_ids=read,
+        )
+    return shown
+
+
+def host_offers_personal_data_erase(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Erase the host's name, phone, address, notes and address digest of offers declined
+    or ended longer than the retention of arrivals (settings.PERSONAL_DATA_RETENTION_DAYS)
+    ago. The offer (city, beds, dates, status) stays for the counts; a shelter made from
+    it keeps its own address. Each batch is one transaction holding the offers' locks;
+    every erased offer gets an audit entry. Returns the number of offers erased.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
+    due = Q(
+        status__in=HOST_OFFER_CLOSED,
+        status_changed_at__lt=cutoff,
+        personal_data_erased_at__isnull=True,
+    )
+    erased = 0
+    while True:
+        candidates = list(
+            HostOffer.objects.filter(due).order_by("id").values_list("id", flat=True)[:batch]
+        )
+        if not candidates:
+            return erased
+        with transaction.atomic():
+            locked = host_offers_lock(offer_ids=candidates)
+            offer_ids = list(
+                HostOffer.objects.filter(due, id__in=locked)
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+            HostOffer.objects.filter(id__in=offer_ids).update(
+                host_name="",
+                contact_phone="",
+                address="",
+                notes="",
+                client_digest="",
+                personal_data_erased_at=now,
+            )
+            audit_record(
+                actor_id=None,
+                actor=HOST_OFFER_RETENTION_ACTOR,
+                action=AuditAction.ERASE,
+                object_type=HOST_OFFER_AUDIT_TYPE,
+                object_ids=offer_ids,
+            )
+        erased += len(offer_ids)
+        if len(candidates) < batch:
+            return erased

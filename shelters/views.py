@@ -1,4 +1,10 @@
+import uuid
+
+import django_filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.permissions import AccessMixin
@@ -6,8 +12,17 @@ from config.conditional import ETagMixin, expected_version
 
 from . import selectors, services
 from .filters import ShelterFilter, SpaceFilter
-from .models import City, Shelter, Space
-from .serializers import CitySerializer, ShelterSerializer, SpaceSerializer
+from .models import City, HostOffer, HostOfferStatus, Shelter, Space
+from .serializers import (
+    CitySerializer,
+    HostOfferAcceptedSerializer,
+    HostOfferSerializer,
+    HostOfferSubmitSerializer,
+    HostOfferSubmittedSerializer,
+    ShelterSerializer,
+    SpaceSerializer,
+)
+from .throttling import HostOfferRateThrottle
 
 
 class CityViewSet(
@@ -104,3 +119,105 @@ class SpaceViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         services.space_delete(space_id=self.get_object().id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Host offers ------------------------------------------------------------------------
+
+
+class HostOfferFilter(django_filters.FilterSet):
+    city = django_filters.UUIDFilter(field_name="city_id")
+    status = django_filters.ChoiceFilter(choices=HostOfferStatus.choices)
+
+    class Meta:
+        model = HostOffer
+        fields = ["city", "status"]
+
+
+class HostOfferViewSet(
+    AccessMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Residents offer apartments (`POST`, no login, limited per address); the
+    coordinators of the offer's city read, accept and decline them. Every answer sends
+    `Cache-Control: no-store`: those to coordinators carry the host's name and phone."""
+
+    serializer_class = HostOfferSerializer
+    filterset_class = HostOfferFilter
+    resource = "hostoffer"
+
+    def get_queryset(self):
+        return selectors.host_offers_listed(access=self.access)
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        if self.action == "create":
+            return [HostOfferRateThrottle()]
+        return super().get_throttles()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def _answers(self, offers) -> list:
+        shown = services.host_offers_personal_data_show(access=self.access, offers=offers)
+        context = {**self.get_serializer_context(), "personal_data_shown": shown}
+        return HostOfferSerializer(offers, many=True, context=context).data  # type: ignore[return-value]  # a ListSerializer's data is a list
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # every list is paged (DEFAULT_PAGINATION_CLASS)
+        return self.get_paginated_response(self._answers(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._answers([self.get_object()])[0])
+
+    @extend_schema(
+        request=HostOfferSubmitSerializer,
+        responses={201: HostOfferSubmittedSerializer},
+        auth=[],
+    )
+    def create(self, request, *args, **kwargs):
+        """Offer an apartment: no login; a few offers per address an hour."""
+        if isinstance(request.data, dict) and str(request.data.get("website") or "").strip():
+            # A robot filled the hidden field: it is told it succeeded; nothing is stored.
+            return Response(
+                {"id": str(uuid.uuid4()), "status": HostOfferStatus.NEW},
+                status=status.HTTP_201_CREATED,
+            )
+        serializer = HostOfferSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "website"}
+        offer = services.host_offer_submit(
+            data=data, client_ident=HostOfferRateThrottle().get_ident(request) or ""
+        )
+        return Response(HostOfferSubmittedSerializer(offer).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={201: HostOfferAcceptedSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Accept a new offer: a shelter of kind `apartment` with one space of its beds,
+        and a one-time invitation for the host to manage it."""
+        accepted = services.host_offer_accept(offer_id=self.get_object().id, by=request.user)
+        return Response(
+            {
+                "shelter": accepted.shelter.id,
+                "space": accepted.space.id,
+                "invitation_url": request.build_absolute_uri(accepted.invitation_path),
+                "invitation_expires_at": accepted.invitation.expires_at,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=None, responses=HostOfferSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        offer = services.host_offer_decline(offer_id=self.get_object().id, by=request.user)
+        return Response(self._answers([offer])[0])

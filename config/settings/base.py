@@ -222,6 +222,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.deliveries_due_send",
         "schedule": timedelta(seconds=30),
     },
+    "host-offers-end": {
+        "task": "shelters.tasks.host_offers_end",
+        "schedule": timedelta(minutes=10),
+    },
+    "host-offers-personal-data-erase": {
+        "task": "shelters.tasks.host_offers_personal_data_erase",
+        "schedule": crontab(minute=27, hour=3),
+    },
     "webhook-log-purge": {
         "task": "webhooks.tasks.webhook_log_purge",
         "schedule": crontab(minute=47, hour=3),
@@ -325,6 +333,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "client": os.environ.get("THROTTLE_CLIENT_RATE", "6000/min"),
         "login": os.environ.get("THROTTLE_LOGIN_RATE", "10/min"),
+        # Residents' host offers, per address (shelters.throttling), the page and the API.
+        "host_offer": os.environ.get("THROTTLE_HOST_OFFER_RATE", "5/hour"),
     },
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
