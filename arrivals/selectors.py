@@ -1,10 +1,12 @@
 """Reads of parties, placements and runs. Callers scope them with `Access.scope`."""
 
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from accounts.access import Access
@@ -18,6 +20,7 @@ from .models import (
     MEMBER_PERSONAL_FIELDS,
     PARTY_EDIT_HOURS,
     PARTY_PERSONAL_FIELDS,
+    CapacitySnapshot,
     Party,
     PartyMember,
     PartyStatus,
@@ -238,3 +241,80 @@ def party_active_placement(party: Party) -> Placement | None:
         .select_related("space__shelter")
         .first()
     )
+
+
+# --- Capacity over time -----------------------------------------------------------------
+
+
+def cities_capacity_figures() -> dict:
+    """Every city's figures as `GET /capacity/` gives them (beds of all shelters, open or
+    closed), with `beds_free_open` (free beds of open shelters), by city id: two grouped
+    queries whatever the number of cities. A city with no shelter and nobody waiting is
+    absent."""
+    open_only = Q(shelter__status=ShelterStatus.OPEN)
+    beds = (
+        Space.objects.values("shelter__city_id")
+        .annotate(
+            total=Sum("beds", default=0),
+            held=Sum("beds_held", default=0),
+            occupied=Sum("beds_occupied", default=0),
+            total_open=Sum("beds", filter=open_only, default=0),
+            held_open=Sum("beds_held", filter=open_only, default=0),
+            occupied_open=Sum("beds_occupied", filter=open_only, default=0),
+        )
+        .order_by()
+    )
+    figures: dict = defaultdict(
+        lambda: dict.fromkeys(
+            (
+                "beds",
+                "beds_free",
+                "beds_free_open",
+                "beds_held",
+                "beds_occupied",
+                "waiting_parties",
+                "waiting_people",
+            ),
+            0,
+        )
+    )
+    for row in beds:
+        city = figures[row["shelter__city_id"]]
+        city["beds"] = row["total"]
+        city["beds_held"] = row["held"]
+        city["beds_occupied"] = row["occupied"]
+        city["beds_free"] = row["total"] - row["held"] - row["occupied"]
+        city["beds_free_open"] = row["total_open"] - row["held_open"] - row["occupied_open"]
+    waiting = (
+        Party.objects.filter(status=PartyStatus.WAITING)
+        .values("city_id")
+        .annotate(parties=Count("id"), people=Sum("size", default=0))
+        .order_by()
+    )
+    for row in waiting:
+        figures[row["city_id"]]["waiting_parties"] = row["parties"]
+        figures[row["city_id"]]["waiting_people"] = row["people"]
+    return dict(figures)
+
+
+HISTORY_INTERVALS = ("hour", "day")
+
+
+def capacity_history(
+    *, city: City, since: datetime, until: datetime, interval: str = "hour"
+) -> QuerySet[CapacitySnapshot]:
+    """A city's snapshots from `since` to `until` (both included), oldest first: every
+    hourly one, or (`interval="day"`) the last of each day in the city's time zone."""
+    if interval not in HISTORY_INTERVALS:
+        raise ValueError(f"unknown interval {interval!r}")
+    snapshots = CapacitySnapshot.objects.filter(city=city, at__gte=since, at__lte=until)
+    if interval == "day":
+        last_of_day = (
+            snapshots.annotate(day=TruncDate("at", tzinfo=zoneinfo.ZoneInfo(city.timezone)))
+            .values("day")
+            .annotate(last=Max("at"))
+            .values("last")
+            .order_by()
+        )
+        snapshots = snapshots.filter(at__in=Subquery(last_of_day))
+    return snapshots.order_by("at")

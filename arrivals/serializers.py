@@ -1,9 +1,11 @@
 import copy
 import unicodedata
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -23,6 +25,7 @@ from .models import (
     PARTY_REGISTRATION_FIELDS,
     WAITING_REASON_TEXTS,
     AgeGroup,
+    CapacitySnapshot,
     Diet,
     MatchingRun,
     Need,
@@ -382,3 +385,45 @@ class CapacitySerializer(serializers.Serializer):
     waiting_parties = serializers.IntegerField()
     waiting_people = serializers.IntegerField()
     by_kind = serializers.DictField(child=KindBedsSerializer())
+
+
+# What `GET /capacity/history/` shows without `from`: this many days back from `to`.
+HISTORY_DEFAULT_DAYS = 7
+
+
+class CapacityHistoryQuerySerializer(serializers.Serializer):
+    city = serializers.UUIDField()
+    # `from` is a Python keyword: the field is renamed by get_fields().
+    from_ = serializers.DateTimeField(
+        required=False, help_text=_("From (ISO 8601; default: 7 days before `to`).")
+    )
+    to = serializers.DateTimeField(required=False, help_text=_("Until (ISO 8601; default: now)."))
+    interval = serializers.ChoiceField(choices=["hour", "day"], default="hour")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+    def validate(self, attrs):
+        until = attrs.get("to") or timezone.now()
+        since = attrs.get("from") or until - timedelta(days=HISTORY_DEFAULT_DAYS)
+        if since > until:
+            raise serializers.ValidationError({"from": [_("`from` must not be after `to`.")]})
+        return {**attrs, "from": since, "to": until}
+
+
+class CapacitySnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CapacitySnapshot
+        fields = [
+            "at",
+            "beds",
+            "beds_free",
+            "beds_held",
+            "beds_occupied",
+            "waiting_parties",
+            "waiting_people",
+            "beds_free_open",
+        ]
+        read_only_fields = fields

@@ -44,6 +44,7 @@ from .models import (
     MATCHER,
     PARTY_EDITABLE_FIELDS,
     AgeGroup,
+    CapacitySnapshot,
     MatchingRun,
     Party,
     PartyEvent,
@@ -56,6 +57,7 @@ from .models import (
     WaitingReason,
 )
 from .selectors import (
+    cities_capacity_figures,
     engine_member,
     engine_party,
     engine_space,
@@ -1071,3 +1073,36 @@ def matching_request_all(*, trigger: str = "timer") -> list:
         .order_by()
     )
     return [matching_request(city_id=city_id, trigger=trigger) for city_id in city_ids]
+
+
+@transaction.atomic
+def capacity_snapshots_record(*, at: datetime | None = None) -> int:
+    """Write every city's figures (`arrivals.selectors.cities_capacity_figures`) as its
+    snapshot of the hour that `at` (now by default) falls in; returns how many. Safe to run
+    twice: a second run in the same hour replaces that hour's figures. Every city gets one,
+    with zeros where it has neither beds nor anyone waiting, so that a chart has no gaps."""
+    hour = (at or timezone.now()).replace(minute=0, second=0, microsecond=0)
+    figures = cities_capacity_figures()
+    empty = dict.fromkeys(
+        (
+            "beds",
+            "beds_free",
+            "beds_free_open",
+            "beds_held",
+            "beds_occupied",
+            "waiting_parties",
+            "waiting_people",
+        ),
+        0,
+    )
+    snapshots = [
+        CapacitySnapshot(city_id=city_id, at=hour, **figures.get(city_id, empty))
+        for city_id in City.objects.order_by("id").values_list("id", flat=True)
+    ]
+    CapacitySnapshot.objects.bulk_create(
+        snapshots,
+        update_conflicts=True,
+        unique_fields=["city", "at"],
+        update_fields=list(empty),
+    )
+    return len(snapshots)

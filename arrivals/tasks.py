@@ -46,6 +46,11 @@ def personal_data_erase() -> int:
     return services.personal_data_erase()
 
 
+@shared_task(**RELIABLE)
+def capacity_snapshots_record() -> int:
+    return services.capacity_snapshots_record()
+
+
 def on_room_available(sender, city_id, **kwargs) -> None:
     """shelters.signals.room_available: a waiting party may now fit; match the waiting."""
     if services.city_has_waiting(city_id=city_id):

@@ -4,9 +4,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,8 +20,10 @@ from shelters.models import City
 from . import selectors, services
 from .models import MatchingRun, Party, PartyStatus, Placement, PlacementStatus
 from .serializers import (
+    CapacityHistoryQuerySerializer,
     CapacityQuerySerializer,
     CapacitySerializer,
+    CapacitySnapshotSerializer,
     MatchingRunSerializer,
     PartyActionSerializer,
     PartyEventSerializer,
@@ -268,3 +272,31 @@ class CapacityView(AccessMixin, APIView):
             self.access.scope(City.objects.all()), id=query.validated_data["city"]
         )
         return Response(CapacitySerializer(selectors.city_capacity(city=city)).data)
+
+
+class CapacityHistoryView(AccessMixin, GenericAPIView):
+    """A city's capacity hour by hour (or day by day): `GET /api/v1/capacity/history/`."""
+
+    resource = "capacity"
+    serializer_class = CapacitySnapshotSerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("city", str, required=True),
+            OpenApiParameter("from", OpenApiTypes.DATETIME),
+            OpenApiParameter("to", OpenApiTypes.DATETIME),
+            OpenApiParameter("interval", str, enum=["hour", "day"]),
+        ],
+        responses=CapacitySnapshotSerializer(many=True),
+    )
+    def get(self, request):
+        query = CapacityHistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        city = get_object_or_404(self.access.scope(City.objects.all()), id=params["city"])
+        snapshots = selectors.capacity_history(
+            city=city, since=params["from"], until=params["to"], interval=params["interval"]
+        )
+        page = self.paginate_queryset(snapshots)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -206,6 +206,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "arrivals.tasks.space_counters_repair",
         "schedule": timedelta(hours=1),
     },
+    # At the start of every hour: each city's figures for GET /capacity/history/.
+    "capacity-snapshots": {
+        "task": "arrivals.tasks.capacity_snapshots_record",
+        "schedule": crontab(minute=0),
+    },
     "personal-data-erase": {
         "task": "arrivals.tasks.personal_data_erase",
         "schedule": crontab(minute=17, hour=3),
