@@ -121,9 +121,11 @@ RULES: dict[str, Rule] = {
     "partiesexport.view": Rule(COORDINATOR),
     "placementsexport.view": Rule(COORDINATOR),
     "capacityexport.view": Rule(COORDINATOR),
-    # Residents' offers of apartments: anyone sends one (no login, throttled: no rule);
-    # the coordinators of its city read it, the host's name and phone with it (audited:
+    # Residents' offers of apartments: anyone sends one, signed in or not (the view lets
+    # anonymous senders in and limits each address: `shelters.throttling`); the
+    # coordinators of its city read it, the host's name and phone with it (audited:
     # `shelters.services.host_offers_personal_data_show`), and accept or decline it.
+    "hostoffer.add": Rule(EVERYONE),
     "hostoffer.view": Rule(COORDINATOR),
     "hostoffer.personal_data": Rule(COORDINATOR),
     "hostoffer.accept": Rule(COORDINATOR),
