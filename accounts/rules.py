@@ -56,6 +56,11 @@ RULES: dict[str, Rule] = {
     "party.add": Rule(CITY_STAFF, Scope.PARTIES_WRITE),
     "party.check_in": Rule(SHELTER_STAFF),
     "party.check_out": Rule(SHELTER_STAFF),
+    # At the door: correcting who actually came before checking a held party in
+    # (`arrivals.services.party_update(on_arrival=True)`), and "did not come", which
+    # releases the hold (`arrivals.services.placement_cancel` with the caller's access).
+    "party.arrival_correct": Rule(SHELTER_STAFF),
+    "party.no_show": Rule(SHELTER_STAFF),
     "party.cancel": Rule(COORDINATOR),
     "party.history": Rule(COORDINATOR),
     # Correcting a waiting or held party: coordinators, and the volunteer who registered

@@ -8,7 +8,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from shelters.models import MAX_BEDS, City, ShelterStatus
+from config.text import line_validator, name_validator, text_validator
+from shelters.models import MAX_BEDS, MAX_STATUS_REASON, City, ShelterStatus
 
 from .matching.model import GROWN_AGE_GROUPS
 from .models import (
@@ -239,18 +240,37 @@ class FindForm(forms.Form):
 
 class SpaceBedsForm(forms.Form):
     beds = forms.IntegerField(
-        label=_("Beds"),
+        label=_("Beds in this space"),
         min_value=0,
         max_value=MAX_BEDS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    reason = forms.CharField(
+        label=_("Reason (the coordinators see it)"),
+        max_length=MAX_STATUS_REASON,
+        required=False,
+        validators=[line_validator],
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        assert cleaned is not None  # Form.clean gives the cleaned data
+        if cleaned.get("status") == ShelterStatus.CLOSED and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Say why the shelter closes: the coordinators see it."))
+        return cleaned
 
 
 class ShelterStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ShelterStatus.choices)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    # Set by the page's "Yes, save" after it asked about a large change
+    # (`shelters.selectors.space_beds_change_is_large`).
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
+    reason = forms.CharField(
+        label=_("Reason (optional)"), max_length=200, required=False, validators=[line_validator]
+    )

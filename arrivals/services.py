@@ -436,7 +436,14 @@ def _members_now(party_id) -> list[dict]:
     ]
 
 
-def party_update(*, party_id, access: Access, members: list[dict] | None = None, **fields) -> Party:
+def party_update(
+    *,
+    party_id,
+    access: Access,
+    members: list[dict] | None = None,
+    on_arrival: bool = False,
+    **fields,
+) -> Party:
     """Correct a registration while the party waits or is held (placed, not yet checked
     in): its `members` (the whole list) and PARTY_EDITABLE_FIELDS.
 
@@ -452,20 +459,29 @@ def party_update(*, party_id, access: Access, members: list[dict] | None = None,
     longer fits is released (its beds freed, the party waiting again). A waiting party
     corrected, or one released, is `not_yet_matched` and a matching run is asked for.
     The change is a line of the party's history and an audit entry.
+
+    `on_arrival`: the correction made at the door of the shelter holding the party's
+    beds, before checking it in: only its `members`, only while held, by those the rule
+    `party.arrival_correct` allows on the party (its shelter's managers, coordinators).
     """
     unknown = set(fields) - set(PARTY_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    if on_arrival and fields:
+        raise ValueError("at the door only the members are corrected")
     now = timezone.now()
-    with _party_locked(party_id, access=access, action="party.change") as (
+    action = "party.arrival_correct" if on_arrival else "party.change"
+    with _party_locked(party_id, access=access, action=action) as (
         party,
         placement,
         space,
     ):
-        refusal = party_correction_refusal(access=access, party=party, now=now)
-        if refusal is not None:
-            raise PermissionDenied(refusal)
-        if not party_correctable(party, placement):
+        if not on_arrival:
+            refusal = party_correction_refusal(access=access, party=party, now=now)
+            if refusal is not None:
+                raise PermissionDenied(refusal)
+        held_now = placement is not None and placement.status == PlacementStatus.HELD
+        if not party_correctable(party, placement) or (on_arrival and not held_now):
             raise _state_conflict(party)
         held = placement is not None and placement.status == PlacementStatus.HELD
         changed = [name for name, value in fields.items() if getattr(party, name) != value]
@@ -561,10 +577,21 @@ def party_update(*, party_id, access: Access, members: list[dict] | None = None,
         return party
 
 
-def placement_cancel(*, placement_id, actor: str, reason: str = "") -> Placement:
-    """Take back a held placement: its beds are freed and the party waits again."""
+def placement_cancel(
+    *, placement_id, actor: str, reason: str = "", access: Access | None = None
+) -> Placement:
+    """Take back a held placement: its beds are freed and the party waits again.
+
+    With the caller's `access` (a shelter's page: "did not come"), it must allow
+    `party.no_show` on the party, checked under the party's lock (a manager: held at
+    their shelter)."""
     placement = Placement.objects.get(id=placement_id)
-    with _party_locked(placement.party_id) as (party, active, space):
+    locked = (
+        _party_locked(placement.party_id, access=access, action="party.no_show")
+        if access is not None
+        else _party_locked(placement.party_id)
+    )
+    with locked as (party, active, space):
         if active is None or active.id != placement.id or active.status != PlacementStatus.HELD:
             raise Conflict("placement_not_held", _("Only a held placement can be cancelled."))
         assert space is not None  # locked with its placement

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import web_app, web_slip, web_views
+from . import web_app, web_shelter, web_slip, web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
@@ -15,11 +15,17 @@ urlpatterns = [
         {"action": "check-in"},
         name="web-party-check-in",
     ),
+    # Asks first (a confirmation page), then frees the beds: arrivals/web_shelter.py.
     path(
         "parties/<uuid:party_id>/check-out/",
-        web_views.party_action,
-        {"action": "check-out"},
+        web_shelter.party_check_out,
         name="web-party-check-out",
+    ),
+    path("parties/<uuid:party_id>/arrival/", web_shelter.party_arrival, name="web-party-arrival"),
+    path(
+        "placements/<uuid:placement_id>/no-show/",
+        web_shelter.placement_no_show,
+        name="web-placement-no-show",
     ),
     path(
         "parties/<uuid:party_id>/cancel/",
@@ -31,9 +37,12 @@ urlpatterns = [
     path("parties/<uuid:party_id>/state/", web_views.party_state, name="web-party-state"),
     # The slip of a placed party: no login, a secret token (arrivals/web_slip.py).
     path("slip/<str:token>/", web_slip.slip, name="web-slip"),
-    path("shelters/<uuid:shelter_id>/", web_views.shelter_detail, name="web-shelter"),
-    path("shelters/<uuid:shelter_id>/status/", web_views.shelter_status, name="web-shelter-status"),
-    path("spaces/<uuid:space_id>/beds/", web_views.space_beds, name="web-space-beds"),
+    # The shelter manager's pages (arrivals/web_shelter.py).
+    path("shelters/<uuid:shelter_id>/", web_shelter.shelter_detail, name="web-shelter"),
+    path(
+        "shelters/<uuid:shelter_id>/status/", web_shelter.shelter_status, name="web-shelter-status"
+    ),
+    path("spaces/<uuid:space_id>/beds/", web_shelter.space_beds, name="web-space-beds"),
     # The installable field app (arrivals/web_app.py): the worker's scope is the root.
     path("sw.js", web_app.service_worker, name="service-worker"),
     path("manifest.webmanifest", web_app.manifest, name="web-manifest"),

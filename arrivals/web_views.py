@@ -24,8 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import Access, access_for
 from config.exceptions import Conflict, PreconditionFailed
 from idempotency.services import InvalidKey, KeyReused, idempotent
-from shelters import services as shelter_services
-from shelters.models import City, Shelter, ShelterStatus, Space
+from shelters.models import City, Shelter
 from shelters.selectors import shelters_with_beds
 
 from . import selectors, services
@@ -37,8 +36,6 @@ from .forms import (
     MemberFormSet,
     PartyCorrectionForm,
     PartyForm,
-    ShelterStatusForm,
-    SpaceBedsForm,
 )
 from .models import (
     ACTIVE_PLACEMENT,
@@ -49,7 +46,6 @@ from .models import (
     Need,
     Party,
     PartyStatus,
-    Placement,
 )
 from .serializers import SLIP_STATUSES
 from .web_slip import qr_svg
@@ -382,7 +378,6 @@ def _label(choices, value) -> str:
 # `accounts.rules`) and the service that does it (and checks it on the party).
 PARTY_ACTIONS = {
     "check-in": ("party.check_in", services.party_check_in),
-    "check-out": ("party.check_out", services.party_check_out),
     "cancel": ("party.cancel", services.party_cancel),
 }
 
@@ -390,8 +385,6 @@ PARTY_ACTIONS = {
 def _action_done_message(action: str, party: Party) -> str:
     if action == "check-in":
         return _("%(code)s checked in.") % {"code": party.code}
-    if action == "check-out":
-        return _("%(code)s checked out. Their beds are free.") % {"code": party.code}
     return _("%(code)s cancelled.") % {"code": party.code}
 
 
@@ -433,134 +426,6 @@ def find(request):
     return render(
         request, "arrivals/find.html", {"access": access, "form": form, "not_found": not_found}
     )
-
-
-# --- Shelters --------------------------------------------------------------------------
-
-
-def _shelter_page(request, access, shelter_id):
-    shelter = get_object_or_404(
-        shelters_with_beds(access.scope(Shelter.objects.all(), "shelter.change")).select_related(
-            "city"
-        ),
-        id=shelter_id,
-    )
-    spaces = []
-    for space in shelter.spaces.order_by("name", "id"):
-        form = SpaceBedsForm(
-            initial={"beds": space.beds, "version": space.version},
-            auto_id=f"space_{space.id.hex}_%s",
-        )
-        spaces.append({"space": space, "form": form})
-    placements = (
-        access.scope(Placement.objects.all())
-        .filter(space__shelter=shelter, status__in=ACTIVE_PLACEMENT)
-        .select_related("party", "space")
-        .order_by("status", "space__name", "created_at")
-    )
-    rows = []
-    for placement in placements:
-        party = placement.party
-        rows.append(
-            {
-                "placement": placement,
-                "party": party,
-                "may_check_in": party.status == PartyStatus.PLACED,
-                "may_check_out": party.status == PartyStatus.CHECKED_IN,
-            }
-        )
-    return render(
-        request,
-        "arrivals/shelter.html",
-        {
-            "access": access,
-            "shelter": shelter,
-            "spaces": spaces,
-            "rows": rows,
-            "is_open": shelter.status == ShelterStatus.OPEN,
-        },
-    )
-
-
-@require_GET
-@login_required
-@never_cache
-def shelter_detail(request, shelter_id):
-    access = _access(request, "shelter.change")
-    return _shelter_page(request, access, shelter_id)
-
-
-def _report_beds_refused(request, space, form) -> None:
-    if "version" in form.errors:
-        reason = _("The form is out of date. Reload the page and enter your change again.")
-    else:
-        reason = " ".join(form.errors.get("beds", []))
-    messages.error(
-        request,
-        _("%(space)s: beds not saved. %(reason)s") % {"space": space.name, "reason": reason},
-    )
-
-
-@require_POST
-@login_required
-@never_cache
-def space_beds(request, space_id):
-    access = _access(request, "space.change")
-    space = get_object_or_404(
-        access.scope(Space.objects.select_related("shelter"), "space.change"), id=space_id
-    )
-    form = SpaceBedsForm(request.POST, auto_id=f"space_{space.id.hex}_%s")
-    url = reverse("web-shelter", args=[space.shelter_id])
-    if not form.is_valid():
-        # POST/redirect/GET: the shelter page is only ever shown at its own URL, so its
-        # buttons (check in, check out, language) come back there, never to this POST-only one.
-        _report_beds_refused(request, space, form)
-        return HttpResponseRedirect(f"{url}#space-{space.id}")
-    try:
-        shelter_services.space_update(
-            space_id=space.id,
-            data={"beds": form.cleaned_data["beds"]},
-            expected_version=form.cleaned_data["version"],
-        )
-    except (Conflict, PreconditionFailed, DjangoValidationError, IntegrityError) as error:
-        _report_failure(request, error)
-    else:
-        messages.success(
-            request,
-            _("%(space)s: %(beds)s beds saved.")
-            % {"space": space.name, "beds": form.cleaned_data["beds"]},
-        )
-    return HttpResponseRedirect(f"{url}#space-{space.id}")
-
-
-@require_POST
-@login_required
-def shelter_status(request, shelter_id):
-    access = _access(request, "shelter.change")
-    shelter = get_object_or_404(
-        access.scope(Shelter.objects.all(), "shelter.change"), id=shelter_id
-    )
-    form = ShelterStatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose open or closed."))
-    else:
-        try:
-            shelter_services.shelter_update(
-                shelter_id=shelter.id,
-                data={"status": form.cleaned_data["status"]},
-                expected_version=form.cleaned_data["version"],
-            )
-        except (Conflict, PreconditionFailed, DjangoValidationError, IntegrityError) as error:
-            _report_failure(request, error)
-        else:
-            if form.cleaned_data["status"] == ShelterStatus.OPEN:
-                messages.success(request, _("The shelter is open: new people can be placed here."))
-            else:
-                messages.success(
-                    request,
-                    _("The shelter is closed: nobody new is placed here; people inside stay."),
-                )
-    return redirect("web-shelter", shelter_id=shelter.id)
 
 
 # --- Corrections -----------------------------------------------------------------------

@@ -75,3 +75,18 @@ def host_offers_listed(*, access: Access) -> QuerySet[HostOffer]:
     newest first, with their city and shelter."""
     offers = access.scope(HostOffer.objects.all(), "hostoffer.view")
     return offers.select_related("city", "shelter").order_by("-created_at", "id")
+
+
+# A change of a space's beds that the pages ask about before saving: more than this many
+# beds added, or the beds multiplied by this factor or more (a typo such as 10000 for 100).
+LARGE_BEDS_ADDED = 100
+LARGE_BEDS_FACTOR = 2
+
+
+def space_beds_change_is_large(*, before: int, after: int) -> bool:
+    """Whether going from `before` to `after` beds is large enough to be asked about first:
+    more than LARGE_BEDS_ADDED beds added, or `before` (when there were any) multiplied by
+    LARGE_BEDS_FACTOR or more. Lowering beds never is (the service refuses what is too low)."""
+    if after <= before:
+        return False
+    return after - before > LARGE_BEDS_ADDED or (before > 0 and after >= before * LARGE_BEDS_FACTOR)

@@ -1,10 +1,13 @@
-/* Berth's field app, on every page: the service worker, the outbox of registrations kept
- * on this phone until the server has them, and logging out. A static file: the CSP
- * allows no inline script.
+/* Berth's field app, on every page: the service worker, the outbox of writes kept on this
+ * phone until the server has them (registrations, and the kitchens' servings), and logging
+ * out. A static file: the CSP allows no inline script.
  *
  * What the phone keeps (IndexedDB, through idb-keyval: database "berth", store "kv"):
- * - "outbox:<Idempotency-Key>": a registration not yet confirmed by the server, with
- *   its personal data; deleted as soon as the server answers 201.
+ * - "outbox:<Idempotency-Key>": a write not yet confirmed by the server; deleted as soon
+ *   as the server answers 201. Each item has a `kind`: "party" (a registration, with its
+ *   personal data; the default) or another kind that names its own `url` (a serving:
+ *   `POST /api/v1/meal-services/<id>/servings/`). The server's answer to an item of
+ *   another kind is announced with a "berth:sent" event ({item, answer}).
  * - "draft": what is typed in the registration form, saved as it is typed.
  * - "sent": the last registrations sent: code, party id, time and size only.
  * Logging out deletes all of it (after a warning when something is not sent yet).
@@ -60,12 +63,22 @@
     }
   })();
 
-  async function items() {
+  function kindOf(item) {
+    return item.kind || 'party';
+  }
+
+  async function allItems() {
     var entries = await idb.entries(store);
     return entries
       .filter(function (entry) { return String(entry[0]).indexOf('outbox:') === 0; })
       .map(function (entry) { return entry[1]; })
       .sort(function (a, b) { return a.created - b.created; });
+  }
+
+  /* The items of one kind (registrations by default) kept on this phone. */
+  async function items(kind) {
+    kind = kind || 'party';
+    return (await allItems()).filter(function (item) { return kindOf(item) === kind; });
   }
 
   async function save(item) {
@@ -119,7 +132,7 @@
   }
 
   function post(item) {
-    return fetch(API, {
+    return fetch(item.url || API, {
       method: 'POST',
       credentials: 'same-origin',
       cache: 'no-store',
@@ -160,8 +173,12 @@
     }
     var status = response.status;
     if (status === 201 || status === 200) {
-      await recordSent(item, await readJson(response));
+      var answer201 = await readJson(response);
+      if (kindOf(item) === 'party') await recordSent(item, answer201);
       await remove(item.key);
+      if (kindOf(item) !== 'party') {
+        document.dispatchEvent(new CustomEvent('berth:sent', { detail: { item: item, answer: answer201 } }));
+      }
       return 'sent';
     }
     if (status === 429 || status === 408 || status >= 500) {
@@ -182,7 +199,7 @@
     if (!(await ready)) return;
     var user = body.dataset.user;
     if (!user) return;
-    var pending = (await items()).filter(function (item) {
+    var pending = (await allItems()).filter(function (item) {
       return item.user === user && ['waiting', 'sending', 'login'].indexOf(item.state) >= 0;
     });
     var offline = false;
@@ -239,7 +256,7 @@
 
   async function unsentCount() {
     if (!(await ready)) return 0;
-    var count = (await items()).length;
+    var count = (await allItems()).length;
     var draft = await idb.get('draft', store);
     return count + (draft && draft.personal ? 1 : 0);
   }

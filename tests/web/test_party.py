@@ -84,7 +84,10 @@ def test_manager_checks_in_and_out(manager, placed_party, space):
     page = client.get(response["Location"])
     assert b"checked in" in page.content
     assert reverse("web-party-check-out", args=[placed_party.id]).encode() in page.content
-    client.post(reverse("web-party-check-out", args=[placed_party.id]))
+    # Check-out asks first (arrivals.web_shelter.party_check_out), then frees the beds.
+    asked = client.post(reverse("web-party-check-out", args=[placed_party.id]))
+    assert b"Yes, check out" in asked.content
+    client.post(reverse("web-party-check-out", args=[placed_party.id]), {"confirm": "yes"})
     placed_party.refresh_from_db()
     space.refresh_from_db()
     assert placed_party.status == "departed"

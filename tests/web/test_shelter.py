@@ -1,139 +1,207 @@
-"""The shelter page: spaces and beds, open and close, parties placed there."""
+"""The shelter manager's page: spaces and beds (a refused change comes back in place, a
+large one is asked about first), open and close with a reason, parties expected and inside,
+check-in with a correction of who came, check-out with a confirmation, "did not come"."""
 
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
+from arrivals import services
+from arrivals.models import Party, PartyStatus, PlacementStatus
 from shelters.models import ShelterStatus
+from shelters.selectors import space_beds_change_is_large
+from tests import factories
 
 from .conftest import web_client
 
 pytestmark = pytest.mark.django_db
 
 
-def test_manager_sees_spaces_and_parties(manager, space, placed_party):
+def _members(party) -> list[str]:
+    return list(party.members.order_by("position").values_list("given_name", flat=True))
+
+
+def _member_post(rows, **extra) -> dict:
+    data = {
+        "members-TOTAL_FORMS": str(len(rows)),
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "1",
+        "members-MAX_NUM_FORMS": "30",
+    }
+    for index, row in enumerate(rows):
+        for name, value in row.items():
+            data[f"members-{index}-{name}"] = value
+    data.update(extra)
+    return data
+
+
+# --- The page ------------------------------------------------------------------------------
+
+
+def test_manager_sees_spaces_expected_and_inside(manager, space, placed_party, city):
+    inside = factories.PartyFactory(
+        city=city, members=[{"given_name": "Daniyar", "diet": ["halal"], "needs": ["medical"]}]
+    )
+    services.placement_create(party_id=inside.id, space_id=space.id, actor="test")
+    services.party_check_in(party_id=inside.id, access=services_access(manager))
     page = web_client(manager).get(reverse("web-shelter", args=[space.shelter_id]))
     text = page.content.decode()
     assert page.status_code == 200
     assert "Auditorium 1" in text
-    assert placed_party.code in text
-    assert reverse("web-party-check-in", args=[placed_party.id]) in text
-    assert '<b class="num">8</b><span>free' in text  # 10 beds, 2 held
+    assert "Anyone" in text  # the space's policy
+    assert '<svg class="bar"' in text
+    assert "1 occupied · 2 held · <b>7 free</b> of 10" in text
+    expected, inside_part = text.split('id="inside-title"')
+    assert placed_party.code in expected and "held until" in expected
+    assert reverse("web-party-arrival", args=[placed_party.id]) in expected
+    assert inside.code in inside_part
+    assert "Halal: 1" in inside_part and "Medical: 1" in inside_part
+    assert reverse("web-party-check-out", args=[inside.id]) in inside_part
+    # No names on the shelter page: codes, sizes, needs and diets are enough.
+    assert "Aigerim" not in text and "Daniyar" not in text
+
+
+def services_access(user):
+    from accounts.access import access_for_user
+
+    return access_for_user(user)
 
 
 def test_coordinator_of_the_city_may_open_it(coordinator, space):
-    assert (
-        web_client(coordinator).get(reverse("web-shelter", args=[space.shelter_id])).status_code
-        == 200
-    )
+    response = web_client(coordinator).get(reverse("web-shelter", args=[space.shelter_id]))
+    assert response.status_code == 200
 
 
-def test_check_in_from_the_shelter_page_comes_back(manager, space, placed_party):
+def test_a_manager_sees_only_their_shelters(manager, other_manager, volunteer, space):
     url = reverse("web-shelter", args=[space.shelter_id])
-    response = web_client(manager).post(
-        reverse("web-party-check-in", args=[placed_party.id]), {"next": url}
-    )
-    assert response["Location"] == url
-    placed_party.refresh_from_db()
-    assert placed_party.status == "checked_in"
+    assert web_client(other_manager).get(url).status_code == 404
+    assert web_client(volunteer).get(url).status_code == 403
+    assert web_client().get(url).status_code == 302  # to the login page
+    home = web_client(manager).get(reverse("home")).content.decode()
+    assert url in home
+    assert "Other gym" not in home
+
+
+# --- Beds ----------------------------------------------------------------------------------
 
 
 def test_edit_beds(manager, space):
     client = web_client(manager)
     response = client.post(
-        reverse("web-space-beds", args=[space.id]), {"beds": "25", "version": space.version}
+        reverse("web-space-beds", args=[space.id]), {"beds": "15", "version": space.version}
     )
     assert response.status_code == 302
+    assert response["Location"].endswith(f"#space-{space.id}")
     space.refresh_from_db()
-    assert space.beds == 25
-    page = client.get(response["Location"])
-    assert b"25 beds saved" in page.content
+    assert space.beds == 15
+    assert b"Auditorium 1: 15 beds saved." in client.get(response["Location"]).content
 
 
-def test_stale_form_says_changed_by_someone_else(manager, space):
-    client = web_client(manager)
-    old_version = space.version
-    client.post(reverse("web-space-beds", args=[space.id]), {"beds": "12", "version": old_version})
-    stale = client.post(
-        reverse("web-space-beds", args=[space.id]),
-        {"beds": "30", "version": old_version},
-        follow=True,
-    )
-    assert stale.status_code == 200
-    assert b"Changed by someone else" in stale.content
-    space.refresh_from_db()
-    assert space.beds == 12
-
-
-def test_beds_below_occupancy_shows_the_conflict(manager, space, placed_party):
+def test_beds_below_occupancy_comes_back_in_place_with_the_typed_number(
+    manager, space, placed_party
+):
     space.refresh_from_db()
     response = web_client(manager).post(
-        reverse("web-space-beds", args=[space.id]),
-        {"beds": "1", "version": space.version},
-        follow=True,
+        reverse("web-space-beds", args=[space.id]), {"beds": "1", "version": space.version}
     )
-    assert response.status_code == 200
-    assert b"beds cannot go below 2" in response.content
+    assert response.status_code == 409
+    text = response.content.decode()
+    field = f"space_{space.id.hex}_beds"
+    # In the summary at the top (linking to the field) and next to the field, which keeps "1".
+    summary = text.split("data-error-summary", 1)[1].split("</div>", 1)[0]
+    assert "beds cannot go below 2" in summary and f'href="#{field}"' in summary
+    assert f'id="{field}_error"' in text
+    assert f'id="{field}" value="1" aria-invalid="true"' in text
     space.refresh_from_db()
     assert space.beds == 10
 
 
 @pytest.mark.parametrize(
-    ("data", "reason"),
+    ("data", "reason", "typed"),
     [
-        ({"beds": "-1", "version": "1"}, "greater than or equal to 0"),
-        ({"beds": "abc", "version": "1"}, "Enter a whole number"),
-        ({"beds": "10001", "version": "1"}, "less than or equal to 10000"),
-        ({"beds": "", "version": "1"}, "This field is required"),
-        ({"beds": "5"}, "out of date"),
-        ({"beds": "5", "version": "x"}, "out of date"),
+        ({"beds": "-1", "version": "1"}, "greater than or equal to 0", "-1"),
+        ({"beds": "abc", "version": "1"}, "Enter a whole number", "abc"),
+        ({"beds": "10001", "version": "1"}, "less than or equal to 10000", "10001"),
+        ({"beds": "", "version": "1"}, "This field is required", ""),
+        ({"beds": "5"}, "out of date", "5"),
+        ({"beds": "5", "version": "x"}, "out of date", "5"),
     ],
 )
-def test_bad_beds_input_comes_back_to_the_shelter_page_with_a_message(manager, space, data, reason):
-    client = web_client(manager)
-    shelter_url = reverse("web-shelter", args=[space.shelter_id])
-    response = client.post(reverse("web-space-beds", args=[space.id]), data)
-    assert response.status_code == 302
-    assert response["Location"] == f"{shelter_url}#space-{space.id}"
-    page = client.get(response["Location"])
-    assert page.status_code == 200
-    text = page.content.decode()
-    assert "Auditorium 1: beds not saved." in text
+def test_bad_beds_input_comes_back_in_place(manager, space, data, reason, typed):
+    response = web_client(manager).post(reverse("web-space-beds", args=[space.id]), data)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "There is a problem" in text
     assert reason in text
+    assert f'id="space_{space.id.hex}_beds" value="{typed}"' in text
     space.refresh_from_db()
     assert space.beds == 10
 
 
-def test_buttons_after_a_bad_beds_entry_lead_back_to_the_shelter_page(manager, space, placed_party):
-    """After an error the page's check-in and language buttons return to the shelter page
-    (GET), never to the POST-only beds URL (which would answer 405)."""
+def test_stale_form_keeps_the_number_and_saves_against_what_it_now_shows(manager, space):
     client = web_client(manager)
-    shelter_url = reverse("web-shelter", args=[space.shelter_id])
+    old_version = space.version
+    url = reverse("web-space-beds", args=[space.id])
+    client.post(url, {"beds": "12", "version": old_version})
+    stale = client.post(url, {"beds": "11", "version": old_version})
+    assert stale.status_code == 409
+    assert b"Changed by someone else" in stale.content
+    space.refresh_from_db()
+    assert space.beds == 12
+    assert f'name="version" value="{space.version}"'.encode() in stale.content
+    assert client.post(url, {"beds": "11", "version": space.version}).status_code == 302
+    space.refresh_from_db()
+    assert space.beds == 11
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "large"),
+    [
+        (10, 19, False),
+        (10, 20, True),
+        (10, 10_000, True),
+        (300, 400, False),
+        (300, 401, True),
+        (0, 100, False),
+        (0, 101, True),
+        (10, 5, False),
+        (1, 2, True),
+    ],
+)
+def test_which_changes_are_large(before, after, large):
+    assert space_beds_change_is_large(before=before, after=after) is large
+
+
+def test_a_large_change_is_asked_about_first(manager, space):
+    client = web_client(manager)
+    url = reverse("web-space-beds", args=[space.id])
+    asked = client.post(url, {"beds": "10000", "version": space.version})
+    assert asked.status_code == 200
+    text = asked.content.decode()
+    assert "Auditorium 1: save 10000 beds?" in text
+    assert 'name="confirmed" value="True"' in text
+    assert f'id="space_{space.id.hex}_beds" value="10000"' in text
+    space.refresh_from_db()
+    assert space.beds == 10
+    saved = client.post(url, {"beds": "10000", "version": space.version, "confirmed": "True"})
+    assert saved.status_code == 302
+    space.refresh_from_db()
+    assert space.beds == 10_000
+
+
+def test_after_an_error_the_page_s_own_links_work(manager, space, placed_party):
+    """A refused form is shown at the beds URL: a GET there (the language switcher's
+    `next`) leads back to the shelter page, never a 405."""
+    client = web_client(manager)
     beds_url = reverse("web-space-beds", args=[space.id])
-    page = client.post(beds_url, {"beds": "-1", "version": space.version}, follow=True)
-    assert page.status_code == 200
-    assert page.redirect_chain[-1][0].startswith(shelter_url)
-    text = page.content.decode()
-    assert f'name="next" value="{beds_url}"' not in text
-    assert text.count(f'name="next" value="{shelter_url}"') == 2  # language switcher, check in
-
-    switched = client.post("/i18n/setlang/", {"language": "ru", "next": shelter_url})
-    assert switched["Location"] == shelter_url
-    assert client.get(switched["Location"]).status_code == 200
-    checked_in = client.post(
-        reverse("web-party-check-in", args=[placed_party.id]), {"next": shelter_url}
-    )
-    assert checked_in["Location"] == shelter_url
-    assert client.get(checked_in["Location"]).status_code == 200
-    placed_party.refresh_from_db()
-    assert placed_party.status == "checked_in"
-
-
-def test_beds_url_answers_only_posts(manager, space):
-    assert web_client(manager).get(reverse("web-space-beds", args=[space.id])).status_code == 405
+    client.post(beds_url, {"beds": "-1", "version": space.version})
+    back = client.get(beds_url)
+    assert back.status_code == 302
+    assert back["Location"].startswith(reverse("web-shelter", args=[space.shelter_id]))
 
 
 def test_who_may_edit_beds(volunteer, other_manager, other_coordinator, space):
-    data = {"beds": "3", "version": space.version}
+    data = {"beds": "20", "version": space.version}
     url = reverse("web-space-beds", args=[space.id])
     assert web_client(volunteer).post(url, data).status_code == 403
     assert web_client(other_manager).post(url, data).status_code == 404
@@ -142,29 +210,197 @@ def test_who_may_edit_beds(volunteer, other_manager, other_coordinator, space):
     assert space.beds == 10
 
 
-def test_close_and_open(manager, shelter):
+# --- Open and close --------------------------------------------------------------------------
+
+
+def test_close_with_a_reason_and_open_again(manager, shelter, coordinator):
     client = web_client(manager)
     url = reverse("web-shelter-status", args=[shelter.id])
-    response = client.post(url, {"status": "closed", "version": shelter.version}, follow=True)
+    refused = client.post(url, {"status": "closed", "version": shelter.version, "reason": " "})
+    assert refused.status_code == 400
+    assert b"Say why the shelter closes" in refused.content
+    shelter.refresh_from_db()
+    assert shelter.status == ShelterStatus.OPEN
+
+    response = client.post(
+        url, {"status": "closed", "version": shelter.version, "reason": "No heating"}, follow=True
+    )
     assert response.status_code == 200
     shelter.refresh_from_db()
     assert shelter.status == ShelterStatus.CLOSED
+    assert shelter.status_reason == "No heating"
     assert b"Open the shelter" in response.content
+    # The coordinators see the reason: on the shelter's page and in the API.
+    assert (
+        b"No heating"
+        in web_client(coordinator).get(reverse("web-shelter", args=[shelter.id])).content
+    )
+    from tests.conftest import client_for
+
+    api = client_for(coordinator).get(f"/api/v1/shelters/{shelter.id}/")
+    assert api.json()["status_reason"] == "No heating"
+
     client.post(url, {"status": "open", "version": shelter.version})
     shelter.refresh_from_db()
     assert shelter.status == ShelterStatus.OPEN
-    stale = client.post(url, {"status": "closed", "version": "1"}, follow=True)
+    assert shelter.status_reason == ""
+    stale = client.post(url, {"status": "closed", "version": "1", "reason": "Flood"})
+    assert stale.status_code == 409
     assert b"Changed by someone else" in stale.content
-    bad = client.post(url, {"status": "burning", "version": shelter.version}, follow=True)
-    assert bad.status_code == 200
+    assert b'value="Flood"' in stale.content
+    bad = client.post(url, {"status": "burning", "version": shelter.version})
+    assert bad.status_code == 400
     shelter.refresh_from_db()
     assert shelter.status == ShelterStatus.OPEN
 
 
 def test_who_may_close(volunteer, other_manager, shelter):
     url = reverse("web-shelter-status", args=[shelter.id])
-    data = {"status": "closed", "version": shelter.version}
+    data = {"status": "closed", "version": shelter.version, "reason": "x"}
     assert web_client(volunteer).post(url, data).status_code == 403
     assert web_client(other_manager).post(url, data).status_code == 404
     shelter.refresh_from_db()
     assert shelter.status == ShelterStatus.OPEN
+
+
+# --- Arrival, check-out, did not come ---------------------------------------------------------
+
+
+def test_check_in_as_registered(manager, space, placed_party):
+    client = web_client(manager)
+    url = reverse("web-party-arrival", args=[placed_party.id])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"Aigerim" in page.content and b"Nurlanova" in page.content  # their manager
+    rows = [
+        {
+            "given_name": "Aigerim",
+            "family_name": "Nurlanova",
+            "sex": "female",
+            "age_group": "adult",
+        },
+        {"given_name": "Timur", "family_name": "Nurlanov", "age_group": "child"},
+    ]
+    response = client.post(url, _member_post(rows, check_in="1"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web-shelter", args=[space.shelter_id])
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.CHECKED_IN
+    space.refresh_from_db()
+    assert (space.beds_occupied, space.beds_held) == (2, 0)
+
+
+def test_check_in_with_a_correction_of_who_came(manager, space, placed_party):
+    client = web_client(manager)
+    url = reverse("web-party-arrival", args=[placed_party.id])
+    # Only Aigerim came: Timur is removed (without JavaScript: the "Remove" button).
+    both = [
+        {
+            "given_name": "Aigerim",
+            "family_name": "Nurlanova",
+            "sex": "female",
+            "age_group": "adult",
+        },
+        {"given_name": "Timur", "family_name": "Nurlanov", "age_group": "child"},
+    ]
+    shown = client.post(url, _member_post(both, remove_member="1"))
+    assert shown.status_code == 200
+    assert b"Timur" not in shown.content
+    response = client.post(url, _member_post(both[:1], check_in="1"))
+    assert response.status_code == 302
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.CHECKED_IN
+    assert placed_party.size == 1
+    assert _members(placed_party) == ["Aigerim"]
+    space.refresh_from_db()
+    assert (space.beds_occupied, space.beds_held) == (1, 0)
+
+
+def test_a_bad_correction_comes_back_and_checks_nobody_in(manager, space, placed_party):
+    client = web_client(manager)
+    url = reverse("web-party-arrival", args=[placed_party.id])
+    rows = [{"given_name": "", "age_group": "adult", "sex": "female"}]
+    response = client.post(url, _member_post(rows, check_in="1"))
+    assert response.status_code == 400
+    assert b"There is a problem" in response.content
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.PLACED
+    assert _members(placed_party) == ["Aigerim", "Timur"]
+
+
+def test_a_correction_that_no_longer_fits_releases_the_hold(manager, space, placed_party):
+    client = web_client(manager)
+    url = reverse("web-party-arrival", args=[placed_party.id])
+    rows = [{"given_name": f"P{n}", "age_group": "adult", "sex": "male"} for n in range(11)]
+    response = client.post(url, _member_post(rows, check_in="1"), follow=True)
+    assert b"no longer fit" in response.content
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.WAITING
+    space.refresh_from_db()
+    assert (space.beds_occupied, space.beds_held) == (0, 0)
+
+
+def test_arrival_is_only_for_the_shelter_s_staff(volunteer, other_manager, placed_party):
+    url = reverse("web-party-arrival", args=[placed_party.id])
+    assert web_client(volunteer).get(url).status_code == 403
+    assert web_client(other_manager).get(url).status_code == 404
+    assert web_client(other_manager).post(url, {}).status_code == 404
+
+
+def test_check_out_asks_first(manager, space, placed_party):
+    services.party_check_in(party_id=placed_party.id, access=services_access(manager))
+    client = web_client(manager)
+    shelter_url = reverse("web-shelter", args=[space.shelter_id])
+    url = reverse("web-party-check-out", args=[placed_party.id])
+    asked = client.get(f"{url}?next={shelter_url}")
+    assert asked.status_code == 200
+    assert b"2 beds are free at once" in asked.content
+    # A post without the confirmation (the party page's button) asks too.
+    assert b"Yes, check out" in client.post(url, {"next": shelter_url}).content
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.CHECKED_IN
+    done = client.post(url, {"next": shelter_url, "confirm": "yes"})
+    assert done["Location"] == shelter_url
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.DEPARTED
+    space.refresh_from_db()
+    assert space.beds_occupied == 0
+    # Gone from the shelter: not in its manager's reach any more.
+    assert client.post(url, {"next": shelter_url, "confirm": "yes"}).status_code == 404
+    evil = web_client(manager).get(f"{url}?next=https://evil.example/")
+    assert "evil.example" not in evil.get("Location", "")
+
+
+def test_did_not_come_frees_the_held_beds(manager, other_manager, volunteer, space, placed_party):
+    placement = placed_party.placements.get()
+    url = reverse("web-placement-no-show", args=[placement.id])
+    assert web_client(volunteer).post(url).status_code == 403
+    assert web_client(other_manager).post(url).status_code == 404
+    response = web_client(manager).post(url)
+    assert response.status_code == 302
+    placement.refresh_from_db()
+    assert placement.status == PlacementStatus.CANCELLED
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.WAITING
+    space.refresh_from_db()
+    assert space.beds_held == 0
+    # Not twice: the hold is gone.
+    again = web_client(manager).post(url, follow=True)
+    assert b"has no beds held here any more" in again.content
+
+
+def test_a_coordinator_may_check_in_with_a_correction(coordinator, space, placed_party):
+    url = reverse("web-party-arrival", args=[placed_party.id])
+    rows = [{"given_name": "Aigerim", "sex": "female", "age_group": "adult"}]
+    assert web_client(coordinator).post(url, _member_post(rows, check_in="1")).status_code == 302
+    assert Party.objects.get(id=placed_party.id).status == PartyStatus.CHECKED_IN
+
+
+def test_another_shelter_s_manager_sees_nothing_of_these_parties(city, space, placed_party):
+    manager = factories.member(
+        Role.SHELTER_MANAGER, shelters=[factories.ShelterFactory(city=city, name="School 5")]
+    )
+    assert (
+        web_client(manager).get(reverse("web-party-check-out", args=[placed_party.id])).status_code
+        == 404
+    )

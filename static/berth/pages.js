@@ -1,0 +1,35 @@
+/* The manager's and the kitchen's pages: a form that came back refused (or a change to
+ * confirm) shows a box at the top of the page; it takes the focus, so it is in view and read
+ * out first, and its links move the focus to the field that caused the error (the GOV.UK
+ * error summary). A static file: the CSP allows no inline script.
+ */
+(function () {
+  'use strict';
+
+  function focusField(id) {
+    var field = document.getElementById(id);
+    if (!field) return false;
+    field.scrollIntoView({ block: 'center' });
+    field.focus({ preventScroll: true });
+    return true;
+  }
+
+  document.addEventListener('click', function (event) {
+    var link = event.target.closest('[data-error-summary] a[href^="#"]');
+    if (link && focusField(link.getAttribute('href').slice(1))) event.preventDefault();
+  });
+
+  function focusSummary() {
+    var box = document.querySelector('[data-error-summary]');
+    if (!box) return;
+    box.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+    box.scrollIntoView({ block: 'start' });
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', focusSummary);
+  } else {
+    focusSummary();
+  }
+})();
