@@ -10,6 +10,7 @@ permissions. A superuser may do everything; a coordinator or a shelter manager (
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -109,6 +110,30 @@ class MembershipAdmin(ScopedModelAdmin):
     @admin.display(description=_("shelters"))
     def shelter_names(self, membership):
         return ", ".join(shelter.name for shelter in membership.shelters.all())
+
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description=_("Unlock sign-in (after too many wrong passwords)"))
+    def unlock_sign_in(self, request, queryset):
+        """A coordinator's reset of the sign-in limit (`services.member_login_unlock`),
+        for the selected members they coordinate."""
+        unlocked = 0
+        for membership in queryset.select_related("user"):
+            try:
+                services.member_login_unlock(membership=membership, by=request.user)
+            except PermissionDenied:
+                continue
+            unlocked += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Sign-in unlocked for %(count)d member.",
+                "Sign-in unlocked for %(count)d members.",
+                unlocked,
+            )
+            % {"count": unlocked},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ApiKey)

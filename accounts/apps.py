@@ -7,4 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401 - registers the OpenAPI description of Api-Key auth
+        from . import schema  # noqa: F401 - registers the OpenAPI description of our auth
+        from . import signals
+
+        signals.connect()  # a password change ends the person's tokens

@@ -2,7 +2,12 @@ import hashlib
 import hmac
 import re
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox import auth as knox_auth
+from knox.crypto import hash_token
+from knox.models import AuthToken
+from knox.settings import knox_settings
 from rest_framework import authentication, exceptions
 
 from .models import ApiKey
@@ -11,7 +16,8 @@ PREFIX_LENGTH = 8
 # What `secrets.token_urlsafe` gives; anything else (a NUL byte, spaces) is no key of
 # ours and is refused before it reaches the database.
 API_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
-TOKEN_PATTERN = re.compile(r"[0-9A-Za-z]{1,40}")
+# knox's tokens: AUTH_TOKEN_CHARACTER_LENGTH (64) hex digits, with no TOKEN_PREFIX.
+TOKEN_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 
 def api_key_digest(key: str) -> str:
@@ -53,13 +59,37 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return 'Token realm="api"'
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's `Authorization: Token <token>`, refusing malformed tokens before the database.
+class TokenAuthentication(knox_auth.TokenAuthentication):
+    """`Authorization: Token <token>` for people, with django-rest-knox's tokens: only
+    a SHA-512 digest of each token is stored (`knox.AuthToken`, made by
+    `accounts.services.auth_token_issue`), and a token ends after `BERTH_TOKEN_IDLE_HOURS`
+    without use, at a password change (`accounts.signals`) or at logout.
 
-    (A NUL byte in the header would otherwise reach PostgreSQL and answer 500.)
+    One query per request: the token is found by its digest (the table's primary key)
+    with its person. Each use moves the token's end on (knox's AUTO_REFRESH), written at
+    most once a minute (`MIN_REFRESH_INTERVAL`). Knox's own lookup reads every token of
+    the person on each request to delete the expired ones; here an expired token is
+    deleted when it is shown, and the others at the person's next sign-in.
     """
 
-    def authenticate_credentials(self, key):
-        if not TOKEN_PATTERN.fullmatch(key):
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
-        return super().authenticate_credentials(key)
+    def authenticate_credentials(self, token):
+        message = _("Invalid token.")
+        try:
+            token = token.decode()
+        except UnicodeError as error:
+            raise exceptions.AuthenticationFailed(message) from error
+        # Anything but knox's hex is no token of ours: refused before the database (a NUL
+        # byte would otherwise reach PostgreSQL), as are the plaintext tokens of before.
+        if not TOKEN_PATTERN.fullmatch(token):
+            raise exceptions.AuthenticationFailed(message)
+        auth_token = (
+            AuthToken.objects.select_related("user").filter(digest=hash_token(token)).first()
+        )
+        if auth_token is None:
+            raise exceptions.AuthenticationFailed(message)
+        if auth_token.expiry is not None and auth_token.expiry <= timezone.now():
+            auth_token.delete()
+            raise exceptions.AuthenticationFailed(_("Token expired. Sign in again."))
+        if knox_settings.AUTO_REFRESH and auth_token.expiry is not None:
+            self.renew_token(auth_token)
+        return self.validate_user(auth_token)

@@ -102,6 +102,8 @@ RULES: dict[str, Rule] = {
     "membership.change": SUPERUSERS,
     "membership.delete": SUPERUSERS,
     "membership.me": Rule(EVERYONE),
+    # Lifting a member's sign-in lockout (`accounts.services.member_login_unlock`).
+    "membership.unlock": Rule(COORDINATOR),
     "apikey.view": Rule(COORDINATOR),
     "apikey.add": Rule(COORDINATOR),
     "apikey.revoke": Rule(COORDINATOR),

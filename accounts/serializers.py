@@ -13,7 +13,10 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+    expires_at = serializers.DateTimeField(
+        help_text="When the token ends if it is not used before; each use moves it on."
+    )
 
 
 # "Member" is a party's member in the schema (arrivals); a person with a role is a Membership.

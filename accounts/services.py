@@ -4,6 +4,8 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from .access import access_for_user
 from .authentication import PREFIX_LENGTH, api_key_digest
@@ -45,10 +47,52 @@ def member_create(
 
 
 @transaction.atomic
-def auth_token_issue(*, user) -> Token:
-    """The user's token for `Authorization: Token <key>`: the one they have, or a new one."""
-    token, _created = Token.objects.get_or_create(user=user)
-    return token
+def auth_token_issue(*, user) -> tuple[AuthToken, str]:
+    """A new token for `Authorization: Token <token>`, one for each sign-in (so a phone
+    that logs out ends only its own). Returns the stored row (its digest and `expiry`)
+    and the token itself, which is not stored and cannot be shown again.
+
+    The person's expired tokens are deleted, and beyond `BERTH_TOKENS_PER_PERSON` live
+    ones, those that would end first.
+    """
+    now = timezone.now()
+    AuthToken.objects.filter(user=user, expiry__lte=now).delete()
+    keep = settings.BERTH_TOKENS_PER_PERSON - 1
+    surplus = list(
+        AuthToken.objects.filter(user=user)
+        .order_by("-expiry", "-created")
+        .values_list("digest", flat=True)[keep:]
+    )
+    if surplus:
+        AuthToken.objects.filter(digest__in=surplus).delete()
+    return AuthToken.objects.create(user=user)
+
+
+@transaction.atomic
+def auth_token_end(*, token: AuthToken) -> None:
+    """Logout: the token stops working at once."""
+    AuthToken.objects.filter(digest=token.digest).delete()
+
+
+@transaction.atomic
+def auth_tokens_end_all(*, user) -> int:
+    """End every token of a person: logout everywhere, and a password change
+    (`accounts.signals`). Returns how many ended."""
+    ended, _rows = AuthToken.objects.filter(user=user).delete()
+    return ended
+
+
+@transaction.atomic
+def member_login_unlock(*, membership: Membership, by) -> int:
+    """A coordinator's reset of the sign-in limit (`accounts.login_limits`): every counted
+    failure of the member's username, from any address, is forgotten, so the right
+    password works at once. An address's failures for other accounts still count.
+    `by` must be allowed `membership.unlock` on the member: PermissionDenied otherwise.
+    Returns the number of attempt rows removed."""
+    if not access_for_user(by).allows("membership.unlock", membership):
+        raise PermissionDenied(_("Only a coordinator of the member's cities unlocks sign-in."))
+    removed, _rows = AccessAttempt.objects.filter(username=membership.user.get_username()).delete()
+    return removed
 
 
 @transaction.atomic
@@ -58,9 +102,13 @@ def api_key_create(
     """Make a key; returns (ApiKey, the key in clear). The clear key is never stored.
 
     The maker must be allowed to make keys (`apikey.add`) and the key acts in `cities`,
-    all within the maker's reach; with none, in every city of the maker's. Raises
-    PermissionDenied otherwise.
+    all within the maker's reach; with none (None), in every city of the maker's. An
+    empty list of cities is refused (ValidationError): a key for no city is a mistake, not
+    a key for every city. Raises PermissionDenied where the maker may not.
     """
+    cities = None if cities is None else list(cities)
+    if cities is not None and not cities:
+        raise ValidationError({"cities": [_("Name at least one city, or leave cities out.")]})
     access = access_for_user(created_by)
     city_model = ApiKey._meta.get_field("cities").related_model
     theirs = access.scope(city_model._default_manager.all(), "apikey.add")

@@ -1,16 +1,19 @@
 from django.contrib import admin
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
+from django.contrib.auth import logout as django_logout
 from django.contrib.auth.views import LoginView
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
+from . import login_limits, services
+from .authentication import TokenAuthentication
 from .login import LoginForm
 from .models import ApiKey, Membership
 from .permissions import AccessMixin
@@ -25,7 +28,6 @@ from .serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
-from .throttling import LoginRateThrottle
 
 
 class TokenView(APIView):
@@ -33,54 +35,75 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = []  # the login throttle is taken in post(), around the password
+    # Failed passwords are limited by django-axes inside `authenticate` (accounts.login_limits).
+    throttle_classes = []
 
     def get_authenticate_header(self, request):
         return 'Token realm="api"'
 
-    @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer)
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer},
+        description=(
+            "A new token for each sign-in. It ends at `expires_at` unless used before: each "
+            "use moves `expires_at` on (BERTH_TOKEN_IDLE_HOURS, 12 by default). Too many "
+            "failed passwords for one account, or from one address, answer 429 with "
+            "Retry-After, even with the right password, until the lockout ends or a "
+            "coordinator unlocks the account."
+        ),
+    )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        throttle = LoginRateThrottle()
-        if not throttle.allow_request(request, self):
-            raise exceptions.Throttled(throttle.wait())
+        username = serializer.validated_data["username"]
         user = authenticate(
-            request,
-            username=serializer.validated_data["username"],
-            password=serializer.validated_data["password"],
+            request, username=username, password=serializer.validated_data["password"]
         )
+        if getattr(request, "axes_locked_out", False):  # set by django-axes, refused or now full
+            wait = login_limits.retry_after(request, {"username": username})
+            raise exceptions.Throttled(wait, detail=login_limits.lockout_message(wait))
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(_("Wrong username or password."))
-        throttle.succeeded()
-        token = services.auth_token_issue(user=user)
-        return Response({"token": token.key})
+        token, key = services.auth_token_issue(user=user)
+        # As a session sign-in does: `last_login`, and axes forgets this account's
+        # failures from this address.
+        user_logged_in.send(sender=type(user), request=request, user=user)
+        return Response(TokenSerializer({"token": key, "expires_at": token.expiry}).data)
 
 
-def login_throttled(view):
-    """Wrap a Django (non-API) login view with the API's login throttle."""
+class TokenLogoutView(APIView):
+    """End the calling token (or session). Other tokens of the person keep working."""
 
-    def wrapped(request, *args, **kwargs):
-        throttle = LoginRateThrottle()
-        if not throttle.allow_request(request, None):
-            response = HttpResponse(
-                _("Too many login attempts. Try again later."),
-                status=429,
-                content_type="text/plain",
-            )
-            wait = throttle.wait()
-            response["Retry-After"] = str(int(wait) + 1 if wait else 60)
-            return response
-        response = view(request, *args, **kwargs)
-        if request.user.is_authenticated:
-            throttle.succeeded()  # signed in: the attempt does not count
-        return response
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
 
-    return wrapped
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, AuthToken):
+            services.auth_token_end(token=request.auth)
+        else:
+            django_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-web_login = login_throttled(LoginView.as_view(authentication_form=LoginForm))
-admin_login = login_throttled(admin.site.login)
+class TokenLogoutAllView(APIView):
+    """End every token of the calling person (all their phones), and the calling session."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.auth_tokens_end_all(user=request.user)
+        if not isinstance(request.auth, AuthToken):
+            django_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Sign-ins refused by django-axes answer 429 with Retry-After through axes's middleware
+# (accounts.login_limits.lockout_response), the page saying why.
+web_login = LoginView.as_view(authentication_form=LoginForm)
+admin_login = admin.site.login
 
 
 class MemberViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -122,6 +145,21 @@ class MemberViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
                 }
             ).data
         )
+
+    @extend_schema(
+        request=None,
+        responses={200: MemberSerializer},
+        description=(
+            "Lift the sign-in lockout of a member who failed their password too often: "
+            "their counted failures, from every address, are forgotten and the right "
+            "password works at once. Tokens and sessions are not touched."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def unlock(self, request, pk=None):
+        membership = self.get_object()
+        services.member_login_unlock(membership=membership, by=request.user)
+        return Response(self.get_serializer(membership).data)
 
 
 class ApiKeyViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -8,6 +8,8 @@ from accounts.views import (
     ApiKeyViewSet,
     InvitationViewSet,
     MemberViewSet,
+    TokenLogoutAllView,
+    TokenLogoutView,
     TokenView,
     admin_login,
     web_login,
@@ -40,6 +42,8 @@ router.registry.extend(spreadsheets_router.registry)
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", TokenLogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", TokenLogoutAllView.as_view(), name="auth-logout-all"),
     *arrivals_urls,
     *meals_urls,
     *spreadsheets_urls,

@@ -38,7 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # people's tokens, stored as hashes (accounts.authentication)
+    "axes",  # failed sign-ins counted in the database (accounts.login_limits)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -77,6 +78,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A web or admin sign-in that axes refused answers 429 with Retry-After (its page
+    # says why: accounts.login_limits.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -252,6 +256,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# axes's backend first: it refuses a locked-out sign-in before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -337,7 +346,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "client": os.environ.get("THROTTLE_CLIENT_RATE", "6000/min"),
-        "login": os.environ.get("THROTTLE_LOGIN_RATE", "10/min"),
         # Residents' host offers, per address (shelters.throttling), the page and the API.
         "host_offer": os.environ.get("THROTTLE_HOST_OFFER_RATE", "5/hour"),
     },
@@ -360,6 +368,41 @@ SPECTACULAR_SETTINGS = {
         "config.openapi.optional_properties",
     ],
 }
+
+# --- People's tokens (django-rest-knox; accounts.authentication) ---
+# A token ends after this many hours without use; each use moves its end on, written to
+# the database at most once a minute. Each sign-in makes a token of its own; a person
+# keeps at most BERTH_TOKENS_PER_PERSON (a new sign-in ends the oldest beyond).
+BERTH_TOKEN_IDLE_HOURS = float(os.environ.get("BERTH_TOKEN_IDLE_HOURS", "12"))
+BERTH_TOKENS_PER_PERSON = int(os.environ.get("BERTH_TOKENS_PER_PERSON", "20"))
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=BERTH_TOKEN_IDLE_HOURS),
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+# --- Failed sign-ins (django-axes, database handler; accounts.login_limits) ---
+# Counted in the database, not the cache: the limit holds while Redis is down. A sign-in
+# is refused while, within LOGIN_LOCKOUT_MINUTES of the last failure counted, one account
+# failed this often from one address, or from any address, or one address for any
+# account; the right password works again LOGIN_LOCKOUT_MINUTES after the last failure
+# (refused attempts do not count), or at once after a coordinator's unlock.
+LOGIN_FAILURES_ACCOUNT_ADDRESS = int(os.environ.get("LOGIN_FAILURES_ACCOUNT_ADDRESS", "10"))
+LOGIN_FAILURES_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_ACCOUNT", "30"))
+LOGIN_FAILURES_ADDRESS = int(os.environ.get("LOGIN_FAILURES_ADDRESS", "50"))
+LOGIN_LOCKOUT_MINUTES = float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+AXES_HANDLER = "accounts.login_limits.LoginLimitHandler"
+# In the order of accounts.login_limits.failure_limits(): each has its own limit there;
+# axes's single AXES_FAILURE_LIMIT is the scale they are reported on.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_FAILURE_LIMIT = 100
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False  # the handler forgets that account's failures from that address
+AXES_DISABLE_ACCESS_LOG = True  # no row for every successful sign-in
+AXES_CLIENT_IP_CALLABLE = "accounts.login_limits.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.login_limits.lockout_response"
 
 # --- Berth ---
 # Fernet keys, comma separated; the first encrypts, all decrypt (rotation).

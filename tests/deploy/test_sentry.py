@@ -12,9 +12,9 @@ import sentry_sdk
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
-from rest_framework.authtoken.models import Token
 from sentry_sdk.transport import Transport
 
+from accounts.services import auth_token_issue
 from arrivals import services
 from config.sentry import FILTERED, scrub, scrub_breadcrumb, sentry_init
 from tests.arrivals.parties.conftest import PARTIES, body
@@ -201,7 +201,7 @@ def test_a_failed_registration_reaches_sentry_without_personal_data(
         raise RuntimeError(f"could not register the party of {kwargs.get('contact_phone')}")
 
     monkeypatch.setattr(services, "party_register", fail)
-    token = Token.objects.create(user=volunteer).key
+    _row, token = auth_token_issue(user=volunteer)
     status = wsgi_post(
         f"{PARTIES}?code={CODE}",
         body(city),

@@ -1,0 +1,218 @@
+"""Issue 10, item 2: people's tokens are stored only as hashes, end after hours without use,
+at a password change (by any path) and at logout (only the calling token), and finding one
+costs one query per request, its idle clock written at most once a minute."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from accounts import services
+from accounts.models import Role
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+TOKEN_URL = "/api/v1/auth/token/"
+ME = "/api/v1/members/me/"
+
+
+@pytest.fixture
+def person(city):
+    return factories.member(Role.COORDINATOR, cities=[city], username="dana", is_staff=True)
+
+
+def sign_in(username="dana", password=factories.PASSWORD) -> dict:
+    response = APIClient().post(
+        TOKEN_URL, {"username": username, "password": password}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def with_token(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def test_the_token_answer_has_its_end_and_the_database_holds_no_usable_token(person):
+    before = timezone.now()
+    answer = sign_in()
+    assert set(answer) == {"token", "expires_at"}
+    expires_at = parse_datetime(answer["expires_at"])
+    assert expires_at is not None and expires_at.tzinfo is not None
+    assert before + timedelta(hours=12) <= expires_at <= timezone.now() + timedelta(hours=12)
+
+    token = answer["token"]
+    (row,) = AuthToken.objects.filter(user=person)
+    stored = [str(value) for value in AuthToken.objects.filter(user=person).values().get().values()]
+    assert not any(token in value for value in stored)  # only its digest and a short prefix
+    assert len(row.token_key) < len(token) // 4
+    assert row.digest != token and len(row.digest) == 128  # SHA-512
+    # What the table holds does not sign in: neither the digest nor the prefix.
+    for guess in (row.digest, row.digest[:64], row.token_key):
+        assert with_token(guess).get(ME).status_code == 401
+    assert with_token(token).get(ME).json()["username"] == "dana"
+
+
+def test_a_token_ends_after_the_idle_time_and_each_use_moves_its_end(person, settings):
+    token = sign_in()["token"]
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(hours=11), tick=False):
+        assert with_token(token).get(ME).status_code == 200  # used: 12 hours from now
+    with time_machine.travel(start + timedelta(hours=22), tick=False):
+        assert with_token(token).get(ME).status_code == 200
+    with time_machine.travel(start + timedelta(hours=34, minutes=1), tick=False):
+        response = with_token(token).get(ME)
+        assert response.status_code == 401
+        assert not AuthToken.objects.filter(user=person).exists()  # deleted when shown
+
+
+def test_the_idle_time_is_a_setting(person, settings):
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": timedelta(minutes=30)}
+    answer = sign_in()
+    assert parse_datetime(answer["expires_at"]) <= timezone.now() + timedelta(minutes=30)
+    with time_machine.travel(timezone.now() + timedelta(minutes=31), tick=False):
+        assert with_token(answer["token"]).get(ME).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["set_password", "changepassword", "admin", "sql"])
+def test_a_password_change_ends_every_token(person, path, monkeypatch):
+    first, second = sign_in()["token"], sign_in()["token"]
+    other = factories.member(Role.VOLUNTEER, username="other")
+    other_token = sign_in("other")["token"]
+    new_password = "a-new-and-long-passphrase"
+    if path == "set_password":
+        person.set_password(new_password)
+        person.save()
+    elif path == "changepassword":
+        monkeypatch.setattr("getpass.getpass", lambda prompt=None: new_password)
+        call_command("changepassword", "dana", stdout=None)
+    elif path == "admin":
+        superuser = factories.UserFactory(is_superuser=True, is_staff=True)
+        browser = Client()
+        browser.force_login(superuser)
+        response = browser.post(
+            f"/admin/auth/user/{person.pk}/password/",
+            {"password1": new_password, "password2": new_password},
+        )
+        assert response.status_code == 302, response.content[:500]
+    else:  # a hash written by hand
+        from django.contrib.auth.hashers import make_password
+
+        user = get_user_model().objects.get(pk=person.pk)
+        user.password = make_password(new_password)
+        user.save()
+    for token in (first, second):
+        assert with_token(token).get(ME).status_code == 401
+    assert not AuthToken.objects.filter(user=person).exists()
+    assert with_token(other_token).get(ME).status_code == 200  # another person's stays
+    assert with_token(sign_in(password=new_password)["token"]).get(ME).status_code == 200
+    assert other.auth_token_set.count() == 1
+
+
+def test_signing_in_and_rehashing_the_password_end_no_token(person, settings):
+    token = sign_in()["token"]
+    # A stronger hasher: the next sign-in rehashes the password (same password).
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    second = sign_in()["token"]
+    person.refresh_from_db()
+    assert person.password.startswith("pbkdf2_")
+    assert with_token(token).get(ME).status_code == 200
+    assert with_token(second).get(ME).status_code == 200
+
+
+def test_logout_ends_only_the_calling_token(person):
+    phone, laptop = sign_in()["token"], sign_in()["token"]
+    response = with_token(phone).post("/api/v1/auth/logout/")
+    assert response.status_code == 204
+    assert with_token(phone).get(ME).status_code == 401
+    assert with_token(phone).post("/api/v1/auth/logout/").status_code == 401
+    assert with_token(laptop).get(ME).status_code == 200
+    assert AuthToken.objects.filter(user=person).count() == 1
+
+
+def test_logout_all_ends_every_token_of_the_caller_only(person):
+    phone, laptop = sign_in()["token"], sign_in()["token"]
+    factories.member(Role.VOLUNTEER, username="other")
+    other = sign_in("other")["token"]
+    assert with_token(phone).post("/api/v1/auth/logout-all/").status_code == 204
+    assert with_token(phone).get(ME).status_code == 401
+    assert with_token(laptop).get(ME).status_code == 401
+    assert with_token(other).get(ME).status_code == 200
+
+
+def test_logout_needs_a_token_or_session_not_an_api_key(person, city):
+    _key, secret = services.api_key_create(
+        name="bot", scopes=["capacity:read"], cities=[city], created_by=person
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    assert client.post("/api/v1/auth/logout/").status_code == 401
+    assert APIClient().post("/api/v1/auth/logout/").status_code == 401
+
+
+def test_logout_of_a_session_ends_the_session(person):
+    browser = Client(enforce_csrf_checks=False)
+    browser.force_login(person)
+    assert browser.post("/api/v1/auth/logout/").status_code == 204
+    assert "_auth_user_id" not in browser.session
+
+
+def test_a_person_keeps_a_bounded_number_of_tokens(person, settings):
+    settings.BERTH_TOKENS_PER_PERSON = 3
+    tokens = [sign_in()["token"] for _ in range(5)]
+    assert AuthToken.objects.filter(user=person).count() == 3
+    assert [with_token(token).get(ME).status_code for token in tokens] == [401, 401, 200, 200, 200]
+
+
+def queries_of(client, url) -> list[str]:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return [query["sql"] for query in context.captured_queries]
+
+
+def test_a_token_costs_one_query_and_its_refresh_one_write_a_minute(person, city):
+    """The registration hot path: finding the token and its person is one SELECT; the
+    idle clock is written at most once a minute per token, never on every request."""
+    token = sign_in()["token"]
+    url = f"/api/v1/capacity/?city={city.id}"
+    baseline = APIClient()
+    # The same request authenticated without a token, the person read afresh as a token
+    # reads them (so their role is looked up as it is then).
+    baseline.force_authenticate(get_user_model().objects.get(pk=person.pk))
+    queries_of(baseline, url)  # warm
+    baseline.force_authenticate(get_user_model().objects.get(pk=person.pk))
+    without_token = queries_of(baseline, url)
+    client = with_token(token)
+    queries_of(client, url)
+
+    with_token_queries = queries_of(client, url)
+    extra = [sql for sql in with_token_queries if "knox_authtoken" in sql]
+    assert len(with_token_queries) == len(without_token) + 1
+    assert len(extra) == 1 and extra[0].lstrip().upper().startswith("SELECT")
+
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(seconds=59), tick=False):
+        assert len(queries_of(client, url)) == len(without_token) + 1
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        refreshed = queries_of(client, url)
+        writes = [sql for sql in refreshed if sql.lstrip().upper().startswith("UPDATE")]
+        assert len(refreshed) == len(without_token) + 2
+        assert len(writes) == 1 and "knox_authtoken" in writes[0]
+        assert len(queries_of(client, url)) == len(without_token) + 1  # not again
+    row = AuthToken.objects.get(user=person)
+    assert row.expiry >= start + timedelta(seconds=61) + timedelta(hours=12) - timedelta(seconds=1)
