@@ -246,11 +246,19 @@ class SpaceBedsForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    # Set by the page's "Yes, save" after it asked about a large change
+    # (`shelters.selectors.space_beds_change_is_large`).
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ShelterStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ShelterStatus.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     reason = forms.CharField(
         label=_("Reason (the coordinators see it)"),
         max_length=MAX_STATUS_REASON,
         required=False,
-        validators=[line_validator],
+        validators=[text_validator],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
@@ -260,14 +268,6 @@ class SpaceBedsForm(forms.Form):
         if cleaned.get("status") == ShelterStatus.CLOSED and not cleaned.get("reason", "").strip():
             self.add_error("reason", _("Say why the shelter closes: the coordinators see it."))
         return cleaned
-
-
-class ShelterStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=ShelterStatus.choices)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    # Set by the page's "Yes, save" after it asked about a large change
-    # (`shelters.selectors.space_beds_change_is_large`).
-    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class CancelForm(forms.Form):
