@@ -11,10 +11,10 @@ import logging
 import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from redis.exceptions import RedisError
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from config.outages import UNAVAILABLE
@@ -29,7 +29,7 @@ SCOPE = "host_offer"
 
 def host_offer_rate() -> tuple[int, int]:
     """(number, seconds) of settings' `host_offer` rate, as "5/hour"."""
-    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][SCOPE]
+    rate = api_settings.DEFAULT_THROTTLE_RATES[SCOPE]
     number, duration = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type]  # reads no attribute of self
     assert number is not None and duration is not None  # a rate is set
     return number, duration
