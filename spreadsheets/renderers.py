@@ -4,6 +4,7 @@ text that a spreadsheet program would run as a formula is written prefixed with 
 import csv
 import datetime
 import io
+from collections.abc import Callable
 
 from rest_framework.renderers import BaseRenderer
 
@@ -46,6 +47,8 @@ def table_xlsx(table: ExportTable) -> bytes:
 
 
 class _TableRenderer(BaseRenderer):
+    write: Callable[[ExportTable], bytes]
+
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if not isinstance(data, ExportTable):  # an error: shown as text
             return str(data).encode("utf-8")

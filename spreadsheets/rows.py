@@ -1,21 +1,9 @@
-"""What each kind of import reads: its columns, and the shape of its rows (DRF
-serializers over the cells' text, with the API's own field definitions where the API has
-them). The rules of what a row does live in `spreadsheets.services`."""
+"""What each kind of import reads: its columns, and how its cells' text becomes the
+values its row serializers (`spreadsheets.serializers.ROW_SHAPES`) check. The rules of
+what a row does live in `spreadsheets.services`."""
 
-import copy
-from decimal import ROUND_HALF_UP
-
-from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
-
-from arrivals.models import MAX_MEMBERS, AgeGroup, Diet, Need, Sex
-from arrivals.serializers import (
-    MemberSerializer,
-    PartySerializer,
-    phone_validator,
-    text_validator,
-)
-from shelters.models import MAX_BEDS, Admits, ShelterKind, ShelterStatus
+from arrivals.models import AgeGroup, Diet, Need, Sex
+from shelters.models import Admits, ShelterKind, ShelterStatus
 
 from .models import ImportKind
 from .readers import Column
@@ -122,71 +110,6 @@ def split_list(value: str) -> list[str]:
     return [item.strip().lower() for item in value.split(LIST_SEPARATORS[0]) if item.strip()]
 
 
-class LowerChoiceField(serializers.ChoiceField):
-    """A choice given in any case (`Gym`, `GYM`)."""
-
-    def to_internal_value(self, data):
-        return super().to_internal_value(data.strip().lower() if isinstance(data, str) else data)
-
-
-class ShelterRowSerializer(serializers.Serializer):
-    """A row of the shelters file: a shelter, and one of its spaces (or none)."""
-
-    shelter = serializers.CharField(max_length=200)
-    kind = LowerChoiceField(choices=ShelterKind.choices, required=False)
-    address = serializers.CharField(max_length=300, required=False, validators=[text_validator])
-    latitude = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        min_value=-90,
-        max_value=90,
-        rounding=ROUND_HALF_UP,
-        required=False,
-    )
-    longitude = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        min_value=-180,
-        max_value=180,
-        rounding=ROUND_HALF_UP,
-        required=False,
-    )
-    status = LowerChoiceField(choices=ShelterStatus.choices, required=False)
-    wheelchair_accessible = serializers.BooleanField(required=False)
-    pets_allowed = serializers.BooleanField(required=False)
-    contact_phone = serializers.CharField(
-        max_length=32, required=False, validators=[phone_validator]
-    )
-    notes = serializers.CharField(max_length=2000, required=False, validators=[text_validator])
-    space = serializers.CharField(max_length=200, required=False)
-    beds = serializers.IntegerField(min_value=0, max_value=MAX_BEDS, required=False)
-    admits = LowerChoiceField(choices=Admits.choices, required=False)
-    space_wheelchair_accessible = serializers.BooleanField(required=False)
-
-    def validate(self, attrs):
-        if "space" not in attrs and any(
-            name in attrs for name in ("beds", "admits", "space_wheelchair_accessible")
-        ):
-            raise serializers.ValidationError({"space": [_("Name the space of these beds.")]})
-        if "space" in attrs and "beds" not in attrs:
-            raise serializers.ValidationError({"beds": [_("Give the space's beds.")]})
-        return attrs
-
-
-class PartyRowsSerializer(serializers.Serializer):
-    """A party of a register (its rows, one per member), validated as the API validates
-    a registration: the same field definitions (`arrivals.serializers.PartySerializer`)."""
-
-    def get_fields(self):
-        declared = copy.deepcopy(PartySerializer._declared_fields)
-        fields = {name: declared[name] for name in PARTY_FIELDS}
-        fields["members"] = MemberSerializer(many=True, min_length=1, max_length=MAX_MEMBERS)  # type: ignore[call-arg]
-        return fields
-
-    validate_consent = PartySerializer.validate_consent
-    validate_languages = PartySerializer.validate_languages
-
-
 def member_data(cells: dict[str, str]) -> dict:
     data: dict = {}
     for name in MEMBER_COLUMNS:
@@ -227,22 +150,6 @@ def shelter_row_data(cells: dict[str, str]) -> dict:
         else:
             data[name] = value
     return data
-
-
-class HostOfferRowSerializer(serializers.Serializer):
-    """A row of the host offers file."""
-
-    address = serializers.CharField(max_length=300, validators=[text_validator])
-    beds = serializers.IntegerField(min_value=1)
-    available_from = serializers.DateField()
-    available_until = serializers.DateField(required=False)
-    host_name = serializers.CharField(max_length=100, required=False)
-    contact_phone = serializers.CharField(
-        max_length=32, required=False, validators=[phone_validator]
-    )
-    wheelchair_accessible = serializers.BooleanField(required=False)
-    pets_allowed = serializers.BooleanField(required=False)
-    notes = serializers.CharField(max_length=1000, required=False, validators=[text_validator])
 
 
 # The enums a register's cells may hold, for the page that explains the columns.

@@ -1,10 +1,17 @@
+import copy
+from decimal import ROUND_HALF_UP
+from types import SimpleNamespace
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.fields import ScopedRelatedField
-from arrivals.models import PartyStatus, PlacementStatus
+from arrivals.models import MAX_MEMBERS, PartyStatus, PlacementStatus
+from arrivals.serializers import MemberSerializer, PartySerializer, phone_validator
+from shelters.models import MAX_BEDS, Admits, ShelterKind, ShelterStatus
 
 from .models import ImportJob, ImportKind
+from .rows import PARTY_FIELDS
 
 
 class ImportErrorSerializer(serializers.Serializer):
@@ -21,7 +28,9 @@ class ImportJobSerializer(serializers.ModelSerializer):
     city = ScopedRelatedField(action="importjob.add")
     file = serializers.FileField(write_only=True, help_text=_("A CSV (UTF-8) or XLSX file."))
     kind = serializers.ChoiceField(choices=ImportKind.choices)
-    errors = ImportErrorSerializer(many=True, read_only=True)
+    # A declared field is taken out of the class by DRF's metaclass: `Serializer.errors`
+    # stays the property; the stubs see a clash.
+    errors = ImportErrorSerializer(many=True, read_only=True)  # type: ignore[assignment]
     progress = serializers.SerializerMethodField(help_text=_("Rows gone through, 0 to 100."))
 
     class Meta:
@@ -68,3 +77,96 @@ class PartiesExportQuerySerializer(ExportQuerySerializer):
 
 class PlacementsExportQuerySerializer(ExportQuerySerializer):
     status = serializers.MultipleChoiceField(choices=PlacementStatus.choices, required=False)
+
+
+# --- The rows of the imports -------------------------------------------------------
+
+
+class LowerChoiceField(serializers.ChoiceField):
+    """A choice given in any case (`Gym`, `GYM`)."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data.strip().lower() if isinstance(data, str) else data)
+
+
+class ShelterRowSerializer(serializers.Serializer):
+    """A row of the shelters file: a shelter, and one of its spaces (or none)."""
+
+    shelter = serializers.CharField(max_length=200)
+    kind = LowerChoiceField(choices=ShelterKind.choices, required=False)
+    address = serializers.CharField(max_length=300, required=False)
+    latitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        rounding=ROUND_HALF_UP,
+        required=False,
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        rounding=ROUND_HALF_UP,
+        required=False,
+    )
+    status = LowerChoiceField(choices=ShelterStatus.choices, required=False)
+    wheelchair_accessible = serializers.BooleanField(required=False)
+    pets_allowed = serializers.BooleanField(required=False)
+    contact_phone = serializers.CharField(
+        max_length=32, required=False, validators=[phone_validator]
+    )
+    notes = serializers.CharField(max_length=2000, required=False)
+    space = serializers.CharField(max_length=200, required=False)
+    beds = serializers.IntegerField(min_value=0, max_value=MAX_BEDS, required=False)
+    admits = LowerChoiceField(choices=Admits.choices, required=False)
+    space_wheelchair_accessible = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if "space" not in attrs and any(
+            name in attrs for name in ("beds", "admits", "space_wheelchair_accessible")
+        ):
+            raise serializers.ValidationError({"space": [_("Name the space of these beds.")]})
+        if "space" in attrs and "beds" not in attrs:
+            raise serializers.ValidationError({"beds": [_("Give the space's beds.")]})
+        return attrs
+
+
+class PartyRowsSerializer(serializers.Serializer):
+    """A party of a register (its rows, one per member), validated as the API validates
+    a registration: the same field definitions (`arrivals.serializers.PartySerializer`)."""
+
+    def get_fields(self):
+        declared = copy.deepcopy(PartySerializer._declared_fields)
+        fields = {name: declared[name] for name in PARTY_FIELDS}
+        fields["members"] = MemberSerializer(many=True, min_length=1, max_length=MAX_MEMBERS)  # type: ignore[call-arg]
+        return fields
+
+    validate_consent = PartySerializer.validate_consent
+    validate_languages = PartySerializer.validate_languages
+
+
+class HostOfferRowSerializer(serializers.Serializer):
+    """A row of the host offers file."""
+
+    address = serializers.CharField(max_length=300)
+    beds = serializers.IntegerField(min_value=1)
+    available_from = serializers.DateField()
+    available_until = serializers.DateField(required=False)
+    host_name = serializers.CharField(max_length=100, required=False)
+    contact_phone = serializers.CharField(
+        max_length=32, required=False, validators=[phone_validator]
+    )
+    wheelchair_accessible = serializers.BooleanField(required=False)
+    pets_allowed = serializers.BooleanField(required=False)
+    notes = serializers.CharField(max_length=1000, required=False)
+
+
+# What `spreadsheets.services.import_job_run` checks each kind's rows with (services
+# import no serializers: the callers, the views and the task, hand these over).
+ROW_SHAPES = SimpleNamespace(
+    shelter_row=ShelterRowSerializer,
+    party=PartyRowsSerializer,
+    host_offer_row=HostOfferRowSerializer,
+)

@@ -29,11 +29,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery import signature
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError as DrfValidationError
@@ -120,6 +122,7 @@ class _Run:
 
     job: ImportJob
     access: Access
+    shapes: Any  # the row serializers (`spreadsheets.serializers.ROW_SHAPES`)
     errors: list[dict] = field(default_factory=list)
     errors_count: int = 0
     summary: Counter = field(default_factory=Counter)
@@ -142,14 +145,14 @@ def _shelter_groups(table: Table) -> list[tuple[str, list[Row]]]:
     return [(rows[0].cells.get("shelter", ""), rows) for rows in groups.values()]
 
 
-def _shelter_rows_check(rows: list[Row]) -> list[tuple[Row, dict]]:
+def _shelter_rows_check(run: _Run, rows: list[Row]) -> list[tuple[Row, dict]]:
     """Each row's validated values; one shelter's details agree across its rows; a space
     is named once."""
     checked, errors = [], []
     first: dict[str, tuple[int, object]] = {}
     spaces: dict[str, int] = {}
     for row in rows:
-        shape = row_shapes.ShelterRowSerializer(data=row_shapes.shelter_row_data(row.cells))
+        shape = run.shapes.shelter_row(data=row_shapes.shelter_row_data(row.cells))
         if not shape.is_valid():
             errors += _flatten(shape.errors, row.line)
             continue
@@ -189,7 +192,7 @@ SPACE_NAMES = {"name": "space", "wheelchair_accessible": "space_wheelchair_acces
 
 def _shelter_group_apply(run: _Run, name: str, rows: list[Row]) -> None:
     city = run.job.city
-    checked = _shelter_rows_check(rows)
+    checked = _shelter_rows_check(run, rows)
     line = rows[0].line
     details: dict = {}
     for _row, data in checked:
@@ -288,7 +291,7 @@ def _party_group_apply(run: _Run, reference: str, rows: list[Row]) -> None:
                 )
             data.setdefault(name, value)
     data["members"] = [row_shapes.member_data(row.cells) for row in rows]
-    shape = row_shapes.PartyRowsSerializer(data=data)
+    shape = run.shapes.party(data=data)
     if not shape.is_valid():
         for name, detail in shape.errors.items():
             if name == "members" and isinstance(detail, list) and len(detail) == len(rows):
@@ -359,7 +362,7 @@ class _Progress:
     def __init__(self, job_id) -> None:
         self.job_id = job_id
         self.last = time.monotonic()
-        self.connection = None
+        self.connection: BaseDatabaseWrapper | None = None
         self.enabled = connections["default"].vendor == "postgresql"
 
     def __call__(self, done: int) -> None:
@@ -396,9 +399,10 @@ def _passes(run: _Run, table: Table) -> None:
         run.progress(done)
 
 
-def import_job_run(*, job_id) -> ImportJob | None:
+def import_job_run(*, job_id, shapes) -> ImportJob | None:
     """Go through a queued job's file: a check writes nothing, an import writes all or
-    nothing. Safe to run twice: a job that is not queued is left alone."""
+    nothing. Safe to run twice: a job that is not queued is left alone. `shapes` are the
+    row serializers (`spreadsheets.serializers.ROW_SHAPES`)."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("city").filter(id=job_id).first()
         if job is None or job.status != ImportStatus.QUEUED:
@@ -409,7 +413,7 @@ def import_job_run(*, job_id) -> ImportJob | None:
         job.save(update_fields=["status", "started_at", "rows_done"])
     access = _job_access(job)
     progress = _Progress(job.id)
-    run = _Run(job=job, access=access, progress=progress)
+    run = _Run(job=job, access=access, shapes=shapes, progress=progress)
     try:
         table = table_read(
             file_name=job.file_name,
@@ -461,25 +465,27 @@ def _job_access(job: ImportJob) -> Access:
     return access_for_user(job.created_by)
 
 
-def _start(job: ImportJob) -> ImportJob:
+def _start(job: ImportJob, shapes) -> ImportJob:
     """Run the job now (a small file) or in a worker after commit (a large one): the
     same `import_job_run` either way."""
     if job.rows_total <= settings.SPREADSHEET_INLINE_ROWS:
-        return import_job_run(job_id=job.id) or job
+        return import_job_run(job_id=job.id, shapes=shapes) or job
     job_id = str(job.id)
     transaction.on_commit(lambda: signature(RUN_TASK, args=(job_id,)).apply_async())
     return job
 
 
 def import_job_create(
-    *, access: Access, user, city: City, kind: str, file_name: str, content: bytes
+    *, user, city: City, kind: str, file_name: str, content: bytes, shapes
 ) -> ImportJob:
     """Take an uploaded file and check it (a dry run): FileRefused for a file refused
     as a whole (nothing written); else a job, checked at once for a small file, queued
     for a worker for a large one."""
     if kind not in import_kinds_available():
         raise FileRefused(_("This kind of import is not available."), "invalid_kind")
-    table = table_read(file_name=file_name, content=content, columns=row_shapes.COLUMNS[kind])
+    table = table_read(
+        file_name=file_name, content=content, columns=row_shapes.COLUMNS[ImportKind(kind)]
+    )
     if not table.rows:
         raise FileRefused(_("The file has no rows below its header."), "empty_file")
     job = ImportJob.objects.create(
@@ -492,10 +498,10 @@ def import_job_create(
         rows_total=len(table.rows),
         created_by=user if getattr(user, "pk", None) else None,
     )
-    return _start(job)
+    return _start(job, shapes)
 
 
-def import_job_confirm(*, job_id) -> ImportJob:
+def import_job_confirm(*, job_id, shapes) -> ImportJob:
     """Import a checked file that had no bad row: all or nothing, checked again as it
     goes (the city may have changed since). Conflict unless the job is such a check."""
     with transaction.atomic():
@@ -515,7 +521,7 @@ def import_job_confirm(*, job_id) -> ImportJob:
         job.rows_done = 0
         job.finished_at = None
         job.save(update_fields=["mode", "status", "rows_done", "finished_at"])
-    return _start(job)
+    return _start(job, shapes)
 
 
 def import_jobs_purge(*, now: datetime | None = None) -> int:

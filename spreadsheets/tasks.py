@@ -3,6 +3,7 @@ from celery import shared_task
 from config.celery import RELIABLE
 
 from . import services
+from .serializers import ROW_SHAPES
 
 
 # A large file may take longer than the default limits of a task.
@@ -10,7 +11,7 @@ from . import services
     name="spreadsheets.tasks.import_job_run", time_limit=3600, soft_time_limit=3500, **RELIABLE
 )
 def import_job_run(job_id: str) -> None:
-    services.import_job_run(job_id=job_id)
+    services.import_job_run(job_id=job_id, shapes=ROW_SHAPES)
 
 
 @shared_task(name="spreadsheets.tasks.import_jobs_purge", **RELIABLE)

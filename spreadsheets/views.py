@@ -19,6 +19,7 @@ from .models import ImportJob
 from .readers import FileRefused
 from .renderers import CsvTableRenderer, XlsxTableRenderer
 from .serializers import (
+    ROW_SHAPES,
     ImportJobSerializer,
     PartiesExportQuerySerializer,
     PlacementsExportQuerySerializer,
@@ -46,12 +47,12 @@ class ImportJobViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
         content = upload.read(settings.SPREADSHEET_MAX_BYTES + 1)
         try:
             job = services.import_job_create(
-                access=self.access,
                 user=request.user,
                 city=data["city"],
                 kind=data["kind"],
                 file_name=upload.name or "",
                 content=content,
+                shapes=ROW_SHAPES,
             )
         except FileRefused as refused:
             return Response(
@@ -65,7 +66,7 @@ class ImportJobViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """Import a checked file that had no bad row: all or nothing."""
-        job = services.import_job_confirm(job_id=self.get_object().id)
+        job = services.import_job_confirm(job_id=self.get_object().id, shapes=ROW_SHAPES)
         job.refresh_from_db()
         return Response(self.get_serializer(job).data)
 

@@ -1,5 +1,6 @@
 """Spreadsheets built in the tests: CSV text and real XLSX workbooks (openpyxl)."""
 
+import csv
 import io
 
 import openpyxl
@@ -7,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 
 def csv_file(rows: list[list], name: str = "file.csv", delimiter: str = ",") -> SimpleUploadedFile:
-    lines = [delimiter.join(str(cell) for cell in row) for row in rows]
-    return SimpleUploadedFile(name, ("\n".join(lines) + "\n").encode("utf-8"), "text/csv")
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    return SimpleUploadedFile(name, buffer.getvalue().encode("utf-8"), "text/csv")
 
 
 def xlsx_bytes(rows: list[list]) -> bytes:

@@ -150,7 +150,5 @@ def test_only_coordinators_of_the_city_import(volunteer_client, other_coordinato
 def test_jobs_of_other_cities_are_not_found(coordinator_client, other_coordinator_client, city):
     job = upload(coordinator_client, city, "shelters", csv_file(GOOD)).json()
     assert other_coordinator_client.get(f"/api/v1/imports/{job['id']}/").status_code == 404
-    assert (
-        other_coordinator_client.post(f"/api/v1/imports/{job['id']}/confirm/").status_code == 404
-    )
+    assert other_coordinator_client.post(f"/api/v1/imports/{job['id']}/confirm/").status_code == 404
     assert coordinator_client.get(f"/api/v1/imports/{job['id']}/").json()["id"] == job["id"]

