@@ -64,6 +64,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.web_urls")),
     path("", include("shelters.web_urls")),
+    path("kitchen/", include("meals.web_urls")),
     path("", include("arrivals.web_urls")),
 ]
 

@@ -1,0 +1,60 @@
+"""Forms of the kitchen pages. They check shape only; the rules live in `meals.services`."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import MAX_PLANNED_PORTIONS, MAX_SERVING_PORTIONS, Meal
+
+# The quick buttons of a meal service (and "a number", typed).
+QUICK_PORTIONS = (1, 5, 10)
+
+
+class ServingForm(forms.Form):
+    """Portions served: a quick button (`add` = 1, 5 or 10) or a typed number (`add` =
+    "number" and `portions`). `key` is the Idempotency-Key the page (or the phone) made."""
+
+    add = forms.CharField(max_length=10)
+    portions = forms.IntegerField(
+        label=_("Portions"),
+        min_value=1,
+        max_value=MAX_SERVING_PORTIONS,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    key = forms.CharField(max_length=255, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        assert cleaned is not None  # Form.clean gives the cleaned data
+        add = cleaned.get("add")
+        if add in {str(n) for n in QUICK_PORTIONS}:
+            cleaned["count"] = int(add)
+        elif add == "number":
+            if cleaned.get("portions") is None and "portions" not in self.errors:
+                self.add_error("portions", _("Enter how many portions were served."))
+            cleaned["count"] = cleaned.get("portions")
+        else:
+            raise forms.ValidationError(_("Choose +1, +5, +10 or enter a number."))
+        return cleaned
+
+
+class ScheduleEntryForm(forms.Form):
+    meal = forms.ChoiceField(label=_("Meal"), choices=Meal.choices)
+    time = forms.TimeField(
+        label=_("Time"),
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    planned_portions = forms.IntegerField(
+        label=_("Planned portions (optional)"),
+        min_value=0,
+        max_value=MAX_PLANNED_PORTIONS,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class ReportForm(forms.Form):
+    date = forms.DateField(
+        label=_("Day"), input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -1,0 +1,14 @@
+"""The kitchens' pages (session login), mounted under /kitchen/ by config/urls.py."""
+
+from django.urls import path
+
+from . import web_views
+
+urlpatterns = [
+    path("", web_views.kitchen, name="web-kitchen"),
+    path("shelters/<uuid:shelter_id>/", web_views.kitchen_shelter, name="web-kitchen-shelter"),
+    path("shelters/<uuid:shelter_id>/schedule/", web_views.schedule, name="web-kitchen-schedule"),
+    path("points/<uuid:city_id>/", web_views.kitchen_point, name="web-kitchen-point"),
+    path("services/<uuid:service_id>/servings/", web_views.serving_add, name="web-kitchen-serve"),
+    path("report/", web_views.report, name="web-kitchen-report"),
+]

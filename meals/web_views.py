@@ -1,0 +1,417 @@
+"""The kitchens' pages: today's meal services of a shelter or a point (planned, forecast
+with diets, served), servings recorded with big buttons, a shelter's daily schedule, and a
+city's report of the day with its CSV.
+
+Thin over the same services and selectors as the API (`meals.services.serving_record`,
+`meal_schedule_create` / `_update` / `_delete`; `meals.selectors.meal_services_add_figures`,
+`meals_report`). Who may do what is the rules table's (`accounts.rules`): everyone of a city
+sees its meals and records servings (`mealservice.view`, `mealservice.servings`), shelter
+staff edit their shelters' schedules (`mealschedule.*`), coordinators read the report
+(`mealsreport.view`).
+
+With JavaScript, a serving goes through the phone's outbox (static/berth/app.js,
+static/berth/kitchen.js) to `POST /api/v1/meal-services/{id}/servings/` with an
+Idempotency-Key made on the phone, kept while offline and sent once. Without it, the
+buttons post here with a key the page made, through the same idempotency store.
+"""
+
+import uuid
+import zoneinfo
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import Access, access_for
+from arrivals.models import Diet
+from config.exceptions import Conflict
+from idempotency.services import InvalidKey, KeyReused, idempotent
+from shelters.models import City, Shelter
+
+from . import selectors, services
+from .forms import QUICK_PORTIONS, ReportForm, ScheduleEntryForm, ServingForm
+from .models import MAX_LOCATION, MealSchedule, MealService
+
+
+def _access(request, action: str) -> Access:
+    access = access_for(request)
+    if not access.allows(action):
+        raise PermissionDenied
+    return access
+
+
+def _today(city: City) -> date:
+    return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(city.timezone)).date()
+
+
+def _diets_shown(counts: dict[str, int] | None) -> list[str]:
+    labels = dict(Diet.choices)
+    return [
+        _("%(diet)s: %(count)s") % {"diet": labels[name], "count": count}
+        for name, count in (counts or {}).items()
+        if count and name in labels
+    ]
+
+
+def _summary(form) -> list[dict]:
+    """The error summary of a refused form: each error, linking to its field when shown."""
+    entries = []
+    for name, errors in form.errors.items():
+        field = form[name] if name in form.fields else None
+        href = field.id_for_label if field is not None and not field.is_hidden else ""
+        entries += [{"text": error, "href": href} for error in errors]
+    return entries
+
+
+def _point_url(city_id, location: str) -> str:
+    return f"{reverse('web-kitchen-point', args=[city_id])}?{urlencode({'location': location})}"
+
+
+# --- The kitchens' start page ---------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@never_cache
+def kitchen(request):
+    """Where meals are given today: each shelter and point of the caller's reach that has a
+    meal service today, and the shelters whose schedule the caller may edit."""
+    access = _access(request, "mealservice.view")
+    cities = list(access.scope(City.objects.all()).order_by("name"))
+    places: list[dict] = []
+    for city in cities:
+        today = selectors.meal_services_on_day(
+            access.scope(MealService.objects.filter(city=city), "mealservice.view"),
+            day=_today(city),
+        )
+        seen = set()
+        for service in today.select_related("shelter").order_by("starts_at"):
+            place = (service.shelter_id, service.location)
+            if place in seen:
+                continue
+            seen.add(place)
+            if service.shelter_id:
+                url = reverse("web-kitchen-shelter", args=[service.shelter_id])
+                assert service.shelter is not None  # a service has a shelter or a location
+                name = service.shelter.name
+            else:
+                url, name = _point_url(city.id, service.location), service.location
+            places.append({"name": name, "url": url, "city": city, "point": not service.shelter_id})
+    scheduled = (
+        access.scope(Shelter.objects.all(), "mealschedule.change").select_related("city")
+        if access.allows("mealschedule.change")
+        else Shelter.objects.none()
+    )
+    return render(
+        request,
+        "meals/kitchen.html",
+        {
+            "access": access,
+            "places": places,
+            "schedule_shelters": scheduled.order_by("city__name", "name")[:SHELTERS_LISTED],
+            "report_cities": cities if access.allows("mealsreport.view") else [],
+            "multiple_cities": len(cities) > 1,
+        },
+    )
+
+
+SHELTERS_LISTED = 200
+
+
+# --- Today's services of a shelter or a point ---------------------------------------------
+
+
+def _place_page(request, access, *, city, shelter=None, location="", status=200, failed=None):
+    services_today = selectors.meal_services_add_figures(
+        selectors.meal_services_on_day(
+            access.scope(
+                MealService.objects.filter(city=city, shelter=shelter, location=location),
+                "mealservice.view",
+            ),
+            day=_today(city),
+        ).order_by("starts_at", "meal", "id")
+    )
+    rows = []
+    for service in services_today:
+        form = failed[1] if failed and failed[0] == service.id else None
+        rows.append(
+            {
+                "service": service,
+                "form": form or ServingForm(initial={"key": uuid.uuid4().hex}),
+                "diet_forecast": _diets_shown(service.diet_forecast),
+                "served_diet": _diets_shown(service.served_diet),
+                "api_url": reverse("meal-service-servings", args=[service.id]),
+            }
+        )
+    return render(
+        request,
+        "meals/place.html",
+        {
+            "access": access,
+            "city": city,
+            "shelter": shelter,
+            "location": location,
+            "rows": rows,
+            "quick": QUICK_PORTIONS,
+            "today": _today(city),
+            "here": request.get_full_path(),
+            "may_schedule": shelter is not None and access.allows("mealschedule.change", shelter),
+            "may_report": access.allows("mealsreport.view", city),
+            "error_summary": _summary(failed[1]) if failed else [],
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+@never_cache
+def kitchen_shelter(request, shelter_id):
+    access = _access(request, "mealservice.view")
+    shelter = get_object_or_404(
+        access.scope(Shelter.objects.select_related("city"), "mealservice.view"), id=shelter_id
+    )
+    return _place_page(request, access, city=shelter.city, shelter=shelter)
+
+
+@require_GET
+@login_required
+@never_cache
+def kitchen_point(request, city_id):
+    access = _access(request, "mealservice.view")
+    city = get_object_or_404(access.scope(City.objects.all()), id=city_id)
+    location = request.GET.get("location", "").strip()[:MAX_LOCATION]
+    if not location:
+        raise Http404
+    return _place_page(request, access, city=city, location=location)
+
+
+@require_POST
+@login_required
+def serving_add(request, service_id):
+    """Record portions without JavaScript: once per key (the idempotency store, as the API)."""
+    access = _access(request, "mealservice.servings")
+    service = get_object_or_404(
+        access.scope(MealService.objects.select_related("city", "shelter"), "mealservice.servings"),
+        id=service_id,
+    )
+    here = (
+        reverse("web-kitchen-shelter", args=[service.shelter_id])
+        if service.shelter_id
+        else _point_url(service.city_id, service.location)
+    )
+    form = ServingForm(request.POST, auto_id=f"serve_{service.id.hex}_%s")
+
+    def again(status):
+        return _place_page(
+            request,
+            access,
+            city=service.city,
+            shelter=service.shelter,
+            location=service.location,
+            status=status,
+            failed=(service.id, form),
+        )
+
+    if not form.is_valid():
+        return again(400)
+    portions = form.cleaned_data["count"]
+    payload = {"portions": portions, "diet": {}}
+
+    def work():
+        serving = services.serving_record(
+            service_id=service.id, portions=portions, diet={}, actor=access.username
+        )
+        return 201, {"id": str(serving.id), "portions": serving.portions}
+
+    try:
+        answer = idempotent(
+            owner=f"user:{access.user_id}",
+            scope=f"meals.servings:{service.id}",
+            key=form.cleaned_data["key"],
+            payload=payload,
+            work=work,
+        )
+    except (KeyReused, InvalidKey):
+        form.add_error(None, _("This form was already sent with another number. Try again."))
+        return again(409)
+    except (Conflict, DjangoValidationError, IntegrityError, MealService.DoesNotExist):
+        form.add_error(None, _("The serving could not be recorded. Reload the page."))
+        return again(409)
+    if not answer.replayed:
+        messages.success(
+            request,
+            _("%(meal)s: %(portions)s portions recorded.")
+            % {"meal": service.get_meal_display(), "portions": portions},
+        )
+    return HttpResponseRedirect(f"{here}#service-{service.id}")
+
+
+# --- A shelter's daily schedule -----------------------------------------------------------
+
+
+def _schedule_page(request, access, shelter, *, bound=None, status=200):
+    """`bound`: (entry id or "new", the form that was refused)."""
+    entries = []
+    for entry in MealSchedule.objects.filter(shelter=shelter).order_by("time", "meal"):
+        if bound and bound[0] == entry.id:
+            form = bound[1]
+        else:
+            form = ScheduleEntryForm(
+                initial={
+                    "meal": entry.meal,
+                    "time": entry.time,
+                    "planned_portions": entry.planned_portions,
+                },
+                auto_id=f"entry_{entry.id.hex}_%s",
+            )
+        entries.append({"entry": entry, "form": form})
+    new_form = bound[1] if bound and bound[0] == "new" else ScheduleEntryForm(auto_id="new_%s")
+    summary = _summary(bound[1]) if bound else []
+    return render(
+        request,
+        "meals/schedule.html",
+        {
+            "access": access,
+            "shelter": shelter,
+            "entries": entries,
+            "new_form": new_form,
+            "error_summary": summary,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@never_cache
+def schedule(request, shelter_id):
+    """A shelter's daily meals: each entry changed or removed in place, a new one added.
+    A change applies from the next day the entry has not made its service for."""
+    access = _access(request, "mealschedule.change")
+    shelter = get_object_or_404(
+        access.scope(Shelter.objects.select_related("city"), "mealschedule.change"),
+        id=shelter_id,
+    )
+    if request.method == "GET":
+        return _schedule_page(request, access, shelter)
+    action = request.POST.get("action", "")
+    entry_id = request.POST.get("entry", "")
+    entry = None
+    if action in {"save", "delete"}:
+        try:
+            entry = MealSchedule.objects.get(shelter=shelter, id=uuid.UUID(entry_id))
+        except (ValueError, MealSchedule.DoesNotExist):
+            messages.error(request, _("This meal is no longer on the schedule."))
+            return redirect("web-kitchen-schedule", shelter_id=shelter.id)
+    elif action != "add":
+        messages.error(request, _("Choose save, remove or add."))
+        return redirect("web-kitchen-schedule", shelter_id=shelter.id)
+    if action == "delete":
+        assert entry is not None
+        services.meal_schedule_delete(schedule_id=entry.id)
+        messages.success(request, _("Removed from the schedule."))
+        return redirect("web-kitchen-schedule", shelter_id=shelter.id)
+    auto_id = f"entry_{entry.id.hex}_%s" if entry is not None else "new_%s"
+    form = ScheduleEntryForm(request.POST, auto_id=auto_id)
+    bound_key = entry.id if entry is not None else "new"
+    if not form.is_valid():
+        return _schedule_page(request, access, shelter, bound=(bound_key, form), status=400)
+    data = form.cleaned_data
+    try:
+        if entry is None:
+            services.meal_schedule_create(
+                shelter=shelter,
+                meal=data["meal"],
+                time=data["time"],
+                planned_portions=data["planned_portions"],
+            )
+        else:
+            services.meal_schedule_update(schedule_id=entry.id, data=data)
+    except (Conflict, DjangoValidationError, IntegrityError) as error:
+        detail = getattr(error, "detail", None)
+        form.add_error(
+            "time", str(detail) if detail else _("This shelter's schedule already has this meal.")
+        )
+        return _schedule_page(request, access, shelter, bound=(bound_key, form), status=409)
+    messages.success(
+        request,
+        _("Schedule saved. It applies from the next day whose meals are not made yet."),
+    )
+    return redirect("web-kitchen-schedule", shelter_id=shelter.id)
+
+
+# --- The day's report ---------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@never_cache
+def report(request):
+    """A city's meals of one day (coordinators), and the link to its CSV."""
+    access = _access(request, "mealsreport.view")
+    cities = list(access.scope(City.objects.all()).order_by("name"))
+    if not cities:
+        raise Http404
+    city = cities[0]
+    if request.GET.get("city"):
+        try:
+            city = next(c for c in cities if c.id == uuid.UUID(request.GET["city"]))
+        except (ValueError, StopIteration):
+            raise Http404 from None
+    form = ReportForm(request.GET if "date" in request.GET else None)
+    day = _today(city)
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            try:
+                selectors.day_check(form.cleaned_data["date"])
+                day = form.cleaned_data["date"]
+            except DjangoValidationError as error:
+                form.add_error("date", error)
+                status = 400
+        else:
+            status = 400
+    the_report = selectors.meals_report(city=city, day=day)
+    tz = zoneinfo.ZoneInfo(city.timezone)
+    rows = [
+        {
+            "service": service,
+            "time": timezone.localtime(service.starts_at, tz),
+            "place": service.shelter.name if service.shelter_id else service.location,
+            "diet_forecast": _diets_shown(service.diet_forecast),
+            "served_diet": _diets_shown(service.served_diet),
+        }
+        for service in the_report["services"]
+    ]
+    csv_url = f"{reverse('meals-report')}?" + urlencode(
+        {"city": city.id, "date": day.isoformat(), "format": "csv"}
+    )
+    return render(
+        request,
+        "meals/report.html",
+        {
+            "access": access,
+            "cities": cities,
+            "city": city,
+            "day": day,
+            "form": form,
+            "rows": rows,
+            "totals": the_report["totals"],
+            "total_diets": _diets_shown(the_report["totals"]["served_diet"]),
+            "csv_url": csv_url,
+            "error_summary": _summary(form) if form.is_bound else [],
+        },
+        status=status,
+    )

@@ -1,0 +1,237 @@
+"""The kitchens' pages: today's services of a shelter or a point, servings recorded once per
+key, schedules edited in place, the day's report with its CSV; who may see and do what
+(accounts.rules: everyone of a city records servings, shelter staff edit schedules of their
+shelters, coordinators read the report)."""
+
+import uuid
+import zoneinfo
+from datetime import datetime, time
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role
+from arrivals import services as arrivals
+from meals.models import MealSchedule, MealService, Serving
+from tests import factories
+
+from .conftest import web_client
+
+pytestmark = pytest.mark.django_db
+
+
+def today_at(city, hour: int, minute: int = 0) -> datetime:
+    tz = zoneinfo.ZoneInfo(city.timezone)
+    return datetime.combine(timezone.localtime(timezone.now(), tz).date(), time(hour, minute), tz)
+
+
+def service_at(*, shelter=None, city=None, location="", meal="lunch", hour=13, **fields):
+    return MealService.objects.create(
+        city=city or shelter.city,
+        shelter=shelter,
+        location=location,
+        meal=meal,
+        starts_at=today_at(city or shelter.city, hour),
+        created_by="test",
+        **fields,
+    )
+
+
+def served(service) -> int:
+    return sum(Serving.objects.filter(service=service).values_list("portions", flat=True))
+
+
+@pytest.fixture
+def lunch(shelter, space):
+    party = factories.PartyFactory(
+        city=shelter.city,
+        members=[{"given_name": "A", "diet": ["halal"]}, {"given_name": "B", "diet": []}],
+    )
+    arrivals.placement_create(party_id=party.id, space_id=space.id, actor="test")
+    return service_at(shelter=shelter, planned_portions=40)
+
+
+@pytest.fixture
+def point_meal(city):
+    return service_at(city=city, location="Syrym border crossing", meal="hot_meal", hour=9)
+
+
+def test_the_kitchens_start_page_lists_today_s_places(volunteer, lunch, point_meal):
+    page = web_client(volunteer).get(reverse("web-kitchen"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert reverse("web-kitchen-shelter", args=[lunch.shelter_id]) in text
+    assert "Syrym border crossing" in text
+    assert reverse("web-kitchen-report") not in text  # coordinators only
+
+
+def test_a_shelter_s_services_with_planned_forecast_diets_and_served(volunteer, lunch):
+    Serving.objects.create(service=lunch, portions=3, recorded_by="x")
+    page = web_client(volunteer).get(reverse("web-kitchen-shelter", args=[lunch.shelter_id]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Lunch · 13:00" in text
+    assert '<b class="num">40</b><span>planned</span>' in text
+    assert '<b class="num">2</b><span>forecast</span>' in text
+    assert "Halal: 1" in text
+    assert '<b class="num" data-served>3</b>' in text
+    assert f'data-api="/api/v1/meal-services/{lunch.id}/servings/"' in text
+    for quick in ("+1", "+5", "+10"):
+        assert f">{quick}</button>" in text
+
+
+def test_a_point_s_services(volunteer, point_meal, city):
+    url = reverse("web-kitchen-point", args=[city.id]) + "?location=Syrym+border+crossing"
+    page = web_client(volunteer).get(url)
+    assert page.status_code == 200
+    assert b"Hot meal" in page.content
+    assert (
+        web_client(volunteer).get(reverse("web-kitchen-point", args=[city.id])).status_code == 404
+    )
+
+
+def test_a_serving_without_javascript_is_recorded_once_per_key(volunteer, lunch):
+    client = web_client(volunteer)
+    url = reverse("web-kitchen-serve", args=[lunch.id])
+    key = uuid.uuid4().hex
+    first = client.post(url, {"add": "5", "key": key})
+    assert first.status_code == 302
+    again = client.post(url, {"add": "5", "key": key})  # the same form sent twice
+    assert again.status_code == 302
+    assert served(lunch) == 5
+    client.post(url, {"add": "number", "portions": "12", "key": uuid.uuid4().hex})
+    assert served(lunch) == 17
+    reused = client.post(url, {"add": "10", "key": key})
+    assert reused.status_code == 409
+    assert served(lunch) == 17
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "error"),
+    [
+        ({"add": "number", "portions": "0"}, 400, "greater than or equal to 1"),
+        ({"add": "number", "portions": "abc"}, 400, "Enter a whole number"),
+        ({"add": "number", "portions": ""}, 400, "Enter how many portions"),
+        ({"add": "number", "portions": "10001"}, 400, "less than or equal to 10000"),
+        ({"add": "7"}, 400, "Choose +1, +5, +10"),
+        ({"add": "1", "key": ""}, 400, "This field is required"),
+    ],
+)
+def test_bad_servings_come_back_in_place(volunteer, lunch, data, status, error):
+    data = {"key": uuid.uuid4().hex, **data}
+    response = web_client(volunteer).post(reverse("web-kitchen-serve", args=[lunch.id]), data)
+    assert response.status_code == status
+    text = response.content.decode()
+    assert "There is a problem" in text and error in text
+    if data.get("portions"):
+        assert f'value="{data["portions"]}"' in text
+    assert served(lunch) == 0
+
+
+def test_volunteers_and_managers_record_where_they_work(
+    volunteer, manager, other_manager, other_volunteer, lunch, point_meal
+):
+    for user in (volunteer, manager):
+        url = reverse("web-kitchen-serve", args=[lunch.id])
+        assert web_client(user).post(url, {"add": "1", "key": uuid.uuid4().hex}).status_code == 302
+    assert served(lunch) == 2
+    # Another shelter's manager and another city's volunteer do not reach it.
+    for user in (other_manager, other_volunteer):
+        url = reverse("web-kitchen-serve", args=[lunch.id])
+        assert web_client(user).post(url, {"add": "1", "key": uuid.uuid4().hex}).status_code == 404
+        shelter_page = reverse("web-kitchen-shelter", args=[lunch.shelter_id])
+        assert web_client(user).get(shelter_page).status_code == 404
+    # A manager reaches no point (points have no shelter).
+    point = reverse("web-kitchen-serve", args=[point_meal.id])
+    assert web_client(manager).post(point, {"add": "1", "key": "k"}).status_code == 404
+    assert served(lunch) == 2
+    assert web_client().get(reverse("web-kitchen")).status_code == 302  # to the login page
+
+
+def test_a_manager_edits_their_shelter_s_schedule(manager, shelter):
+    client = web_client(manager)
+    url = reverse("web-kitchen-schedule", args=[shelter.id])
+    assert client.get(url).status_code == 200
+    added = client.post(
+        url, {"action": "add", "meal": "breakfast", "time": "08:00", "planned_portions": "30"}
+    )
+    assert added.status_code == 302
+    entry = MealSchedule.objects.get(shelter=shelter)
+    assert (entry.meal, entry.time, entry.planned_portions) == ("breakfast", time(8), 30)
+    changed = client.post(
+        url,
+        {
+            "action": "save",
+            "entry": entry.id,
+            "meal": "breakfast",
+            "time": "08:30",
+            "planned_portions": "",
+        },
+    )
+    assert changed.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.time, entry.planned_portions) == (time(8, 30), None)
+    # The same meal at the same time again: refused in place, the typed values kept.
+    clash = client.post(url, {"action": "add", "meal": "breakfast", "time": "08:30"})
+    assert clash.status_code == 409
+    assert b"already has this meal at this time" in clash.content
+    assert b'value="08:30"' in clash.content
+    bad = client.post(url, {"action": "add", "meal": "feast", "time": "25:00"})
+    assert bad.status_code == 400
+    assert b"There is a problem" in bad.content
+    assert client.post(url, {"action": "delete", "entry": entry.id}).status_code == 302
+    assert not MealSchedule.objects.filter(shelter=shelter).exists()
+    assert client.post(url, {"action": "delete", "entry": "nonsense"}).status_code == 302
+    assert client.post(url, {"action": "burn"}).status_code == 302
+
+
+def test_who_may_edit_a_schedule(volunteer, other_manager, coordinator, other_coordinator, shelter):
+    url = reverse("web-kitchen-schedule", args=[shelter.id])
+    assert web_client(volunteer).get(url).status_code == 403
+    assert web_client(other_manager).get(url).status_code == 404
+    assert web_client(other_coordinator).get(url).status_code == 404
+    assert web_client(coordinator).get(url).status_code == 200
+
+
+def test_the_day_s_report_and_its_csv(coordinator, lunch, point_meal, city):
+    Serving.objects.create(service=lunch, portions=7, recorded_by="x", diet={"halal": 1})
+    client = web_client(coordinator)
+    page = client.get(reverse("web-kitchen-report"), {"city": city.id})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "2 meal services" in text
+    assert "Syrym border crossing" in text
+    assert "<b>served 7</b>" in text
+    day = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(city.timezone)).date()
+    csv_link = f"/api/v1/meals/report/?city={city.id}&amp;date={day.isoformat()}&amp;format=csv"
+    assert csv_link in text
+    csv = client.get(csv_link.replace("&amp;", "&"))
+    assert csv.status_code == 200
+    assert csv["Content-Type"].startswith("text/csv")
+    assert "Syrym border crossing" in csv.content.decode("utf-8-sig")
+    bad = client.get(reverse("web-kitchen-report"), {"city": city.id, "date": "1900-01-01"})
+    assert bad.status_code == 400
+    assert b"There is a problem" in bad.content
+    assert client.get(reverse("web-kitchen-report"), {"city": "x"}).status_code == 404
+
+
+def test_only_coordinators_read_the_report(volunteer, manager, other_coordinator, city):
+    url = reverse("web-kitchen-report")
+    assert web_client(volunteer).get(url).status_code == 403
+    assert web_client(manager).get(url).status_code == 403
+    assert web_client(other_coordinator).get(url, {"city": city.id}).status_code == 404
+
+
+def test_the_home_page_links_the_kitchens(volunteer, manager):
+    for user in (volunteer, manager):
+        assert reverse("web-kitchen").encode() in web_client(user).get(reverse("home")).content
+
+
+def test_a_shelter_manager_is_a_manager_of_one_shelter(city, lunch):
+    """The manager of another shelter of the same city sees none of this shelter's meals."""
+    elsewhere = factories.member(
+        Role.SHELTER_MANAGER, shelters=[factories.ShelterFactory(city=city, name="School 5")]
+    )
+    page = web_client(elsewhere).get(reverse("web-kitchen")).content.decode()
+    assert reverse("web-kitchen-shelter", args=[lunch.shelter_id]) not in page
