@@ -385,11 +385,13 @@ def _host_offer_for(*, offer_id, access: Access, action: str) -> HostOffer:
 
 
 def _host_offer_check_new(offer: HostOffer) -> None:
+    """Conflict("offer_decided") unless the offer is new: each offer is decided once."""
+    if offer.status == HostOfferStatus.ACCEPTED:
+        raise Conflict("offer_decided", _("This offer was accepted already."))
+    if offer.status == HostOfferStatus.DECLINED:
+        raise Conflict("offer_decided", _("This offer was declined already."))
     if offer.status != HostOfferStatus.NEW:
-        raise Conflict(
-            "offer_decided",
-            _("This offer was %(status)s already.") % {"status": offer.get_status_display()},
-        )
+        raise Conflict("offer_decided", _("This offer has ended."))
 
 
 def host_offer_shelter_name(offer: HostOffer) -> str:

@@ -22,12 +22,8 @@ from .forms import HostOfferForm
 from .models import HOST_OFFER_FIELDS, HostOffer, HostOfferStatus
 from .throttling import host_offer_allowed
 
-STATUS_TABS = [
-    (HostOfferStatus.NEW, _("New")),
-    (HostOfferStatus.ACCEPTED, _("Accepted")),
-    (HostOfferStatus.DECLINED, _("Declined")),
-    (HostOfferStatus.ENDED, _("Ended")),
-]
+# The list's tabs, in this order (their labels are the statuses', translated lazily).
+STATUS_TABS = HostOfferStatus.choices
 
 
 def _tel(phone: str) -> str:
