@@ -74,6 +74,9 @@ RULES: dict[str, Rule] = {
     # way to learn who else arrived.
     "party.search": Rule(COORDINATOR),
     "party.possible_duplicate": Rule(COORDINATOR),
+    # The city board (`arrivals.web_board`): beds by kind and shelter, the waiting by
+    # reason, duplicates to review, search, capacity over time.
+    "board.view": Rule(COORDINATOR),
     # Family names and phone: coordinators of the party's city, managers of the
     # shelter it is placed at now (`arrivals.services.parties_personal_data_show`).
     "party.personal_data": Rule(SHELTER_STAFF),

@@ -5,14 +5,28 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils.translation import gettext as _
 
 from accounts.access import Access
 from privacy.crypto import name_digest, phone_digest, phone_normalize
-from shelters.models import City, ShelterStatus, Space
-from shelters.selectors import city_beds
+from shelters.models import City, Shelter, ShelterStatus, Space
+from shelters.selectors import city_beds, shelters_with_beds
 
 from . import matching as engine
 from .models import (
@@ -20,12 +34,14 @@ from .models import (
     MEMBER_PERSONAL_FIELDS,
     PARTY_EDIT_HOURS,
     PARTY_PERSONAL_FIELDS,
+    WAITING_REASON_TEXTS,
     CapacitySnapshot,
     Party,
     PartyMember,
     PartyStatus,
     Placement,
     PlacementStatus,
+    WaitingReason,
 )
 
 
@@ -291,9 +307,9 @@ def cities_capacity_figures() -> dict:
         .annotate(parties=Count("id"), people=Sum("size", default=0))
         .order_by()
     )
-    for row in waiting:
-        figures[row["city_id"]]["waiting_parties"] = row["parties"]
-        figures[row["city_id"]]["waiting_people"] = row["people"]
+    for waiting_row in waiting:
+        figures[waiting_row["city_id"]]["waiting_parties"] = waiting_row["parties"]
+        figures[waiting_row["city_id"]]["waiting_people"] = waiting_row["people"]
     return dict(figures)
 
 
@@ -318,3 +334,222 @@ def capacity_history(
         )
         snapshots = snapshots.filter(at__in=Subquery(last_of_day))
     return snapshots.order_by("at")
+
+
+# --- The coordinator's city board -----------------------------------------------------------
+
+# A shelter whose beds nobody touched for this long is flagged on the board.
+SHELTER_STALE_HOURS = 12
+# How many waiting parties the board lists per waiting reason (the rest: by reason, paged).
+BOARD_PARTIES_PER_REASON = 10
+BOARD_DUPLICATES_SHOWN = 20
+BOARD_SEARCH_SHOWN = 20
+OPEN_PARTY_STATUSES = (PartyStatus.WAITING, PartyStatus.PLACED, PartyStatus.CHECKED_IN)
+
+
+def board_beds(*, city: City) -> dict:
+    """Beds of a city for its board, in one grouped query: free, held and occupied of open
+    shelters (only those count as free), by shelter kind and in all; closed shelters' beds
+    apart (total, occupied, held)."""
+    rows = (
+        Space.objects.filter(shelter__city=city)
+        .values("shelter__kind", "shelter__status")
+        .annotate(
+            total=Sum("beds", default=0),
+            held=Sum("beds_held", default=0),
+            occupied=Sum("beds_occupied", default=0),
+        )
+        .order_by()
+    )
+    zero = {"total": 0, "free": 0, "held": 0, "occupied": 0}
+    open_beds, closed_beds = dict(zero), dict(zero)
+    by_kind: dict[str, dict] = {}
+    for row in rows:
+        figures = {
+            "total": row["total"],
+            "held": row["held"],
+            "occupied": row["occupied"],
+            "free": row["total"] - row["held"] - row["occupied"],
+        }
+        if row["shelter__status"] == ShelterStatus.OPEN:
+            target = open_beds
+            kind = by_kind.setdefault(row["shelter__kind"], {"open": dict(zero), "closed": 0})
+            for key, value in figures.items():
+                kind["open"][key] += value
+        else:
+            target = closed_beds
+            kind = by_kind.setdefault(row["shelter__kind"], {"open": dict(zero), "closed": 0})
+            kind["closed"] += row["total"]
+        for key, value in figures.items():
+            target[key] += value
+    return {"open": open_beds, "closed": closed_beds, "by_kind": by_kind}
+
+
+def shelters_for_board(*, city: City, now: datetime, status: str) -> QuerySet:
+    """A city's open (or closed) shelters with their beds
+    (`shelters.selectors.shelters_with_beds`), the last time their beds or details were
+    changed (`last_update`: the shelter's or any space's edit; bed counters moved by
+    placements do not count), and `stale`: open and not updated for SHELTER_STALE_HOURS.
+    Stale ones first, then by name."""
+    cutoff = now - timedelta(hours=SHELTER_STALE_HOURS)
+    return (
+        shelters_with_beds(Shelter.objects.filter(city=city, status=status))
+        .annotate(space_update=Max("spaces__updated_at"))
+        .annotate(
+            last_update=Case(
+                When(space_update__gt=F("updated_at"), then=F("space_update")),
+                default=F("updated_at"),
+            ),
+        )
+        .annotate(
+            stale=Case(
+                When(Q(status=ShelterStatus.OPEN, last_update__lt=cutoff), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-stale", "name", "id")
+    )
+
+
+def board_waiting(*, city: City) -> list[dict]:
+    """The waiting parties of a city grouped by `waiting_reason`, in the order of
+    `WaitingReason`: for each, how many parties and people, and the first
+    BOARD_PARTIES_PER_REASON (highest priority, then longest waiting) with their members.
+    Three queries, however many parties wait."""
+    waiting = Party.objects.filter(city=city, status=PartyStatus.WAITING)
+    counts = {
+        row["waiting_reason"]: row
+        for row in waiting.values("waiting_reason")
+        .annotate(parties=Count("id"), people=Sum("size", default=0))
+        .order_by()
+    }
+    first = list(
+        waiting.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("waiting_reason")],
+                order_by=[F("priority").desc(), F("waiting_since").asc(), F("id").asc()],
+            )
+        )
+        .filter(rank__lte=BOARD_PARTIES_PER_REASON)
+        .prefetch_related(Prefetch("members", queryset=PartyMember.objects.order_by("position")))
+        .order_by("-priority", "waiting_since", "id")
+    )
+    groups = []
+    for reason in WaitingReason:
+        if reason in counts:
+            groups.append(
+                {
+                    "reason": reason.value,
+                    "label": reason.label,
+                    "text": WAITING_REASON_TEXTS[reason],
+                    "parties_count": counts[reason]["parties"],
+                    "people": counts[reason]["people"],
+                    "parties": [party for party in first if party.waiting_reason == reason],
+                }
+            )
+    return groups
+
+
+def parties_waiting_for_reason(*, city: City, reason: str) -> QuerySet[Party]:
+    """All the waiting parties of one reason, in the board's order, with their members."""
+    return (
+        Party.objects.filter(city=city, status=PartyStatus.WAITING, waiting_reason=reason)
+        .prefetch_related(Prefetch("members", queryset=PartyMember.objects.order_by("position")))
+        .order_by("-priority", "waiting_since", "id")
+    )
+
+
+def board_duplicates(*, city: City) -> tuple[int, list[tuple[Party, Party | None]]]:
+    """Possible duplicates to review: how many open parties of the city are flagged
+    (`possible_duplicate`: another open party gave the same phone when it registered or
+    was corrected), and the first BOARD_DUPLICATES_SHOWN, oldest first, each beside the
+    earliest other open party with the same phone digest (None if that one has closed
+    since). Four queries."""
+    flagged_all = Party.objects.filter(
+        city=city, possible_duplicate=True, status__in=OPEN_PARTY_STATUSES
+    )
+    members = Prefetch("members", queryset=PartyMember.objects.order_by("position"))
+    flagged = list(
+        flagged_all.prefetch_related(members).order_by("created_at", "id")[:BOARD_DUPLICATES_SHOWN]
+    )
+    if not flagged:
+        return 0, []
+    digests = {party.contact_phone_digest for party in flagged if party.contact_phone_digest}
+    others = list(
+        Party.objects.filter(
+            city=city, contact_phone_digest__in=digests, status__in=OPEN_PARTY_STATUSES
+        )
+        .prefetch_related(members)
+        .order_by("created_at", "id")
+    )
+    pairs = []
+    for party in flagged:
+        partner = next(
+            (
+                other
+                for other in others
+                if other.contact_phone_digest == party.contact_phone_digest and other.id != party.id
+            ),
+            None,
+        )
+        pairs.append((party, partner))
+    return flagged_all.count(), pairs
+
+
+def board_search(*, access: Access, city: City, term: str) -> list[Party]:
+    """Coordinators' search (`party.search`) within one city: the newest
+    BOARD_SEARCH_SHOWN parties matching `term` (`parties_search`), with their members."""
+    if not term.strip() or not access.allows("party.search"):
+        return []
+    parties = parties_search(access.scope(Party.objects.filter(city=city)), term)
+    return list(
+        parties.prefetch_related(
+            Prefetch("members", queryset=PartyMember.objects.order_by("position"))
+        ).order_by("-created_at", "id")[:BOARD_SEARCH_SHOWN]
+    )
+
+
+def spaces_for_party(*, party: Party, members: Iterable[PartyMember]) -> tuple[list, list]:
+    """Where a coordinator may place a waiting party by hand: the spaces of open shelters
+    of its city with enough free beds, split into those that admit it
+    (`arrivals.matching.admits`: who the space admits, wheelchair access, pets), the
+    tightest fit first, and those that would refuse it, each with why (space, reason).
+    Spaces come with their shelters and `free` beds; at most 30 of each. One query."""
+    composition = engine_party(party, list(members))
+    admitting = engine.admitting(composition.members)
+    candidates = (
+        Space.objects.filter(
+            shelter__city_id=party.city_id,
+            shelter__status=ShelterStatus.OPEN,
+            beds__gte=F("beds_held") + F("beds_occupied") + party.size,
+        )
+        .select_related("shelter")
+        .annotate(free=F("beds") - F("beds_held") - F("beds_occupied"))
+    )
+    wheelchair = any("wheelchair" in member.needs for member in composition.members)
+    candidates = candidates.order_by(
+        *(["-wheelchair_accessible"] if wheelchair else []),
+        Case(When(admits__in=admitting, then=Value(0)), default=Value(1)),
+        "free",
+        "shelter__name",
+        "name",
+    )
+    fitting: list[Space] = []
+    refusing: list[tuple[Space, str]] = []
+    for space in candidates[:400]:
+        if engine.admits(engine_space(space), composition):
+            if len(fitting) < 30:
+                fitting.append(space)
+        elif len(refusing) < 30:
+            if composition.pets > 0 and not space.shelter.pets_allowed:
+                why = _("takes no pets")
+            elif wheelchair and not space.wheelchair_accessible:
+                why = _("not wheelchair accessible")
+            else:
+                why = _("admits: %(admits)s") % {"admits": space.get_admits_display()}
+            refusing.append((space, why))
+        if len(fitting) >= 30 and len(refusing) >= 30:
+            break
+    return fitting, refusing

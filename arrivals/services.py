@@ -1133,3 +1133,40 @@ def capacity_snapshots_record(*, at: datetime | None = None) -> int:
         update_fields=list(empty),
     )
     return len(snapshots)
+
+
+@transaction.atomic
+def party_duplicate_keep(*, party_id, access: Access) -> Party:
+    """A coordinator reviewed a possible duplicate and keeps it as a party of its own: the
+    flag is cleared. Holds the party's lock; PermissionDenied unless `access` allows
+    `party.possible_duplicate` on it."""
+    party = _one(parties_lock(party_ids=[party_id]), party_id, Party)
+    if not access.allows("party.possible_duplicate", party):
+        raise PermissionDenied(_("You may not do this to this party."))
+    if party.possible_duplicate:
+        party.possible_duplicate = False
+        party.save(update_fields=["possible_duplicate"])
+    logger.info("party %s kept as no duplicate by %s", party.code, access.username)
+    return party
+
+
+def party_duplicate_merge(*, party_id, keep_id, access: Access) -> Party:
+    """Merge a duplicate registration into the party kept: the duplicate is cancelled
+    (`party_cancel`: its held beds are freed, and its history records who merged it and
+    into which code). Both must be parties of the same city within the caller's reach
+    (a model DoesNotExist, 404, otherwise); `Conflict` where they are one party or in two
+    cities, or the duplicate can no longer be cancelled (checked in, gone)."""
+    kept = access.scope(Party.objects.all()).get(pk=keep_id)
+    duplicate = access.scope(Party.objects.all()).get(pk=party_id)
+    if kept.pk == duplicate.pk or kept.city_id != duplicate.city_id:
+        raise Conflict("not_a_duplicate", _("These two registrations cannot be merged."))
+    if kept.status in CLOSED_STATUSES:
+        raise Conflict(
+            "not_a_duplicate",
+            _("The party to keep has left or was cancelled; keep this one instead."),
+        )
+    return party_cancel(
+        party_id=duplicate.pk,
+        access=access,
+        reason=_("Merged: a duplicate of %(code)s") % {"code": kept.code},
+    )

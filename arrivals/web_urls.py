@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import web_app, web_shelter, web_slip, web_views
+from . import web_app, web_board, web_shelter, web_slip, web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
@@ -43,6 +43,14 @@ urlpatterns = [
         "shelters/<uuid:shelter_id>/status/", web_shelter.shelter_status, name="web-shelter-status"
     ),
     path("spaces/<uuid:space_id>/beds/", web_shelter.space_beds, name="web-space-beds"),
+    # The coordinator's city board (arrivals/web_board.py).
+    path("board/", web_board.board, name="web-board"),
+    path("board/parties/<uuid:party_id>/place/", web_board.party_place, name="web-board-place"),
+    path(
+        "board/parties/<uuid:party_id>/duplicate/",
+        web_board.party_duplicate,
+        name="web-board-duplicate",
+    ),
     # The installable field app (arrivals/web_app.py): the worker's scope is the root.
     path("sw.js", web_app.service_worker, name="service-worker"),
     path("manifest.webmanifest", web_app.manifest, name="web-manifest"),

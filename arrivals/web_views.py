@@ -116,6 +116,7 @@ def home(request):
         context["cities"] = cities
         context["may_register"] = True
         context["may_open_shelters"] = access.allows("shelter.add")
+        context["may_view_board"] = access.allows("board.view")
         # Their last registrations, with given names, status and why those waiting wait.
         context["recent"] = _with_waiting_reasons(
             selectors.parties_for_display(
