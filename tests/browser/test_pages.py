@@ -1,4 +1,5 @@
-"""Every page on a phone, in English, Russian and Kazakh: a screenshot of each (in
+"""Every page on a phone, in English, Russian and Kazakh (the login page with its errors,
+the CSRF, 403, 404 and 500 pages among them): a screenshot of each (in
 artifacts/screenshots/), no serious or critical accessibility violation (axe-core), no
 horizontal scrolling, and in Russian and Kazakh no English left.
 
@@ -13,9 +14,11 @@ import re
 from pathlib import Path
 
 import pytest
+from django.test import RequestFactory
 
 from accounts.models import Role
 from arrivals import services
+from config import errors
 from tests import factories
 
 from .conftest import locked, log_in, screenshot, set_language
@@ -52,8 +55,10 @@ def site(db):
     city = factories.CityFactory(name="Uralsk")
     shelter = factories.ShelterFactory(city=city, name="Cinema Park", address="Dostyk Avenue 190")
     space = factories.SpaceFactory(shelter=shelter, name="Auditorium 1", beds=10)
+    volunteer = factories.member(Role.VOLUNTEER, cities=[city], username="aliya")
     party = factories.PartyFactory(
         city=city,
+        created_by=volunteer,  # so that the volunteer may correct it
         members=[
             {"given_name": "Aigerim", "family_name": "Nurlanova", "sex": "female"},
             {"given_name": "Timur", "age_group": "child"},
@@ -61,11 +66,20 @@ def site(db):
     )
     services.placement_create(party_id=party.id, space_id=space.id, actor="test")
     return {
-        "volunteer": factories.member(Role.VOLUNTEER, cities=[city], username="aliya"),
+        "volunteer": volunteer,
         "manager": factories.member(Role.SHELTER_MANAGER, shelters=[shelter], username="marat"),
         "party": party,
         "shelter": shelter,
     }
+
+
+def server_error_page(language: str) -> str:
+    """The 500 page as the server renders it for an error (no request context)."""
+    request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE=language)
+    try:
+        raise RuntimeError("an error of the test")
+    except RuntimeError:
+        return errors.server_error(request).content.decode()
 
 
 def _data(text: str) -> bool:
@@ -103,8 +117,8 @@ def every_page(chromium, server, site, language: str, axe_source: str) -> dict[s
     """Opens every page, and the registration page in each of its states."""
     texts = {}
 
-    def context_for(user=None):
-        context = chromium.new_context(base_url=server, **_phone())
+    def context_for(user=None, **options):
+        context = chromium.new_context(base_url=server, **_phone(), **options)
         context.set_default_timeout(15_000)
         set_language(context, server, language)
         if user is not None:
@@ -113,11 +127,38 @@ def every_page(chromium, server, site, language: str, axe_source: str) -> dict[s
 
     anonymous = context_for()
     page = anonymous.new_page()
-    page.goto("/accounts/login/")
+    page.goto("/accounts/login/?next=/register/")
     texts["login"] = check(page, "login", language, axe_source)
+    page.fill("#id_username", "aliya")
+    page.fill("#id_password", "not the password")
+    page.click("form[data-login] button[type=submit]")
+    page.wait_for_selector("form[data-login] .errorlist")
+    texts["login-errors"] = check(page, "login-errors", language, axe_source)
+    # The login page left open while the phone dropped its cookies: the token check fails.
+    anonymous.clear_cookies()
+    set_language(anonymous, server, language)
+    page.fill("#id_password", factories.PASSWORD)
+    page.click("form[data-login] button[type=submit]")
+    page.wait_for_selector("[data-csrf-failure]")
+    texts["csrf"] = check(page, "csrf", language, axe_source)
     page.goto("/offline/")
     texts["offline"] = check(page, "offline", language, axe_source)
+    assert page.goto("/no-such-page/").status == 404
+    texts["not-found"] = check(page, "not-found", language, axe_source)
     anonymous.close()
+
+    # The 500 page, as the server renders it, answered to the browser (no service worker
+    # in between, which the route would not see).
+    html = locked(lambda: server_error_page(language))
+    failing = context_for(service_workers="block")
+    page = failing.new_page()
+    page.route(
+        "**/server-error/",
+        lambda route: route.fulfill(status=500, content_type="text/html", body=html),
+    )
+    page.goto("/server-error/")
+    texts["server-error"] = check(page, "server-error", language, axe_source)
+    failing.close()
 
     manager = context_for(site["manager"])
     page = manager.new_page()
@@ -125,6 +166,8 @@ def every_page(chromium, server, site, language: str, axe_source: str) -> dict[s
     texts["shelter"] = check(page, "shelter", language, axe_source)
     page.goto("/")
     texts["home-manager"] = check(page, "home-manager", language, axe_source)
+    assert page.goto("/register/").status == 403  # not for shelter managers
+    texts["forbidden"] = check(page, "forbidden", language, axe_source)
     manager.close()
 
     volunteer = context_for(site["volunteer"])
@@ -139,6 +182,8 @@ def every_page(chromium, server, site, language: str, axe_source: str) -> dict[s
     # The slip the party is shown or sent (no login), linked from the party page.
     page.goto(page.locator("a[href*='/slip/']").first.get_attribute("href"))
     texts["slip"] = check(page, "slip", language, axe_source)
+    page.goto(f"/parties/{site['party'].id}/edit/")
+    texts["party-edit"] = check(page, "party-edit", language, axe_source)
     page.close()
 
     page = open_register(volunteer)
@@ -175,7 +220,7 @@ def _phone():
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_in_every_language(chromium, server, site, axe_source, language):
     texts = every_page(chromium, server, site, language, axe_source)
-    assert len(texts) == 13
+    assert len(texts) == 19
     if language == "en":
         assert interface(texts["register"]) >= {"People", "Register and find a bed"}
         return
