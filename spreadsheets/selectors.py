@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from arrivals.models import ACTIVE_PLACEMENT, Party, PartyMember, Placement
+from arrivals.models import ACTIVE_PLACEMENT, CapacitySnapshot, Party, PartyMember, Placement
 from shelters.models import City
 
 
@@ -144,6 +144,25 @@ def placements_export(*, city: City, statuses: Iterable[str] = ()) -> ExportTabl
                 placement.reason,
             ]
         )
+    return table
+
+
+def capacity_history_export(*, city: City, snapshots: Iterable[CapacitySnapshot]) -> ExportTable:
+    """A city's capacity over time (`arrivals.selectors.capacity_history`'s snapshots),
+    one row per hour or day, at the city's local time."""
+    tz = zoneinfo.ZoneInfo(city.timezone)
+    names = [
+        "beds",
+        "beds_free",
+        "beds_free_open",
+        "beds_held",
+        "beds_occupied",
+        "waiting_parties",
+        "waiting_people",
+    ]
+    table = ExportTable(name=f"capacity-{city.name}", columns=["at", *names])
+    for snapshot in snapshots:
+        table.rows.append([_local(snapshot.at, tz), *(getattr(snapshot, n) for n in names)])
     return table
 
 

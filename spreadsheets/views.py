@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AccessMixin
+from arrivals.selectors import capacity_history
+from arrivals.serializers import CapacityHistoryQuerySerializer
 from arrivals.services import parties_personal_data_show
 from shelters.models import City
 
@@ -142,3 +144,33 @@ class PlacementsExportView(_ExportView):
         return Response(
             selectors.placements_export(city=city, statuses=query.validated_data.get("status", ()))
         )
+
+
+class CapacityHistoryExportView(_ExportView):
+    """`GET /api/v1/exports/capacity-history/?city=<id>&from=&to=&interval=hour|day`: the
+    rows of `GET /capacity/history/`, unpaginated."""
+
+    resource = "capacityexport"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("city", str, required=True),
+            OpenApiParameter("from", OpenApiTypes.DATETIME),
+            OpenApiParameter("to", OpenApiTypes.DATETIME),
+            OpenApiParameter("interval", str, enum=["hour", "day"]),
+            EXPORT_FORMAT,
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, XlsxTableRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+    )
+    def get(self, request):
+        query = CapacityHistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        city = self.city(params["city"])
+        snapshots = capacity_history(
+            city=city, since=params["from"], until=params["to"], interval=params["interval"]
+        )
+        return Response(selectors.capacity_history_export(city=city, snapshots=snapshots))

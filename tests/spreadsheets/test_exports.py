@@ -158,3 +158,37 @@ def test_bad_queries_answer_400_in_json(coordinator_client, city):
 )
 def test_the_one_guard(value, expected):
     assert cell_safe(value) == expected
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_capacity_history(coordinator_client, volunteer_client, city, fmt):
+    from datetime import UTC, datetime, timedelta
+
+    from arrivals.models import CapacitySnapshot
+
+    start = datetime(2022, 9, 23, 0, 0, tzinfo=UTC)
+    for hour in range(3):
+        CapacitySnapshot.objects.create(
+            city=city,
+            at=start + timedelta(hours=hour),
+            beds=100,
+            beds_free=100 - 10 * hour,
+            beds_free_open=90 - 10 * hour,
+            beds_held=5,
+            beds_occupied=10 * hour,
+            waiting_parties=hour,
+            waiting_people=2 * hour,
+        )
+    params = {"from": "2022-09-22T00:00:00Z", "to": "2022-09-24T00:00:00Z"}
+    rows = table(
+        get(coordinator_client, "/api/v1/exports/capacity-history/", city, fmt, **params), fmt
+    )
+    assert rows[0][:3] == ["at", "beds", "beds_free"]
+    assert [int(row[2]) for row in rows[1:]] == [100, 90, 80]
+    answer = get(
+        coordinator_client, "/api/v1/exports/capacity-history/", city, fmt, interval="day", **params
+    )
+    assert len(table(answer, fmt)) == 2  # the header and the day's last snapshot
+    assert get(volunteer_client, "/api/v1/exports/capacity-history/", city).status_code == 403
+    answer = get(coordinator_client, "/api/v1/exports/capacity-history/", city, interval="week")
+    assert answer.status_code == 400
