@@ -16,18 +16,24 @@ class HostOfferForm(forms.Form):
         queryset=City.objects.order_by("name"),
         label=_("City"),
         empty_label=_("Choose…"),
+        error_messages={
+            "required": _("Choose your city."),
+            "invalid_choice": _("Choose your city from the list."),
+        },
     )
     address = forms.CharField(
         label=_("Address of the apartment"),
         max_length=MAX_HOST_ADDRESS,
         validators=[line_validator],
         help_text=_("Street, house, flat."),
+        error_messages={"required": _("Enter the apartment's address.")},
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
     beds = forms.IntegerField(
         label=_("How many people can sleep there?"),
         min_value=1,
         max_value=MAX_HOST_BEDS,
+        error_messages={"required": _("Enter how many people can sleep there.")},
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     available_from = forms.DateField(
@@ -46,6 +52,7 @@ class HostOfferForm(forms.Form):
     host_name = forms.CharField(
         label=_("Your name"),
         max_length=MAX_HOST_NAME,
+        error_messages={"required": _("Enter your name (a first name is enough).")},
         validators=[line_validator],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
@@ -54,6 +61,7 @@ class HostOfferForm(forms.Form):
         max_length=32,
         validators=[host_phone_validator],
         help_text=_("A coordinator calls you before anyone comes."),
+        error_messages={"required": _("Enter your phone number.")},
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
     )
     notes = forms.CharField(

@@ -400,3 +400,56 @@ def test_the_hosts_data_is_forgotten_with_the_retention_of_arrivals(
     erase = AuditEntry.objects.get(object_id=str(declined.id), action=AuditAction.ERASE)
     assert erase.actor == "retention"
     assert timezone.now()  # the audit entry holds no value
+
+
+# --- The limit per address --------------------------------------------------------------
+
+
+def _rate(settings, rate: str) -> None:
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "host_offer": rate}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+
+
+@pytest.mark.redis
+def test_the_limit_per_address_holds_on_the_shared_redis_cache(anonymous, city, settings):
+    from django.core.cache import cache
+
+    from tests.conftest import redis_url
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url(),
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+        }
+    }
+    _rate(settings, "3/hour")
+    try:
+        for _ in range(3):
+            assert anonymous.post(OFFERS, offer_body(city), format="json").status_code == 201
+        refused = anonymous.post(OFFERS, offer_body(city), format="json")
+        assert refused.status_code == 429
+        assert 0 < int(refused["Retry-After"]) <= 3600
+        # A robot from that address is refused before its trap is looked at.
+        trap = anonymous.post(OFFERS, offer_body(city, website="x"), format="json")
+        assert trap.status_code == 429
+        # Another address has its own limit.
+        other = anonymous.post(OFFERS, offer_body(city), format="json", REMOTE_ADDR="192.0.2.7")
+        assert other.status_code == 201
+        assert HostOffer.objects.count() == 4
+    finally:
+        cache.clear()
+
+
+def test_while_the_cache_is_down_the_database_counts_the_offers(anonymous, city, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    _rate(settings, "2/hour")
+    for _ in range(2):
+        assert anonymous.post(OFFERS, offer_body(city), format="json").status_code == 201
+    assert anonymous.post(OFFERS, offer_body(city), format="json").status_code == 429
+    assert HostOffer.objects.count() == 2
