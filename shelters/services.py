@@ -340,12 +340,19 @@ def host_offer_check(*, data: dict, today: date) -> None:
 
 
 @transaction.atomic
-def host_offer_submit(*, data: dict, client_ident: str = "") -> HostOffer:
+def host_offer_submit(
+    *,
+    data: dict,
+    client_ident: str = "",
+    actor_id: int | None = None,
+    actor: str = HOST_OFFER_PUBLIC_ACTOR,
+) -> HostOffer:
     """A resident's offer (no login): checked (`host_offer_check`, the model's
     validation), stored with the host's name and phone encrypted, and its creation
     audited. `data` holds HOST_OFFER_FIELDS; `available_from` is today by default (in the
     city's time zone). `client_ident` is the sender's address, stored only as a keyed
-    hash for the per-address limit. Raises ValidationError by field."""
+    hash for the per-address limit. Raises ValidationError by field. The audit names
+    `actor` (the public; a coordinator who imports offers from a spreadsheet)."""
     city = data["city"]
     today = host_offer_city_today(city)
     host_offer_check(data=data, today=today)
@@ -356,8 +363,8 @@ def host_offer_submit(*, data: dict, client_ident: str = "") -> HostOffer:
     offer.full_clean()
     offer.save()
     audit_record(
-        actor_id=None,
-        actor=HOST_OFFER_PUBLIC_ACTOR,
+        actor_id=actor_id,
+        actor=actor,
         action=AuditAction.CREATE,
         object_type=HOST_OFFER_AUDIT_TYPE,
         object_ids=[offer.id],

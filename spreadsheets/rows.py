@@ -152,6 +152,15 @@ def shelter_row_data(cells: dict[str, str]) -> dict:
     return data
 
 
+def host_offer_row_data(cells: dict[str, str]) -> dict:
+    data: dict = {}
+    for name, value in cells.items():
+        if not value:
+            continue
+        data[name] = yes_no(value) if name in ("wheelchair_accessible", "pets_allowed") else value
+    return data
+
+
 # The enums a register's cells may hold, for the page that explains the columns.
 ENUMS = {
     "sex": Sex.values,

@@ -8,7 +8,16 @@ from rest_framework import serializers
 from accounts.fields import ScopedRelatedField
 from arrivals.models import MAX_MEMBERS, PartyStatus, PlacementStatus
 from arrivals.serializers import MemberSerializer, PartySerializer, phone_validator
-from shelters.models import MAX_BEDS, Admits, ShelterKind, ShelterStatus
+from shelters.models import (
+    MAX_BEDS,
+    MAX_HOST_ADDRESS,
+    MAX_HOST_BEDS,
+    MAX_HOST_NAME,
+    MAX_HOST_NOTES,
+    Admits,
+    ShelterKind,
+    ShelterStatus,
+)
 
 from .models import ImportJob, ImportKind
 from .rows import PARTY_FIELDS
@@ -147,20 +156,25 @@ class PartyRowsSerializer(serializers.Serializer):
     validate_languages = PartySerializer.validate_languages
 
 
+# Dates as ISO 8601 (2022-09-23, what an XLSX date cell becomes) or as people in Russia
+# and Kazakhstan write them (23.09.2022).
+DATE_FORMATS = ["iso-8601", "%d.%m.%Y"]
+
+
 class HostOfferRowSerializer(serializers.Serializer):
     """A row of the host offers file."""
 
-    address = serializers.CharField(max_length=300)
-    beds = serializers.IntegerField(min_value=1)
-    available_from = serializers.DateField()
-    available_until = serializers.DateField(required=False)
-    host_name = serializers.CharField(max_length=100, required=False)
+    address = serializers.CharField(max_length=MAX_HOST_ADDRESS)
+    beds = serializers.IntegerField(min_value=1, max_value=MAX_HOST_BEDS)
+    available_from = serializers.DateField(input_formats=DATE_FORMATS)
+    available_until = serializers.DateField(input_formats=DATE_FORMATS, required=False)
+    host_name = serializers.CharField(max_length=MAX_HOST_NAME, required=False)
     contact_phone = serializers.CharField(
         max_length=32, required=False, validators=[phone_validator]
     )
     wheelchair_accessible = serializers.BooleanField(required=False)
     pets_allowed = serializers.BooleanField(required=False)
-    notes = serializers.CharField(max_length=1000, required=False)
+    notes = serializers.CharField(max_length=MAX_HOST_NOTES, required=False)
 
 
 # What `spreadsheets.services.import_job_run` checks each kind's rows with (services

@@ -13,7 +13,8 @@ Imports are idempotent by natural keys: a shelter by its name in the city, a spa
 its name in the shelter (a row that changes them updates them; the same row again
 changes nothing); a register's party by its number in the file, a host offer by its
 address (`ImportedRow`): the same again is skipped, the same number with other details
-is a bad row (correct the party in Berth, or give it another number).
+is a bad row (correct the party in Berth, or give it another number). Host offers go
+through the public form's service (`shelters.services.host_offer_submit`).
 
 Small files run in the request; larger ones (more than SPREADSHEET_INLINE_ROWS rows) in a
 Celery worker, which writes the progress as it goes (through a connection of its own,
@@ -45,7 +46,13 @@ from arrivals.services import party_register
 from config.exceptions import Conflict, PreconditionFailed
 from privacy.crypto import keyed_digest
 from shelters.models import City, Shelter, Space
-from shelters.services import shelter_create, shelter_update, space_create, space_update
+from shelters.services import (
+    host_offer_submit,
+    shelter_create,
+    shelter_update,
+    space_create,
+    space_update,
+)
 
 from . import rows as row_shapes
 from .models import ImportedRow, ImportJob, ImportKind, ImportMode, ImportStatus
@@ -341,11 +348,70 @@ def _party_group_apply(run: _Run, reference: str, rows: list[Row]) -> None:
     run.summary[CREATED] += 1
 
 
+# --- Host offers ----------------------------------------------------------------------
+
+HOST_OFFER_NAMES = {"city": ""}
+
+
+def _host_offer_groups(table: Table):
+    for row in table.rows:
+        yield [row], lambda run, row=row: _host_offer_row_apply(run, row)
+
+
+def _host_offer_row_apply(run: _Run, row: Row) -> None:
+    """One offer per row, through the service of the public form (`host_offer_submit`:
+    its dates, bounds, encryption and audit), audited as the coordinator's. An address
+    already imported in the city is the same offer: skipped when it says the same,
+    refused when it says something else (the offer is changed in Berth)."""
+    shape = run.shapes.host_offer_row(data=row_shapes.host_offer_row_data(row.cells))
+    if not shape.is_valid():
+        raise RowsRefused(_flatten(shape.errors, row.line))
+    values = dict(shape.validated_data)
+    city = run.job.city
+    key = keyed_digest("host-offer:" + " ".join(values["address"].casefold().split()))
+    content = _digest(values)
+    known = ImportedRow.objects.filter(city=city, kind=ImportKind.HOST_OFFERS, key=key).first()
+    if known is not None:
+        if known.content == content:
+            run.summary[UNCHANGED] += 1
+            return
+        raise RowsRefused(
+            [
+                _error(
+                    row.line,
+                    "address",
+                    _(
+                        "An offer for this address was imported before with other details: "
+                        "change it in Berth."
+                    ),
+                )
+            ]
+        )
+    try:
+        offer = host_offer_submit(
+            data={**values, "city": city},
+            actor_id=run.access.user_id,
+            actor=run.access.username,
+        )
+    except DjangoValidationError as error:
+        raise RowsRefused(_service_errors(error, row.line, HOST_OFFER_NAMES)) from None
+    ImportedRow.objects.create(
+        city=city,
+        kind=ImportKind.HOST_OFFERS,
+        key=key,
+        content=content,
+        object_id=offer.id,
+        job=run.job,
+    )
+    run.summary[CREATED] += 1
+
+
 # --- The runner ------------------------------------------------------------------------
 
 GROUPS = {
     ImportKind.SHELTERS: _shelters_groups,
     ImportKind.PARTIES: _party_groups,
+    ImportKind.HOST_OFFERS: _host_offer_groups,
 }
 
 
