@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model, Q, QuerySet
+from django.db import connection
+from django.db.models import Model, OuterRef, Q, QuerySet
 
-from .models import ApiKey, Role
+from .models import ApiKey, Membership, Role
 from .rules import RULES
 
 INTEGRATION = "integration"
@@ -124,11 +125,16 @@ def system_access(name: str) -> Access:
 
 
 def access_for_user(user) -> Access:
-    """What a person may see and do, outside a request too (the admin, commands)."""
+    """What a person may see and do, outside a request too (the admin, commands).
+
+    One query on PostgreSQL: the membership with its shelters (and their cities) and
+    cities as arrays; elsewhere three."""
     if not user or not user.is_authenticated:
         return NOBODY
     if user.is_superuser:
         return Access(user.pk, user.get_username(), None, True, frozenset(), frozenset())
+    if connection.vendor == "postgresql":
+        return _access_in_one_query(user)
     membership = getattr(user, "membership", None)
     if membership is None:
         return Access(user.pk, user.get_username(), None, False, frozenset(), frozenset())
@@ -139,6 +145,31 @@ def access_for_user(user) -> Access:
     else:
         city_ids = frozenset(membership.cities.values_list("id", flat=True))
     return Access(user.pk, user.get_username(), membership.role, False, city_ids, shelter_ids)
+
+
+def _access_in_one_query(user) -> Access:
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    shelters = Membership.shelters.through.objects.filter(membership_id=OuterRef("pk"))
+    cities = Membership.cities.through.objects.filter(membership_id=OuterRef("pk"))
+    row = (
+        Membership.objects.filter(user_id=user.pk)
+        .annotate(
+            shelter_ids=ArraySubquery(shelters.values("shelter_id")),
+            shelter_city_ids=ArraySubquery(shelters.values("shelter__city_id")),
+            city_ids=ArraySubquery(cities.values("city_id")),
+        )
+        .values_list("role", "shelter_ids", "shelter_city_ids", "city_ids")
+        .first()
+    )
+    if row is None:
+        return Access(user.pk, user.get_username(), None, False, frozenset(), frozenset())
+    role, shelter_ids, shelter_city_ids, city_ids = row
+    if role == Role.SHELTER_MANAGER:
+        city_ids = shelter_city_ids
+    return Access(
+        user.pk, user.get_username(), role, False, frozenset(city_ids), frozenset(shelter_ids)
+    )
 
 
 def _access_for_key(key: ApiKey) -> Access:

@@ -20,8 +20,10 @@ from uuid import UUID
 from celery import signature
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, Sum
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.models import AutoField, F, Q, Sum
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from accounts.access import Access
 from config.exceptions import Conflict
 from privacy.crypto import name_digest, phone_digest
-from privacy.models import AuditAction
+from privacy.models import AuditAction, AuditEntry
 from privacy.services import audit_record
 from shelters.models import City, ShelterStatus, Space
 from shelters.services import space_counters_change, spaces_counters_change, spaces_lock
@@ -189,7 +191,6 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-@transaction.atomic
 def party_register(
     *,
     city: City,
@@ -204,70 +205,162 @@ def party_register(
     nights_needed: int = 1,
     notes: str = "",
 ) -> Party:
-    """Register an arriving party with its members; matching is asked for after commit.
+    """Register an arriving party with its members; returns it with its members loaded
+    (`party.members.all()` reads no row), as it was written.
 
     `possible_duplicate` is set when a party of the same city, not closed, gave the
-    same phone (compared by keyed hash).
+    same phone (compared by keyed hash). Matching is asked for after commit, only if
+    some open space of the city has the free beds for the whole party
+    (`matching_request` with `party_size`). On PostgreSQL the party, its members, its
+    history and the audit entry are one statement (`_registration_insert`); no
+    savepoint is taken (a clash of codes inserts nothing, and another code is drawn).
     """
     if not consent:
         raise Conflict("consent_required", _("The party must consent to registration."))
     rows = [_member_row(position, member) for position, member in enumerate(members)]
     digest = phone_digest(contact_phone) if contact_phone else ""
-    duplicate = bool(digest) and (
-        Party.objects.filter(city=city, contact_phone_digest=digest)
-        .exclude(status__in=CLOSED_STATUSES)
-        .exists()
-    )
     now = timezone.now()
-    for _attempt in range(10):
-        party = Party(
-            city=city,
-            code=_new_code(),
-            registration_point=registration_point,
-            contact_phone=contact_phone or None,
-            contact_phone_digest=digest,
-            languages=languages or [],
-            pets=pets,
-            nights_needed=nights_needed,
-            notes=notes,
-            consent=consent,
-            size=len(rows),
-            priority=sum(engine.member_weight(engine_member(row)) for row in rows),
-            possible_duplicate=duplicate,
-            waiting_since=now,
-            status_changed_at=now,
-            created_at=now,
-            created_by_id=actor_id,
+    with transaction.atomic(savepoint=False):
+        for _attempt in range(10):
+            party = Party(
+                city=city,
+                code=_new_code(),
+                registration_point=registration_point,
+                contact_phone=contact_phone or None,
+                contact_phone_digest=digest,
+                languages=languages or [],
+                pets=pets,
+                nights_needed=nights_needed,
+                notes=notes,
+                consent=consent,
+                size=len(rows),
+                priority=sum(engine.member_weight(engine_member(row)) for row in rows),
+                waiting_since=now,
+                status_changed_at=now,
+                created_at=now,
+                created_by_id=actor_id,
+            )
+            for row in rows:
+                row.party = party
+            event = PartyEvent(
+                party=party, at=now, actor=actor, from_status="", to_status=PartyStatus.WAITING
+            )
+            entry = AuditEntry(
+                at=now,
+                actor_id=actor_id,
+                actor=actor,
+                action=AuditAction.CREATE,
+                object_type="party",
+                object_id=str(party.id),
+            )
+            written = _registration_insert(party=party, rows=rows, event=event, entry=entry)
+            if written:
+                break
+        else:  # pragma: no cover - 10 clashes in a row mean the code space is exhausted
+            raise Conflict("code_space_exhausted", _("No free party code; try again."))
+        party_event_emit(type=EventType.PARTY_REGISTERED, party=party)
+        city_id, size = city.id, party.size
+        transaction.on_commit(
+            lambda: matching_request(city_id=city_id, trigger="registration", party_size=size),
+            robust=True,
         )
-        try:
-            with transaction.atomic():
-                party.save(force_insert=True)
-            break
-        except IntegrityError:
-            if Party.objects.filter(code=party.code).exists():
-                continue  # the rare clash of codes: draw another
-            raise
-    else:  # pragma: no cover - 10 clashes in a row mean the code space is exhausted
-        raise Conflict("code_space_exhausted", _("No free party code; try again."))
-    for row in rows:
-        row.party = party
-    PartyMember.objects.bulk_create(rows)
-    PartyEvent.objects.create(
-        party=party, at=now, actor=actor, from_status="", to_status=PartyStatus.WAITING
-    )
-    audit_record(
-        actor_id=actor_id,
-        actor=actor,
-        action=AuditAction.CREATE,
-        object_type="party",
-        object_ids=[party.id],
-    )
-    party_event_emit(type=EventType.PARTY_REGISTERED, party=party)
-    city_id = city.id
-    transaction.on_commit(
-        lambda: matching_request(city_id=city_id, trigger="registration"), robust=True
-    )
+    for instance in (party, *rows, event):
+        instance._state.adding = False
+        instance._state.db = DEFAULT_DB_ALIAS
+    members_loaded = party.members.all()
+    members_loaded._result_cache = rows
+    members_loaded._prefetch_done = True
+    party._prefetched_objects_cache = {"members": members_loaded}
+    party.shown_placements = []  # as `selectors.parties_for_display` loads them: none yet
     return party
+
+
+def _insert_sql(model, objs: list, *, on_conflict=None) -> tuple[str, list, list]:
+    """The INSERT of `objs` as Django's bulk_create writes it (fields prepared, encrypted,
+    stamped), not executed; with its fields."""
+    fields = [
+        field
+        for field in model._meta.local_concrete_fields
+        if not (field.primary_key and isinstance(field, AutoField))
+    ]
+    query = InsertQuery(model, on_conflict=on_conflict)
+    query.insert_values(fields, objs, raw=False)
+    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    return sql, list(params), fields
+
+
+def _if_written(sql: str, fields: list, condition: str = "EXISTS (SELECT 1 FROM p)") -> str:
+    """An INSERT of `_insert_sql` that inserts only when `condition` holds. A VALUES
+    list becomes a SELECT from it, each value cast to its column's type (a NULL or a
+    string in a sub-select has none)."""
+    if " SELECT * FROM UNNEST(" in sql:
+        return f"{sql} WHERE {condition}"
+    head, values = sql.split(" VALUES ", 1)
+    pieces = values.split("%s")
+    types = [fields[i % len(fields)].cast_db_type(connection) for i in range(len(pieces) - 1)]
+    casts = [f"%s::{db_type}" for db_type in types]
+    values = "".join(piece + cast for piece, cast in zip(pieces, [*casts, ""], strict=True))
+    # Django's compiler wrote the SQL; every value is a parameter.
+    return f"{head} SELECT * FROM (VALUES {values}) AS v WHERE {condition}"  # noqa: S608
+
+
+def _registration_insert(
+    *, party: Party, rows: list[PartyMember], event: PartyEvent, entry: AuditEntry
+) -> bool:
+    """Write a new party with its members, history line and audit entry; False if the
+    party's code is taken (nothing was written: draw another). Sets
+    `party.possible_duplicate`.
+    """
+    duplicate = (
+        Party.objects.filter(
+            city_id=party.city_id, contact_phone_digest=party.contact_phone_digest
+        ).exclude(status__in=CLOSED_STATUSES)
+        if party.contact_phone_digest
+        else None
+    )
+    if connection.vendor != "postgresql":
+        # SQLite (development): the same writes, one by one; its write lock is taken at
+        # BEGIN (IMMEDIATE), so nothing can come in between.
+        if Party.objects.filter(code=party.code).exists():
+            return False
+        party.possible_duplicate = duplicate is not None and duplicate.exists()
+        party.save(force_insert=True)
+        PartyMember.objects.bulk_create(rows)
+        event.save(force_insert=True)
+        entry.save(force_insert=True)
+        return True
+    party.possible_duplicate = False
+    party_sql, party_params, _fields = _insert_sql(Party, [party], on_conflict=OnConflict.IGNORE)
+    if duplicate is not None:
+        # possible_duplicate is computed by the insert itself, from the rows it sees.
+        column = [f.attname for f in Party._meta.local_concrete_fields].index("possible_duplicate")
+        head, values = party_sql.split(" VALUES ", 1)
+        pieces = values.split("%s")
+        exists_sql, exists_params = duplicate.order_by().values("id")[:1].query.sql_with_params()
+        values = "%s".join(pieces[: column + 1]) + f"EXISTS ({exists_sql})"
+        values += "%s".join(pieces[column + 1 :])
+        party_sql = f"{head} VALUES {values}"
+        party_params[column : column + 1] = list(exists_params)
+    statements = [f"p AS ({party_sql} RETURNING id, possible_duplicate)"]
+    params = list(party_params)
+    for name, (sql, values_params, fields) in (
+        ("m", _insert_sql(PartyMember, rows)),
+        ("e", _insert_sql(PartyEvent, [event])),
+        ("a", _insert_sql(AuditEntry, [entry])),
+    ):
+        statements.append(f"{name} AS ({_if_written(sql, fields)})")
+        params += values_params
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {', '.join(statements)} "  # noqa: S608 - Django's SQL, values as parameters
+            "SELECT p.possible_duplicate FROM p",
+            params,
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    party.possible_duplicate = found[0]
+    return True
 
 
 def _active_placement(party_id) -> Placement | None:
@@ -933,32 +1026,77 @@ def _enqueue_run(run_id) -> None:
     transaction.on_commit(task.delay, robust=True)
 
 
-def matching_request(*, city_id, trigger: str) -> MatchingRun:
+def _run_queue(*, city_id, trigger: str, party_size: int | None) -> MatchingRun | None:
+    """Queue a run for the city in one statement (PostgreSQL), unless one is queued
+    already or (with `party_size`) no open space has that many free beds; the run
+    queued, or None."""
+    run = MatchingRun(city_id=city_id, trigger=trigger)
+    sql, params, fields = _insert_sql(MatchingRun, [run])
+    if party_size is not None:
+        fits = Space.objects.filter(
+            shelter__city_id=city_id, shelter__status=ShelterStatus.OPEN
+        ).filter(beds__gte=F("beds_held") + F("beds_occupied") + party_size)
+        fits_sql, fits_params = fits.order_by().values("id")[:1].query.sql_with_params()
+        sql = _if_written(sql, fields, f"EXISTS ({fits_sql})")
+        params += list(fits_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ON CONFLICT DO NOTHING RETURNING id", params)
+        if cursor.fetchone() is None:
+            return None
+    run._state.adding = False
+    return run
+
+
+def matching_request(*, city_id, trigger: str, party_size: int | None = None) -> MatchingRun | None:
     """Ask for a matching run of a city. Asks made while a run is queued fold into it.
 
-    At most one run per city is queued (a database constraint): the ask returns it.
-    A queued run not sent to a worker for a minute is sent again, once a minute at
-    most (its task may have been lost with a broker or a worker).
+    At most one run per city is queued (a database constraint): the ask returns it. On
+    PostgreSQL the ask is one statement (`INSERT ... ON CONFLICT DO NOTHING`), and the
+    run is sent to a worker (after commit) only by the ask that queued it. With
+    `party_size` (a registration) the ask is only that statement, and only queues a run
+    if some open space of the city has that many free beds: in a full city a
+    registration asks nothing (the beds freed later ask, `shelters.signals.room_available`);
+    it returns None when it queued nothing. A queued run not sent to a worker for a
+    minute is sent again, once a minute at most (its task may have been lost with a
+    broker or a worker), by the next ask without `party_size` (the timer asks every
+    minute).
     """
+    if connection.vendor == "postgresql":
+        run = _run_queue(city_id=city_id, trigger=trigger, party_size=party_size)
+        if run is not None:
+            _enqueue_run(run.id)
+            return run
+        if party_size is not None:
+            return None
+    elif (
+        party_size is not None
+        and not Space.objects.filter(
+            shelter__city_id=city_id,
+            shelter__status=ShelterStatus.OPEN,
+            beds__gte=F("beds_held") + F("beds_occupied") + party_size,
+        ).exists()
+    ):
+        return None
     while True:
         with transaction.atomic():
             run = MatchingRun.objects.filter(city_id=city_id, status=RunStatus.QUEUED).first()
-            if run is not None:
-                now = timezone.now()
-                resend = MatchingRun.objects.filter(
-                    id=run.id,
-                    status=RunStatus.QUEUED,
-                    enqueued_at__lt=now - timedelta(seconds=STALE_QUEUED_SECONDS),
-                ).update(enqueued_at=now)
-                if resend:
-                    _enqueue_run(run.id)
-                return run
-            try:
-                with transaction.atomic():
+            if run is None:
+                if connection.vendor == "postgresql":
+                    run = _run_queue(city_id=city_id, trigger=trigger, party_size=None)
+                    if run is None:
+                        continue  # another ask queued one at this moment: fold into it
+                else:
                     run = MatchingRun.objects.create(city_id=city_id, trigger=trigger)
-            except IntegrityError:
-                continue  # another ask queued one at this moment: fold into it
-            _enqueue_run(run.id)
+                _enqueue_run(run.id)
+                return run
+            now = timezone.now()
+            resend = MatchingRun.objects.filter(
+                id=run.id,
+                status=RunStatus.QUEUED,
+                enqueued_at__lt=now - timedelta(seconds=STALE_QUEUED_SECONDS),
+            ).update(enqueued_at=now)
+            if resend:
+                _enqueue_run(run.id)
             return run
 
 

@@ -134,9 +134,9 @@ class PartyViewSet(
         def register():
             serializer.is_valid(raise_exception=True)
             data = dict(serializer.validated_data)
-            party = self._party(
-                services.party_register(actor_id=access.user_id, actor=access.username, **data).id
-            )
+            # The answer is built from the party as written (its members loaded, no
+            # placement yet): nothing is read back.
+            party = services.party_register(actor_id=access.user_id, actor=access.username, **data)
             # What the caller just sent comes back as it may see it: no read to audit.
             shown = selectors.parties_personal_data_visible(access=access, parties=[party])
             return status.HTTP_201_CREATED, self._answers([party], shown=shown)[0]

@@ -1,10 +1,12 @@
 """Answer a retried request with its first answer, and do the work once.
 
-The key's row is inserted in the same transaction as the work. A replay that
-arrives while the first request is still running blocks on the unique index
-(PostgreSQL) or on the database write lock (SQLite) until the first commits,
-then finds the stored answer; if the first failed, nothing was stored and the
-replay does the work itself.
+The work runs first; its answer and the key are then written in one statement
+(`INSERT ... ON CONFLICT`), in the same transaction. If the key is already held (a
+first request committed it, or is committing it now: the insert waits on the unique
+index until that one ends), the transaction is rolled back (nothing of the work stays)
+and the stored answer is replayed. A key older than IDEMPOTENCY_KEY_TTL_HOURS is
+taken over by the same statement; a periodic task deletes expired keys, not the
+requests. On the way of a first request: one statement.
 """
 
 import json
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,6 +61,50 @@ def _ttl() -> timedelta:
     return timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
 
 
+class _Taken(Exception):
+    """The key is held by another answer: roll the work back and replay that one."""
+
+
+_CLAIM = (
+    'INSERT INTO "{table}" (owner, scope, key, fingerprint, response_status, response_body, '
+    "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (owner, scope, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
+    "response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body, "
+    'created_at = EXCLUDED.created_at WHERE "{table}".created_at < %s RETURNING id'
+)
+
+
+def _claim(*, owner: str, scope: str, key: str, digest: str, status: int, body: dict) -> bool:
+    """Store the answer under the key in one statement; False if a live key holds it."""
+    now = timezone.now()
+    response_body = IdempotencyKey._meta.get_field("response_body")
+    stored = response_body.get_db_prep_save(json.dumps(body, default=str), connection)
+    if connection.vendor != "postgresql":
+        # SQLite (development): the write lock is taken at BEGIN, so nobody can slip
+        # in between these statements.
+        IdempotencyKey.objects.filter(
+            owner=owner, scope=scope, key=key, created_at__lt=now - _ttl()
+        ).delete()
+        if IdempotencyKey.objects.filter(owner=owner, scope=scope, key=key).exists():
+            return False
+        IdempotencyKey.objects.create(
+            owner=owner,
+            scope=scope,
+            key=key,
+            fingerprint=digest,
+            response_status=status,
+            response_body=json.dumps(body, default=str),
+            created_at=now,
+        )
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM.format(table=IdempotencyKey._meta.db_table),
+            [owner, scope, key, digest, status, stored, now, now - _ttl()],
+        )
+        return cursor.fetchone() is not None
+
+
 def idempotent(
     *, owner: str, scope: str, key: str, payload, work: Callable[[], tuple[int, dict]]
 ) -> Answer:
@@ -70,33 +116,22 @@ def idempotent(
     check_key(key)
     digest = fingerprint(payload)
     while True:
-        with transaction.atomic():
-            now = timezone.now()
-            IdempotencyKey.objects.filter(
-                owner=owner, scope=scope, key=key, created_at__lt=now - _ttl()
-            ).delete()
-            stored = IdempotencyKey.objects.filter(owner=owner, scope=scope, key=key).first()
-            if stored is not None:
-                return _replay(stored, digest)
-            try:
-                with transaction.atomic():
-                    record = IdempotencyKey.objects.create(
-                        owner=owner,
-                        scope=scope,
-                        key=key,
-                        fingerprint=digest,
-                        response_status=0,
-                        response_body="",
-                        created_at=now,
-                    )
-            except IntegrityError:
-                # A concurrent request with this key committed first: read its answer.
-                continue
-            status, body = work()
-            record.response_status = status
-            record.response_body = json.dumps(body, default=str)
-            record.save(update_fields=["response_status", "response_body"])
-            return Answer(status, body, replayed=False)
+        try:
+            with transaction.atomic():
+                status, body = work()
+                if not _claim(
+                    owner=owner, scope=scope, key=key, digest=digest, status=status, body=body
+                ):
+                    raise _Taken
+                return Answer(status, body, replayed=False)
+        except _Taken:
+            pass
+        stored = IdempotencyKey.objects.filter(
+            owner=owner, scope=scope, key=key, created_at__gte=timezone.now() - _ttl()
+        ).first()
+        if stored is not None:
+            return _replay(stored, digest)
+        # Expired or purged in between: do the work again.
 
 
 def _replay(stored: IdempotencyKey, digest: str) -> Answer:

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from arrivals import services
 from arrivals.models import MatchingRun, Party, PartyStatus, RunStatus
 from shelters.models import Admits
 from tests import factories
@@ -77,6 +78,10 @@ def test_freed_beds_go_to_the_waiting(live_worker):
     first = register(volunteer, city, adults)
     wait_for(lambda: status_of(first["id"]) == PartyStatus.PLACED, what="first placed")
     second = register(volunteer, city, adults)
+    # The city is full: the registration asks for no run (it could place nobody); the
+    # timer's run, within a minute, tells the party why it waits.
+    assert not MatchingRun.objects.filter(city=city, status=RunStatus.QUEUED).exists()
+    services.matching_request_all(trigger="timer")
     wait_for(
         lambda: MatchingRun.objects.filter(
             city=city, status=RunStatus.DONE, unplaced__contains=[{"party": second["id"]}]
