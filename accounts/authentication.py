@@ -93,3 +93,10 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
         if knox_settings.AUTO_REFRESH and auth_token.expiry is not None:
             self.renew_token(auth_token)
         return self.validate_user(auth_token)
+
+    def validate_user(self, auth_token):
+        if not auth_token.user.is_active:
+            raise exceptions.AuthenticationFailed(
+                _("This account is switched off. Ask the coordinator of your city.")
+            )
+        return auth_token.user, auth_token

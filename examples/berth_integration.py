@@ -64,9 +64,18 @@ class Berth:
             raise SystemExit(f"{method} {path}: {error.code} {error.read()[:500]!r}") from None
         return json.loads(text) if text else None
 
-    def sign_in(self, username: str, password: str) -> None:
+    def sign_in(self, username: str, password: str) -> str:
+        """A token of its own for this run. It ends at the `expires_at` answered, unless
+        used before: each use moves that on (12 hours by default). A program that may sit
+        idle longer signs in again when a call answers 401. Returns `expires_at`."""
         answer = self.call("POST", "auth/token/", {"username": username, "password": password})
         self.token = answer["token"]
+        return answer["expires_at"]
+
+    def sign_out(self) -> None:
+        """End this run's token (other sign-ins of the same person keep theirs)."""
+        self.call("POST", "auth/logout/")
+        self.token = ""
 
 
 # --- Standard Webhooks ---------------------------------------------------------------
@@ -157,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     berth = Berth(args.base_url)
-    berth.sign_in(args.username, args.password)
+    say(signed_in=True, token_expires_at=berth.sign_in(args.username, args.password))
     city = args.city or berth.call("GET", "members/me/")["cities"][0]
 
     host, _, port = args.listen.rpartition(":")
@@ -193,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             berth.call("DELETE", f"webhooks/{webhook['id']}/")
             say(deleted=webhook["id"])
         receiver.shutdown()
+        berth.sign_out()
+        say(signed_out=True)
     return 0
 
 

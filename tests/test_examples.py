@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from knox.models import AuthToken
 
 from accounts.models import Role
 from shelters import services as shelters
@@ -81,6 +84,8 @@ def test_the_integration_example_subscribes_verifies_and_reads_capacity(live_ser
         "90",
     )
 
+    signed_in = program.next("signed_in")
+    assert parse_datetime(signed_in["token_expires_at"]) > timezone.now()
     subscribed = program.next("subscribed")
     assert subscribed["city"] == str(city.id)
     assert Subscription.objects.get().url == subscribed["url"]
@@ -107,5 +112,7 @@ def test_the_integration_example_subscribes_verifies_and_reads_capacity(live_ser
     shelters.space_update(space_id=space.id, data={"beds": 30})
     assert program.next("capacity")["capacity"]["beds_free"] == 30
     assert program.next("deleted")["deleted"] == subscribed["subscribed"]
+    assert program.next("signed_out")
     assert program.finish() == 0
     assert not Subscription.objects.exists()
+    assert not AuthToken.objects.filter(user=coordinator).exists()  # its token ended

@@ -216,3 +216,17 @@ def test_a_token_costs_one_query_and_its_refresh_one_write_a_minute(person, city
         assert len(queries_of(client, url)) == len(without_token) + 1  # not again
     row = AuthToken.objects.get(user=person)
     assert row.expiry >= start + timedelta(seconds=61) + timedelta(hours=12) - timedelta(seconds=1)
+
+
+def test_the_openapi_document_describes_tokens_and_logout(anonymous):
+    import yaml
+
+    schema = yaml.safe_load(anonymous.get("/api/schema/").content)
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]["200"]
+    ref = token["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][ref]["required"]) == {"token", "expires_at"}
+    for path in ("/api/v1/auth/logout/", "/api/v1/auth/logout-all/"):
+        assert "204" in schema["paths"][path]["post"]["responses"]
+    assert "post" in schema["paths"]["/api/v1/members/{id}/unlock/"]
+    scheme = schema["components"]["securitySchemes"]["tokenAuth"]
+    assert scheme["in"] == "header" and scheme["name"] == "Authorization"
