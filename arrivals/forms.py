@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from config.text import line_validator, name_validator, text_validator
+from config.text import line_validator, name_validator, text_validator
 from shelters.models import MAX_BEDS, MAX_STATUS_REASON, City, ShelterStatus
 
 from .matching.model import GROWN_AGE_GROUPS
@@ -23,7 +24,7 @@ from .models import (
     Need,
     Sex,
 )
-from .serializers import language_validator, name_validator, phone_validator, text_validator
+from .serializers import language_validator, phone_validator
 
 # The languages people arriving in Uralsk spoke most; others go in "other languages".
 LANGUAGE_CHOICES = [
@@ -54,7 +55,7 @@ class PartyForm(forms.Form):
         label=_("Registration point"),
         max_length=200,
         required=False,
-        validators=[text_validator],
+        validators=[line_validator],
         help_text=_("Where you are: a border crossing, the station, ..."),
     )
     contact_phone = forms.CharField(
@@ -74,6 +75,7 @@ class PartyForm(forms.Form):
         label=_("Other languages"),
         max_length=100,
         required=False,
+        validators=[line_validator],
         help_text=_("Language codes separated by commas, for example: uz, de"),
     )
     pets = forms.IntegerField(
@@ -104,7 +106,9 @@ class PartyForm(forms.Form):
     )
     # A fresh token per form: a form sent twice (a double tap, a retry on a bad
     # network) registers the party once.
-    form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    form_token = forms.CharField(
+        widget=forms.HiddenInput, max_length=64, validators=[line_validator]
+    )
 
     def __init__(self, *args, cities, **kwargs):
         super().__init__(*args, **kwargs)
@@ -224,6 +228,7 @@ class FindForm(forms.Form):
     code = forms.CharField(
         label=_("Party code"),
         max_length=20,
+        validators=[line_validator],
         widget=forms.TextInput(
             attrs={
                 "autocapitalize": "characters",
@@ -258,7 +263,7 @@ class ShelterStatusForm(forms.Form):
         label=_("Reason (the coordinators see it)"),
         max_length=MAX_STATUS_REASON,
         required=False,
-        validators=[text_validator],
+        validators=[line_validator],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 

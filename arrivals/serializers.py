@@ -1,8 +1,6 @@
 import copy
-import unicodedata
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +10,8 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from accounts.fields import ScopedRelatedField
+from config.fields import LineField, ModelSerializer, TextField
+from config.text import name_validator
 
 from .models import (
     MAX_MEMBERS,
@@ -47,23 +47,6 @@ language_validator = RegexValidator(
 )
 
 
-def _control_characters(value: str, allowed: str = "") -> bool:
-    """Control characters (Cc) or lone surrogates (Cs), other than `allowed`.
-
-    Format characters (Cf) stay: right-to-left marks and the zero-width joiner of
-    emoji sequences are part of real names, as are combining marks.
-    """
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value)
-
-
-def name_validator(value: str) -> None:
-    if _control_characters(value):
-        raise ValidationError(_("A name cannot hold control characters or line breaks."))
-
-
-def text_validator(value: str) -> None:
-    if _control_characters(value, allowed="\n\r\t"):
-        raise ValidationError(_("The text cannot hold control characters."))
 
 
 class ConsentField(serializers.BooleanField):
@@ -135,7 +118,7 @@ class OptionalReadOnlyBooleanField(serializers.BooleanField):
     OpenAPI hook `config.openapi.optional_properties` keeps it out of `required`)."""
 
 
-class PartySerializer(serializers.ModelSerializer):
+class PartySerializer(ModelSerializer):
     """A registration. `contact_phone` and the members' `family_name` are present only
     for coordinators of the party's city and managers of the shelter it is placed in."""
 
@@ -143,30 +126,22 @@ class PartySerializer(serializers.ModelSerializer):
     # `arrivals.services.parties_personal_data_show` decided (and audited); else none.
 
     city = ScopedRelatedField()
-    registration_point = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default="", validators=[text_validator]
-    )
-    contact_phone = serializers.CharField(
+    registration_point = LineField(max_length=200, required=False, allow_blank=True, default="")
+    contact_phone = LineField(
         max_length=32,
         required=False,
         allow_blank=True,
         allow_null=True,
-        validators=[phone_validator],
+        validators=[phone_validator],  # its `$` would let a final line break through
     )
     languages = serializers.ListField(
-        child=serializers.CharField(max_length=16, validators=[language_validator]),
+        child=LineField(max_length=16, validators=[language_validator]),
         max_length=10,
         default=list,
     )
     pets = serializers.IntegerField(min_value=0, max_value=MAX_PETS, default=0)
     nights_needed = serializers.IntegerField(min_value=1, max_value=MAX_NIGHTS, default=1)
-    notes = serializers.CharField(
-        max_length=MAX_NOTES,
-        required=False,
-        allow_blank=True,
-        default="",
-        validators=[text_validator],
-    )
+    notes = TextField(max_length=MAX_NOTES, required=False, allow_blank=True, default="")
     consent = ConsentField()
     # many=True passes min_length and max_length on to the ListSerializer it makes; the stubs
     # check them against the member serializer's own arguments.
@@ -301,18 +276,14 @@ class PartyEventSerializer(serializers.ModelSerializer):
 
 
 class PartyActionSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, default="", validators=[text_validator]
-    )
+    reason = TextField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class PlacementSerializer(serializers.ModelSerializer):
+class PlacementSerializer(ModelSerializer):
     party = ScopedRelatedField()
     space = ScopedRelatedField()
     shelter = serializers.UUIDField(source="space.shelter_id", read_only=True)
-    reason = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, default="", validators=[text_validator]
-    )
+    reason = TextField(max_length=500, required=False, allow_blank=True, default="")
 
     class Meta:
         model = Placement

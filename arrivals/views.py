@@ -188,12 +188,15 @@ class PartyViewSet(
         serializer.is_valid(raise_exception=True)
         return self._act(services.party_cancel, reason=serializer.validated_data["reason"])
 
-    @extend_schema(responses=PartyEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=PartyEventSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request, pk=None):
-        """Every change of the party's status, oldest first (coordinators)."""
+        """Every change of the party's status, oldest first (coordinators), paginated as
+        every list."""
         party = self.get_object()
-        return Response(PartyEventSerializer(party.events.order_by("at", "id"), many=True).data)
+        page = self.paginate_queryset(party.events.order_by("at", "id"))
+        assert page is not None  # every list is paged (DEFAULT_PAGINATION_CLASS)
+        return self.get_paginated_response(PartyEventSerializer(page, many=True).data)
 
 
 class PlacementFilter(filters.FilterSet):

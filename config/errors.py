@@ -1,6 +1,7 @@
 """Answers for requests that cannot be served: too large (413), a database or broker
-out of reach (503 with Retry-After), a server error (500), and a form whose CSRF token
-no longer holds (403).
+out of reach (503 with Retry-After), a server error (500), a form whose CSRF token
+no longer holds (403), and the 400, 403 and 404 that Django answers before any view
+(no route matches, a Host not allowed).
 
 JSON under /api/ (`{"code", "detail"}`, as the API's other errors), a short page
 elsewhere, in the language of the request (its cookie or Accept-Language). The 413, 503
@@ -18,6 +19,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import defaults
 
 from config.outages import is_unavailable
 
@@ -163,3 +166,35 @@ def csrf_failure(request, reason: str = ""):
     response = render(request, "403_csrf.html", context, status=403)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _api_error(request, status: int, detail) -> HttpResponse:
+    """`{"detail"}` in the request's language (`detail` a lazy text)."""
+    with translation.override(_language(request)):
+        response = JsonResponse({"detail": str(detail)}, status=status)
+    return _sized(response)
+
+
+def page_not_found(request, exception=None):
+    """handler404: under /api/ always JSON, also for paths no route matches (an id with
+    a `.` or a `/`, a path without its trailing slash); elsewhere Django's page."""
+    if is_api(request):
+        return _api_error(request, 404, gettext_lazy("Not found."))
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """handler400 (a request Django refuses before any view, such as a Host header not
+    allowed): JSON under /api/."""
+    if is_api(request):
+        return _api_error(request, 400, gettext_lazy("Bad request."))
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    """handler403: JSON under /api/."""
+    if is_api(request):
+        return _api_error(
+            request, 403, gettext_lazy("You do not have permission to perform this action.")
+        )
+    return defaults.permission_denied(request, exception)

@@ -2,6 +2,7 @@
 
 import io
 
+import django.middleware.common
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 
@@ -76,3 +77,14 @@ class BodyLimitMiddleware:
             request.META["CONTENT_LENGTH"] = str(len(body))
             request._stream = LimitedStream(io.BytesIO(body), len(body))
         return self.get_response(request)
+
+
+class CommonMiddleware(django.middleware.common.CommonMiddleware):
+    """Django's, but a path under /api/ without its trailing slash is not redirected: a
+    redirect answers HTML and turns a POST into a GET. It answers the API's JSON 404
+    (config.errors.page_not_found) instead; every path of the API ends with a slash."""
+
+    def should_redirect_with_slash(self, request):
+        if errors.is_api(request):
+            return False
+        return super().should_redirect_with_slash(request)

@@ -33,6 +33,10 @@ def add_error_responses(result, generator, request, public):
             responses.setdefault("403", _answer("Your role may not do this.", ERROR))
             if "{" in path:
                 responses.setdefault("404", _answer("Not found, or not yours.", ERROR))
+            elif any(
+                parameter.get("name") == "page" for parameter in operation.get("parameters", [])
+            ):
+                responses.setdefault("404", _answer("A page past the last one.", ERROR))
             if method in WRITES or operation.get("parameters"):
                 responses.setdefault("400", _answer("Invalid input.", FIELD_ERRORS))
             if method in WRITES:

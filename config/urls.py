@@ -70,3 +70,7 @@ urlpatterns = [
 
 # A database or broker out of reach answers 503, also outside the API (config.errors).
 handler500 = "config.errors.server_error"
+# Under /api/ every answer is JSON, also where no route matches (config.errors).
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"

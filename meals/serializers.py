@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.fields import ScopedRelatedField
 from arrivals.models import Diet
+from config.fields import LineField, ModelSerializer
 from shelters.models import City
 from shelters.serializers import ImmutableOnUpdateMixin
 
@@ -27,14 +28,14 @@ def _diet_counts(**kwargs):
     return serializers.DictField(child=serializers.IntegerField(), read_only=True, **kwargs)
 
 
-class MealServiceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
+class MealServiceSerializer(ImmutableOnUpdateMixin, ModelSerializer):
     """A meal service with its figures (set by `meals.selectors.meal_services_add_figures`)."""
 
     immutable_fields = ("city", "shelter")
     # A city is given for a point, where only coordinators plan (the service checks).
     city = ScopedRelatedField(action="mealservice.add_at_point", required=False)
     shelter = ScopedRelatedField(required=False, allow_null=True)
-    location = serializers.CharField(max_length=MAX_LOCATION, required=False, allow_blank=True)
+    location = LineField(max_length=MAX_LOCATION, required=False, allow_blank=True)
     planned_portions = serializers.IntegerField(
         min_value=0, max_value=MAX_PLANNED_PORTIONS, required=False, allow_null=True
     )
@@ -164,7 +165,7 @@ class ServingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MealScheduleSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
+class MealScheduleSerializer(ImmutableOnUpdateMixin, ModelSerializer):
     immutable_fields = ("shelter",)
     shelter = ScopedRelatedField()
     time = serializers.TimeField(

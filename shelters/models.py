@@ -39,9 +39,27 @@ SHELTER_EDITABLE_FIELDS = (
 SPACE_EDITABLE_FIELDS = ("name", "beds", "admits", "wheelchair_accessible")
 
 
+# The areas of the IANA time zone database's geographic names ("Asia/Oral").
+TIMEZONE_AREAS = frozenset(
+    "Africa America Antarctica Arctic Asia Atlantic Australia Europe Indian Pacific".split()
+)
+
+
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(_("Unknown time zone."), code="invalid_timezone")
+    """An IANA time zone name: a place (`Asia/Oral`, `America/Argentina/Salta`) or `UTC`.
+
+    Not every file the system's zone database holds: `localtime` (whatever the server
+    is set to), POSIX-style rules such as `EST5EDT`, `Etc/GMT-3` (whose sign reads
+    backwards), `Factory` and the old aliases (`US/Eastern`) are refused, and so is
+    `UTC+3`, which is no name at all."""
+    area = value.split("/", 1)[0]
+    if not (
+        (value == "UTC" or (area in TIMEZONE_AREAS and "/" in value))
+        and value in zoneinfo.available_timezones()
+    ):
+        raise ValidationError(
+            _("Give an IANA time zone name, such as Asia/Oral or UTC."), code="invalid_timezone"
+        )
 
 
 class City(models.Model):

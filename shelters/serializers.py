@@ -1,14 +1,14 @@
-import unicodedata
 from decimal import ROUND_HALF_UP
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.fields import ScopedRelatedField
+from config.fields import ModelSerializer
+from config.text import line_validator, text_validator
 
 from .models import (
     CITY_EDITABLE_FIELDS,
@@ -34,7 +34,7 @@ else:
     _Serializer = object
 
 
-class CitySerializer(serializers.ModelSerializer):
+class CitySerializer(ModelSerializer):
     class Meta:
         model = City
         fields = ["id", *CITY_EDITABLE_FIELDS]
@@ -54,7 +54,7 @@ class ImmutableOnUpdateMixin(_Serializer):
         return attrs
 
 
-class ShelterSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
+class ShelterSerializer(ImmutableOnUpdateMixin, ModelSerializer):
     immutable_fields = ("city",)
     city = ScopedRelatedField()
     latitude = serializers.DecimalField(
@@ -98,7 +98,7 @@ class ShelterSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
         extra_kwargs = {"notes": {"max_length": 2000}}
 
 
-class SpaceSerializer(ImmutableOnUpdateMixin, serializers.ModelSerializer):
+class SpaceSerializer(ImmutableOnUpdateMixin, ModelSerializer):
     immutable_fields = ("shelter",)
     shelter = ScopedRelatedField()
     beds = serializers.IntegerField(min_value=0, max_value=MAX_BEDS)
@@ -127,23 +127,6 @@ class OptionalReadOnlyCharField(serializers.CharField):
 
 
 # --- Host offers ------------------------------------------------------------------------
-
-
-def _control_characters(value: str, allowed: str = "") -> bool:
-    """Control characters (Cc) or lone surrogates (Cs), other than `allowed`."""
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value)
-
-
-def line_validator(value: str) -> None:
-    """One line of text: a name, an address."""
-    if _control_characters(value):
-        raise DjangoValidationError(_("The text cannot hold control characters or line breaks."))
-
-
-def text_validator(value: str) -> None:
-    """Free text: line breaks and tabs allowed, other control characters not."""
-    if _control_characters(value, allowed="\n\r\t"):
-        raise DjangoValidationError(_("The text cannot hold control characters."))
 
 
 host_phone_validator = RegexValidator(
@@ -176,6 +159,7 @@ class HostOfferSubmitSerializer(serializers.Serializer):
         allow_blank=True,
         write_only=True,
         max_length=MAX_HOST_ADDRESS,
+        validators=[line_validator],
         help_text=_("Leave empty."),
     )
 

@@ -2,13 +2,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.fields import ScopedRelatedField
+from config.fields import ModelSerializer
+from config.text import line_validator
 
 from .models import Attempt, Delivery, DeliveryStatus, EventType, Subscription
 
 
-class WebhookSerializer(serializers.ModelSerializer):
+class WebhookSerializer(ModelSerializer):
     city = ScopedRelatedField(action="webhook.add")
-    url = serializers.URLField(max_length=2000)
+    # Django's URL check lets control characters through in the path.
+    url = serializers.URLField(max_length=2000, validators=[line_validator])
     events = serializers.MultipleChoiceField(choices=EventType.choices, allow_empty=False)
     created_by = serializers.CharField(
         source="created_by.username", read_only=True, allow_null=True, default=None

@@ -1,0 +1,118 @@
+"""Issue 10, item 10: the contract. A party's history is a paginated list like every list;
+`page` and `page_size` that are not whole numbers of at least 1 answer 400 naming the
+parameter; every path under /api/ answers JSON, also where no route matches.
+(tests/security/test_schemathesis.py runs every operation against the OpenAPI document.)"""
+
+import pytest
+from django.test import Client
+
+from arrivals.models import PartyEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def party(city):
+    party = factories.PartyFactory(city=city)
+    for number in range(3):
+        PartyEvent.objects.create(
+            party=party,
+            actor="matcher",
+            from_status="waiting",
+            to_status="waiting",
+            reason=f"change {number}",
+        )
+    return party
+
+
+def test_a_partys_history_is_paginated(coordinator_client, party):
+    answer = coordinator_client.get(f"/api/v1/parties/{party.id}/history/", {"page_size": 2})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == 3
+    assert [event["reason"] for event in body["results"]] == ["change 0", "change 1"]
+    second = coordinator_client.get(body["next"])
+    assert [event["reason"] for event in second.json()["results"]] == ["change 2"]
+    assert second.json()["next"] is None
+
+
+def test_the_schema_documents_the_history_as_a_page(coordinator_client):
+    document = coordinator_client.get("/api/schema/", {"format": "json"}).json()
+    answer = document["paths"]["/api/v1/parties/{id}/history/"]["get"]["responses"]["200"]
+    schema = answer["content"]["application/json"]["schema"]
+    assert schema["$ref"].endswith("/PaginatedPartyEventList")
+    names = {
+        p["name"] for p in document["paths"]["/api/v1/parties/{id}/history/"]["get"]["parameters"]
+    }
+    assert {"page", "page_size"} <= names
+
+
+@pytest.mark.parametrize("name", ["page", "page_size"])
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "", " ", "\u0661"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/parties/", "/api/v1/shelters/", "/api/v1/cities/", "history"]
+)
+def test_bad_page_parameters_answer_400_naming_them(coordinator_client, party, path, name, value):
+    if path == "history":
+        path = f"/api/v1/parties/{party.id}/history/"
+    answer = coordinator_client.get(path, {name: value})
+    assert answer.status_code == 400, (path, name, value, answer.content)
+    assert answer.json() == {name: ["A whole number of at least 1."]}
+
+
+def test_good_page_parameters(coordinator_client, party):
+    assert (
+        coordinator_client.get("/api/v1/parties/", {"page": "1", "page_size": "1"}).status_code
+        == 200
+    )
+    assert coordinator_client.get("/api/v1/parties/", {"page": "last"}).status_code == 200
+    # Above the maximum is cut to it, as documented.
+    big = coordinator_client.get("/api/v1/parties/", {"page_size": "100000"})
+    assert big.status_code == 200
+    # A page past the last one: 404, as documented.
+    past = coordinator_client.get("/api/v1/parties/", {"page": "99"})
+    assert past.status_code == 404
+    assert past["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/parties/a.b/",
+        "/api/v1/parties/a/b/",
+        "/api/v1/parties/a%2Fb/",
+        "/api/v1/shelters/1.json/",
+        "/api/v1/no-such-thing/",
+        "/api/v1/parties",  # no trailing slash: no redirect, a JSON 404
+        "/api/nothing",
+        "/api/v1/parties/%00/",
+    ],
+)
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_every_path_under_api_answers_json(coordinator, path, method):
+    client = Client()
+    client.force_login(coordinator)
+    answer = getattr(client, method)(path)
+    assert answer.status_code in {404, 405}, (path, answer.status_code)
+    assert answer["Content-Type"] == "application/json", (path, answer.content[:200])
+    assert "detail" in answer.json()
+
+
+def test_a_method_the_path_does_not_offer_answers_json_405(coordinator_client, party):
+    answer = coordinator_client.delete(f"/api/v1/parties/{party.id}/")
+    assert answer.status_code == 405
+    assert answer["Content-Type"] == "application/json"
+
+
+def test_a_host_not_allowed_answers_json_under_api(db):
+    answer = Client(HTTP_HOST="evil.example").get("/api/v1/cities/")
+    assert answer.status_code == 400
+    assert answer["Content-Type"] == "application/json"
+
+
+def test_pages_outside_api_keep_their_html_404(db):
+    answer = Client().get("/no-such-page/")
+    assert answer.status_code == 404
+    assert answer["Content-Type"].startswith("text/html")
