@@ -9,7 +9,6 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from config.text import line_validator, name_validator, text_validator
-from config.text import line_validator, name_validator, text_validator
 from shelters.models import MAX_BEDS, MAX_STATUS_REASON, City, ShelterStatus
 
 from .matching.model import GROWN_AGE_GROUPS

@@ -47,8 +47,6 @@ language_validator = RegexValidator(
 )
 
 
-
-
 class ConsentField(serializers.BooleanField):
     """`true` or `false` as JSON booleans only: consent is not inferred from "yes" or 1."""
 
