@@ -81,6 +81,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.body_limit --compare
 	$(PY) -m benchmarks.keepalive --compare
 	$(PY) -m benchmarks.field_app
+	$(PY) -m benchmarks.board
 	$(PY) -m benchmarks.restore
 
 lint: $(STAMP)

@@ -18,9 +18,9 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    Window,
+    prefetch_related_objects,
 )
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from accounts.access import Access
@@ -341,8 +341,8 @@ def capacity_history(
 # A shelter whose beds nobody touched for this long is flagged on the board.
 SHELTER_STALE_HOURS = 12
 # How many waiting parties the board lists per waiting reason (the rest: by reason, paged).
-BOARD_PARTIES_PER_REASON = 10
-BOARD_DUPLICATES_SHOWN = 20
+BOARD_PARTIES_PER_REASON = 5
+BOARD_DUPLICATES_SHOWN = 10
 BOARD_SEARCH_SHOWN = 20
 OPEN_PARTY_STATUSES = (PartyStatus.WAITING, PartyStatus.PLACED, PartyStatus.CHECKED_IN)
 
@@ -416,7 +416,8 @@ def board_waiting(*, city: City) -> list[dict]:
     """The waiting parties of a city grouped by `waiting_reason`, in the order of
     `WaitingReason`: for each, how many parties and people, and the first
     BOARD_PARTIES_PER_REASON (highest priority, then longest waiting) with their members.
-    Three queries, however many parties wait."""
+    One query for the counts, one per reason (a fixed number) and one for the members,
+    however many parties wait."""
     waiting = Party.objects.filter(city=city, status=PartyStatus.WAITING)
     counts = {
         row["waiting_reason"]: row
@@ -424,32 +425,30 @@ def board_waiting(*, city: City) -> list[dict]:
         .annotate(parties=Count("id"), people=Sum("size", default=0))
         .order_by()
     }
-    first = list(
-        waiting.annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("waiting_reason")],
-                order_by=[F("priority").desc(), F("waiting_since").asc(), F("id").asc()],
-            )
+    firsts = {
+        reason: list(
+            waiting.filter(waiting_reason=reason).order_by("-priority", "waiting_since", "id")[
+                :BOARD_PARTIES_PER_REASON
+            ]
         )
-        .filter(rank__lte=BOARD_PARTIES_PER_REASON)
-        .prefetch_related(Prefetch("members", queryset=PartyMember.objects.order_by("position")))
-        .order_by("-priority", "waiting_since", "id")
+        for reason in WaitingReason
+    }
+    prefetch_related_objects(
+        [party for parties in firsts.values() for party in parties],
+        Prefetch("members", queryset=PartyMember.objects.order_by("position")),
     )
-    groups = []
-    for reason in WaitingReason:
-        if reason in counts:
-            groups.append(
-                {
-                    "reason": reason.value,
-                    "label": reason.label,
-                    "text": WAITING_REASON_TEXTS[reason],
-                    "parties_count": counts[reason]["parties"],
-                    "people": counts[reason]["people"],
-                    "parties": [party for party in first if party.waiting_reason == reason],
-                }
-            )
-    return groups
+    return [
+        {
+            "reason": reason.value,
+            "label": reason.label,
+            "text": WAITING_REASON_TEXTS[reason],
+            "parties_count": counts[reason]["parties"],
+            "people": counts[reason]["people"],
+            "parties": firsts[reason],
+        }
+        for reason in WaitingReason
+        if reason in counts
+    ]
 
 
 def parties_waiting_for_reason(*, city: City, reason: str) -> QuerySet[Party]:

@@ -36,10 +36,10 @@ from shelters.models import City, ShelterKind, ShelterStatus, Space
 
 from . import selectors, services
 from .forms import CancelForm
-from .models import Party, PartyStatus, WaitingReason
+from .models import Need, Party, PartyStatus, WaitingReason
 
 SHELTERS_PER_PAGE = 50
-PARTIES_PER_PAGE = 50
+PARTIES_PER_PAGE = 25
 CHART_DAYS = 7
 MAX_SEARCH = 100
 
@@ -64,6 +64,38 @@ def _city(access: Access, raw: str | None) -> City | None:
         except (ValueError, City.DoesNotExist) as error:
             raise Http404 from error
     return cities.first()
+
+
+_PLACEHOLDER = str(uuid.UUID(int=0))
+
+
+def _links(name: str):
+    """`reverse(name, args=[id])` for many ids at the cost of one reverse()."""
+    template = reverse(name, args=[_PLACEHOLDER])
+    return lambda object_id: template.replace(_PLACEHOLDER, str(object_id))
+
+
+def _party_rows(parties) -> list[dict]:
+    """What the board shows of each party, with its links, computed once (a page lists
+    many: a template that follows relations and reverses URLs per row is slow)."""
+    party_url, edit_url = _links("web-party"), _links("web-party-edit")
+    cancel_url, place_url = _links("web-party-cancel"), _links("web-board-place")
+    rows = []
+    for party in parties:
+        members = list(party.members.all())
+        needs = sorted({need for member in members for need in member.needs})
+        rows.append(
+            {
+                "party": party,
+                "names": ", ".join(member.given_name or "—" for member in members),
+                "needs": [Need(need).label if need in Need.values else need for need in needs],
+                "url": party_url(party.id),
+                "edit_url": edit_url(party.id),
+                "cancel_url": cancel_url(party.id),
+                "place_url": place_url(party.id),
+            }
+        )
+    return rows
 
 
 def _page_number(raw: str | None) -> int:
@@ -240,6 +272,7 @@ def board(request):
         reason_page = Paginator(
             selectors.parties_waiting_for_reason(city=city, reason=reason), PARTIES_PER_PAGE
         ).get_page(_page_number(request.GET.get("reason_page")))
+        reason_page.object_list = _party_rows(reason_page.object_list)
     else:
         reason = ""
     context = {
@@ -256,7 +289,11 @@ def board(request):
         "closed_shelters": Paginator(closed_shelters, SHELTERS_PER_PAGE).get_page(
             _page_number(request.GET.get("closed_page"))
         ),
-        "waiting": selectors.board_waiting(city=city),
+        "waiting": [
+            {**group, "rows": _party_rows(group["parties"])}
+            for group in selectors.board_waiting(city=city)
+        ],
+        "shelter_url": _links("web-shelter")(_PLACEHOLDER).removesuffix(f"{_PLACEHOLDER}/"),
         "reason": reason,
         "reason_label": WaitingReason(reason).label if reason else "",
         "reason_page": reason_page,

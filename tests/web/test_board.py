@@ -114,7 +114,7 @@ def test_waiting_grouped_by_reason_with_what_can_be_done(board, city):
     assert f"/parties/{first.id}/cancel/" in waiting
 
 
-def test_more_than_ten_of_a_reason_link_to_all(board, city):
+def test_more_than_five_of_a_reason_link_to_all(board, city):
     for _ in range(12):
         factories.PartyFactory(city=city, waiting_reason=WaitingReason.NO_CAPACITY)
     page = board.get(URL).content.decode()
