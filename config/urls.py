@@ -65,6 +65,7 @@ urlpatterns = [
     path("", include("accounts.web_urls")),
     path("", include("shelters.web_urls")),
     path("kitchen/", include("meals.web_urls")),
+    path("", include("spreadsheets.web_urls")),
     path("", include("arrivals.web_urls")),
 ]
 
