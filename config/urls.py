@@ -66,6 +66,7 @@ urlpatterns = [
     path("", include("shelters.web_urls")),
     path("kitchen/", include("meals.web_urls")),
     path("", include("spreadsheets.web_urls")),
+    path("kitchen/", include("meals.web_urls")),
     path("", include("arrivals.web_urls")),
 ]
 

@@ -203,6 +203,7 @@ def test_the_day_s_report_and_its_csv(coordinator, lunch, point_meal, city):
     assert "2 meal services" in text
     assert "Syrym border crossing" in text
     assert "<b>served 7</b>" in text
+    assert "13:00 · Lunch" in text  # in the city's time
     day = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(city.timezone)).date()
     csv_link = f"/api/v1/meals/report/?city={city.id}&amp;date={day.isoformat()}&amp;format=csv"
     assert csv_link in text
