@@ -117,6 +117,20 @@ def test_the_slip_link_opens_in_a_fresh_context_without_a_name(
         assert "Aigerim" not in text and "Nurlanova" not in text
         assert slip.locator(".qr-box svg, .qr-box img").count() == 1
         screenshot(slip, "en-flow-slip-fresh-context")
+        # Copy the link (localhost is a secure context: the clipboard API).
+        stranger.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+        slip.click("[data-copy]")
+        slip.wait_for_selector("[data-slip-status]:has-text('Link copied.')")
+        assert slip.evaluate("navigator.clipboard.readText()") == slip.inner_text("[data-slip-url]")
+        # Printed, it is one A6 page (the print stylesheet's @page), QR code included.
+        slip.emulate_media(media="print")
+        assert slip.is_visible(".qr-box svg, .qr-box img")
+        pdf = slip.pdf(prefer_css_page_size=True)
+        assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 1
+        media_box = re.search(rb"/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+        assert media_box is not None
+        width, height = (float(value) for value in media_box.groups())
+        assert (round(width), round(height)) == (298, 420)  # A6: 105 x 148 mm in points
     finally:
         stranger.close()
 
