@@ -32,10 +32,8 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django import forms
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import router, transaction
 from django.db.models import Sum
-from django.forms.utils import ErrorDict
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -220,9 +218,8 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
     context = getattr(original_response, "context_data", None) or {}
     form = context.get("form")
     if original_response is not None and isinstance(form, forms.BaseForm):
-        form._errors = ErrorDict(
-            {NON_FIELD_ERRORS: form.error_class([message], error_class="nonfield")}
-        )
+        form.errors.clear()  # "wrong password" would mislead: the password was not checked
+        form.add_error(None, forms.ValidationError(message, code="locked_out"))
         original_response.content = original_response.rendered_content
         response = original_response
         response.status_code = 429

@@ -83,6 +83,19 @@ def auth_tokens_end_all(*, user) -> int:
 
 
 @transaction.atomic
+def sign_in_records_purge() -> int:
+    """Delete the tokens that have ended (a token found expired is deleted when it is
+    shown, and a person's at their next sign-in; this catches the rest) and the counted
+    sign-in failures older than the lockout (django-axes drops them only as it counts
+    new ones). Returns the number of rows deleted."""
+    now = timezone.now()
+    tokens, _rows = AuthToken.objects.filter(expiry__lte=now).delete()
+    cool_off = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    failures, _rows = AccessAttempt.objects.filter(attempt_time__lte=now - cool_off).delete()
+    return tokens + failures
+
+
+@transaction.atomic
 def member_login_unlock(*, membership: Membership, by) -> int:
     """A coordinator's reset of the sign-in limit (`accounts.login_limits`): every counted
     failure of the member's username, from any address, is forgotten, so the right

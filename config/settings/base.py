@@ -240,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shelters.tasks.host_offers_personal_data_erase",
         "schedule": crontab(minute=27, hour=3),
     },
+    # Ended tokens and sign-in failures older than the lockout (accounts.services).
+    "sign-in-records-purge": {
+        "task": "accounts.tasks.sign_in_records_purge",
+        "schedule": crontab(minute=37, hour=3),
+    },
     "webhook-log-purge": {
         "task": "webhooks.tasks.webhook_log_purge",
         "schedule": crontab(minute=47, hour=3),

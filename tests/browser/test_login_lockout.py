@@ -25,8 +25,12 @@ def test_a_locked_out_login_says_why_on_a_phone(phone, server, settings, axe_sou
         page.goto("/accounts/login/")
         page.fill("input[name=username]", "aigerim")
         page.fill("input[name=password]", password)
-        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        with (
+            page.expect_navigation(),
+            page.expect_response(lambda r: r.request.method == "POST") as answer,
+        ):
             page.locator("form[data-login] button[type=submit]").click()
+        page.wait_for_load_state("load")
         statuses.append((answer.value.status, answer.value.headers.get("retry-after")))
     assert [status for status, _wait in statuses] == [200, 200, 429, 429]
     assert all(int(wait) > 0 for status, wait in statuses if status == 429)

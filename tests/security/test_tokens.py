@@ -230,3 +230,54 @@ def test_the_openapi_document_describes_tokens_and_logout(anonymous):
     assert "post" in schema["paths"]["/api/v1/members/{id}/unlock/"]
     scheme = schema["components"]["securitySchemes"]["tokenAuth"]
     assert scheme["in"] == "header" and scheme["name"] == "Authorization"
+
+
+def test_the_daily_purge_deletes_ended_tokens_and_old_failures(person, settings):
+    from axes.models import AccessAttempt
+
+    from accounts.tasks import sign_in_records_purge
+
+    live, ended = sign_in()["token"], sign_in()["token"]
+    AuthToken.objects.filter(token_key=ended[:15]).update(expiry=timezone.now())
+    APIClient().post(TOKEN_URL, {"username": "dana", "password": "wrong"}, format="json")
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(hours=1))
+    assert sign_in_records_purge.delay().get() == 2
+    assert list(AuthToken.objects.values_list("token_key", flat=True)) == [live[:15]]
+    assert not AccessAttempt.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_drops_the_plaintext_tokens_table():
+    """accounts.0003 drops DRF's authtoken_token, with its migrations and content type."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    migration = importlib.import_module("accounts.migrations.0003_drop_plaintext_tokens")
+    user = factories.UserFactory()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp, "
+            "user_id integer NOT NULL)"
+        )
+        cursor.execute(
+            "INSERT INTO authtoken_token VALUES ('9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b', "
+            "CURRENT_TIMESTAMP, %s)",
+            [user.pk],
+        )
+        cursor.execute(
+            "INSERT INTO django_migrations (app, name, applied) "
+            "VALUES ('authtoken', '0001_initial', CURRENT_TIMESTAMP)"
+        )
+    ContentType.objects.create(app_label="authtoken", model="token")
+    with connection.schema_editor() as editor:
+        migration.drop_plaintext_tokens(apps, editor)
+    assert "authtoken_token" not in connection.introspection.table_names()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM django_migrations WHERE app = 'authtoken'")
+        assert cursor.fetchone()[0] == 0
+    assert not ContentType.objects.filter(app_label="authtoken").exists()
+    # Run again (a database that never had the table): nothing to do, no error.
+    with connection.schema_editor() as editor:
+        migration.drop_plaintext_tokens(apps, editor)
