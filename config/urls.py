@@ -66,7 +66,6 @@ urlpatterns = [
     path("", include("shelters.web_urls")),
     path("kitchen/", include("meals.web_urls")),
     path("", include("spreadsheets.web_urls")),
-    path("kitchen/", include("meals.web_urls")),
     path("", include("arrivals.web_urls")),
 ]
 
