@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
-from django.utils.translation import gettext as _
 
 from arrivals.models import ACTIVE_PLACEMENT, CapacitySnapshot, Party, PartyMember, Placement
 from shelters.models import City
@@ -164,7 +163,3 @@ def capacity_history_export(*, city: City, snapshots: Iterable[CapacitySnapshot]
     for snapshot in snapshots:
         table.rows.append([_local(snapshot.at, tz), *(getattr(snapshot, n) for n in names)])
     return table
-
-
-def export_title(name: str) -> str:
-    return _("Berth export: %(name)s") % {"name": name}
