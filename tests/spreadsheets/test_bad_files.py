@@ -163,3 +163,26 @@ def test_a_missing_file_or_kind(coordinator_client, city):
     assert answer.status_code == 400
     assert "kind" in answer.json()
     assert not ImportJob.objects.exists()
+
+
+def test_the_upload_paths_alone_take_bodies_over_the_usual_limit(
+    coordinator_client, city, settings
+):
+    rows = [HEADER] + [
+        [f"Shelter number {n:05d} of the city of Uralsk", "school", "Main hall", 10]
+        for n in range(19000)
+    ]
+    file = csv_file(rows)
+    assert file.size > settings.BERTH_MAX_BODY_BYTES
+    answer = upload(coordinator_client, city, "shelters", file)
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["rows_total"] == 19000
+    # Above the file limit the body is refused unread, as any body over the limit.
+    big = SimpleUploadedFile("big.csv", b"x" * (settings.BERTH_MAX_UPLOAD_BYTES + 1))
+    answer = upload(coordinator_client, city, "shelters", big)
+    assert answer.status_code == 413
+    # Elsewhere the usual limit holds.
+    answer = coordinator_client.post(
+        "/api/v1/webhooks/", {"file": csv_file(rows)}, format="multipart"
+    )
+    assert answer.status_code == 413
