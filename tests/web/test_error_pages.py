@@ -281,3 +281,19 @@ def test_the_django_messages_named_are_djangos_own():
     for plural in django_messages.PLURALS:
         singular = plural._kw["singular"]  # type: ignore[attr-defined]
         assert (singular, 0) in catalog, singular
+
+
+@pytest.mark.parametrize("language", ["en", *LANGUAGES])
+def test_a_bad_request_page_is_translated_and_styled(language):
+    """Django's 400 (a Host not allowed, a suspicious request) is rendered without a
+    context: templates/400.html takes the request's language all the same."""
+    client = Client(HTTP_HOST="not-an-allowed-host.example")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get("/find/")
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert f'<html lang="{language}">' in html
+    assert "/static/berth/berth.css" in html
+    assert f"<h1>{in_language(language, 'Bad request')}</h1>" in html
+    if language != "en":
+        assert "Bad request" not in html, "not translated yet (locale/)"
