@@ -8,6 +8,7 @@ names, as volunteers there would type them. The logins are the same in both.
 
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -56,7 +57,7 @@ STREETS = {
     ],
 }
 
-TEXTS = {
+TEXTS: dict[str, dict[str, Any]] = {
     "ru": {
         "cinema": "Кинотеатр «Арман»",
         "cinema_address": "пр. Достык, 190",
@@ -104,7 +105,7 @@ TEXTS = {
 # The first parties at the bus station, registered by volunteer1: names as they are
 # written in Uralsk (Kazakh and Russian names alike), the same in both languages. The
 # family with a cat and a wheelchair shows a party that waits, and why.
-PARTIES = [
+PARTIES: list[dict[str, Any]] = [
     {
         "members": [
             {"given_name": "Айгерим", "family_name": "Нурланова", "sex": "female"},
@@ -256,12 +257,12 @@ class Command(BaseCommand):
                 admits=Admits.ANYONE,
                 wheelchair_accessible=number == 1,
             )
-        for number, (school, beds, address) in enumerate(
+        for number, (school_number, beds, address) in enumerate(
             [(12, 80, texts["gym_addresses"][0]), (24, 60, texts["gym_addresses"][1])], start=1
         ):
             gym = shelter_create(
                 city=city,
-                name=texts["gym"].format(school=school),
+                name=texts["gym"].format(school=school_number),
                 kind=ShelterKind.GYM,
                 address=f"{address}, {city.name}",
                 wheelchair_accessible=number == 1,
