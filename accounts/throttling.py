@@ -4,9 +4,11 @@ import logging
 import threading
 
 from redis.exceptions import RedisError
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from .models import ApiKey
+from .access import access_for
+from .models import ApiKey, Role
 
 logger = logging.getLogger(__name__)
 
@@ -26,46 +28,75 @@ class SharedCacheThrottle(SimpleRateThrottle):
             return True
 
 
-class ClientRateThrottle(SharedCacheThrottle):
-    """Every API client: per API key, per user when signed in, per address otherwise.
+# What a request is, for its limit: `<action>.<caller>` names a rate of
+# REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (config/settings/base.py, where each is
+# explained; docs/operations.md gives the measurements behind them).
+REGISTER, READ, WRITE = "register", "read", "write"
+ANONYMOUS = "anonymous"
 
-    A key counts on its own, so an integration's traffic does not use up the rate of
-    the coordinator who made the key (or of their other keys).
+
+def throttle_scope(request, view, *, address: str) -> tuple[str, str]:
+    """(rate name, whose count) of a request: per API key, per person, else per address.
+
+    Registering a party (`POST /parties/`) is limited per role (a volunteer at a table, a
+    coordinator, an integration registering for a messenger bot); every other write and
+    every read per kind of caller. Each request counts against exactly one limit.
+    """
+    auth = getattr(request, "auth", None)
+    user = getattr(request, "user", None)
+    if isinstance(auth, ApiKey):
+        caller, ident = "key", f"key-{auth.pk}"
+    elif user is not None and user.is_authenticated:
+        caller, ident = "person", str(user.pk)
+    else:
+        return ANONYMOUS, f"address-{address}"
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return f"{READ}.{caller}", ident
+    if getattr(view, "basename", None) == "party" and getattr(view, "action", None) == "create":
+        if caller == "person":
+            access = access_for(request)
+            caller = Role.VOLUNTEER if access.role == Role.VOLUNTEER else Role.COORDINATOR
+        return f"{REGISTER}.{caller}", ident
+    return f"{WRITE}.{caller}", ident
+
+
+class ClientRateThrottle(SharedCacheThrottle):
+    """Every API request, limited per caller and action (`throttle_scope`): a volunteer's
+    registrations, a key's reads, an address's requests without login, ...
 
     A fixed window counted in the shared cache, in slots leased to each process: a
     process takes `lease` slots at once (one `INCRBY` with its expiry, one round trip
     to Redis) and hands them out to its own requests, so a request costs a Redis round
-    trip only once per `lease` requests of its client in that process. The lease is a
-    hundredth of the rate (one slot under 200 a window, so small rates count exactly):
-    at most `lease` slots per process are taken but unused when a window ends, so a
-    client may be held back that much early, never let through beyond the rate.
+    trip only once per `lease` requests of its caller in that process. The lease is a
+    hundredth of the rate, and at least 3 slots (or the whole rate, if smaller): at most
+    `lease - 1` slots per process are taken but unused when a window ends, so a caller
+    may be held back that much early, never let through beyond the rate.
     """
 
-    scope = "client"
+    scope = ANONYMOUS  # chosen again for each request
     num_requests: int | None
     duration: int | None
     _leases: dict[tuple[str, int, int], int] = {}
     _window: int | None = None
     _lock = threading.Lock()
 
+    def __init__(self):  # no rate yet: it is chosen for each request (allow_request)
+        self.rate = None
+        self.num_requests = self.duration = None
+
     def get_cache_key(self, request, view):
-        auth = getattr(request, "auth", None)
-        user = getattr(request, "user", None)
-        if isinstance(auth, ApiKey):
-            ident = f"key-{auth.pk}"
-        elif user is not None and user.is_authenticated:
-            ident = user.pk
-        else:
-            ident = self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        scope, ident = throttle_scope(request, view, address=self.get_ident(request))
+        return self.cache_format % {"scope": scope, "ident": ident}
 
     def allow_request(self, request, view):
+        self.scope, _ident = throttle_scope(request, view, address=self.get_ident(request))
+        # Read at each request (not DRF's copy taken at import), so that settings apply.
+        self.rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         if self.rate is None:
             return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
         assert self.num_requests is not None and self.duration is not None  # a rate
         key = self.get_cache_key(request, view)
-        if key is None:
-            return True
         window = int(self.timer() // self.duration)
         lease_key = (key, window, self.num_requests)
         cls = type(self)
@@ -76,7 +107,7 @@ class ClientRateThrottle(SharedCacheThrottle):
             if cls._leases.get(lease_key, 0) > 0:
                 cls._leases[lease_key] -= 1
                 return True
-        lease = max(1, self.num_requests // 100)
+        lease = max(min(3, self.num_requests), self.num_requests // 100)
         try:
             taken = self._take(f"{key}:{self.num_requests}:{window}", lease)
         except (RedisError, OSError) as error:

@@ -22,6 +22,21 @@ def _answer(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _may_not_find(operation: dict) -> bool:
+    """An operation without an id in its path may still answer 404: a page past the last,
+    a required id in its query (`?city=`) that names nothing of the caller's, `?format=`."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "query":
+            continue
+        if parameter.get("name") in {"page", "format"}:
+            return True
+        if parameter.get("required") and (
+            parameter.get("name") == "city" or parameter.get("schema", {}).get("format") == "uuid"
+        ):
+            return True
+    return False
+
+
 def add_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: document 400/401/403/404/409/412/422/429."""
     for path, operations in result.get("paths", {}).items():
@@ -33,10 +48,15 @@ def add_error_responses(result, generator, request, public):
             responses.setdefault("403", _answer("Your role may not do this.", ERROR))
             if "{" in path:
                 responses.setdefault("404", _answer("Not found, or not yours.", ERROR))
-            elif any(
-                parameter.get("name") == "page" for parameter in operation.get("parameters", [])
-            ):
-                responses.setdefault("404", _answer("A page past the last one.", ERROR))
+            elif _may_not_find(operation):
+                responses.setdefault(
+                    "404",
+                    _answer(
+                        "A page past the last one, an object named in the query that does "
+                        "not exist or is not yours, or an unknown format.",
+                        ERROR,
+                    ),
+                )
             if method in WRITES or operation.get("parameters"):
                 responses.setdefault("400", _answer("Invalid input.", FIELD_ERRORS))
             if method in WRITES:

@@ -347,11 +347,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsMember"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.Pagination",
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter's, refusing a filter sent empty (config.filters).
+    "DEFAULT_FILTER_BACKENDS": ["config.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.ClientRateThrottle"],
+    # Per caller and action (accounts.throttling.throttle_scope); each request counts
+    # against one. Set from a night's measured use, with the reasoning, in
+    # docs/operations.md ("Request limits"); THROTTLE_<NAME>_RATE changes one.
     "DEFAULT_THROTTLE_RATES": {
-        "client": os.environ.get("THROTTLE_CLIENT_RATE", "6000/min"),
+        # POST /parties/, per person or key: a registration by hand takes 20 s or more,
+        # and a phone's outbox sends what it kept one after the other.
+        "register.volunteer": os.environ.get("THROTTLE_REGISTER_VOLUNTEER_RATE", "60/min"),
+        "register.coordinator": os.environ.get("THROTTLE_REGISTER_COORDINATOR_RATE", "60/min"),
+        "register.key": os.environ.get("THROTTLE_REGISTER_KEY_RATE", "120/min"),
+        # Reads: a page polling an import each second; a dashboard, a sync of all parties.
+        "read.person": os.environ.get("THROTTLE_READ_PERSON_RATE", "300/min"),
+        "read.key": os.environ.get("THROTTLE_READ_KEY_RATE", "120/min"),
+        # Other writes: servings tapped in a kitchen, check-ins of a bus, edits.
+        "write.person": os.environ.get("THROTTLE_WRITE_PERSON_RATE", "120/min"),
+        "write.key": os.environ.get("THROTTLE_WRITE_KEY_RATE", "60/min"),
+        # Without login, per address: the OpenAPI document and what needs no account.
+        "anonymous": os.environ.get("THROTTLE_ANONYMOUS_RATE", "30/min"),
         # Residents' host offers, per address (shelters.throttling), the page and the API.
         "host_offer": os.environ.get("THROTTLE_HOST_OFFER_RATE", "5/hour"),
     },

@@ -198,12 +198,11 @@ def test_another_citys_coordinator_neither_sees_nor_revokes_a_key(
     assert ApiKey.objects.get(id=body["id"]).revoked_at is None
 
 
-def test_each_key_has_its_own_request_rate(monkeypatch, coordinator_client, made_key):
-    from accounts.throttling import ClientRateThrottle
-
+def test_each_key_has_its_own_request_rate(settings, coordinator_client, made_key):
     first = key_client(made_key(["capacity:read"])["key"])
     second = key_client(made_key(["capacity:read"])["key"])
-    monkeypatch.setattr(ClientRateThrottle, "rate", "3/min", raising=False)
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "read.key": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
     for _ in range(3):
         assert first.get("/api/v1/cities/").status_code == 200

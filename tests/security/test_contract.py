@@ -116,3 +116,24 @@ def test_pages_outside_api_keep_their_html_404(db):
     answer = Client().get("/no-such-page/")
     assert answer.status_code == 404
     assert answer["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("/api/v1/parties/", "city"),
+        ("/api/v1/parties/", "status"),
+        ("/api/v1/shelters/", "has_free_beds"),
+        ("/api/v1/spaces/", "shelter"),
+        ("/api/v1/placements/", "space"),
+        ("/api/v1/matching/runs/", "city"),
+    ],
+)
+def test_a_filter_sent_empty_answers_400_naming_it(coordinator_client, path, name):
+    answer = coordinator_client.get(f"{path}?{name}=")
+    assert answer.status_code == 400
+    assert answer.json() == {name: ["Give a value, or leave the parameter out."]}
+
+
+def test_an_empty_free_text_filter_is_no_filter(coordinator_client, party):
+    assert coordinator_client.get("/api/v1/parties/?code=").json()["count"] == 1

@@ -1,0 +1,31 @@
+"""The filter backend of every list: django-filter's, with empty values refused.
+
+django-filter reads `?city=` (a parameter sent without a value) as no filter at all. For
+a filter that names an id, a choice, a number, a date or a yes/no, that is a client's
+mistake silently ignored: it answers `400 {"city": [...]}` instead. Free-text filters
+(`code`, `search`) keep an empty value as "no filter".
+"""
+
+from django.utils.translation import gettext_lazy as _
+from django_filters import CharFilter
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
+
+EMPTY = _("Give a value, or leave the parameter out.")
+
+
+class FilterBackend(DjangoFilterBackend):
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            params = request.query_params
+            empty = [
+                name
+                for name, field in filterset.filters.items()
+                if not isinstance(field, CharFilter)
+                and name in params
+                and not any(value.strip() for value in params.getlist(name))
+            ]
+            if empty:
+                raise ValidationError({name: [EMPTY] for name in empty})
+        return filterset
