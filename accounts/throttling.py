@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from typing import cast
 
 from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
@@ -91,7 +92,7 @@ class ClientRateThrottle(SharedCacheThrottle):
     def allow_request(self, request, view):
         self.scope, _ident = throttle_scope(request, view, address=self.get_ident(request))
         # Read at each request (not DRF's copy taken at import), so that settings apply.
-        self.rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        self.rate = cast("str | None", api_settings.DEFAULT_THROTTLE_RATES.get(self.scope))
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
