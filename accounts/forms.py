@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from config.text import line_validator
+
 from .models import Role
 
 MAX_NOTE = 200
@@ -45,6 +47,7 @@ class InvitationForm(forms.Form):
         max_length=MAX_NOTE,
         required=False,
         help_text=_("A name or an e-mail to remember whom the link is for. Nothing is sent."),
+        validators=[line_validator],
     )
 
     def __init__(self, *args, cities, shelters, **kwargs):
@@ -54,12 +57,6 @@ class InvitationForm(forms.Form):
         assert isinstance(shelter_field, forms.ModelMultipleChoiceField)
         city.queryset = cities
         shelter_field.queryset = shelters
-
-    def clean_email_or_note(self):
-        value = self.cleaned_data["email_or_note"]
-        if any(ord(ch) < 32 for ch in value):
-            raise forms.ValidationError(_("Remove the control characters."))
-        return value
 
 
 class JoinForm(forms.Form):
