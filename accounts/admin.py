@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.text import text_validator_for
+
 from . import services
 from .access import Access, access_for
 from .models import ApiKey, Membership
@@ -82,6 +84,15 @@ class ScopedModelAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
     def _related(self, db_field, request):
         model = db_field.related_model
         return self.access(request).scope(model._default_manager.all())
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Text fields refuse control characters, as in the API and the pages
+        (config.text: one line for a CharField, line breaks and tabs in a TextField)."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        validator = text_validator_for(db_field)
+        if field is not None and validator is not None and not db_field.choices:
+            field.validators.append(validator)
+        return field
 
 
 @admin.register(Membership)

@@ -304,3 +304,18 @@ def test_a_time_with_its_zone_is_taken(coordinator_client, city, starts_at):
     )
     assert answer.status_code == 201, answer.content
     assert MealService.objects.get().starts_at.isoformat() == "2022-09-28T07:00:00+00:00"
+
+
+def test_the_back_office_refuses_control_characters(city):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(factories.UserFactory(is_superuser=True, is_staff=True))
+    answer = client.post(
+        f"/admin/shelters/city/{city.id}/change/",
+        {"name": "Ural\x1bsk", "timezone": "Asia/Oral", "coordinator_phone": ""},
+    )
+    assert answer.status_code == 200  # the form again, with its error
+    assert "The text cannot hold control characters or line breaks." in answer.content.decode()
+    city.refresh_from_db()
+    assert "\x1b" not in city.name
