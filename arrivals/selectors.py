@@ -1,10 +1,12 @@
 """Reads of parties, placements and runs. Callers scope them with `Access.scope`."""
 
+import json
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -69,42 +71,105 @@ def engine_party(party: Party, members) -> engine.Party:
     )
 
 
-def matching_snapshot(*, city_id) -> tuple[list[engine.Space], list[engine.Party], dict[str, int]]:
+def _waiting_rows(*, city_id, since: datetime | None) -> tuple[list, list]:
+    """The waiting parties (id, waiting_since, pets, revision) and their members (party id,
+    sex, age group, needs), ids as text; on PostgreSQL needs as JSON text (there are few
+    distinct values: parsed once each by the caller)."""
+    if connection.vendor != "postgresql":
+        parties = Party.objects.filter(city_id=city_id, status=PartyStatus.WAITING)
+        if since is not None:
+            parties = parties.filter(updated_at__gte=since)
+        waiting = [
+            (str(party_id), *rest)
+            for party_id, *rest in parties.order_by("waiting_since", "id").values_list(
+                "id", "waiting_since", "pets", "revision"
+            )
+        ]
+        members = PartyMember.objects.filter(party__in=parties).order_by("party_id", "position")
+        rows = [
+            (str(party_id), sex, age_group, tuple(needs))
+            for party_id, sex, age_group, needs in members.values_list(
+                "party_id", "sex", "age_group", "needs"
+            )
+        ]
+        return waiting, rows
+    changed = " AND p.updated_at >= %s" if since is not None else ""
+    params = [str(city_id), PartyStatus.WAITING.value, *([since] if since is not None else [])]
+    where = f"WHERE p.city_id = %s AND p.status = %s{changed}"
+    # No value is in the text: they are parameters.
+    parties_sql = "SELECT p.id::text, p.waiting_since, p.pets, p.revision FROM arrivals_party p "
+    members_sql = (
+        "SELECT m.party_id::text, m.sex, m.age_group, m.needs::text "
+        "FROM arrivals_partymember m JOIN arrivals_party p ON p.id = m.party_id "
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"{parties_sql}{where} ORDER BY p.waiting_since, p.id", params)
+        waiting = cursor.fetchall()
+        cursor.execute(f"{members_sql}{where} ORDER BY m.party_id, m.position", params)
+        rows = cursor.fetchall()
+    return waiting, rows
+
+
+def matching_snapshot(
+    *, city_id, since: datetime | None = None
+) -> tuple[list[engine.Space], list[engine.Party], dict[str, int]]:
     """The engine's input for a city: the spaces of its open shelters with their free
     beds (full ones too, so that a reason names the real shortage), and the waiting;
     with each waiting party's `revision` as read (by party id), so that what the run
-    writes is only for parties as it saw them."""
+    writes is only for parties as it saw them.
+
+    With `since` (an incremental run): only the waiting parties registered or changed
+    (`updated_at`) since then, and only the spaces with free beds."""
+    spaces_query = Space.objects.filter(
+        shelter__city_id=city_id, shelter__status=ShelterStatus.OPEN
+    )
+    if since is not None:
+        spaces_query = spaces_query.filter(beds__gt=F("beds_held") + F("beds_occupied"))
     spaces = [
-        engine_space(space)
-        for space in Space.objects.filter(
-            shelter__city_id=city_id, shelter__status=ShelterStatus.OPEN
+        engine.Space(
+            id=str(space_id),
+            shelter=str(shelter_id),
+            beds=beds - held - occupied,
+            admits=admits,
+            wheelchair_accessible=wheelchair,
+            pets_allowed=pets_allowed,
         )
-        .select_related("shelter")
-        .order_by("id")
+        for space_id, shelter_id, beds, held, occupied, admits, wheelchair, pets_allowed in (
+            spaces_query.order_by("id").values_list(
+                "id",
+                "shelter_id",
+                "beds",
+                "beds_held",
+                "beds_occupied",
+                "admits",
+                "wheelchair_accessible",
+                "shelter__pets_allowed",
+            )
+        )
     ]
     # Parties first, then their members: a party that is visible was committed with its
     # members. One whose status changes between the two reads comes back without members;
-    # it is left out (it is no longer waiting, and the next run sees it as it is).
-    waiting = list(
-        Party.objects.filter(city_id=city_id, status=PartyStatus.WAITING)
-        .order_by("waiting_since", "id")
-        .values_list("id", "waiting_since", "pets", "revision")
-    )
+    # it is left out (it is no longer waiting, and the next run sees it as it is). Read
+    # as text and shared (members are of few kinds): tens of thousands of rows.
+    waiting, rows = _waiting_rows(city_id=city_id, since=since)
     members = defaultdict(list)
-    for party_id, sex, age_group, needs in (
-        PartyMember.objects.filter(party__city_id=city_id, party__status=PartyStatus.WAITING)
-        .order_by("party_id", "position")
-        .values_list("party_id", "sex", "age_group", "needs")
-    ):
-        members[party_id].append(engine.Member(sex=sex, age_group=age_group, needs=tuple(needs)))
+    kinds: dict[tuple, engine.Member] = {}
+    for party_id, sex, age_group, needs in rows:
+        key = (sex, age_group, needs)
+        member = kinds.get(key)
+        if member is None:
+            member = kinds[key] = engine.Member(
+                sex=sex,
+                age_group=age_group,
+                needs=tuple(json.loads(needs) if isinstance(needs, str) else needs),
+            )
+        members[party_id].append(member)
     parties = [
-        engine.Party(
-            id=str(party_id), waiting_since=since, pets=pets, members=tuple(members[party_id])
-        )
-        for party_id, since, pets, _revision in waiting
+        engine.Party(id=party_id, waiting_since=since_, pets=pets, members=tuple(members[party_id]))
+        for party_id, since_, pets, _revision in waiting
         if members[party_id]
     ]
-    revisions = {str(party_id): revision for party_id, _since, _pets, revision in waiting}
+    revisions = {party_id: revision for party_id, _since, _pets, revision in waiting}
     return spaces, parties, revisions
 
 

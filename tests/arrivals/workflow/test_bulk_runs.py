@@ -1,0 +1,168 @@
+"""A matching run on PostgreSQL writes its placements in bulk (arrivals.services:
+`_placements_write`): re-checked under the spaces' locks, taken back when they no longer
+fit, in the global lock order when a space is busy; and a run asked only by a
+registration looks at what is new."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.access import system_access
+from arrivals import matching as engine
+from arrivals import services
+from arrivals.models import MatchingRun, Party, PartyEvent, PartyStatus, Placement, RunStatus
+from arrivals.selectors import matching_snapshot
+from shelters.models import Admits, ShelterStatus, Space
+from tests import factories
+from tests.arrivals.workflow.helpers import assert_consistent
+
+pytestmark = pytest.mark.postgres
+
+MAN = {"given_name": "Ruslan", "sex": "male", "age_group": "adult"}
+
+
+def write(run, proposals, parties):
+    spaces, snapshot, revisions = matching_snapshot(city_id=run.city_id)
+    compositions = {party.id: party for party in snapshot}
+    with transaction.atomic():
+        return services._placements_write(
+            run=run,
+            proposals=[engine.Placement(party=str(p), space=str(s)) for p, s in proposals],
+            compositions=compositions,
+            revisions=revisions,
+            seen={space.id: space for space in spaces},
+        )
+
+
+@pytest.mark.django_db
+def test_what_changed_since_the_snapshot_is_not_written(city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=3)
+    men_only = factories.SpaceFactory(shelter=shelter, beds=3, admits=Admits.MEN_ONLY)
+    cancelled, fits, big, man = (
+        factories.PartyFactory(city=city),
+        factories.PartyFactory(city=city),
+        factories.PartyFactory(city=city, members=[MAN, MAN]),
+        factories.PartyFactory(city=city, members=[MAN]),
+    )
+    run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
+    spaces, snapshot, revisions = matching_snapshot(city_id=city.id)
+    services.party_cancel(party_id=cancelled.id, access=system_access("volunteer"))
+    # The men-only space starts to admit only women and children after the snapshot.
+    Space.objects.filter(id=men_only.id).update(admits=Admits.WOMEN_AND_CHILDREN)
+    with transaction.atomic():
+        written = services._placements_write(
+            run=run,
+            proposals=[
+                engine.Placement(party=str(cancelled.id), space=str(space.id)),
+                engine.Placement(party=str(fits.id), space=str(space.id)),
+                engine.Placement(party=str(big.id), space=str(space.id)),  # 2 beds left: yes
+                engine.Placement(party=str(man.id), space=str(men_only.id)),  # policy changed
+            ],
+            compositions={party.id: party for party in snapshot},
+            revisions=revisions,
+            seen={space.id: space for space in spaces},
+        )
+    assert sorted(party for _id, party, _space, _beds in written) == sorted(
+        [str(fits.id), str(big.id)]
+    )
+    assert Party.objects.get(id=cancelled.id).status == PartyStatus.CANCELLED
+    man.refresh_from_db()
+    assert man.status == PartyStatus.WAITING  # taken back: as it was
+    assert not Placement.objects.filter(party=man).exists()
+    assert not PartyEvent.objects.filter(party=man, to_status=PartyStatus.PLACED).exists()
+    space.refresh_from_db()
+    assert space.beds_held == 3
+    assert_consistent()
+
+
+@pytest.mark.django_db
+def test_a_closed_shelter_or_a_full_space_takes_nobody(city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=1)
+    first, second = factories.PartyFactory(city=city), factories.PartyFactory(city=city)
+    other = factories.SpaceFactory(shelter=factories.ShelterFactory(city=city), beds=5)
+    third = factories.PartyFactory(city=city)
+    run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
+    other.shelter.status = ShelterStatus.CLOSED
+    other.shelter.save(update_fields=["status"])
+    written = write(run, [(first.id, space.id), (second.id, space.id), (third.id, other.id)], None)
+    assert [party for _id, party, _space, _beds in written] == [str(first.id)]
+    assert Party.objects.filter(status=PartyStatus.WAITING).count() == 2
+    assert_consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_space_makes_the_run_take_its_locks_in_order(city, shelter):
+    space = factories.SpaceFactory(shelter=shelter, beds=4)
+    parties = [factories.PartyFactory(city=city) for _ in range(3)]
+    run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
+    locked, release, done = threading.Event(), threading.Event(), threading.Event()
+    written: list = []
+
+    def hold():
+        try:
+            with transaction.atomic():
+                Space.objects.select_for_update().get(id=space.id)
+                locked.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    def apply():
+        try:
+            written.extend(write(run, [(p.id, space.id) for p in parties], None))
+        finally:
+            done.set()
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(timeout=30)
+    applier = threading.Thread(target=apply)
+    applier.start()
+    time.sleep(services.OPTIMISTIC_LOCK_TIMEOUT_MS / 1000 + 0.5)
+    # The optimistic try gave up its parties' locks; the run now waits for the space first.
+    assert Party.objects.filter(status=PartyStatus.PLACED).count() == 0
+    assert not done.is_set()
+    release.set()
+    holder.join(timeout=30)
+    applier.join(timeout=30)
+    assert len(written) == 3
+    assert Placement.objects.count() == 3
+    assert Space.objects.get(id=space.id).beds_held == 3
+    assert_consistent()
+
+
+@pytest.mark.django_db
+def test_a_run_asked_by_registrations_looks_only_at_what_is_new(city, shelter):
+    factories.SpaceFactory(shelter=shelter, beds=2)
+    backlog = [factories.PartyFactory(city=city, members=[MAN] * 3) for _ in range(5)]
+    # Registered well before the last run (closer than INCREMENTAL_MARGIN would count as new).
+    Party.objects.filter(city=city).update(updated_at=timezone.now() - timedelta(minutes=10))
+    full = MatchingRun.objects.create(city=city, trigger="timer")
+    full = services.matching_run_execute(run_id=full.id)
+    assert (full.placed_parties, full.waiting_parties) == (0, 5)  # nothing fits 3 people
+    newcomer = factories.PartyFactory(city=city, members=[MAN])
+    run = MatchingRun.objects.create(city=city, trigger="registration")
+
+    run = services.matching_run_execute(run_id=run.id)
+
+    assert (run.placed_parties, run.waiting_parties) == (1, 0)  # the newcomer alone
+    assert Party.objects.get(id=newcomer.id).status == PartyStatus.PLACED
+    for party in backlog:
+        party.refresh_from_db()
+        assert party.waiting_reason == full.unplaced[0]["reason"]
+    assert_consistent()
+
+
+@pytest.mark.django_db
+def test_freed_beds_fold_into_a_queued_registration_run_as_a_full_run(city, shelter):
+    factories.SpaceFactory(shelter=shelter, beds=5)
+    factories.PartyFactory(city=city)
+    queued = services.matching_request(city_id=city.id, trigger="registration")
+    services.matching_request(city_id=city.id, trigger="room_available")
+    queued.refresh_from_db()
+    assert queued.trigger == "room_available"
