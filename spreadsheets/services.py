@@ -134,6 +134,21 @@ class _Run:
     errors_count: int = 0
     summary: Counter = field(default_factory=Counter)
     progress: Callable[[int], None] = lambda done: None
+    _known: dict | None = None
+
+    def known(self, key: str) -> ImportedRow | None:
+        """What an earlier import of this kind made under `key` in the city (all of the
+        city's keys of this kind read in one query, at the first ask)."""
+        if self._known is None:
+            rows = ImportedRow.objects.filter(city=self.job.city, kind=self.job.kind)
+            self._known = {row.key: row for row in rows}
+        return self._known.get(key)
+
+    def remember(self, row: ImportedRow) -> None:
+        """A row made by this run: a later row of the same file with its key finds it."""
+        self.known(row.key)
+        assert self._known is not None
+        self._known[row.key] = row
 
     def refuse(self, errors: Iterable[dict]) -> None:
         for error in errors:
@@ -312,7 +327,7 @@ def _party_group_apply(run: _Run, reference: str, rows: list[Row]) -> None:
     city = run.job.city
     key = keyed_digest(f"party:{reference}")
     content = _digest(values)
-    known = ImportedRow.objects.filter(city=city, kind=ImportKind.PARTIES, key=key).first()
+    known = run.known(key)
     if known is not None:
         if known.content == content:
             run.summary[UNCHANGED] += 1
@@ -337,7 +352,7 @@ def _party_group_apply(run: _Run, reference: str, rows: list[Row]) -> None:
         actor=run.access.username,
         **values,
     )
-    ImportedRow.objects.create(
+    imported = ImportedRow.objects.create(
         city=city,
         kind=ImportKind.PARTIES,
         key=key,
@@ -345,6 +360,7 @@ def _party_group_apply(run: _Run, reference: str, rows: list[Row]) -> None:
         object_id=party.id,
         job=run.job,
     )
+    run.remember(imported)
     run.summary[CREATED] += 1
 
 
@@ -370,7 +386,7 @@ def _host_offer_row_apply(run: _Run, row: Row) -> None:
     city = run.job.city
     key = keyed_digest("host-offer:" + " ".join(values["address"].casefold().split()))
     content = _digest(values)
-    known = ImportedRow.objects.filter(city=city, kind=ImportKind.HOST_OFFERS, key=key).first()
+    known = run.known(key)
     if known is not None:
         if known.content == content:
             run.summary[UNCHANGED] += 1
@@ -395,7 +411,7 @@ def _host_offer_row_apply(run: _Run, row: Row) -> None:
         )
     except DjangoValidationError as error:
         raise RowsRefused(_service_errors(error, row.line, HOST_OFFER_NAMES)) from None
-    ImportedRow.objects.create(
+    imported = ImportedRow.objects.create(
         city=city,
         kind=ImportKind.HOST_OFFERS,
         key=key,
@@ -403,6 +419,7 @@ def _host_offer_row_apply(run: _Run, row: Row) -> None:
         object_id=offer.id,
         job=run.job,
     )
+    run.remember(imported)
     run.summary[CREATED] += 1
 
 

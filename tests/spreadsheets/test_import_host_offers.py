@@ -87,3 +87,14 @@ def test_bad_offers_by_line(coordinator_client, city):
         (6, "contact_phone"),
     }
     assert not HostOffer.objects.exists()
+
+
+def test_the_same_address_twice_in_one_file(coordinator_client, city):
+    rows = offers()
+    rows.append(rows[1][:])  # the same offer again: once
+    changed = rows[1][:]
+    changed[1] = 5
+    rows.append(changed)  # the same address with other beds: a bad row
+    job = upload(coordinator_client, city, "host_offers", csv_file(rows)).json()
+    assert [(e["line"], e["column"]) for e in job["errors"]] == [(5, "address")]
+    assert job["summary"] == {"created": 2, "unchanged": 1}
