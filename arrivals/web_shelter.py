@@ -264,8 +264,9 @@ def space_beds(request, space_id):
         if isinstance(error, PreconditionFailed):
             # The typed number stays; the next save is against what the page now shows.
             space.refresh_from_db()
-            form.data = form.data.copy()
-            form.data["version"] = str(space.version)
+            data = request.POST.copy()
+            data["version"] = str(space.version)
+            form.data = data
         form.add_error("beds", _refusal_text(error))
         return again(409)
     messages.success(
@@ -370,9 +371,9 @@ def party_arrival(request, party_id):
         _initial, rows = _correction_initial(party, personal)
         return _arrival_page(request, access, party, placement, _member_rows(rows), personal)
 
-    rows = _rows_changed(request.POST)
-    if rows is not None:
-        return _arrival_page(request, access, party, placement, _member_rows(rows), personal)
+    changed = _rows_changed(request.POST)
+    if changed is not None:
+        return _arrival_page(request, access, party, placement, _member_rows(changed), personal)
     formset = _hide_family_names(MemberFormSet(request.POST, prefix=MEMBERS_PREFIX), personal)
     if not formset.is_valid():
         return _arrival_page(request, access, party, placement, formset, personal, status=400)

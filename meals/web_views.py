@@ -18,6 +18,7 @@ buttons post here with a key the page made, through the same idempotency store.
 import uuid
 import zoneinfo
 from datetime import date
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -384,19 +385,21 @@ def report(request):
         else:
             status = 400
     the_report = selectors.meals_report(city=city, day=day)
+    services_of_day = cast(list[MealService], the_report["services"])
+    totals = cast(dict[str, Any], the_report["totals"])
     tz = zoneinfo.ZoneInfo(city.timezone)
     rows = [
         {
             "service": service,
             "time": timezone.localtime(service.starts_at, tz),
-            "place": service.shelter.name if service.shelter_id else service.location,
+            "place": service.shelter.name if service.shelter is not None else service.location,
             "diet_forecast": _diets_shown(service.diet_forecast),
             "served_diet": _diets_shown(service.served_diet),
         }
-        for service in the_report["services"]
+        for service in services_of_day
     ]
     csv_url = f"{reverse('meals-report')}?" + urlencode(
-        {"city": city.id, "date": day.isoformat(), "format": "csv"}
+        {"city": str(city.id), "date": day.isoformat(), "format": "csv"}
     )
     return render(
         request,
@@ -408,8 +411,8 @@ def report(request):
             "day": day,
             "form": form,
             "rows": rows,
-            "totals": the_report["totals"],
-            "total_diets": _diets_shown(the_report["totals"]["served_diet"]),
+            "totals": totals,
+            "total_diets": _diets_shown(totals["served_diet"]),
             "csv_url": csv_url,
             "error_summary": _summary(form) if form.is_bound else [],
         },
