@@ -23,6 +23,7 @@ The token endpoint, the web login and the admin login all sign in through
 """
 
 import ipaddress
+import logging
 import math
 from datetime import timedelta
 
@@ -38,6 +39,10 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import ngettext
 from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
+# The groups of AXES_LOCKOUT_PARAMETERS, as the log names them.
+GROUPS = ("one account from one address", "one account", "one address")
 
 
 def failure_limits() -> list[int]:
@@ -139,7 +144,15 @@ class LoginLimitHandler(AxesDatabaseHandler):
         if request is None or counts is None or getattr(request, "axes_locked_out", False):
             return super().user_login_failed(sender, credentials, request, **kwargs)
         request.berth_failure_counts = None
-        if any(count >= limit for count, limit in zip(counts, failure_limits(), strict=True)):
+        full = [
+            name
+            for name, count, limit in zip(GROUPS, counts, failure_limits(), strict=True)
+            if count >= limit
+        ]
+        if full:
+            logger.warning(
+                "sign-in limit reached: %s, at %s", ", ".join(full), request.axes_path_info
+            )
             request.axes_locked_out = True
             request.axes_credentials = credentials
             user_locked_out.send(
