@@ -35,12 +35,20 @@ def table_csv(table: ExportTable) -> bytes:
 
 def table_xlsx(table: ExportTable) -> bytes:
     import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cell(value):
+        # XLSX cannot hold most control characters (openpyxl refuses them): text stored
+        # before they were refused is written with U+FFFD in their place.
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        return cell_safe(value)
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(title="Berth")
-    sheet.append([cell_safe(name) for name in table.columns])
+    sheet.append([cell(name) for name in table.columns])
     for row in table.rows:
-        sheet.append([cell_safe(value) for value in row])
+        sheet.append([cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -192,3 +192,12 @@ def test_capacity_history(coordinator_client, volunteer_client, city, fmt):
     assert get(volunteer_client, "/api/v1/exports/capacity-history/", city).status_code == 403
     answer = get(coordinator_client, "/api/v1/exports/capacity-history/", city, interval="week")
     assert answer.status_code == 400
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_control_characters_stored_long_ago_do_not_break_an_export(coordinator_client, city, fmt):
+    factories.PartyFactory(city=city, notes="bell\x07", members=[{"given_name": "A\x1bB"}])
+    answer = get(coordinator_client, "/api/v1/exports/parties/", city, fmt, personal="true")
+    assert answer.status_code == 200
+    rows = table(answer, fmt)
+    assert len(rows) == 2
