@@ -116,6 +116,13 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
+# Behind a connection pooler in transaction mode (PgBouncer's pool_mode = transaction) a
+# server connection serves one transaction of one client at a time, so nothing may outlive
+# a transaction: no server-side cursors (they are held across transactions); prepared
+# statements are off already (Django's default with psycopg 3), and the matching lock is
+# a transaction lock (arrivals.services.city_matching_lock). docs/operations.md.
+if DATABASE_URL and os.environ.get("DATABASE_POOLER") == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker: Redis from REDIS_URL, else in-process. ---

@@ -30,9 +30,10 @@ def database_url() -> str:
 class Worker:
     """`celery -A config worker` in a subprocess, consuming one private queue."""
 
-    def __init__(self, queue: str, log: Path) -> None:
+    def __init__(self, queue: str, log: Path, *, database: str | None = None) -> None:
         self.queue = queue
         self.log = log
+        self.database = database  # another way to the test database (a PgBouncer)
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> None:
@@ -40,7 +41,8 @@ class Worker:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
             "DEBUG": "0",
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": self.database or database_url(),
+            "DATABASE_POOLER": "transaction" if self.database else "",
             "REDIS_URL": redis_url(),
             "CELERY_QUEUE": self.queue,
         }
