@@ -1,8 +1,10 @@
 """Failed sign-ins, limited per account and per address, counted in the database.
 
-django-axes records each failed password (its database handler: no cache involved, so
-the limit holds while Redis is down) and refuses a sign-in, before its password is
-checked, while one of three counts is at its limit within `LOGIN_LOCKOUT_MINUTES`:
+django-axes counts failed passwords in the database (its database handler, extended
+here: no cache involved, so the limit holds while Redis is down). Each attempt is counted
+before its password is checked, and taken back if the password is right; an attempt is
+refused, unchecked, while one of three counts is at its limit within
+`LOGIN_LOCKOUT_MINUTES`:
 
 - one account from one address (`LOGIN_FAILURES_ACCOUNT_ADDRESS`, 10): a guesser is
   stopped, and nobody else is held back by it;

@@ -30,6 +30,15 @@ from .serializers import (
 )
 
 
+class SignInLockedOut(exceptions.Throttled):
+    """429 with Retry-After; the sentence gives the minutes. (DRF's own "Expected
+    available in ..." is left out: it is not in every language Berth speaks.)"""
+
+    def __init__(self, wait: int, detail: str) -> None:
+        super().__init__(detail=detail)
+        self.wait = wait
+
+
 class TokenView(APIView):
     """Exchange a username and password for a token (`Authorization: Token <token>`)."""
 
@@ -61,7 +70,7 @@ class TokenView(APIView):
         )
         if getattr(request, "axes_locked_out", False):  # set by django-axes, refused or now full
             wait = login_limits.retry_after(request, {"username": username})
-            raise exceptions.Throttled(wait, detail=login_limits.lockout_message(wait))
+            raise SignInLockedOut(wait, login_limits.lockout_message(wait))
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(_("Wrong username or password."))
         token, key = services.auth_token_issue(user=user)

@@ -52,6 +52,8 @@ def test_25_wrong_passwords_answer_429_with_retry_after_while_redis_is_down(pers
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= settings.LOGIN_LOCKOUT_MINUTES * 60
     assert "token" not in refused.json()
+    detail = refused.json()["detail"]
+    assert detail.startswith("Too many failed sign-ins") and "Try again in 15 minutes" in detail
     # Refused attempts are not counted: the lock still ends at its time.
     assert AccessAttempt.objects.get().failures_since_start == limit
 
