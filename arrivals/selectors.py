@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Access
 from privacy.crypto import name_digest, phone_digest, phone_normalize
-from shelters.models import City, Shelter, ShelterStatus, Space
+from shelters.models import City, Shelter, ShelterKind, ShelterStatus, Space
 from shelters.selectors import city_beds, shelters_with_beds
 
 from . import matching as engine
@@ -289,7 +289,11 @@ def party_has_personal_data(party: Party) -> bool:
 
 
 def city_capacity(*, city: City) -> dict:
-    """Beds of the city (all shelters, open or closed) and who is waiting for them."""
+    """Beds of the city (all shelters, open or closed) and who is waiting for them: the
+    stored counters of its spaces by shelter kind and the waiting parties, in one query
+    on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return _city_capacity_one_query(city.id)
     waiting = Party.objects.filter(city=city, status=PartyStatus.WAITING).aggregate(
         parties=Count("id"), people=Sum("size", default=0)
     )
@@ -298,6 +302,39 @@ def city_capacity(*, city: City) -> dict:
         **city_beds(city=city),
         "waiting_parties": waiting["parties"],
         "waiting_people": waiting["people"],
+    }
+
+
+def _city_capacity_one_query(city_id) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH w AS (SELECT count(*) AS parties, COALESCE(sum(size), 0) AS people "
+            "FROM arrivals_party WHERE city_id = %s AND status = %s) "
+            "SELECT b.kind, b.total, b.occupied, b.held, w.parties, w.people FROM w "
+            "LEFT JOIN (SELECT sh.kind, sum(s.beds) AS total, sum(s.beds_occupied) AS occupied, "
+            "sum(s.beds_held) AS held FROM shelters_space s "
+            "JOIN shelters_shelter sh ON sh.id = s.shelter_id WHERE sh.city_id = %s "
+            "GROUP BY sh.kind) AS b ON true",
+            [city_id, PartyStatus.WAITING.value, city_id],
+        )
+        rows = cursor.fetchall()
+    summary = {"beds_total": 0, "beds_occupied": 0, "beds_held": 0, "beds_free": 0}
+    by_kind = {kind: {"beds_total": 0, "beds_free": 0} for kind in ShelterKind.values}
+    for kind, total, occupied, held, _parties, _people in rows:
+        if kind is None:
+            continue  # no space at all
+        free = total - occupied - held
+        summary["beds_total"] += total
+        summary["beds_occupied"] += occupied
+        summary["beds_held"] += held
+        summary["beds_free"] += free
+        by_kind[kind] = {"beds_total": total, "beds_free": free}
+    return {
+        "city": city_id,
+        **summary,
+        "by_kind": by_kind,
+        "waiting_parties": rows[0][4],
+        "waiting_people": rows[0][5],
     }
 
 
