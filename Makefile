@@ -83,6 +83,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.field_app
 	$(PY) -m benchmarks.board
 	$(PY) -m benchmarks.restore
+	$(PY) -m benchmarks.spreadsheets
 
 lint: $(STAMP)
 	@# Every check runs and reports; lint fails if any of them failed.

@@ -43,7 +43,7 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from accounts.access import Access, access_for_user, system_access
 from arrivals.services import party_register
-from config.exceptions import Conflict, PreconditionFailed
+from config.exceptions import Conflict
 from privacy.crypto import keyed_digest
 from shelters.models import City, Shelter, Space
 from shelters.services import (
@@ -240,9 +240,7 @@ def _shelter_group_apply(run: _Run, name: str, rows: list[Row]) -> None:
                 run.summary["shelters_" + UPDATED] += 1
             else:
                 run.summary["shelters_" + UNCHANGED] += 1
-    except (DjangoValidationError, Conflict, PreconditionFailed) as error:
-        if isinstance(error, PreconditionFailed):  # pragma: no cover - no version is sent
-            raise
+    except (DjangoValidationError, Conflict) as error:
         raise RowsRefused(_service_errors(error, line)) from None
     errors: list[dict] = []
     existing = {space.name.casefold(): space for space in Space.objects.filter(shelter=shelter)}
