@@ -19,7 +19,7 @@ from meals.models import MealService, Serving
 from shelters.models import Space
 from tests import factories
 
-from .conftest import PHONE, locked, log_in, screenshot
+from .conftest import PHONE, locked, log_in, screenshot, set_language
 
 pytestmark = pytest.mark.browser
 
@@ -333,3 +333,71 @@ def test_the_schedule_and_the_report(chromium, phone, server, site, axe_source):
         report.click("a:has-text('Download CSV')")
     assert download.value.suggested_filename.startswith("meals-")
     coordinator.close()
+
+
+# --- In Russian and Kazakh -------------------------------------------------------------------
+
+MY_DATA = {"Family rooms", "dana", "Asia/Oral"}
+
+
+def _pages_in(chromium, server, site, language: str, axe_source: str) -> dict[str, set[str]]:
+    """The manager's and the kitchens' pages in `language`: each checked, its texts."""
+    from . import test_pages
+
+    texts = {}
+
+    def context_for(user):
+        context = chromium.new_context(base_url=server, **PHONE)
+        context.set_default_timeout(15_000)
+        set_language(context, server, language)
+        log_in(context, server, user)
+        return context
+
+    manager = context_for(site["manager"])
+    page = manager.new_page()
+    for name, path in [
+        ("arrival", f"/parties/{site['expected'].id}/arrival/"),
+        ("check-out", f"/parties/{site['inside'].id}/check-out/"),
+        ("kitchen-schedule", f"/kitchen/shelters/{site['shelter'].id}/schedule/"),
+    ]:
+        page.goto(path)
+        texts[name] = test_pages.check(page, f"d-{name}", language, axe_source)
+    page.goto(shelter_url(site))
+    page.fill(f"#space_{site['hall'].id.hex}_beds", "1")
+    page.locator(f"#space_{site['hall'].id.hex}_beds").press("Enter")
+    page.wait_for_selector("[data-error-summary]")
+    texts["shelter-error"] = test_pages.check(page, "d-shelter-error", language, axe_source)
+    manager.close()
+    volunteer = context_for(site["volunteer"])
+    page = volunteer.new_page()
+    for name, path in [
+        ("kitchen", "/kitchen/"),
+        ("kitchen-shelter", f"/kitchen/shelters/{site['shelter'].id}/"),
+    ]:
+        page.goto(path)
+        texts[name] = test_pages.check(page, f"d-{name}", language, axe_source)
+    volunteer.close()
+    coordinator = context_for(site["coordinator"])
+    page = coordinator.new_page()
+    page.goto(f"/kitchen/report/?city={site['city'].id}")
+    texts["kitchen-report"] = test_pages.check(page, "d-kitchen-report", language, axe_source)
+    coordinator.close()
+    return texts
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_manager_s_and_kitchens_pages_leave_no_english(
+    chromium, server, site, axe_source, language, monkeypatch
+):
+    from . import test_pages
+
+    monkeypatch.setattr(test_pages, "DATA", test_pages.DATA | MY_DATA)
+    texts = _pages_in(chromium, server, site, language, axe_source)
+    english = _pages_in(chromium, server, site, "en", axe_source)
+    assert all(len(test_pages.interface(english[name])) >= 5 for name in english)
+    left = {
+        name: sorted(test_pages.interface(english[name]) & texts[name])
+        for name in texts
+        if test_pages.interface(english[name]) & texts[name]
+    }
+    assert left == {}, f"English left in {language}: {left}"
