@@ -7,7 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401 - registers the OpenAPI description of our auth
-        from . import signals
+        from . import (
+            schema,  # noqa: F401 - registers the OpenAPI description of our auth
+            signals,
+        )
 
         signals.connect()  # a password change ends the person's tokens
