@@ -193,7 +193,7 @@ def kitchen_point(request, city_id):
     access = _access(request, "mealservice.view")
     city = get_object_or_404(access.scope(City.objects.all()), id=city_id)
     location = request.GET.get("location", "").strip()[:MAX_LOCATION]
-    if not location:
+    if not location or not location.isprintable():  # no point has control characters
         raise Http404
     return _place_page(request, access, city=city, location=location)
 

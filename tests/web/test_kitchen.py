@@ -236,3 +236,35 @@ def test_a_shelter_manager_is_a_manager_of_one_shelter(city, lunch):
     )
     page = web_client(elsewhere).get(reverse("web-kitchen")).content.decode()
     assert reverse("web-kitchen-shelter", args=[lunch.shelter_id]) not in page
+
+
+def test_no_input_answers_500(manager, coordinator, volunteer, lunch, placed_party, space):
+    """Garbage to every page of these apps answers 4xx (or the page again), never 500."""
+    placement = placed_party.placements.get()
+    garbage = [
+        {},
+        {"add": "x" * 5000, "key": "\x00", "portions": "9" * 400},
+        {"members-TOTAL_FORMS": "abc", "check_in": "1"},
+        {"members-TOTAL_FORMS": "999999", "members-INITIAL_FORMS": "-1"},
+        {"beds": "1e9", "version": "-5", "confirmed": "maybe"},
+        {"status": "closed", "version": "1", "reason": "\x07" * 400},
+        {"action": "save", "entry": "'; drop table", "time": "99:99", "meal": "x"},
+    ]
+    posts = [
+        (volunteer, reverse("web-kitchen-serve", args=[lunch.id])),
+        (manager, reverse("web-kitchen-schedule", args=[lunch.shelter_id])),
+        (manager, reverse("web-party-arrival", args=[placed_party.id])),
+        (manager, reverse("web-space-beds", args=[space.id])),
+        (manager, reverse("web-shelter-status", args=[space.shelter_id])),
+        (manager, reverse("web-placement-no-show", args=[placement.id])),
+        (manager, reverse("web-party-check-out", args=[placed_party.id])),
+    ]
+    for user, url in posts:
+        client = web_client(user)
+        for data in garbage:
+            assert client.post(url, data).status_code < 500, (url, data)
+    client = web_client(coordinator)
+    for query in ({"city": "x"}, {"date": "2026-13-45"}, {"date": "9999-01-01"}, {"city": ""}):
+        assert client.get(reverse("web-kitchen-report"), query).status_code < 500
+    point = reverse("web-kitchen-point", args=[lunch.city_id])
+    assert client.get(point, {"location": "\x00" * 500}).status_code < 500
