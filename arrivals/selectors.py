@@ -11,8 +11,10 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     F,
     Max,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -255,18 +257,20 @@ def parties_search(parties: QuerySet[Party], term: str) -> QuerySet[Party]:
     term = term.strip()
     if not term:
         return parties
+    # Each condition on members is a subquery of its own (the database reads the members
+    # once, not the join of every party with every member under one OR).
     code = "".join(ch for ch in term.upper() if ch.isalnum())
-    match = Q(members__given_name__icontains=term)
+    match = Q(pk__in=PartyMember.objects.filter(given_name__icontains=term).values("party_id"))
     if code:
         match |= Q(code=code)
     family = name_digest(term)
     if family:
-        match |= Q(members__family_name_digest=family)
+        match |= Q(pk__in=PartyMember.objects.filter(family_name_digest=family).values("party_id"))
     if len(phone_normalize(term)) >= SEARCH_PHONE_DIGITS and all(
         ch.isdigit() or ch in " ()-." for ch in term.removeprefix("+")
     ):
         match |= Q(contact_phone_digest=phone_digest(term))
-    return parties.filter(pk__in=Party.objects.filter(match).values("pk"))
+    return parties.filter(match)
 
 
 def parties_personal_data_visible(*, access: Access, parties: Iterable[Party]) -> set:
@@ -514,6 +518,21 @@ def shelters_for_board(*, city: City, now: datetime, status: str) -> QuerySet:
     )
 
 
+def board_shelter_counts(*, city: City, now: datetime) -> dict:
+    """How many open and closed shelters a city has, and how many open ones are stale
+    (no edit of the shelter or its spaces for SHELTER_STALE_HOURS): one query."""
+    cutoff = now - timedelta(hours=SHELTER_STALE_HOURS)
+    touched = Space.objects.filter(shelter=OuterRef("pk"), updated_at__gte=cutoff)
+    return Shelter.objects.filter(city=city).aggregate(
+        open=Count("pk", filter=Q(status=ShelterStatus.OPEN)),
+        closed=Count("pk", filter=Q(status=ShelterStatus.CLOSED)),
+        stale=Count(
+            "pk",
+            filter=Q(~Exists(touched), status=ShelterStatus.OPEN, updated_at__lt=cutoff),
+        ),
+    )
+
+
 def board_waiting(*, city: City) -> list[dict]:
     """The waiting parties of a city grouped by `waiting_reason`, in the order of
     `WaitingReason`: for each, how many parties and people, and the first
@@ -567,23 +586,21 @@ def board_duplicates(*, city: City) -> tuple[int, list[tuple[Party, Party | None
     (`possible_duplicate`: another open party gave the same phone when it registered or
     was corrected), and the first BOARD_DUPLICATES_SHOWN, oldest first, each beside the
     earliest other open party with the same phone digest (None if that one has closed
-    since). Four queries."""
+    since). Four queries at most."""
     flagged_all = Party.objects.filter(
         city=city, possible_duplicate=True, status__in=OPEN_PARTY_STATUSES
     )
-    members = Prefetch("members", queryset=PartyMember.objects.order_by("position"))
-    flagged = list(
-        flagged_all.prefetch_related(members).order_by("created_at", "id")[:BOARD_DUPLICATES_SHOWN]
-    )
+    flagged = list(flagged_all.order_by("created_at", "id")[:BOARD_DUPLICATES_SHOWN])
     if not flagged:
         return 0, []
     digests = {party.contact_phone_digest for party in flagged if party.contact_phone_digest}
     others = list(
         Party.objects.filter(
             city=city, contact_phone_digest__in=digests, status__in=OPEN_PARTY_STATUSES
-        )
-        .prefetch_related(members)
-        .order_by("created_at", "id")
+        ).order_by("created_at", "id")
+    )
+    prefetch_related_objects(
+        [*flagged, *others], Prefetch("members", queryset=PartyMember.objects.order_by("position"))
     )
     pairs = []
     for party in flagged:

@@ -35,10 +35,9 @@ from config.exceptions import Conflict
 from shelters.models import City, ShelterKind, ShelterStatus, Space
 
 from . import selectors, services
-from .forms import CancelForm
 from .models import Need, Party, PartyStatus, WaitingReason
 
-SHELTERS_PER_PAGE = 50
+SHELTERS_PER_PAGE = 25
 PARTIES_PER_PAGE = 25
 CHART_DAYS = 7
 MAX_SEARCH = 100
@@ -55,15 +54,28 @@ def _board_url(city: City, anchor: str = "") -> str:
     return f"{reverse('web-board')}?city={city.pk}{'#' + anchor if anchor else ''}"
 
 
-def _city(access: Access, raw: str | None) -> City | None:
-    """The city asked for (?city=<id>, within reach: else 404), or the caller's first."""
-    cities = access.scope(City.objects.all(), "board.view").order_by("name")
-    if raw:
-        try:
-            return cities.get(pk=uuid.UUID(raw))
-        except (ValueError, City.DoesNotExist) as error:
-            raise Http404 from error
-    return cities.first()
+def _cities(access: Access, raw: str | None) -> tuple[City | None, list[City]]:
+    """The city asked for (?city=<id>, within reach: else 404), or the caller's first; and
+    the caller's cities (one query)."""
+    cities = list(access.scope(City.objects.all(), "board.view").order_by("name"))
+    if not raw:
+        return (cities[0] if cities else None), cities
+    try:
+        wanted = uuid.UUID(raw)
+    except ValueError as error:
+        raise Http404 from error
+    for city in cities:
+        if city.pk == wanted:
+            return city, cities
+    raise Http404
+
+
+class _Counted(Paginator):
+    """A paginator told its count (counted with others in one query)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # the cached_property, set
 
 
 _PLACEHOLDER = str(uuid.UUID(int=0))
@@ -257,7 +269,7 @@ def _kinds(beds: dict) -> list[dict]:
 @never_cache
 def board(request):
     access = _access(request, "board.view")
-    city = _city(access, request.GET.get("city"))
+    city, cities = _cities(access, request.GET.get("city"))
     if city is None:
         return render(request, "arrivals/board.html", {"city": None})
     now = timezone.now()
@@ -265,30 +277,31 @@ def board(request):
     beds = selectors.board_beds(city=city)
     open_shelters = selectors.shelters_for_board(city=city, now=now, status=ShelterStatus.OPEN)
     closed_shelters = selectors.shelters_for_board(city=city, now=now, status=ShelterStatus.CLOSED)
+    counts = selectors.board_shelter_counts(city=city, now=now)
     duplicates_count, duplicates = selectors.board_duplicates(city=city)
     reason = request.GET.get("reason", "")
-    reason_page = None
+    reason_page, reason_rows = None, []
     if reason in WaitingReason.values:
         reason_page = Paginator(
             selectors.parties_waiting_for_reason(city=city, reason=reason), PARTIES_PER_PAGE
         ).get_page(_page_number(request.GET.get("reason_page")))
-        reason_page.object_list = _party_rows(reason_page.object_list)
+        reason_rows = _party_rows(reason_page.object_list)
     else:
         reason = ""
     context = {
         "city": city,
-        "cities": access.scope(City.objects.all(), "board.view").order_by("name")[:50],
+        "cities": cities,
         "now": now,
         "beds": beds,
         "kinds": _kinds(beds),
-        "shelters": Paginator(open_shelters, SHELTERS_PER_PAGE).get_page(
+        "shelters": _Counted(open_shelters, SHELTERS_PER_PAGE, count=counts["open"]).get_page(
             _page_number(request.GET.get("page"))
         ),
-        "stale_count": open_shelters.filter(stale=True).count(),
+        "stale_count": counts["stale"],
         "stale_hours": selectors.SHELTER_STALE_HOURS,
-        "closed_shelters": Paginator(closed_shelters, SHELTERS_PER_PAGE).get_page(
-            _page_number(request.GET.get("closed_page"))
-        ),
+        "closed_shelters": _Counted(
+            closed_shelters, SHELTERS_PER_PAGE, count=counts["closed"]
+        ).get_page(_page_number(request.GET.get("closed_page"))),
         "waiting": [
             {**group, "rows": _party_rows(group["parties"])}
             for group in selectors.board_waiting(city=city)
@@ -297,11 +310,11 @@ def board(request):
         "reason": reason,
         "reason_label": WaitingReason(reason).label if reason else "",
         "reason_page": reason_page,
+        "reason_rows": reason_rows,
         "duplicates": duplicates,
         "duplicates_count": duplicates_count,
         "search": search,
         "results": selectors.board_search(access=access, city=city, term=search),
-        "cancel_form": CancelForm(auto_id=False),
         "board_url": _board_url(city),
         **_chart_context(city, now),
     }
