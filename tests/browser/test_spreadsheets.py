@@ -88,3 +88,41 @@ def test_upload_check_and_import_on_a_phone(phone, server, axe_source, tmp_path)
         "School No. 12",
     ]
     assert (SCREENSHOTS / "en-import-done.png").exists()
+
+
+def test_the_progress_moves_and_the_result_shows_when_a_worker_is_done(phone, server, axe_source):
+    from spreadsheets.models import ImportJob
+
+    city = factories.CityFactory(name="Uralsk")
+    coordinator = factories.member(Role.COORDINATOR, cities=[city], username="dana")
+    job = ImportJob.objects.create(
+        city=city,
+        kind="parties",
+        file_name="register-day-1.xlsx",
+        file_format="xlsx",
+        file_sha256="0" * 64,
+        content="x",
+        status="running",
+        rows_total=1200,
+        rows_done=240,
+        created_by=coordinator,
+    )
+    log_in(phone, server, coordinator)
+    page = phone.new_page()
+    page.goto(f"/imports/{job.id}/")
+    assert page.inner_text("[data-import-done]") == "240"
+    check(page, "import-running", axe_source)
+
+    # The worker goes on: the page follows without a reload.
+    locked(lambda: ImportJob.objects.filter(id=job.id).update(rows_done=900))
+    page.wait_for_selector("[data-import-done]:text-is('900')")
+    assert page.evaluate("document.querySelector('progress').value") == 75
+
+    # The check ends: the page shows its result by itself.
+    locked(
+        lambda: ImportJob.objects.filter(id=job.id).update(
+            status="checked", rows_done=1200, summary={"created": 500}
+        )
+    )
+    page.wait_for_selector("text=The file is good")
+    assert page.is_visible("button:has-text('Import')")
