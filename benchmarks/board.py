@@ -258,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{queries} | {size / 1024:.0f} KiB |"
         for label, median, p95, worst, cpu, queries, size in rows
     )
-    verdict = "within" if all(row[2] <= BUDGET_MS for row in rows) else "**over**"
+    board_p95, others_p95 = rows[0][2], max(row[2] for row in rows[1:])
+    board_verdict = "within" if board_p95 <= BUDGET_MS else "**over**"
+    others_verdict = "within" if others_p95 <= BUDGET_MS else "**over**"
     section = f"""
 ## The coordinator's city board
 
@@ -268,7 +270,9 @@ parties ({WAITING:,} waiting across every waiting reason, {DUPLICATES} flagged a
 duplicates), with seven days of hourly capacity snapshots, on {server}. The page is rendered
 in-process as a logged-in coordinator ({args.runs} times after 3 to warm up): the server's
 time from request to the whole answer (middleware, view, queries, template), no network.
-The budget is {BUDGET_MS} ms; the 95th percentiles are {verdict} it. "Python CPU" is the
+The budget is {BUDGET_MS} ms for the board: its 95th percentile ({board_p95:.0f} ms) is
+{board_verdict} it; with a search or a reason's whole list (more rows, the search's query)
+the slowest 95th percentile ({others_p95:.0f} ms) is {others_verdict} it. "Python CPU" is the
 median processor time of the server's own process per request (without PostgreSQL's):
 on a shared, busy machine the wall-clock times include waiting for a processor. The number
 of queries does not depend on the city's size (`tests/web/test_board.py` counts them at two
