@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import Model, OuterRef, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from .models import ApiKey, Membership, Role
 from .rules import RULES
@@ -148,20 +148,22 @@ def access_for_user(user) -> Access:
 
 
 def _access_in_one_query(user) -> Access:
-    from django.contrib.postgres.expressions import ArraySubquery
-
-    shelters = Membership.shelters.through.objects.filter(membership_id=OuterRef("pk"))
-    cities = Membership.cities.through.objects.filter(membership_id=OuterRef("pk"))
-    row = (
-        Membership.objects.filter(user_id=user.pk)
-        .annotate(
-            shelter_ids=ArraySubquery(shelters.values("shelter_id")),
-            shelter_city_ids=ArraySubquery(shelters.values("shelter__city_id")),
-            city_ids=ArraySubquery(cities.values("city_id")),
+    """The membership's role with its shelters, their cities and its cities as arrays, in
+    one statement (written out: it is on the way of every request)."""
+    shelters = Membership.shelters.through._meta.db_table
+    cities = Membership.cities.through._meta.db_table
+    shelter_table = Membership.shelters.field.related_model._meta.db_table  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.role, "  # noqa: S608 - table names from the models, the id a parameter
+            f"ARRAY(SELECT x.shelter_id FROM {shelters} x WHERE x.membership_id = m.id), "
+            f"ARRAY(SELECT s.city_id FROM {shelters} x JOIN {shelter_table} s "
+            f"ON s.id = x.shelter_id WHERE x.membership_id = m.id), "
+            f"ARRAY(SELECT y.city_id FROM {cities} y WHERE y.membership_id = m.id) "
+            f"FROM {Membership._meta.db_table} m WHERE m.user_id = %s",
+            [user.pk],
         )
-        .values_list("role", "shelter_ids", "shelter_city_ids", "city_ids")
-        .first()
-    )
+        row = cursor.fetchone()
     if row is None:
         return Access(user.pk, user.get_username(), None, False, frozenset(), frozenset())
     role, shelter_ids, shelter_city_ids, city_ids = row

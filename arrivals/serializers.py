@@ -1,7 +1,9 @@
 import copy
 from datetime import timedelta
+from uuid import UUID
 
 from django.core.validators import RegexValidator
+from django.db import DEFAULT_DB_ALIAS
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,9 +11,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from accounts.access import access_for
 from accounts.fields import ScopedRelatedField
 from config.fields import LineField, ModelSerializer, TextField
 from config.text import name_validator
+from shelters.models import City
 
 from .models import (
     MAX_MEMBERS,
@@ -116,6 +120,26 @@ class OptionalReadOnlyBooleanField(serializers.BooleanField):
     OpenAPI hook `config.openapi.optional_properties` keeps it out of `required`)."""
 
 
+class CityInReachField(ScopedRelatedField):
+    """A city the caller reaches (`ScopedRelatedField`), known without a query when it is
+    one of the caller's cities: a city's reach is its own id (`City.reach`), so for anyone
+    but a superuser the choices are exactly `Access.city_ids`. The city is then given by
+    its id only (a registration needs no more); anything else is looked up as before."""
+
+    def to_internal_value(self, data):
+        access = access_for(self.context["request"])
+        if not access.is_superuser:
+            try:
+                city_id = UUID(str(data))
+            except (TypeError, ValueError, AttributeError):
+                city_id = None
+            if city_id is not None and city_id in access.city_ids:
+                city = City(id=city_id)
+                city._state.adding, city._state.db = False, DEFAULT_DB_ALIAS
+                return city
+        return super().to_internal_value(data)
+
+
 class PartySerializer(ModelSerializer):
     """A registration. `contact_phone` and the members' `family_name` are present only
     for coordinators of the party's city and managers of the shelter it is placed in."""
@@ -123,7 +147,7 @@ class PartySerializer(ModelSerializer):
     # Shown for the parties whose ids are in the context's `personal_data_shown`, as
     # `arrivals.services.parties_personal_data_show` decided (and audited); else none.
 
-    city = ScopedRelatedField()
+    city = CityInReachField()
     registration_point = LineField(max_length=200, required=False, allow_blank=True, default="")
     contact_phone = LineField(
         max_length=32,

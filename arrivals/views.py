@@ -139,7 +139,13 @@ class PartyViewSet(
             party = services.party_register(actor_id=access.user_id, actor=access.username, **data)
             # What the caller just sent comes back as it may see it: no read to audit.
             shown = selectors.parties_personal_data_visible(access=access, parties=[party])
-            return status.HTTP_201_CREATED, self._answers([party], shown=shown)[0]
+            # Rendered by the serializer that read the request (its fields are built once).
+            serializer.instance = party
+            serializer.context.update(
+                personal_data_shown=shown,
+                possible_duplicate_shown=access.allows("party.possible_duplicate"),
+            )
+            return status.HTTP_201_CREATED, serializer.data
 
         def replayed(body: dict) -> dict:
             """The first answer, through the personal-data service as any answer: a
