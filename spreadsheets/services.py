@@ -12,8 +12,9 @@ commits. A check thus reports exactly what the import would do, and writes nothi
 Imports are idempotent by natural keys: a shelter by its name in the city, a space by
 its name in the shelter (a row that changes them updates them; the same row again
 changes nothing); a register's party by its number in the file, a host offer by its
-address (`ImportedRow`): the same again is skipped, the same number with other details
-is a bad row (correct the party in Berth, or give it another number). Host offers go
+address (`ImportedRow`): the same again is skipped; a party given again with other
+details is corrected as `PATCH /parties/{id}/` corrects it while it waits or is held
+(else a bad row); an offer with other details is a bad row. Host offers go
 through the public form's service (`shelters.services.host_offer_submit`).
 
 Small files run in the request; larger ones (more than SPREADSHEET_INLINE_ROWS rows) in a
@@ -34,6 +35,7 @@ from typing import Any
 
 from celery import signature
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -42,7 +44,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from accounts.access import Access, access_for_user, system_access
-from arrivals.services import party_register
+from arrivals.models import PARTY_EDITABLE_FIELDS, Party
+from arrivals.services import party_register, party_update
 from config.exceptions import Conflict
 from privacy.crypto import keyed_digest
 from shelters.models import City, Shelter, Space
@@ -330,18 +333,8 @@ def _party_group_apply(run: _Run, reference: str, rows: list[Row]) -> None:
         if known.content == content:
             run.summary[UNCHANGED] += 1
             return
-        raise RowsRefused(
-            [
-                _error(
-                    line,
-                    "party",
-                    _(
-                        "A party with this number was imported before with other details: "
-                        "correct it in Berth, or give this one another number."
-                    ),
-                )
-            ]
-        )
+        _party_correct(run, known, values, content, line)
+        return
     members = values.pop("members")
     party = party_register(
         city=city,
@@ -360,6 +353,38 @@ def _party_group_apply(run: _Run, reference: str, rows: list[Row]) -> None:
     )
     run.remember(imported)
     run.summary[CREATED] += 1
+
+
+def _party_correct(run: _Run, known: ImportedRow, values: dict, content: str, line: int) -> None:
+    """A party imported before, given again with other details (a corrected file): it is
+    corrected as `PATCH /parties/{id}/` corrects it (`arrivals.services.party_update`:
+    its members and PARTY_EDITABLE_FIELDS, while it waits or is held; a held bed that no
+    longer fits is released). A party that has moved on (checked in, departed,
+    cancelled), or a change of what a correction cannot change, is a bad row."""
+    fixed = {name: values[name] for name in ("registration_point", "consent") if name in values}
+    party = Party.objects.filter(id=known.object_id).first()
+    refusal = _(
+        "A party with this number was imported before with other details, and can no longer "
+        "be corrected from a file (%(why)s): correct it in Berth, or give this one another "
+        "number."
+    )
+    if party is None:
+        raise RowsRefused([_error(line, "party", refusal % {"why": _("it was deleted")})])
+    if fixed.get("registration_point", party.registration_point) != party.registration_point:
+        why = _("its registration point differs")
+        raise RowsRefused([_error(line, "registration_point", refusal % {"why": why})])
+    fields = {name: values[name] for name in PARTY_EDITABLE_FIELDS if name in values}
+    try:
+        party_update(party_id=party.id, access=run.access, members=values["members"], **fields)
+    except Conflict as conflict:
+        raise RowsRefused([_error(line, "party", refusal % {"why": conflict.detail})]) from None
+    except PermissionDenied as denied:
+        why = str(denied) or _("you may not correct it")
+        raise RowsRefused([_error(line, "party", refusal % {"why": why})]) from None
+    known.content = content
+    known.job = run.job
+    known.save(update_fields=["content", "job"])
+    run.summary[UPDATED] += 1
 
 
 # --- Host offers ----------------------------------------------------------------------

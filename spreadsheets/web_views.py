@@ -28,6 +28,7 @@ JOBS_LISTED = 10
 SUMMARY_LABELS = {
     "created": _("new"),
     "unchanged": _("already imported, the same"),
+    "updated": _("already imported, corrected"),
     "shelters_created": _("new shelters"),
     "shelters_updated": _("shelters changed"),
     "shelters_unchanged": _("shelters already there, the same"),

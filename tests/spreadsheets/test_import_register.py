@@ -121,14 +121,32 @@ def test_bad_rows_of_a_register_are_reported_by_line(coordinator_client, city):
     assert not Party.objects.exists()
 
 
-def test_a_number_given_again_with_other_details_is_a_bad_row(coordinator_client, city):
+def test_a_corrected_file_corrects_a_waiting_party_and_refuses_one_checked_in(
+    coordinator_client, city
+):
     first = upload(coordinator_client, city, "parties", csv_file(REGISTER)).json()
     coordinator_client.post(f"/api/v1/imports/{first['id']}/confirm/")
-    changed = [row[:] for row in REGISTER]
-    changed[3][1] = "Vanya"  # party 2, with another name
-    changed.append(["3", "Olga", "", "female", "adult", "", "", "", "", "", "yes"])
+    ivan = Party.objects.get(members__given_name="Ivan")
+    corrected = [row[:] for row in REGISTER]
+    corrected[3][1] = "Vanya"  # party 2's name was misread
+    corrected[3][9] = 1  # and it has a cat
+    corrected.append(["3", "Olga", "", "female", "adult", "", "", "", "", "", "yes"])
 
-    job = upload(coordinator_client, city, "parties", csv_file(changed)).json()
-    assert [(error["line"], error["column"]) for error in job["errors"]] == [(4, "party")]
-    assert job["summary"] == {"unchanged": 1, "created": 1}
-    assert Party.objects.count() == 2
+    job = upload(coordinator_client, city, "parties", csv_file(corrected)).json()
+    assert job["errors"] == []
+    assert job["summary"] == {"unchanged": 1, "updated": 1, "created": 1}
+    coordinator_client.post(f"/api/v1/imports/{job['id']}/confirm/")
+    ivan.refresh_from_db()
+    assert list(ivan.members.values_list("given_name", flat=True)) == ["Vanya"]
+    assert ivan.pets == 1
+    assert Party.objects.count() == 3
+    # The same corrected file once more: nothing to do.
+    again = upload(coordinator_client, city, "parties", csv_file(corrected)).json()
+    assert again["summary"] == {"unchanged": 3}
+
+    # A party already in its bed is not changed from a file.
+    Party.objects.filter(id=ivan.id).update(status="checked_in")
+    corrected[3][1] = "Ivan"
+    job = upload(coordinator_client, city, "parties", csv_file(corrected)).json()
+    assert [(e["line"], e["column"]) for e in job["errors"]] == [(4, "party")]
+    assert "can no longer be corrected" in job["errors"][0]["message"]
