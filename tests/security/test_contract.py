@@ -137,3 +137,11 @@ def test_a_filter_sent_empty_answers_400_naming_it(coordinator_client, path, nam
 
 def test_an_empty_free_text_filter_is_no_filter(coordinator_client, party):
     assert coordinator_client.get("/api/v1/parties/?code=").json()["count"] == 1
+
+
+@pytest.mark.parametrize("value", ["null", "yes", "2"])
+def test_a_yes_no_filter_takes_true_or_false_only(coordinator_client, value):
+    answer = coordinator_client.get("/api/v1/webhooks/", {"active": value})
+    assert answer.status_code == 400
+    assert answer.json() == {"active": ["Use true or false."]}
+    assert coordinator_client.get("/api/v1/webhooks/", {"active": "false"}).status_code == 200
