@@ -1,6 +1,7 @@
 """GET /api/v1/capacity/history/: the hourly snapshots the beat task writes, by hour or by
 day, scoped to the caller; bad parameters answer 400."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from arrivals.models import CapacitySnapshot
 from arrivals.services import capacity_snapshots_record
 from shelters.models import ShelterStatus
 from tests import factories
+from tests.arrivals.workflow.conftest import live_worker  # noqa: F401 - a fixture
 
 from .helpers import set_counters
 
@@ -171,3 +173,17 @@ def test_scope(
 
     assert key_client(city, coordinator, ["capacity:read"]).get(URL, params).status_code == 200
     assert key_client(city, coordinator, ["parties:read"]).get(URL, params).status_code == 403
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_real_worker_writes_the_snapshots(live_worker, city, beds):  # noqa: F811
+    """The beat's task, sent through Redis to a worker process, writes every city's hour."""
+    tasks.capacity_snapshots_record.delay()
+    deadline = time.monotonic() + 60
+    while not CapacitySnapshot.objects.filter(city=city).exists():
+        assert time.monotonic() < deadline, "the worker wrote no snapshot"
+        time.sleep(0.2)
+    snapshot = CapacitySnapshot.objects.get(city=city)
+    assert snapshot.beds_free_open == 25 and snapshot.waiting_people == 2
+    assert snapshot.at.minute == 0 and snapshot.at.second == 0
