@@ -4,6 +4,7 @@ phone and accepted in a fresh browser by the person invited, who lands on their 
 home. Each page: a screenshot (artifacts/screenshots/board-*.png), no serious or critical
 axe-core violation, no sideways scrolling."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,8 +15,8 @@ from arrivals.models import CapacitySnapshot, Party, PartyStatus, Placement, Wai
 from shelters.models import Admits, Shelter, ShelterKind, ShelterStatus, Space
 from tests import factories
 
-from .conftest import PHONE, SCREENSHOTS, locked, log_in, screenshot
-from .test_pages import AXE_RUN
+from .conftest import PHONE, SCREENSHOTS, locked, log_in, screenshot, set_language
+from .test_pages import AXE_RUN, COLLECT, interface
 
 pytestmark = pytest.mark.browser
 
@@ -216,3 +217,84 @@ def test_invitation_made_on_the_phone_and_accepted_elsewhere(
         assert "used already" in again.inner_text("main")
     finally:
         fresh.close()
+
+
+# Not interface text in the coordinator's pages: the test's data.
+DATA = {
+    "Uralsk",
+    "Cinema Park",
+    "Auditorium 1",
+    "Family room",
+    "School 12 gym",
+    "Gym floor",
+    "Old library",
+    "Reading room",
+    "No heating",
+    "Aigerim",
+    "Timur",
+    "Ainur",
+    "Yerlan",
+    "Saule",
+    "dana",
+    "Aigerim, Timur, Ainur",
+    "Berth",
+}
+
+
+def _is_data(text: str) -> bool:
+    """Names of the test's data (and codes), alone or joined by punctuation."""
+    parts = [part.strip() for part in re.split(r"[,:·()]", text)]
+    return all(not part or part in DATA or re.fullmatch(r"[A-Z0-9 .-]+", part) for part in parts)
+
+
+def _interface(texts) -> set[str]:
+    return {text for text in interface(texts) if not _is_data(text)}
+
+
+def coordinator_pages(chromium, server, site, language: str, axe_source: str) -> dict:
+    """The texts of each of the coordinator's pages (and the invited person's) in a language."""
+    context = chromium.new_context(base_url=server, **PHONE)
+    context.set_default_timeout(15_000)
+    set_language(context, server, language)
+    log_in(context, server, site["coordinator"])
+    page = context.new_page()
+    texts = {}
+    page.goto(f"/board/?city={site['city'].id}")
+    texts["board"] = set(page.evaluate(COLLECT))
+    page.goto(f"/board/parties/{site['with_children'].id}/place/")
+    texts["place"] = set(page.evaluate(COLLECT))
+    page.goto("/invitations/")
+    page.check("input[name=role][value=shelter_manager]")
+    page.click("#invite-form button[type=submit]")
+    page.wait_for_selector(".error-summary")
+    texts["invitations-errors"] = set(page.evaluate(COLLECT))
+    page.check("input[name=role][value=volunteer]")
+    page.click("#invite-form button[type=submit]")
+    page.wait_for_selector("svg.qr")
+    texts["invitation-made"] = set(page.evaluate(COLLECT))
+    link = page.input_value("[data-invitation-url]")
+    texts["invitation-made"].discard(link)
+    context.close()
+    fresh = chromium.new_context(base_url=server, **PHONE)
+    set_language(fresh, server, language)
+    invited = fresh.new_page()
+    invited.goto(link)
+    invited.click("#join-form button[type=submit]")
+    invited.wait_for_selector(".error-summary")
+    texts["join-errors"] = set(invited.evaluate(COLLECT))
+    check(invited, f"join-errors-{language}", axe_source)
+    fresh.close()
+    return texts
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_coordinator_pages_have_no_english_left(chromium, server, city_site, axe_source, language):
+    texts = coordinator_pages(chromium, server, city_site, language, axe_source)
+    english = coordinator_pages(chromium, server, city_site, "en", axe_source)
+    assert all(len(_interface(english[name])) >= 5 for name in english)
+    left = {
+        name: sorted(_interface(english[name]) & texts[name])
+        for name in texts
+        if _interface(english[name]) & texts[name]
+    }
+    assert left == {}, f"English left in {language}: {left}"
