@@ -8,6 +8,7 @@ from rest_framework import serializers
 from accounts.fields import ScopedRelatedField
 from arrivals.models import MAX_MEMBERS, PartyStatus, PlacementStatus
 from arrivals.serializers import MemberSerializer, PartySerializer, phone_validator
+from config.fields import LineField, TextField
 from shelters.models import (
     MAX_BEDS,
     MAX_HOST_ADDRESS,
@@ -101,9 +102,9 @@ class LowerChoiceField(serializers.ChoiceField):
 class ShelterRowSerializer(serializers.Serializer):
     """A row of the shelters file: a shelter, and one of its spaces (or none)."""
 
-    shelter = serializers.CharField(max_length=200)
+    shelter = LineField(max_length=200)
     kind = LowerChoiceField(choices=ShelterKind.choices, required=False)
-    address = serializers.CharField(max_length=300, required=False)
+    address = LineField(max_length=300, required=False)
     latitude = serializers.DecimalField(
         max_digits=9,
         decimal_places=6,
@@ -123,11 +124,9 @@ class ShelterRowSerializer(serializers.Serializer):
     status = LowerChoiceField(choices=ShelterStatus.choices, required=False)
     wheelchair_accessible = serializers.BooleanField(required=False)
     pets_allowed = serializers.BooleanField(required=False)
-    contact_phone = serializers.CharField(
-        max_length=32, required=False, validators=[phone_validator]
-    )
-    notes = serializers.CharField(max_length=2000, required=False)
-    space = serializers.CharField(max_length=200, required=False)
+    contact_phone = LineField(max_length=32, required=False, validators=[phone_validator])
+    notes = TextField(max_length=2000, required=False)
+    space = LineField(max_length=200, required=False)
     beds = serializers.IntegerField(min_value=0, max_value=MAX_BEDS, required=False)
     admits = LowerChoiceField(choices=Admits.choices, required=False)
     space_wheelchair_accessible = serializers.BooleanField(required=False)
@@ -164,17 +163,15 @@ DATE_FORMATS = ["iso-8601", "%d.%m.%Y"]
 class HostOfferRowSerializer(serializers.Serializer):
     """A row of the host offers file."""
 
-    address = serializers.CharField(max_length=MAX_HOST_ADDRESS)
+    address = LineField(max_length=MAX_HOST_ADDRESS)
     beds = serializers.IntegerField(min_value=1, max_value=MAX_HOST_BEDS)
     available_from = serializers.DateField(input_formats=DATE_FORMATS)
     available_until = serializers.DateField(input_formats=DATE_FORMATS, required=False)
-    host_name = serializers.CharField(max_length=MAX_HOST_NAME, required=False)
-    contact_phone = serializers.CharField(
-        max_length=32, required=False, validators=[phone_validator]
-    )
+    host_name = LineField(max_length=MAX_HOST_NAME, required=False)
+    contact_phone = LineField(max_length=32, required=False, validators=[phone_validator])
     wheelchair_accessible = serializers.BooleanField(required=False)
     pets_allowed = serializers.BooleanField(required=False)
-    notes = serializers.CharField(max_length=MAX_HOST_NOTES, required=False)
+    notes = TextField(max_length=MAX_HOST_NOTES, required=False)
 
 
 # What `spreadsheets.services.import_job_run` checks each kind's rows with (services
