@@ -9,7 +9,6 @@ reader; nothing here is a hand-written parser."""
 import csv
 import datetime
 import io
-import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from config.text import has_control_characters
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -164,10 +165,6 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
     return rows
 
 
-def _control_characters(value: str, allowed: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value)
-
-
 def table_read(*, file_name: str, content: bytes, columns: Sequence[Column]) -> Table:
     """The file's first sheet as rows of text by column name, or FileRefused.
 
@@ -238,7 +235,7 @@ def table_read(*, file_name: str, content: bytes, columns: Sequence[Column]) -> 
                     "formula",
                 )
             allowed = "\n\r\t" if known[name].multiline else ""
-            if _control_characters(value, allowed):
+            if has_control_characters(value, allowed=allowed):
                 raise FileRefused(
                     _("Row %(line)s, column %(column)s holds control characters.")
                     % {"line": line, "column": name},
