@@ -962,6 +962,13 @@ def _placements_write_in(
             if proposal.party in moved
         ]
         _placement_rows_copy(cursor, run=run, rows=chosen, now=now, held_until=held_until)
+        # Grouped by space, in the engine's order, before the spaces are locked: under the
+        # locks a space that still has the beds for all its placements is one comparison.
+        by_space: defaultdict[str, list] = defaultdict(list)
+        wanted_beds: defaultdict[str, int] = defaultdict(int)
+        for row in chosen:
+            by_space[row[2]].append(row)
+            wanted_beds[row[2]] += row[3]
         if spaces is None:
             cursor.execute(
                 "SELECT set_config('lock_timeout', %s, true)", [f"{OPTIMISTIC_LOCK_TIMEOUT_MS}ms"]
@@ -979,48 +986,47 @@ def _placements_write_in(
         city_id = str(run.city_id)
         kept: list[tuple[str, str, str, int]] = []
         dropped: list[tuple[str, str, str, int]] = []
-        held: defaultdict[str, int] = defaultdict(int)
-        policies: dict[str, engine.Space | None] = {}
-        for row in chosen:
-            _placement_id, party_id, space_id, size = row
+        held: dict[str, int] = {}
+        for space_id, rows in by_space.items():
             space = spaces.get(space_id)
             if space is None:
-                dropped.append(row)
+                dropped.extend(rows)
                 continue
             beds, beds_held, beds_occupied, admits, wheelchair, shelter_id = space
             shelter_status, shelter_city, pets_allowed = shelters[shelter_id]
-            fits = (
-                shelter_city == city_id
-                and shelter_status == ShelterStatus.OPEN
-                and beds - beds_held - beds_occupied - held[space_id] >= size
-            )
-            if fits and space_id not in policies:
-                was = (seen or {}).get(space_id)
-                same = was is not None and (
-                    was.admits,
-                    was.wheelchair_accessible,
-                    was.pets_allowed,
-                ) == (admits, wheelchair, pets_allowed)
-                policies[space_id] = (
-                    None
-                    if same
-                    else engine.Space(
-                        id=space_id,
-                        shelter=shelter_id,
-                        beds=beds,
-                        admits=admits,
-                        wheelchair_accessible=wheelchair,
-                        pets_allowed=pets_allowed,
-                    )
-                )
-            policy = policies.get(space_id)
-            if fits and policy is not None:
-                fits = engine.admits(policy, compositions[party_id])
-            if not fits:
-                dropped.append(row)
+            if shelter_city != city_id or shelter_status != ShelterStatus.OPEN:
+                dropped.extend(rows)
                 continue
-            held[space_id] += size
-            kept.append(row)
+            was = (seen or {}).get(space_id)
+            same = was is not None and (
+                was.admits,
+                was.wheelchair_accessible,
+                was.pets_allowed,
+            ) == (admits, wheelchair, pets_allowed)
+            free = beds - beds_held - beds_occupied
+            if same and free >= wanted_beds[space_id]:
+                # As the engine saw it, with the beds for all: no row to look at.
+                kept.extend(rows)
+                held[space_id] = wanted_beds[space_id]
+                continue
+            policy = engine.Space(
+                id=space_id,
+                shelter=shelter_id,
+                beds=beds,
+                admits=admits,
+                wheelchair_accessible=wheelchair,
+                pets_allowed=pets_allowed,
+            )
+            taken = 0
+            for row in rows:
+                size = row[3]
+                if free - taken >= size and engine.admits(policy, compositions[row[1]]):
+                    taken += size
+                    kept.append(row)
+                else:
+                    dropped.append(row)
+            if taken:
+                held[space_id] = taken
         if dropped:
             # Taken back, as if never written: they wait for the next run.
             back = [party_id for _id, party_id, _space, _size in dropped]
@@ -1495,6 +1501,15 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
             answer = engine.solve(spaces=spaces, parties=parties)
             run.engine_ms = round((time.perf_counter() - engine_started) * 1000)
             _waiting_reasons_set(unplaced=answer.unplaced, revisions=revisions)
+            # The reasons are written now, before the spaces are locked (the writes
+            # below hold them to the commit): thousands of them in a big city.
+            run.unplaced = [{"party": u.party, "reason": u.reason} for u in answer.unplaced]
+            fields = ["status", "placed_parties", "placed_people", "waiting_parties"]
+            fields += ["finished_at", "duration_ms", "engine_ms"]
+            if len(run.unplaced) > 100:
+                run.save(update_fields=["unplaced"])
+            else:
+                fields.append("unplaced")
             if connection.vendor == "postgresql":
                 written = _placements_write(
                     run=run,
@@ -1511,22 +1526,22 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
                     compositions={party.id: party for party in parties},
                     revisions=revisions,
                 )
-                placed = [(placement.party_id, placement.beds) for placement in placements]
-            placed_ids = {str(party_id) for party_id, _beds in placed}
-            unplaced = [{"party": item.party, "reason": item.reason} for item in answer.unplaced]
-            unplaced += [
-                {"party": proposal.party, "reason": "changed_during_run"}
-                for proposal in answer.placements
-                if proposal.party not in placed_ids
-            ]
+                placed = [(str(placement.party_id), placement.beds) for placement in placements]
+            if len(placed) < len(answer.placements):
+                placed_ids = {party_id for party_id, _beds in placed}
+                run.unplaced += [
+                    {"party": proposal.party, "reason": "changed_during_run"}
+                    for proposal in answer.placements
+                    if proposal.party not in placed_ids
+                ]
+                fields = [*dict.fromkeys([*fields, "unplaced"])]
             run.status = RunStatus.DONE
             run.placed_parties = len(placed)
             run.placed_people = sum(beds for _party, beds in placed)
             run.waiting_parties = len(parties) - len(placed)
-            run.unplaced = unplaced
             run.finished_at = timezone.now()
             run.duration_ms = round((time.perf_counter() - started) * 1000)
-            run.save()
+            run.save(update_fields=fields)
     except Exception as error:
         MatchingRun.objects.filter(id=run_id).update(
             status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]

@@ -128,15 +128,16 @@ def measure_latency(*, parties: int, interval: float) -> dict:
     }
 
 
-def load_instance(name: str):
-    """Write a benchmark instance (benchmarks/instances.py) into the database as a city."""
+def load_instance(name: str, *, code_prefix: str = ""):
+    """Write a benchmark instance (benchmarks/instances.py) into the database as a city.
+    Its parties' codes are numbers after `code_prefix` (for several cities of one instance)."""
     from arrivals.models import Party, PartyMember
     from shelters.models import City, Shelter, ShelterKind, Space
 
     from .instances import GENERATORS
 
     instance = GENERATORS[name]()
-    city = City.objects.create(name=f"Instance {name}", timezone="Asia/Oral")
+    city = City.objects.create(name=f"Instance {name} {code_prefix}".strip(), timezone="Asia/Oral")
     shelters = {}
     for space in instance.spaces:
         shelters.setdefault(
@@ -162,7 +163,7 @@ def load_instance(name: str):
     parties = [
         Party(
             city=city,
-            code=f"{index:06d}",
+            code=f"{code_prefix}{index:0{6 - len(code_prefix)}d}",
             consent=True,
             pets=party.pets,
             size=len(party.members),
