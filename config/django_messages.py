@@ -45,4 +45,11 @@ PLURALS = [
     ngettext_lazy(
         "Please submit at least %(num)d form.", "Please submit at least %(num)d forms.", "num"
     ),
+    # django.utils.timesince (the `timesince` filter: "waiting for 3 hours" on the board)
+    ngettext_lazy("%(num)d year", "%(num)d years", "num"),
+    ngettext_lazy("%(num)d month", "%(num)d months", "num"),
+    ngettext_lazy("%(num)d week", "%(num)d weeks", "num"),
+    ngettext_lazy("%(num)d day", "%(num)d days", "num"),
+    ngettext_lazy("%(num)d hour", "%(num)d hours", "num"),
+    ngettext_lazy("%(num)d minute", "%(num)d minutes", "num"),
 ]
