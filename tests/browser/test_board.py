@@ -261,8 +261,10 @@ def coordinator_pages(chromium, server, site, language: str, axe_source: str) ->
     texts = {}
     page.goto(f"/board/?city={site['city'].id}")
     texts["board"] = set(page.evaluate(COLLECT))
+    check(page, f"board-{language}", axe_source)
     page.goto(f"/board/parties/{site['with_children'].id}/place/")
     texts["place"] = set(page.evaluate(COLLECT))
+    check(page, f"place-{language}", axe_source)
     page.goto("/invitations/")
     page.check("input[name=role][value=shelter_manager]")
     page.click("#invite-form button[type=submit]")
@@ -272,6 +274,7 @@ def coordinator_pages(chromium, server, site, language: str, axe_source: str) ->
     page.click("#invite-form button[type=submit]")
     page.wait_for_selector("svg.qr")
     texts["invitation-made"] = set(page.evaluate(COLLECT))
+    check(page, f"invitation-made-{language}", axe_source)
     link = page.input_value("[data-invitation-url]")
     texts["invitation-made"].discard(link)
     context.close()
