@@ -489,6 +489,19 @@ class _Progress:
             self.connection.close()
 
 
+def _imports_lock(*, city_id, kind: str) -> None:
+    """One pass at a time over a city's files of one kind (PostgreSQL: an advisory lock
+    until the transaction ends). Two imports of the same file sent at once then run one
+    after the other: the second finds what the first made and adds nothing, where it
+    would otherwise fail on the keys' unique constraint."""
+    if connections["default"].vendor != "postgresql":
+        return  # SQLite: one writer at a time anyway
+    digest = hashlib.blake2b(f"berth-import:{city_id}:{kind}".encode(), digest_size=8)
+    key = int.from_bytes(digest.digest(), "big", signed=True)
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def _content_bytes(job: ImportJob) -> bytes:
     return base64.b64decode(job.content)
 
@@ -527,6 +540,7 @@ def import_job_run(*, job_id, shapes) -> ImportJob | None:
             columns=row_shapes.COLUMNS[ImportKind(job.kind)],
         )
         with transaction.atomic():
+            _imports_lock(city_id=job.city_id, kind=job.kind)
             _passes(run, table)
             if job.mode == ImportMode.CHECK or run.errors_count:
                 transaction.set_rollback(True)
