@@ -969,6 +969,11 @@ def _placements_write_in(
         for row in chosen:
             by_space[row[2]].append(row)
             wanted_beds[row[2]] += row[3]
+        # The foreign keys of the rows just written are checked now, not at the commit
+        # (Django's are deferred): tens of thousands of checks that would otherwise run
+        # while the spaces are locked.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         if spaces is None:
             cursor.execute(
                 "SELECT set_config('lock_timeout', %s, true)", [f"{OPTIMISTIC_LOCK_TIMEOUT_MS}ms"]
