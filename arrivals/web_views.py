@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import Access, access_for
 from config.exceptions import Conflict, PreconditionFailed
 from idempotency.services import InvalidKey, KeyReused, idempotent
-from shelters.models import City, Shelter
+from shelters.models import City, Shelter, ShelterStatus
 from shelters.selectors import shelters_with_beds
 
 from . import selectors, services
@@ -103,14 +103,25 @@ def home(request):
     if access.allows("party.add"):
         cities = []
         for city in access.scope(City.objects.all()).order_by("name"):
-            shelters = shelters_with_beds(shelters_reached.filter(city=city)).order_by(
-                "status", "-beds_free", "name"
+            shelters = list(
+                shelters_with_beds(shelters_reached.filter(city=city)).order_by(
+                    "status", "-beds_free", "name"
+                )
             )
+            closed = [shelter for shelter in shelters if shelter.status != ShelterStatus.OPEN]
             cities.append(
                 {
                     "city": city,
                     "capacity": selectors.city_capacity(city=city),
                     "shelters": shelters,
+                    # Only open shelters' beds can be given: the headline counts those.
+                    "free_open": sum(
+                        shelter.beds_free
+                        for shelter in shelters
+                        if shelter.status == ShelterStatus.OPEN
+                    ),
+                    "closed_beds": sum(shelter.beds_total for shelter in closed),
+                    "closed_occupied": sum(shelter.beds_occupied for shelter in closed),
                 }
             )
         context["cities"] = cities

@@ -316,3 +316,12 @@ def test_the_number_of_queries_does_not_grow_with_the_city(params):
     client = web_client(coordinator)
     client.get(URL, {"city": str(small.pk)})  # the session and caches, once
     assert _queries(client, small, **params) == _queries(client, large, **params)
+
+
+def test_home_counts_only_open_shelters_as_free(coordinator, city):
+    set_counters(factories.SpaceFactory(shelter=factories.ShelterFactory(city=city), beds=10))
+    closed = factories.ShelterFactory(city=city, status=ShelterStatus.CLOSED)
+    set_counters(factories.SpaceFactory(shelter=closed, beds=30), occupied=2)
+    page = web_client(coordinator).get("/").content.decode()
+    assert '<b class="num">10</b><span>free beds</span>' in page
+    assert "Closed shelters: 30 beds, not counted as free (2 occupied)." in page
