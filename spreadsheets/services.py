@@ -39,6 +39,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError as DrfValidationError
@@ -524,7 +525,9 @@ def import_job_run(*, job_id, shapes) -> ImportJob | None:
     row serializers (`spreadsheets.serializers.ROW_SHAPES`)."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("city").filter(id=job_id).first()
-        if job is None or job.status != ImportStatus.QUEUED:
+        # A running job is run again only when its task is delivered again, after its
+        # worker died: what that worker wrote was rolled back with its connection.
+        if job is None or job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
             return job
         job.status = ImportStatus.RUNNING
         job.started_at = timezone.now()
@@ -644,12 +647,33 @@ def import_job_confirm(*, job_id, shapes) -> ImportJob:
     return _start(job, shapes)
 
 
+# A job queued or running this long was lost (a task runs for an hour at most).
+STALE_AFTER = timedelta(hours=2)
+
+
 def import_jobs_purge(*, now: datetime | None = None) -> int:
-    """Forget the files of checks never confirmed after a day (their report stays)."""
-    cutoff = (now or timezone.now()) - timedelta(hours=settings.SPREADSHEET_KEEP_HOURS)
-    return (
+    """Forget the files of checks never confirmed after SPREADSHEET_KEEP_HOURS (their
+    report stays), and fail the jobs that were lost on their way (a request or a worker
+    that died, a task never delivered): nothing of them was written."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.SPREADSHEET_KEEP_HOURS)
+    forgotten = (
         ImportJob.objects.filter(created_at__lt=cutoff)
         .exclude(content="")
         .exclude(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING])
         .update(content="")
     )
+    lost = ImportJob.objects.filter(
+        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
+        created_at__lt=now - STALE_AFTER,
+    ).filter(Q(started_at__isnull=True) | Q(started_at__lt=now - STALE_AFTER))
+    failed = lost.update(
+        status=ImportStatus.FAILED,
+        content="",
+        finished_at=now,
+        errors_count=1,
+        errors=[
+            _error(0, "", _("The file was lost on its way; nothing was written: upload it again."))
+        ],
+    )
+    return forgotten + failed

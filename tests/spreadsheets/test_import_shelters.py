@@ -152,3 +152,28 @@ def test_jobs_of_other_cities_are_not_found(coordinator_client, other_coordinato
     assert other_coordinator_client.get(f"/api/v1/imports/{job['id']}/").status_code == 404
     assert other_coordinator_client.post(f"/api/v1/imports/{job['id']}/confirm/").status_code == 404
     assert coordinator_client.get(f"/api/v1/imports/{job['id']}/").json()["id"] == job["id"]
+
+
+def test_forgotten_checks_and_lost_jobs_are_purged(coordinator_client, city):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from spreadsheets.services import import_jobs_purge
+
+    check = upload(coordinator_client, city, "shelters", csv_file(GOOD)).json()
+    lost = ImportJob.objects.create(
+        city=city, kind="shelters", file_name="lost.csv", file_sha256="0", content="x"
+    )
+    ImportJob.objects.filter(id=lost.id).update(status="running")
+    assert import_jobs_purge() == 0  # nothing old yet
+    later = timezone.now() + timedelta(days=2)
+    assert import_jobs_purge(now=later) == 2
+    checked = ImportJob.objects.get(id=check["id"])
+    assert (checked.status, checked.content) == ("checked", "")
+    confirm = coordinator_client.post(f"/api/v1/imports/{check['id']}/confirm/")
+    assert confirm.status_code == 409
+    assert confirm.json()["code"] == "file_expired"
+    lost.refresh_from_db()
+    assert (lost.status, lost.content, lost.errors_count) == ("failed", "", 1)
+    assert not Shelter.objects.exists()
