@@ -78,6 +78,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.matching
 	$(PY) -m benchmarks.workflow
+	$(PY) -m benchmarks.scale
 	$(PY) -m benchmarks.body_limit --compare
 	$(PY) -m benchmarks.keepalive --compare
 	$(PY) -m benchmarks.field_app

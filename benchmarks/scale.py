@@ -1,0 +1,491 @@
+"""Benchmark of what issue 13 asks of Berth at scale: ``python -m benchmarks.scale``.
+
+All figures of one run, on PostgreSQL and Redis of this machine (BENCH_POSTGRES, a server
+URL without a database name, and BENCH_REDIS; by default postgres://postgres@127.0.0.1:5432
+and redis://127.0.0.1:6379/13), in a database of its own (`berth_scale`, dropped and made
+again) and Celery queues of its own:
+
+1. Registration through gunicorn (config/gunicorn.py, 2 workers x 8 threads, DEBUG off):
+   server CPU per request (the workers' user + system time over the requests) and
+   throughput at 8 and 32 requests in flight, each against `GET /healthz` measured in the
+   same run, with every answer counted (an error is any answer but 201 / 200).
+2. Reads: `GET /api/v1/capacity/?city=` and a page of `/api/v1/shelters/` on the national
+   city (2,000 spaces, 25,000 parties), server CPU per request.
+3. The national run through Django (snapshot, engine, bulk writes): its time and how long
+   the spaces' locks were held; then an incremental run for one new party in that city,
+   whose backlog waits.
+4. Registration to placement at a sustained 20 registrations a second, with a worker.
+5. 1, 2 and 4 worker processes on a backlog of several cities: matching runs per second.
+
+Writes the part of docs/benchmarks.md between ``<!-- scale:start -->`` and
+``<!-- scale:end -->``. The machine's load is printed with the figures: on a shared
+machine the ratios of one run are what count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from .server import Gunicorn, machine, write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- scale:start -->", "<!-- scale:end -->"
+BENCH_DB = "berth_scale"
+PASSWORD = "bench-password-2022"  # noqa: S105 - a user of the throwaway bench database
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _environment() -> dict:
+    server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "DATABASE_URL": f"{server}/{BENCH_DB}",
+        "REDIS_URL": os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13"),
+        "CELERY_QUEUE": f"berth-scale-{uuid.uuid4().hex[:8]}",
+        # The limits are not what is measured here (each rate still costs its Redis call).
+        "THROTTLE_REGISTER_VOLUNTEER_RATE": "1000000/min",
+        "THROTTLE_READ_PERSON_RATE": "1000000/min",
+    }
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICKS
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+class Load:
+    """`inflight` threads, each with a keep-alive connection, sending requests for
+    `seconds`; counts answers, errors and the server's CPU."""
+
+    def __init__(self, server: Gunicorn, request, *, inflight: int, seconds: float) -> None:
+        self.server, self.request, self.inflight, self.seconds = server, request, inflight, seconds
+
+    def run(self) -> dict:
+        done, errors, latencies = [0], [0], []
+        lock = threading.Lock()
+        stop = time.monotonic() + self.seconds
+
+        def client():
+            connection = self.server.connection(timeout=30)
+            while time.monotonic() < stop:
+                method, path, body, headers, expected = self.request()
+                started = time.perf_counter()
+                try:
+                    connection.request(method, path, body=body, headers=headers)
+                    answer = connection.getresponse()
+                    answer.read()
+                    ok = answer.status == expected
+                except (OSError, http.client.HTTPException):
+                    ok = False
+                    connection.close()
+                    connection = self.server.connection(timeout=30)
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+                    if ok:
+                        done[0] += 1
+                    else:
+                        errors[0] += 1
+            connection.close()
+
+        pids = self.server.workers()
+        cpu = _cpu_seconds(pids)
+        began = time.perf_counter()
+        threads = [threading.Thread(target=client) for _ in range(self.inflight)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - began
+        cpu = _cpu_seconds(pids) - cpu
+        answered = done[0] + errors[0]
+        return {
+            "requests": answered,
+            "errors": errors[0],
+            "per_second": done[0] / elapsed,
+            "cpu_ms": cpu * 1000 / max(answered, 1),
+            "p50_ms": _percentile(latencies, 0.5) * 1000 if latencies else 0,
+            "p95_ms": _percentile(latencies, 0.95) * 1000 if latencies else 0,
+        }
+
+
+def _members(rng: random.Random) -> list[dict]:
+    size = rng.choices([1, 2, 3, 4], weights=[50, 25, 15, 10])[0]
+    members = [{"given_name": "Aru", "sex": rng.choice(["male", "female"]), "age_group": "adult"}]
+    members += [{"given_name": "Bek", "age_group": "child"} for _ in range(size - 1)]
+    return members
+
+
+def measure_http(env: dict, *, seconds: float, national_city) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import Membership, Role
+
+    from .workflow import _city
+
+    rng = random.Random(5)
+    city = _city("Registrations", spaces=60, rng=rng)
+    user = get_user_model().objects.create_user(username="bench-volunteer", password=PASSWORD)
+    Membership.objects.create(user=user, role=Role.VOLUNTEER).cities.set([city, national_city])
+    server = Gunicorn(
+        ROOT / "artifacts" / "bench-scale",
+        settings=env["DJANGO_SETTINGS_MODULE"],
+        env={**env, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "8", "LOG_LEVEL": "WARNING"},
+        migrate=False,
+    )
+    results: dict = {}
+    with server:
+        connection = server.connection()
+        connection.request(
+            "POST",
+            "/api/v1/auth/token/",
+            body=json.dumps({"username": "bench-volunteer", "password": PASSWORD}),
+            headers={"Content-Type": "application/json"},
+        )
+        answer = connection.getresponse()
+        token = json.loads(answer.read())["token"]
+        auth = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+        def registration():
+            body = {"city": str(city.id), "consent": True, "members": _members(rng)}
+            headers = {**auth, "Idempotency-Key": uuid.uuid4().hex}
+            return "POST", "/api/v1/parties/", json.dumps(body), headers, 201
+
+        def healthz():
+            return "GET", "/healthz", None, {}, 200
+
+        def capacity():
+            return "GET", f"/api/v1/capacity/?city={national_city.id}", None, auth, 200
+
+        def shelters():
+            path = f"/api/v1/shelters/?city={national_city.id}&has_free_beds=true&page_size=50"
+            return "GET", path, None, auth, 200
+
+        Load(server, registration, inflight=4, seconds=2).run()  # warm up every thread
+        Load(server, healthz, inflight=4, seconds=1).run()
+        for inflight in (8, 32):
+            results[f"healthz_{inflight}"] = Load(
+                server, healthz, inflight=inflight, seconds=seconds
+            ).run()
+            results[f"register_{inflight}"] = Load(
+                server, registration, inflight=inflight, seconds=seconds
+            ).run()
+        for name, request in (("capacity", capacity), ("shelters", shelters)):
+            Load(server, request, inflight=2, seconds=1).run()
+            results[name] = Load(server, request, inflight=4, seconds=seconds).run()
+    return results
+
+
+def measure_runs() -> dict:
+    """The national run, then an incremental run for one new party in that city."""
+    from arrivals.models import MatchingRun
+    from arrivals.services import matching_run_execute, party_register
+
+    from .workflow import load_instance
+
+    city, instance = load_instance("national")
+    # An incremental run counts as new what changed up to INCREMENTAL_MARGIN before the
+    # last run: the loaded parties must be older than that.
+    time.sleep(6)
+    run = MatchingRun.objects.create(city=city, trigger="bench")
+    started = time.perf_counter()
+    run = matching_run_execute(run_id=run.id)
+    national_s = time.perf_counter() - started
+    party_register(
+        city=city,
+        members=[{"given_name": "Nurlan", "sex": "male", "age_group": "adult"}],
+        actor_id=None,
+        actor="bench",
+        consent=True,
+    )
+    MatchingRun.objects.filter(city=city, status="queued").delete()
+    incremental = MatchingRun.objects.create(city=city, trigger="registration")
+    started = time.perf_counter()
+    incremental = matching_run_execute(run_id=incremental.id)
+    incremental_s = time.perf_counter() - started
+    return {
+        "city": city,
+        "parties": len(instance.parties),
+        "spaces": len(instance.spaces),
+        "placed": run.placed_parties,
+        "national_ms": national_s * 1000,
+        "engine_ms": run.engine_ms,
+        "lock_ms": run.spaces_lock_ms,
+        "incremental_ms": incremental_s * 1000,
+        "incremental_considered": incremental.placed_parties + incremental.waiting_parties,
+        "incremental_placed": incremental.placed_parties,
+    }
+
+
+def _worker(env: dict, queue: str, log: Path, concurrency: int = 1) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}-{uuid.uuid4().hex[:6]}@%h",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env, "CELERY_QUEUE": queue},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def measure_latency(env: dict, *, parties: int, rate: float) -> dict:
+    from . import workflow
+
+    queue = env["CELERY_QUEUE"]
+    worker = _worker(env, queue, ROOT / "artifacts" / "bench-scale" / "latency.log", 2)
+    try:
+        time.sleep(4)  # the worker connects
+        return workflow.measure_latency(parties=parties, interval=1 / rate)
+    finally:
+        _stop([worker])
+
+
+def _reset(cities) -> None:
+    from django.db import connection
+
+    ids = [str(city.id) for city in cities]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM arrivals_placement p USING arrivals_party a "
+            "WHERE a.id = p.party_id AND a.city_id = ANY(%s::uuid[])",
+            [ids],
+        )
+        cursor.execute(
+            "DELETE FROM arrivals_partyevent e USING arrivals_party a "
+            "WHERE a.id = e.party_id AND a.city_id = ANY(%s::uuid[])",
+            [ids],
+        )
+        cursor.execute(
+            "UPDATE arrivals_party SET status = 'waiting', revision = revision + 1 "
+            "WHERE city_id = ANY(%s::uuid[])",
+            [ids],
+        )
+        cursor.execute(
+            "UPDATE shelters_space s SET beds_held = 0 FROM shelters_shelter h "
+            "WHERE h.id = s.shelter_id AND h.city_id = ANY(%s::uuid[])",
+            [ids],
+        )
+        cursor.execute("DELETE FROM arrivals_matchingrun WHERE city_id = ANY(%s::uuid[])", [ids])
+
+
+def measure_workers(env: dict, *, cities: int, rounds: int) -> dict:
+    """Runs per second with 1, 2 and 4 worker processes, each city asked for a full run
+    `rounds` times (a new run once the last is done), all cities at once."""
+    from arrivals.models import MatchingRun, RunStatus
+    from arrivals.services import matching_request
+
+    from .workflow import load_instance
+
+    prefixes = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    backlog = [load_instance("uralsk-night", code_prefix=prefixes[n])[0] for n in range(cities)]
+    figures = {}
+    queue = env["CELERY_QUEUE"]
+    for processes in (1, 2, 4):
+        log = ROOT / "artifacts" / "bench-scale" / f"workers-{processes}.log"
+        workers = [_worker(env, queue, log) for _ in range(processes)]
+        try:
+            time.sleep(4 + processes)  # they connect
+            elapsed = 0.0
+            for _round in range(rounds):
+                _reset(backlog)  # every city's backlog waits again (not timed)
+                began = time.perf_counter()
+                for city in backlog:
+                    matching_request(city_id=city.id, trigger="bench")
+                while MatchingRun.objects.filter(
+                    city__in=backlog, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+                ).exists():
+                    time.sleep(0.02)
+                elapsed += time.perf_counter() - began
+                failed = MatchingRun.objects.filter(city__in=backlog, status=RunStatus.FAILED)
+                if failed.exists():
+                    raise SystemExit(f"benchmarks.scale: a run failed: {failed.first().error}")
+            figures[processes] = {
+                "runs": cities * rounds,
+                "seconds": elapsed,
+                "per_second": cities * rounds / elapsed,
+            }
+        finally:
+            _stop(workers)
+    return figures
+
+
+def write_doc(http: dict, runs: dict, latency: dict, workers: dict, where: str) -> None:
+    def ratio(name: str, inflight: int) -> str:
+        register, health = http[f"register_{inflight}"], http[f"healthz_{inflight}"]
+        return (
+            f"| {inflight} | {register['per_second']:.0f}/s ({register['errors']} errors) | "
+            f"{health['per_second']:.0f}/s ({health['errors']} errors) | "
+            f"{register['per_second'] / health['per_second']:.2f} | "
+            f"{register['p50_ms']:.0f} / {register['p95_ms']:.0f} ms |"
+        )
+
+    register_cpu = statistics.mean(http[f"register_{n}"]["cpu_ms"] for n in (8, 32))
+    health_cpu = statistics.mean(http[f"healthz_{n}"]["cpu_ms"] for n in (8, 32))
+    scaling = "\n".join(
+        f"| {n} | {workers[n]['runs']} | {workers[n]['seconds']:.1f} s | "
+        f"{workers[n]['per_second']:.1f} | "
+        f"{workers[n]['per_second'] / workers[1]['per_second']:.2f} |"
+        for n in (1, 2, 4)
+    )
+    section = f"""## At scale (issue 13)
+
+Measured in one run, on a machine shared with other work (its load is in the last line):
+the ratios of one run count more than the absolute times.
+
+**Registration** (`POST /api/v1/parties/` with a token and an `Idempotency-Key`, gunicorn 2
+workers x 8 threads, PostgreSQL and Redis on this machine), against `GET /healthz` in the
+same run. Server CPU per request: registration {register_cpu:.1f} ms, `/healthz`
+{health_cpu:.1f} ms (goal: registration <= 10 ms). Round trips per registration, asserted by
+tests/arrivals/parties/test_registration_cost.py: at most 10 to PostgreSQL and 1 to Redis.
+
+| in flight | registrations | `/healthz` | ratio (goal >= 0.4) | registration p50 / p95 |
+| --- | --- | --- | --- | --- |
+{ratio("", 8)}
+{ratio("", 32)}
+
+**Reads** on the national city ({runs["spaces"]:,} spaces, {runs["parties"]:,} parties), server
+CPU per request (goal <= 5 ms): `GET /api/v1/capacity/?city=` {http["capacity"]["cpu_ms"]:.1f} ms,
+`GET /api/v1/shelters/?city=&has_free_beds=true` (50 a page) {http["shelters"]["cpu_ms"]:.1f} ms.
+
+**Matching** through Django on the national city: the whole run (claim, snapshot, engine,
+bulk writes, commit) {runs["national_ms"]:,.0f} ms (goal <= 1,500 ms), of which the engine
+{runs["engine_ms"]:,} ms; the spaces' locks held {runs["lock_ms"]:,} ms (goal <= 500 ms);
+{runs["placed"]:,} parties placed. Then one party registered in that city, whose backlog waits:
+its incremental run took {runs["incremental_ms"]:.0f} ms (goal <= 20 ms), looking at
+{runs["incremental_considered"]} party (placed: {runs["incremental_placed"]}).
+
+**Registration to placement** at {latency["rate"]:.0f} registrations a second (one Celery worker
+process, concurrency 2), {latency["placed"]} of {latency["parties"]} parties placed: p50
+{latency["p50_ms"]:.0f} ms, p95 {latency["p95_ms"]:.0f} ms (goal <= 500 ms), max
+{latency["max_ms"]:.0f} ms.
+
+**Workers**: {workers[1]["runs"] // 3} cities of the `uralsk-night` instance (300 parties, 12
+spaces each), each asked for a full run 3 times (the next once the last is done), by 1, 2
+and 4 Celery worker processes (one run at a time each) against one PostgreSQL and one Redis:
+
+| worker processes | runs | time | runs per second | against 1 |
+| --- | --- | --- | --- | --- |
+{scaling}
+
+Machine: {where}. Reproduce: `make bench` or `.venv/bin/python -m benchmarks.scale`."""
+    write_section(DOC, START, END, section)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scale")
+    parser.add_argument("--seconds", type=float, default=10, help="of each load")
+    parser.add_argument("--parties", type=int, default=200, help="registered at 20/s")
+    parser.add_argument("--cities", type=int, default=8)
+    parser.add_argument(
+        "--only",
+        choices=["runs", "workers"],
+        help="measure again only these, keeping the other figures of the last run",
+    )
+    args = parser.parse_args(argv)
+
+    env = _environment()
+    server = env["DATABASE_URL"].rsplit("/", 1)[0]
+    try:
+        import psycopg
+        import redis
+
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    except Exception as error:  # noqa: BLE001 - any failure means the servers are not there
+        print(f"benchmarks.scale skipped: needs PostgreSQL and Redis ({error})")
+        return 0
+    os.environ.update(env)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=os.environ,
+        check=True,
+    )
+    (ROOT / "artifacts" / "bench-scale").mkdir(parents=True, exist_ok=True)
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    kept = ROOT / "artifacts" / "bench-scale" / "figures.json"
+    figures = json.loads(kept.read_text()) if args.only and kept.exists() else {}
+    if args.only in (None, "runs"):
+        runs = measure_runs()
+        city = runs.pop("city")
+        figures["runs"] = runs
+        print("runs:", runs)
+        connections.close_all()
+        if args.only is None:
+            figures["http"] = measure_http(env, seconds=args.seconds, national_city=city)
+            print("http:", figures["http"])
+            latency = measure_latency(env, parties=args.parties, rate=20.0)
+            figures["latency"] = latency | {"rate": 20.0}
+            print("latency:", figures["latency"])
+    if args.only in (None, "workers"):
+        workers = measure_workers(env, cities=args.cities, rounds=3)
+        figures["workers"] = {str(n): value for n, value in workers.items()}
+        print("workers:", workers)
+    connections.close_all()
+    figures.setdefault("machine", {})[args.only or "all"] = machine()
+    kept.write_text(json.dumps(figures, indent=1, default=str))
+    where = "; ".join(f"{part}: {line}" for part, line in figures["machine"].items())
+    write_doc(
+        figures["http"],
+        figures["runs"],
+        figures["latency"],
+        {int(n): value for n, value in figures["workers"].items()},
+        where,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
