@@ -13,7 +13,7 @@ from rest_framework.fields import empty
 
 from accounts.access import access_for
 from accounts.fields import ScopedRelatedField
-from config.fields import LineField, ModelSerializer, TextField
+from config.fields import AwareDateTimeField, LineField, ModelSerializer, TextField
 from config.text import name_validator
 from shelters.models import City
 
@@ -387,10 +387,10 @@ HISTORY_DEFAULT_DAYS = 7
 class CapacityHistoryQuerySerializer(serializers.Serializer):
     city = serializers.UUIDField()
     # `from` is a Python keyword: the field is renamed by get_fields().
-    from_ = serializers.DateTimeField(
+    from_ = AwareDateTimeField(
         required=False, help_text=_("From (ISO 8601; default: 7 days before `to`).")
     )
-    to = serializers.DateTimeField(required=False, help_text=_("Until (ISO 8601; default: now)."))
+    to = AwareDateTimeField(required=False, help_text=_("Until (ISO 8601; default: now)."))
     interval = serializers.ChoiceField(choices=["hour", "day"], default="hour")
 
     def get_fields(self):

@@ -319,3 +319,16 @@ def test_the_back_office_refuses_control_characters(city):
     assert "The text cannot hold control characters or line breaks." in answer.content.decode()
     city.refresh_from_db()
     assert "\x1b" not in city.name
+
+
+@pytest.mark.parametrize("name", ["from", "to"])
+def test_a_query_time_without_its_zone_is_refused(coordinator_client, city, name):
+    answer = coordinator_client.get(
+        "/api/v1/capacity/history/", {"city": str(city.id), name: "2022-09-28T12:00:00"}
+    )
+    assert answer.status_code == 400
+    assert name in answer.json()
+    taken = coordinator_client.get(
+        "/api/v1/capacity/history/", {"city": str(city.id), name: "2022-09-28T12:00:00Z"}
+    )
+    assert taken.status_code == 200, taken.content
