@@ -152,7 +152,7 @@ def _access_in_one_query(user) -> Access:
     one statement (written out: it is on the way of every request)."""
     shelters = Membership.shelters.through._meta.db_table
     cities = Membership.cities.through._meta.db_table
-    shelter_table = Membership.shelters.field.related_model._meta.db_table  # type: ignore[union-attr]
+    shelter_table = Membership.shelters.field.related_model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT m.role, "  # noqa: S608 - table names from the models, the id a parameter

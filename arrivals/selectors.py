@@ -96,7 +96,7 @@ def _waiting_rows(*, city_id, since: datetime | None) -> tuple[list, list]:
         ]
         return waiting, rows
     changed = " AND p.updated_at >= %s" if since is not None else ""
-    params = [str(city_id), PartyStatus.WAITING.value, *([since] if since is not None else [])]
+    params: list = [str(city_id), PartyStatus.WAITING.value, *([since] if since else [])]
     where = f"WHERE p.city_id = %s AND p.status = %s{changed}"
     # No value is in the text: they are parameters.
     parties_sql = "SELECT p.id::text, p.waiting_since, p.pets, p.revision FROM arrivals_party p "

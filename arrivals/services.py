@@ -33,13 +33,14 @@ from config.exceptions import Conflict
 from privacy.crypto import name_digest, phone_digest
 from privacy.models import AuditAction, AuditEntry
 from privacy.services import audit_record
-from shelters.events import capacity_changed_emit
+from shelters.events import space_capacity_data
 from shelters.models import City, ShelterStatus, Space
 from shelters.services import space_counters_change, spaces_counters_change, spaces_lock
 from webhooks.models import EventType, Subscription
+from webhooks.services import Event, events_emit
 
 from . import matching as engine
-from .events import parties_event_emit, party_event_emit
+from .events import parties_event_emit, party_data, party_event_emit
 from .models import (
     ACTIVE_PLACEMENT,
     CODE_ALPHABET,
@@ -1064,32 +1065,39 @@ def _placements_write_in(
                 [now, list(held), list(held.values())],
             )
     if kept and Subscription.objects.filter(city_id=run.city_id, active=True).exists():
-        # Webhooks: the same events as `placements_apply` sends, built only when some
-        # integration listens.
+        # Webhooks: the events `placements_apply` sends (party.placed, capacity.changed),
+        # built only when some integration listens, and written by one emit.
+        shelter_of = {space_id: row[5] for space_id, row in spaces.items()}
         events = [
-            (
-                Party(
-                    id=UUID(party_id),
-                    city_id=run.city_id,
-                    code=moved[party_id][0],
-                    status=PartyStatus.PLACED,
-                    size=beds,
-                ),
-                Placement(
-                    id=UUID(placement_id),
-                    party_id=UUID(party_id),
-                    space_id=UUID(space_id),
-                    beds=beds,
-                    status=PlacementStatus.HELD,
-                    held_until=held_until,
+            Event(
+                city_id=run.city_id,
+                type=EventType.PARTY_PLACED,
+                data=party_data(
+                    Party(
+                        id=UUID(party_id),
+                        city_id=run.city_id,
+                        code=moved[party_id][0],
+                        status=PartyStatus.PLACED,
+                        size=beds,
+                    ),
+                    Placement(
+                        id=UUID(placement_id),
+                        party_id=UUID(party_id),
+                        space_id=UUID(space_id),
+                        beds=beds,
+                        status=PlacementStatus.HELD,
+                        held_until=held_until,
+                    ),
+                    UUID(shelter_of[space_id]),
                 ),
             )
             for placement_id, party_id, space_id, beds in kept
         ]
-        parties_event_emit(type=EventType.PARTY_PLACED, parties=events)
-        capacity_changed_emit(
-            spaces=Space.objects.filter(id__in=list(held)).select_related("shelter")
-        )
+        events += [
+            Event(city_id=run.city_id, type=EventType.CAPACITY_CHANGED, data=space_capacity_data(s))
+            for s in Space.objects.filter(id__in=list(held)).select_related("shelter")
+        ]
+        events_emit(events=events)
     return kept
 
 

@@ -141,10 +141,11 @@ class PartyViewSet(
             shown = selectors.parties_personal_data_visible(access=access, parties=[party])
             # Rendered by the serializer that read the request (its fields are built once).
             serializer.instance = party
-            serializer.context.update(
-                personal_data_shown=shown,
-                possible_duplicate_shown=access.allows("party.possible_duplicate"),
-            )
+            serializer._context = {
+                **serializer.context,
+                "personal_data_shown": shown,
+                "possible_duplicate_shown": access.allows("party.possible_duplicate"),
+            }
             return status.HTTP_201_CREATED, serializer.data
 
         def replayed(body: dict) -> dict:
@@ -262,6 +263,7 @@ class MatchingRunViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         run = services.matching_request(city_id=serializer.validated_data["city"].id, trigger="api")
+        assert run is not None  # an ask without a party's size always has its run
         run.refresh_from_db()
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 

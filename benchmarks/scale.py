@@ -210,8 +210,9 @@ def measure_runs() -> dict:
     time.sleep(6)
     run = MatchingRun.objects.create(city=city, trigger="bench")
     started = time.perf_counter()
-    run = matching_run_execute(run_id=run.id)
+    done = matching_run_execute(run_id=run.id)
     national_s = time.perf_counter() - started
+    assert done is not None
     party_register(
         city=city,
         members=[{"given_name": "Nurlan", "sex": "male", "age_group": "adult"}],
@@ -222,19 +223,20 @@ def measure_runs() -> dict:
     MatchingRun.objects.filter(city=city, status="queued").delete()
     incremental = MatchingRun.objects.create(city=city, trigger="registration")
     started = time.perf_counter()
-    incremental = matching_run_execute(run_id=incremental.id)
+    redone = matching_run_execute(run_id=incremental.id)
     incremental_s = time.perf_counter() - started
+    assert redone is not None
     return {
         "city": city,
         "parties": len(instance.parties),
         "spaces": len(instance.spaces),
-        "placed": run.placed_parties,
+        "placed": done.placed_parties,
         "national_ms": national_s * 1000,
-        "engine_ms": run.engine_ms,
-        "lock_ms": run.spaces_lock_ms,
+        "engine_ms": done.engine_ms,
+        "lock_ms": getattr(done, "spaces_lock_ms", None),
         "incremental_ms": incremental_s * 1000,
-        "incremental_considered": incremental.placed_parties + incremental.waiting_parties,
-        "incremental_placed": incremental.placed_parties,
+        "incremental_considered": redone.placed_parties + redone.waiting_parties,
+        "incremental_placed": redone.placed_parties,
     }
 
 
@@ -343,8 +345,9 @@ def measure_workers(env: dict, *, cities: int, rounds: int) -> dict:
                     time.sleep(0.02)
                 elapsed += time.perf_counter() - began
                 failed = MatchingRun.objects.filter(city__in=backlog, status=RunStatus.FAILED)
-                if failed.exists():
-                    raise SystemExit(f"benchmarks.scale: a run failed: {failed.first().error}")
+                first = failed.first()
+                if first is not None:
+                    raise SystemExit(f"benchmarks.scale: a run failed: {first.error}")
             figures[processes] = {
                 "runs": cities * rounds,
                 "seconds": elapsed,
