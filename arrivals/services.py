@@ -850,8 +850,10 @@ def placements_apply(
 
 
 # How long a run waits for a space's lock while it holds its parties' locks (see
-# `_placements_write`) before it gives them back and takes the locks in the global order.
-OPTIMISTIC_LOCK_TIMEOUT_MS = 200
+# `_placements_write`) before it gives them back and takes the locks in the global order:
+# far below PostgreSQL's deadlock_timeout (1 s), so that the run, not a writer waiting for
+# one of its parties, is the one that gives up.
+OPTIMISTIC_LOCK_TIMEOUT_MS = 20
 
 
 def _placements_write(
@@ -970,15 +972,19 @@ def _placements_write_in(
         for row in chosen:
             by_space[row[2]].append(row)
             wanted_beds[row[2]] += row[3]
+        if spaces is None:
+            # From here the run holds its parties and asks for the spaces (their foreign
+            # keys' share locks, then their rows): any wait is cut short, so that a writer
+            # holding a space and waiting for one of these parties never deadlocks with it.
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)", [f"{OPTIMISTIC_LOCK_TIMEOUT_MS}ms"]
+            )
         # The foreign keys of the rows just written are checked now, not at the commit
         # (Django's are deferred): tens of thousands of checks that would otherwise run
         # while the spaces are locked.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         if spaces is None:
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, true)", [f"{OPTIMISTIC_LOCK_TIMEOUT_MS}ms"]
-            )
             spaces = lock_spaces()
             cursor.execute("SET LOCAL lock_timeout = DEFAULT")
         setattr(run, "spaces_locked_at", time.perf_counter())  # noqa: B010 - not a field
@@ -1467,15 +1473,13 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
     run started and at the spaces with free beds; the backlog that run left waiting
     had no space then, and freed beds ask for a full run.
     """
-    run = MatchingRun.objects.filter(id=run_id).first()
-    if run is None or run.status in (RunStatus.DONE, RunStatus.FAILED):
-        return run
     started = time.perf_counter()
     claimed = MatchingRun.objects.filter(
         id=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
     ).update(status=RunStatus.RUNNING, started_at=timezone.now())
-    if not claimed:
-        return MatchingRun.objects.get(id=run_id)
+    run = MatchingRun.objects.filter(id=run_id).first()
+    if not claimed or run is None:
+        return run  # done, failed or gone
     try:
         with transaction.atomic(), city_matching_lock(run.city_id) as locked:
             if not locked:
@@ -1486,35 +1490,52 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
             run = MatchingRun.objects.select_for_update().get(id=run_id)
             if run.status != RunStatus.RUNNING:
                 return run  # superseded while it waited for the lock
+            lost = "worker lost during the run, or superseded by a later run of the city"
             if connection.vendor == "postgresql":
-                # The commit does not wait for its WAL to reach the disk, so the spaces'
-                # locks are given back at once. Only a crash of the machine (not of
-                # PostgreSQL) within about 0.6 s (3 x wal_writer_delay) could lose the run,
-                # whole: its parties wait again and the next run places them.
+                # In one statement: the other runs of the city still `running` are failed,
+                # the start of its last finished run read (for an incremental run), and the
+                # commit told not to wait for its WAL to reach the disk, so the spaces'
+                # locks are given back at once (only a crash of the machine, not of
+                # PostgreSQL, within about 0.6 s could lose the run, whole: its parties
+                # wait again and the next run places them).
                 with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit = off")
-            MatchingRun.objects.filter(city_id=run.city_id, status=RunStatus.RUNNING).exclude(
-                id=run_id
-            ).update(
-                status=RunStatus.FAILED,
-                finished_at=timezone.now(),
-                error="worker lost during the run, or superseded by a later run of the city",
-            )
-            since = None
-            if run.trigger in INCREMENTAL_TRIGGERS:
+                    cursor.execute(
+                        "WITH lost AS (UPDATE arrivals_matchingrun SET status = %s, "
+                        "finished_at = %s, error = %s WHERE city_id = %s AND status = %s "
+                        "AND id <> %s) "
+                        "SELECT (SELECT max(started_at) FROM arrivals_matchingrun "
+                        "WHERE city_id = %s AND status = %s), "
+                        "set_config('synchronous_commit', 'off', true)",
+                        [
+                            RunStatus.FAILED.value,
+                            timezone.now(),
+                            lost,
+                            run.city_id,
+                            RunStatus.RUNNING.value,
+                            run.id,
+                            run.city_id,
+                            RunStatus.DONE.value,
+                        ],
+                    )
+                    last = cursor.fetchone()[0]
+            else:
+                MatchingRun.objects.filter(city_id=run.city_id, status=RunStatus.RUNNING).exclude(
+                    id=run_id
+                ).update(status=RunStatus.FAILED, finished_at=timezone.now(), error=lost)
                 last = (
                     MatchingRun.objects.filter(city_id=run.city_id, status=RunStatus.DONE)
                     .order_by("-started_at")
                     .values_list("started_at", flat=True)
                     .first()
                 )
-                since = last - INCREMENTAL_MARGIN if last is not None else None
+            since = None
+            if run.trigger in INCREMENTAL_TRIGGERS and last is not None:
+                since = last - INCREMENTAL_MARGIN
             spaces, parties, revisions = matching_snapshot(city_id=run.city_id, since=since)
             engine_started = time.perf_counter()
             answer = engine.solve(spaces=spaces, parties=parties)
             run.engine_ms = round((time.perf_counter() - engine_started) * 1000)
-            _waiting_reasons_set(unplaced=answer.unplaced, revisions=revisions)
-            # The reasons are written now, before the spaces are locked (the writes
+            # The list of reasons is saved now, before the spaces are locked (the writes
             # below hold them to the commit): thousands of them in a big city.
             run.unplaced = [{"party": u.party, "reason": u.reason} for u in answer.unplaced]
             fields = ["status", "placed_parties", "placed_people", "waiting_parties"]
@@ -1540,6 +1561,10 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
                     revisions=revisions,
                 )
                 placed = [(str(placement.party_id), placement.beds) for placement in placements]
+            # The parties' waiting reasons after the placements, as every writer takes its
+            # locks: spaces, then parties (written before, a party's lock held while the
+            # run waited for a space could deadlock with a writer holding that space).
+            _waiting_reasons_set(unplaced=answer.unplaced, revisions=revisions)
             if len(placed) < len(answer.placements):
                 placed_ids = {party_id for party_id, _beds in placed}
                 run.unplaced += [
