@@ -303,7 +303,7 @@ shelter = shelter_create(city=city, name="School No. 1", kind="school")
 space_create(shelter=shelter, name="Gym hall", beds=20)
 member = member_create(username="smoke-volunteer", password="a long smoke passphrase",
                        role=Role.VOLUNTEER, cities=[city])
-print(json.dumps({"city": str(city.id), "token": auth_token_issue(user=member.user).key}))
+print(json.dumps({"city": str(city.id), "token": auth_token_issue(user=member.user)[1]}))
 ' >"$WORK/setup" 2>"$WORK/setup.err" || fail "setting up a city: $(cat "$WORK/setup.err")"
 CITY=$("$PY" -c "import json; print(json.loads(open('$WORK/setup').read().splitlines()[-1])['city'])")
 TOKEN=$("$PY" -c "import json; print(json.loads(open('$WORK/setup').read().splitlines()[-1])['token'])")

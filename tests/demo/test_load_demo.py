@@ -2,16 +2,23 @@
 Kazakh."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
 
-from accounts.models import ApiKey, Membership, Role, Scope
-from accounts.services import api_key_create
+from accounts.access import access_for_user
+from accounts.models import ApiKey, Invitation, Membership, Role, Scope
+from accounts.services import api_key_create, invitation_create
 from arrivals.models import Party, PartyStatus, WaitingReason
-from shelters.models import Admits, City, Shelter, ShelterKind, Space
+from meals.models import MealService, Serving
+from meals.services import meal_service_create, serving_record
+from shelters.models import Admits, City, HostOffer, Shelter, ShelterKind, Space
+from shelters.services import host_offer_submit
+from webhooks.models import Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +119,42 @@ def test_running_twice_gives_the_same_demo():
     assert first["members"] == 4
     assert sorted(Shelter.objects.values_list("name", flat=True)) == names
     assert not ApiKey.objects.exists()
+
+
+def test_a_reload_after_the_demo_was_used_replaces_it():
+    """What demo logins make in the city (an invitation, a meal service with servings, a
+    host offer, a webhook) would protect it from deletion: the reload removes it too."""
+    load()
+    city = City.objects.get()
+    coordinator = get_user_model().objects.get(username="coordinator")
+    invitation_create(created_by=coordinator, city=city, role=Role.VOLUNTEER)
+    service = meal_service_create(
+        meal="dinner",
+        starts_at=timezone.now() + timedelta(hours=1),
+        access=access_for_user(coordinator),
+        city=city,
+        location="Bus station",
+        planned_portions=40,
+    )
+    serving_record(service_id=service.id, portions=5, diet={}, actor="coordinator")
+    host_offer_submit(
+        data={
+            "city": city,
+            "host_name": "Gulnara",
+            "contact_phone": "+7 701 555-12-34",
+            "address": "Abai Avenue 12",
+            "beds": 2,
+        }
+    )
+    Subscription.objects.create(
+        city=city, url="https://example.org/hook", events=["party.placed"], secret="whsec_AAAA"
+    )
+
+    load("--language", "kk")
+
+    assert City.objects.count() == 1
+    for model in (Invitation, MealService, Serving, HostOffer, Subscription):
+        assert not model.objects.exists(), model.__name__
 
 
 def test_if_empty_leaves_existing_cities_alone():

@@ -15,11 +15,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import ApiKey, Membership, Role
+from accounts.models import ApiKey, Invitation, Membership, Role
 from accounts.services import member_create
 from arrivals.models import MatchingRun, Party, PartyEvent, PartyMember, Placement
 from arrivals.services import party_register
-from shelters.models import Admits, City, Shelter, ShelterKind
+from meals.models import MealService, Serving
+from shelters.models import Admits, City, HostOffer, Shelter, ShelterKind
+from webhooks.models import Subscription
 from shelters.services import city_create, city_update, shelter_create, space_create
 
 DEMO_PASSWORD = "berth-demo-2022"  # noqa: S105 - published demo login, DEBUG only
@@ -218,7 +220,15 @@ class Command(BaseCommand):
     def _remove_previous(self) -> None:
         user_model = get_user_model()
         names = [username for username, _ in DEMO_USERS]
+        # What a demo login made since the demo was loaded (invitations, meal services and
+        # their servings, host offers, webhooks) goes too: it would protect the city.
+        Invitation.objects.filter(created_by__username__in=names).delete()
         for city in City.objects.filter(name__in=[*CITY_NAMES.values(), *FORMER_CITY_NAMES]):
+            Invitation.objects.filter(city=city).delete()
+            Serving.objects.filter(service__city=city).delete()
+            MealService.objects.filter(city=city).delete()
+            HostOffer.objects.filter(city=city).delete()
+            Subscription.objects.filter(city=city).delete()
             Placement.objects.filter(party__city=city).delete()
             PartyEvent.objects.filter(party__city=city).delete()
             PartyMember.objects.filter(party__city=city).delete()
