@@ -358,7 +358,7 @@ def test_logging_out_warns_about_unsent_registrations_then_deletes_them(phone, s
     page.once("dialog", lambda dialog: answer(dialog, False))
     page.click("form[data-logout] button")
     page.wait_for_timeout(500)
-    assert "Registrations not sent yet: 1." in messages[0]
+    assert "Not sent yet from this phone: 1 " in messages[0]
     assert page.url.endswith("/register/")  # still logged in, still kept
     assert page.evaluate("async () => (await Berth.items()).length") == 1
     page.once("dialog", lambda dialog: answer(dialog, True))
