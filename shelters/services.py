@@ -209,7 +209,7 @@ def space_update_check(*, space: Space, data: dict, expected_version: int | None
     if "beds" in data and data["beds"] < space.beds_occupied + space.beds_held:
         raise Conflict(
             "capacity_below_occupancy",
-            _("%(occupied)s beds are occupied and %(held)s held; beds cannot go below %(sum)s.")
+            _("Beds occupied: %(occupied)s, held: %(held)s; beds cannot go below %(sum)s.")
             % {
                 "occupied": space.beds_occupied,
                 "held": space.beds_held,

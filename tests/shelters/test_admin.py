@@ -181,7 +181,7 @@ def test_beds_below_occupancy_are_refused_on_the_form(manager, space):
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert "beds" in errors
-    assert "4 beds are occupied and 3 held" in errors["beds"][0]
+    assert "Beds occupied: 4, held: 3" in errors["beds"][0]
     space.refresh_from_db()
     assert (space.beds, space.beds_occupied, space.beds_held, space.version) == (10, 4, 3, 1)
 
