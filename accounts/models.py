@@ -121,6 +121,8 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    # A coordinator withdrew the link before it was used (`invitation_revoke`).
+    revoked_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     accepted_by = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -113,6 +113,7 @@ RULES: dict[str, Rule] = {
     # One-time invitation links to join a city in a role (`accounts.services.invitation_create`).
     "invitation.view": Rule(COORDINATOR),
     "invitation.add": Rule(COORDINATOR),
+    "invitation.revoke": Rule(COORDINATOR),
     # Webhooks of a city: its coordinators subscribe, read the delivery log, redeliver,
     # enable again what a day of failures disabled, and delete.
     "webhook.view": Rule(COORDINATOR),

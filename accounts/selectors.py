@@ -22,6 +22,8 @@ def invitation_refusal(invitation: Invitation | None, *, now=None) -> str | None
         return _("This invitation link is not known. Ask the coordinator for a new one.")
     if invitation.accepted_at is not None:
         return _("This invitation link has been used already. Log in, or ask for a new one.")
+    if invitation.revoked_at is not None:
+        return _("This invitation link was withdrawn. Ask the coordinator for a new one.")
     if invitation.expires_at <= now:
         return _("This invitation link has expired. Ask the coordinator for a new one.")
     maker = access_for_user(invitation.created_by)

@@ -124,8 +124,9 @@ class InvitationSerializer(serializers.ModelSerializer):
             "expires_at",
             "accepted_at",
             "accepted_by",
+            "revoked_at",
         ]
-        read_only_fields = ["id", "created_at", "expires_at", "accepted_at"]
+        read_only_fields = ["id", "created_at", "expires_at", "accepted_at", "revoked_at"]
 
     def validate_email_or_note(self, value):
         if any(ord(ch) < 32 for ch in value):

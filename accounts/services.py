@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
-from .access import access_for_user
+from config.exceptions import Conflict
+
+from .access import Access, access_for_user
 from .authentication import PREFIX_LENGTH, api_key_digest
 from .models import INVITATION_HOURS, ApiKey, Invitation, Membership, Role
 from .rules import SHELTER_STAFF
@@ -150,6 +152,30 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
     return api_key
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation_id, access: Access) -> Invitation:
+    """Withdraw an invitation before it is used: its link stops working at once. Asking
+    again changes nothing. The caller must be allowed `invitation.revoke` in its city
+    (PermissionDenied); a used invitation answers Conflict("invitation_used"): the person
+    has joined, and is switched off on the members' page instead."""
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("city")
+        .get(id=invitation_id)
+    )
+    if not access.allows("invitation.revoke", invitation):
+        raise PermissionDenied
+    if invitation.accepted_at is not None:
+        raise Conflict(
+            "invitation_used",
+            _("This invitation has been used already; switch the member off instead."),
+        )
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
 
 
 @transaction.atomic

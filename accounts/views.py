@@ -230,3 +230,12 @@ class InvitationViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
             InvitationCreatedSerializer(invitation, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        """Withdraw an invitation that has not been used: its link stops working."""
+        invitation = services.invitation_revoke(
+            invitation_id=self.get_object().id, access=self.access
+        )
+        return Response(self.get_serializer(invitation).data)

@@ -6,6 +6,11 @@ from . import web_views
 
 urlpatterns = [
     path("invitations/", web_views.invitations, name="web-invitations"),
+    path(
+        "invitations/<uuid:invitation_id>/withdraw/",
+        web_views.invitation_withdraw,
+        name="web-invitation-withdraw",
+    ),
     # The link an invitation gives: no login, a secret token, used once.
     path("join/<str:token>/", web_views.join, name="join"),
 ]

@@ -10,11 +10,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+
+from config.exceptions import Conflict
 
 from . import selectors, services
 from .access import access_for
@@ -98,6 +101,21 @@ def invitations(request):
         },
         status=status,
     )
+
+
+@require_http_methods(["POST"])
+@login_required
+def invitation_withdraw(request, invitation_id):
+    """Withdraw an unused invitation from the list: its link stops working."""
+    try:
+        services.invitation_revoke(invitation_id=invitation_id, access=access_for(request))
+    except Invitation.DoesNotExist as missing:
+        raise Http404 from missing
+    except Conflict as conflict:
+        messages.error(request, conflict.detail)
+    else:
+        messages.success(request, _("Invitation withdrawn: its link no longer works."))
+    return redirect("web-invitations")
 
 
 @require_http_methods(["GET", "POST"])

@@ -227,3 +227,57 @@ def test_page_errors_keep_values_and_others_get_403(coordinator, volunteer, city
 def test_unknown_links_answer_404(token, db):
     assert Client().get(f"/join/{token}/").status_code == 404
     assert Client().post(f"/join/{token}/", {"username": "a"}).status_code == 404
+
+
+# --- Withdrawing a link ------------------------------------------------------------------
+
+
+def test_api_withdraws_an_unused_invitation_and_its_link_stops(
+    coordinator, coordinator_client, other_coordinator_client, volunteer_client, city
+):
+    invitation, path = invitation_create(created_by=coordinator, city=city, role=Role.VOLUNTEER)
+    url = f"/api/v1/invitations/{invitation.pk}/revoke/"
+    assert volunteer_client.post(url).status_code == 403
+    assert other_coordinator_client.post(url).status_code == 404
+    assert Invitation.objects.get(pk=invitation.pk).revoked_at is None
+
+    answer = coordinator_client.post(url)
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["revoked_at"] is not None
+    assert coordinator_client.post(url).json()["revoked_at"] == answer.json()["revoked_at"]
+    page = Client().get(path)
+    assert page.status_code == 410
+    assert "withdrawn" in page.content.decode()
+    with pytest.raises(ValidationError):
+        invitation_accept(token=_token(path), username="late", password=GOOD_PASSWORD)
+    assert not Membership.objects.filter(user__username="late").exists()
+
+
+def test_a_used_invitation_cannot_be_withdrawn(coordinator, coordinator_client, city):
+    invitation, path = invitation_create(created_by=coordinator, city=city, role=Role.VOLUNTEER)
+    invitation_accept(token=_token(path), username="dana", password=GOOD_PASSWORD)
+    answer = coordinator_client.post(f"/api/v1/invitations/{invitation.pk}/revoke/")
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "invitation_used"
+    assert Invitation.objects.get(pk=invitation.pk).revoked_at is None
+
+
+def test_page_withdraws_a_link(coordinator, volunteer, city):
+    invitation, path = invitation_create(created_by=coordinator, city=city, role=Role.VOLUNTEER)
+    withdraw = f"/invitations/{invitation.pk}/withdraw/"
+    volunteer_browser = Client()
+    volunteer_browser.force_login(volunteer)
+    assert volunteer_browser.post(withdraw).status_code == 403
+    browser = Client()
+    browser.force_login(coordinator)
+    assert f'action="{withdraw}"' in browser.get("/invitations/").content.decode()
+    assert browser.get(withdraw).status_code == 405
+    answer = browser.post(withdraw, follow=True)
+    html = answer.content.decode()
+    assert "Invitation withdrawn" in html and ">withdrawn<" in html
+    assert f'action="{withdraw}"' not in html
+    assert Client().get(path).status_code == 410
+    assert (
+        browser.post("/invitations/00000000-0000-0000-0000-000000000000/withdraw/").status_code
+        == 404
+    )

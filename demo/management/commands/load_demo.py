@@ -21,8 +21,8 @@ from arrivals.models import MatchingRun, Party, PartyEvent, PartyMember, Placeme
 from arrivals.services import party_register
 from meals.models import MealService, Serving
 from shelters.models import Admits, City, HostOffer, Shelter, ShelterKind
-from webhooks.models import Subscription
 from shelters.services import city_create, city_update, shelter_create, space_create
+from webhooks.models import Subscription
 
 DEMO_PASSWORD = "berth-demo-2022"  # noqa: S105 - published demo login, DEBUG only
 DEMO_USERS = [
