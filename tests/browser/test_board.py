@@ -218,6 +218,26 @@ def test_invitation_made_on_the_phone_and_accepted_elsewhere(
     finally:
         fresh.close()
 
+    # A second link, sent to the wrong person: withdrawn from the list, it stops working.
+    page.goto("/invitations/")
+    page.check("input[name=role][value=volunteer]")
+    page.click("#invite-form button[type=submit]")
+    page.wait_for_selector("svg.qr")
+    wrong = page.input_value("[data-invitation-url]")
+    page.goto("/invitations/")
+    page.click("text=Withdraw the link")
+    page.wait_for_selector(".messages .success")
+    assert "Invitation withdrawn" in page.inner_text(".messages")
+    assert page.locator("text=Withdraw the link").count() == 0
+    check(page, "invitations-withdrawn", axe_source)
+    stranger = chromium.new_context(base_url=server, **PHONE)
+    try:
+        late = stranger.new_page()
+        late.goto(wrong)
+        assert "withdrawn" in late.inner_text("main")
+    finally:
+        stranger.close()
+
 
 # Not interface text in the coordinator's pages: the test's data.
 DATA = {
