@@ -4,7 +4,6 @@ phone; the person invited opens it, chooses a username and password and is in.
 Same services as the API (`accounts.services.invitation_create`, `invitation_accept`).
 """
 
-import segno
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -18,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from config.exceptions import Conflict
+from config.qr import qr_svg
 
 from . import selectors, services
 from .access import access_for
@@ -25,20 +25,6 @@ from .forms import InvitationForm, JoinForm
 from .models import Invitation
 
 INVITATIONS_SHOWN = 20
-
-
-def qr_svg(url: str, title: str) -> str:
-    """The QR code of `url` as inline SVG (no style attribute: the CSP allows none)."""
-    return segno.make(url, error="m").svg_inline(
-        scale=1,
-        border=4,
-        omitsize=True,
-        svgclass="qr",
-        lineclass=None,
-        dark="#000",
-        light="#fff",
-        title=title,
-    )
 
 
 def _invitation_form(access, data=None) -> InvitationForm:

@@ -12,11 +12,12 @@ search engines, and the link is not sent on to the map sites (no Referer).
 
 from urllib.parse import quote, urlencode
 
-import segno
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from config.qr import qr_svg
 
 from . import selectors
 from .models import PlacementStatus
@@ -46,21 +47,6 @@ def _map_links(shelter, city_name: str) -> dict:
     return {"geo": None, "osm": None}
 
 
-def qr_svg(url: str) -> str:
-    """The QR code of `url` as inline SVG (no style attribute: the CSP allows none)."""
-    code = segno.make(url, error="m")
-    return code.svg_inline(
-        scale=1,
-        border=4,
-        omitsize=True,
-        svgclass="qr",
-        lineclass=None,
-        dark="#000",
-        light="#fff",
-        title=_("QR code of this slip's link"),
-    )
-
-
 def _private(response):
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -88,6 +74,6 @@ def slip(request, token: str):
         "maps": _map_links(shelter, party.city.name),
         "tel": _tel(shelter.contact_phone) if shelter.contact_phone else "",
         "url": url,
-        "qr": qr_svg(url),
+        "qr": qr_svg(url, _("QR code of this slip's link")),
     }
     return _private(render(request, "arrivals/slip.html", context))

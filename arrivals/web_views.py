@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import Access, access_for
 from config.exceptions import Conflict, PreconditionFailed
+from config.qr import qr_svg
 from idempotency.services import InvalidKey, KeyReused, idempotent
 from shelters.models import City, Shelter, ShelterStatus
 from shelters.selectors import shelters_with_beds
@@ -48,7 +49,6 @@ from .models import (
     PartyStatus,
 )
 from .serializers import SLIP_STATUSES
-from .web_slip import qr_svg
 
 MEMBERS_PREFIX = "members"
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
@@ -368,7 +368,7 @@ def party_detail(request, party_id):
     if party.status in SLIP_STATUSES and context["active_placement"]:
         slip_url = request.build_absolute_uri(reverse("web-slip", args=[party.slip_token]))
         context["slip_url"] = slip_url
-        context["slip_qr"] = qr_svg(slip_url)
+        context["slip_qr"] = qr_svg(slip_url, _("QR code of this slip's link"))
     return render(request, "arrivals/party.html", context)
 
 

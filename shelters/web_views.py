@@ -4,7 +4,6 @@ and the coordinators' list of offers, where they call the host and accept or dec
 They use the same services, selectors and per-address limit as the API.
 """
 
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from rest_framework.throttling import BaseThrottle
 
 from accounts.access import Access, access_for
 from config.exceptions import Conflict
+from config.qr import qr_svg
 
 from . import selectors, services
 from .forms import HostOfferForm
@@ -163,7 +163,7 @@ def host_offer_accept(request, offer_id):
         {
             "accepted": accepted,
             "invitation_url": url,
-            "qr": _qr_svg(url),
+            "qr": qr_svg(url, _("QR code of the invitation link")),
         },
         status=201,
     )
@@ -180,17 +180,3 @@ def host_offer_decline(request, offer_id):
         return _refused(request, error)
     messages.success(request, _("The offer was declined."))
     return redirect("web-host-offers")
-
-
-def _qr_svg(url: str) -> str:
-    """The QR code of `url` as inline SVG (no style attribute: the CSP allows none)."""
-    return segno.make(url, error="m").svg_inline(
-        scale=1,
-        border=4,
-        omitsize=True,
-        svgclass="qr",
-        lineclass=None,
-        dark="#000",
-        light="#fff",
-        title=_("QR code of the invitation link"),
-    )
