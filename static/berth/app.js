@@ -266,6 +266,25 @@
     await forgetShell();
   }
 
+  // The page's translated sentences for a script: a <template id=...> of elements with
+  // data-text keys. Returns t(key, {name: value}), which fills in __name__.
+  function texts(templateId) {
+    var found = {};
+    var template = document.getElementById(templateId);
+    if (template) {
+      Array.prototype.forEach.call(template.content.querySelectorAll('[data-text]'), function (el) {
+        found[el.dataset.text] = el.textContent.trim();
+      });
+    }
+    return function t(key, values) {
+      var text = found[key] || key;
+      Object.keys(values || {}).forEach(function (name) {
+        text = text.split('__' + name + '__').join(values[name]);
+      });
+      return text;
+    };
+  }
+
   window.Berth = {
     ready: ready,
     store: function () { return store; },
@@ -282,6 +301,7 @@
       return ((await idb.get('sent', store)) || []).filter(function (entry) { return entry.user === user; });
     },
     unsentCount: unsentCount,
+    texts: texts,
   };
 
   window.addEventListener('online', function () {

@@ -16,17 +16,7 @@
   var B = window.Berth;
   var MAX = 10000;
 
-  var texts = {};
-  Array.prototype.forEach.call(document.getElementById('kitchen-text').content.querySelectorAll('[data-text]'), function (el) {
-    texts[el.dataset.text] = el.textContent.trim();
-  });
-  function t(key, values) {
-    var text = texts[key] || key;
-    Object.keys(values || {}).forEach(function (name) {
-      text = text.split('__' + name + '__').join(values[name]);
-    });
-    return text;
-  }
+  var t = B.texts('kitchen-text');
 
   function card(serviceId) {
     return document.querySelector('[data-service="' + serviceId + '"]');

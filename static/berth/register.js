@@ -35,17 +35,7 @@
   var PHONE = /^\+?[0-9][0-9 ()\-.]{3,30}$/;
   var LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
 
-  var texts = {};
-  Array.prototype.forEach.call(document.getElementById('field-text').content.querySelectorAll('[data-text]'), function (el) {
-    texts[el.dataset.text] = el.textContent.trim();
-  });
-  function t(key, values) {
-    var text = texts[key] || key;
-    Object.keys(values || {}).forEach(function (name) {
-      text = text.split('__' + name + '__').join(values[name]);
-    });
-    return text;
-  }
+  var t = B.texts('field-text');
   var personText = template.content.querySelector('h3').textContent;
 
   var currentKey = null; // the Idempotency-Key of the registration in the form, once made
