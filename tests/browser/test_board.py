@@ -166,6 +166,14 @@ def test_board_place_by_hand_duplicates_and_search(phone, server, city_site, axe
     check(page, "search", axe_source)
 
 
+def _make_volunteer_link(page) -> str:
+    """Makes a volunteer's invitation on the open /invitations/ page; returns its link."""
+    page.check("input[name=role][value=volunteer]")
+    page.click("#invite-form button[type=submit]")
+    page.wait_for_selector("svg.qr")
+    return page.input_value("[data-invitation-url]")
+
+
 def test_invitation_made_on_the_phone_and_accepted_elsewhere(
     chromium, phone, server, city_site, axe_source
 ):
@@ -180,10 +188,7 @@ def test_invitation_made_on_the_phone_and_accepted_elsewhere(
     page.wait_for_selector(".error-summary")
     assert page.input_value("#invite_email_or_note") == "Marat from the cinema"
     check(page, "invitations-errors", axe_source)
-    page.check("input[name=role][value=volunteer]")
-    page.click("#invite-form button[type=submit]")
-    page.wait_for_selector("svg.qr")
-    link = page.input_value("[data-invitation-url]")
+    link = _make_volunteer_link(page)
     assert "/join/" in link
     check(page, "invitation-made", axe_source)
 
@@ -220,10 +225,7 @@ def test_invitation_made_on_the_phone_and_accepted_elsewhere(
 
     # A second link, sent to the wrong person: withdrawn from the list, it stops working.
     page.goto("/invitations/")
-    page.check("input[name=role][value=volunteer]")
-    page.click("#invite-form button[type=submit]")
-    page.wait_for_selector("svg.qr")
-    wrong = page.input_value("[data-invitation-url]")
+    wrong = _make_volunteer_link(page)
     page.goto("/invitations/")
     page.click("text=Withdraw the link")
     page.wait_for_selector(".messages .success")
