@@ -160,11 +160,7 @@ def invitation_revoke(*, invitation_id, access: Access) -> Invitation:
     again changes nothing. The caller must be allowed `invitation.revoke` in its city
     (PermissionDenied); a used invitation answers Conflict("invitation_used"): the person
     has joined, and is switched off on the members' page instead."""
-    invitation = (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("city")
-        .get(id=invitation_id)
-    )
+    invitation = Invitation.objects.select_for_update().get(id=invitation_id)
     if not access.allows("invitation.revoke", invitation):
         raise PermissionDenied
     if invitation.accepted_at is not None:
