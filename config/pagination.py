@@ -6,6 +6,8 @@ whole number of at least 1 (or, for `page`, `last`) answers `400 {"page": [...]}
 is cut to it; a page past the last one answers 404.
 """
 
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -50,3 +52,36 @@ class Pagination(PageNumberPagination):
                     % {"max": self.max_page_size, "default": self.page_size}
                 )
         return parameters
+
+
+class CountedPaginator(Paginator):
+    """Django's paginator, reading the count with the page: the page's query carries
+    `COUNT(*) OVER ()`, so a list costs one query instead of a `COUNT` and then the page
+    (which, over grouped rows, is a second full query). Only when the page comes back
+    empty (an empty list, a page past the last) is the count asked for on its own.
+    For `.values()` querysets: the rows are dicts."""
+
+    COUNTED = "_counted"
+
+    def page(self, number):
+        if "count" in self.__dict__:  # counted already (`?page=last` asks first)
+            return super().page(number)
+        listed: QuerySet = self.object_list  # type: ignore[assignment]  # a queryset here
+        number = int(number)  # DRF's pagination gives a page number checked by Pagination
+        bottom = max(number - 1, 0) * self.per_page
+        rows = list(
+            listed.annotate(**{self.COUNTED: Window(Count("*"))})[bottom : bottom + self.per_page]
+        )
+        # `count` is a cached_property of Paginator: what the query said is kept as it.
+        self.__dict__["count"] = rows[0][self.COUNTED] if rows else listed.count()
+        for row in rows:
+            del row[self.COUNTED]
+        number = self.validate_number(number)  # an empty page past the last: 404
+        return Page(rows, number, self)
+
+
+class CountedPagination(Pagination):
+    """`Pagination` with the count read in the page's query (`CountedPaginator`), for
+    lists built from `.values()` rows."""
+
+    django_paginator_class = CountedPaginator

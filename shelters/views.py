@@ -9,11 +9,13 @@ from rest_framework.response import Response
 
 from accounts.permissions import AccessMixin
 from config.conditional import ETagMixin, expected_version
+from config.pagination import CountedPagination
 
 from . import selectors, services
 from .filters import ShelterFilter, SpaceFilter
 from .models import City, HostOffer, HostOfferStatus, Shelter, Space
 from .serializers import (
+    SHELTER_LIST_COLUMNS,
     CitySerializer,
     HostOfferAcceptedSerializer,
     HostOfferSerializer,
@@ -21,6 +23,7 @@ from .serializers import (
     HostOfferSubmittedSerializer,
     ShelterSerializer,
     SpaceSerializer,
+    shelter_list_item,
 )
 from .throttling import HostOfferRateThrottle
 
@@ -56,6 +59,7 @@ class CityViewSet(
 
 class ShelterViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
     serializer_class = ShelterSerializer
+    pagination_class = CountedPagination
     filterset_class = ShelterFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     resource = "shelter"
@@ -63,6 +67,12 @@ class ShelterViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         shelters = self.access.scope(Shelter.objects.all())
         return selectors.shelters_with_beds(shelters).order_by("name", "id")
+
+    def list(self, request, *args, **kwargs):
+        rows = self.filter_queryset(self.get_queryset()).values(*SHELTER_LIST_COLUMNS)
+        page = self.paginate_queryset(rows)
+        assert page is not None  # every list is paged (DEFAULT_PAGINATION_CLASS)
+        return self.get_paginated_response([shelter_list_item(row) for row in page])
 
     def _answer(self, shelter_id, status_code=status.HTTP_200_OK):
         shelter = selectors.shelters_with_beds(Shelter.objects.filter(id=shelter_id)).get()

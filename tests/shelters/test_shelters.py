@@ -96,6 +96,48 @@ def test_pagination_pages_and_page_size(coordinator_client, city):
     assert coordinator_client.get(URL, {"page": "x"}).status_code == 400
 
 
+def test_the_count_comes_with_the_page_and_alone_only_when_the_page_is_empty(
+    coordinator_client, city
+):
+    for number in range(5):
+        factories.ShelterFactory(city=city, name=f"Shelter {number:02d}")
+
+    last = coordinator_client.get(URL, {"page_size": 2, "page": "last"}).json()
+    assert last["count"] == 5
+    assert [row["name"] for row in last["results"]] == ["Shelter 04"]
+    assert "page=2" in last["previous"]
+    second = coordinator_client.get(URL, {"page_size": 2, "page": 2}).json()
+    assert second["count"] == 5
+    assert [row["name"] for row in second["results"]] == ["Shelter 02", "Shelter 03"]
+    assert coordinator_client.get(URL, {"page_size": 2, "page": 4}).status_code == 404
+    none = coordinator_client.get(URL, {"kind": "hotel"}).json()
+    assert none == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_a_listed_shelter_is_what_the_serializer_answers(coordinator_client, city):
+    """The list is built from `.values()` rows, the other answers by ShelterSerializer:
+    both give the same JSON, decimals, ids and sums included."""
+    shelter = factories.ShelterFactory(
+        city=city,
+        latitude="51.230000",
+        longitude="-51.366712",
+        address="Dostyk 1",
+        status_reason="",
+        contact_phone="+7 701 000 00 00",
+        notes="Side door",
+        pets_allowed=True,
+    )
+    set_counters(factories.SpaceFactory(shelter=shelter, beds=12), held=2, occupied=3)
+    bare = factories.ShelterFactory(city=city, latitude=None, longitude=None)
+
+    listed = {row["id"]: row for row in coordinator_client.get(URL).json()["results"]}
+
+    for one in (shelter, bare):
+        assert listed[str(one.id)] == coordinator_client.get(detail(one)).json()
+    assert listed[str(shelter.id)]["latitude"] == 51.23
+    assert listed[str(shelter.id)]["beds_free"] == 7
+
+
 def test_each_role_lists_only_its_scope(
     coordinator_client, volunteer_client, manager_client, superuser_client, shelter, other_shelter
 ):
