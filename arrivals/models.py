@@ -145,15 +145,18 @@ class Party(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Indexed by the (city, status, waiting_since) index of Meta, which starts with it.
     city = models.ForeignKey(
-        "shelters.City", on_delete=models.PROTECT, related_name="parties", verbose_name=_("city")
+        "shelters.City",
+        on_delete=models.PROTECT,
+        related_name="parties",
+        verbose_name=_("city"),
+        db_index=False,
     )
-    code = models.CharField(_("code"), max_length=CODE_LENGTH, unique=True)
+    code = models.CharField(_("code"), max_length=CODE_LENGTH)
     registration_point = models.CharField(_("registration point"), max_length=200, blank=True)
     contact_phone = EncryptedTextField(_("contact phone"), null=True, blank=True)
-    contact_phone_digest = models.CharField(
-        _("contact phone digest"), max_length=64, blank=True, db_index=True
-    )
+    contact_phone_digest = models.CharField(_("contact phone digest"), max_length=64, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     pets = models.PositiveSmallIntegerField(
         _("pets"), default=0, validators=[MaxValueValidator(MAX_PETS)]
@@ -184,7 +187,7 @@ class Party(models.Model):
     revision = models.PositiveIntegerField(_("revision"), default=0)
     # The secret of the public slip link (`/slip/<token>/`), shown while placed.
     slip_token = models.CharField(
-        _("slip token"), max_length=32, unique=True, default=new_slip_token, editable=False
+        _("slip token"), max_length=32, default=new_slip_token, editable=False
     )
     waiting_since = models.DateTimeField(_("waiting since"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
@@ -206,11 +209,18 @@ class Party(models.Model):
         ordering = ["waiting_since", "id"]
         verbose_name = _("party")
         verbose_name_plural = _("parties")
+        # Unique columns and looked-up digests are indexed here, not with unique=True or
+        # db_index=True on the field: on PostgreSQL those add a second, `LIKE` index to
+        # each (nothing here searches them by prefix), and every index costs each write
+        # (a matching run moves thousands of parties to `placed` in one UPDATE).
         indexes = [
             models.Index(fields=["city", "status", "waiting_since"]),
             models.Index(fields=["status", "status_changed_at"]),
+            models.Index(fields=["contact_phone_digest"], name="party_contact_phone_digest"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["code"], name="party_code_unique"),
+            models.UniqueConstraint(fields=["slip_token"], name="party_slip_token_unique"),
             models.CheckConstraint(
                 condition=Q(size__gte=1, size__lte=MAX_MEMBERS), name="party_size_range"
             ),
@@ -242,9 +252,7 @@ class PartyMember(models.Model):
     family_name = EncryptedTextField(_("family name"), null=True, blank=True)
     # Keyed hash of the family name, case and spacing folded (`privacy.crypto.name_digest`):
     # coordinators find a party by an exact family name without it being stored in clear.
-    family_name_digest = models.CharField(
-        _("family name digest"), max_length=64, blank=True, db_index=True
-    )
+    family_name_digest = models.CharField(_("family name digest"), max_length=64, blank=True)
     sex = models.CharField(_("sex"), max_length=12, choices=Sex.choices, default=Sex.UNSPECIFIED)
     age_group = models.CharField(
         _("age group"), max_length=8, choices=AgeGroup.choices, default=AgeGroup.ADULT
@@ -260,6 +268,8 @@ class PartyMember(models.Model):
         ordering = ["party", "position"]
         verbose_name = _("party member")
         verbose_name_plural = _("party members")
+        # In Meta rather than db_index=True: no second, `LIKE` index (see Party.Meta).
+        indexes = [models.Index(fields=["family_name_digest"], name="member_family_name_digest")]
 
     def __str__(self) -> str:
         return self.given_name or str(_("(erased)"))

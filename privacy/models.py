@@ -45,12 +45,15 @@ class AuditEntry(models.Model):
     actor = models.CharField(_("actor"), max_length=150)
     action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=40)
-    object_id = models.CharField(_("object id"), max_length=64, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64)
 
     objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
+        # In Meta rather than db_index=True on the field: no second, `LIKE` index to
+        # write with each entry (nothing searches object ids by prefix).
+        indexes = [models.Index(fields=["object_id"], name="audit_object_id")]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
 
