@@ -4,7 +4,7 @@ import json
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.db.models import (
@@ -99,14 +99,22 @@ def _waiting_rows(*, city_id, since: datetime | None) -> tuple[list, list]:
     params: list = [str(city_id), PartyStatus.WAITING.value, *([since] if since else [])]
     where = f"WHERE p.city_id = %s AND p.status = %s{changed}"
     # No value is in the text: they are parameters.
-    parties_sql = "SELECT p.id::text, p.waiting_since, p.pets, p.revision FROM arrivals_party p "
+    # waiting_since as UTC without its zone, given back below: the driver reads that type
+    # in C, where Django's reader of zoned times is Python (a tenth of a big run's time).
+    parties_sql = (
+        "SELECT p.id::text, p.waiting_since AT TIME ZONE 'UTC', p.pets, p.revision "
+        "FROM arrivals_party p "
+    )
     members_sql = (
         "SELECT m.party_id::text, m.sex, m.age_group, m.needs::text "
         "FROM arrivals_partymember m JOIN arrivals_party p ON p.id = m.party_id "
     )
     with connection.cursor() as cursor:
         cursor.execute(f"{parties_sql}{where} ORDER BY p.waiting_since, p.id", params)
-        waiting = cursor.fetchall()
+        waiting = [
+            (party_id, since_utc.replace(tzinfo=UTC), pets, revision)
+            for party_id, since_utc, pets, revision in cursor.fetchall()
+        ]
         cursor.execute(f"{members_sql}{where} ORDER BY m.party_id, m.position", params)
         rows = cursor.fetchall()
     return waiting, rows

@@ -933,22 +933,27 @@ def _placements_write_in(
         spaces = None if optimistic else lock_spaces()
         setattr(run, "spaces_locked_at", time.perf_counter())  # noqa: B010 - not a field
         # Placed, if still waiting as the snapshot saw them: locks the parties; returns their
-        # times as they were, to put back on those that no longer fit.
+        # times as they were (as text, read back by PostgreSQL itself), to put back on those
+        # that no longer fit. Tens of thousands of ids go as one text each, not as arrays
+        # that the driver would quote element by element.
+        party_ids = _sql_list(proposal.party for proposal in wanted)
         cursor.execute(
             "UPDATE arrivals_party p SET status = %s, status_changed_at = %s, updated_at = %s "
-            "FROM unnest(%s::uuid[], %s::int[]) AS d(id, revision), "
+            "FROM unnest(string_to_array(%s, ',')::uuid[], string_to_array(%s, ',')::int[]) "
+            "AS d(id, revision), "
             "(SELECT id, status_changed_at, updated_at FROM arrivals_party "
-            " WHERE id = ANY(%s::uuid[])) AS was "
+            " WHERE id = ANY(string_to_array(%s, ',')::uuid[])) AS was "
             "WHERE p.id = d.id AND was.id = p.id AND p.status = ANY(%s) "
             "AND p.status = %s AND p.revision = d.revision "
-            "RETURNING p.id::text, p.code, was.status_changed_at, was.updated_at, p.size",
+            "RETURNING p.id::text, p.code, was.status_changed_at::text, was.updated_at::text, "
+            "p.size",
             [
                 placed,
                 now,
                 now,
-                [proposal.party for proposal in wanted],
-                [revisions[proposal.party] for proposal in wanted],
-                [proposal.party for proposal in wanted],
+                party_ids,
+                _sql_list(revisions[proposal.party] for proposal in wanted),
+                party_ids,
                 _party_statuses_to(PartyStatus.PLACED),
                 waiting,
             ],
@@ -1054,7 +1059,7 @@ def _placements_write_in(
             cursor.execute(
                 "UPDATE arrivals_party p SET status = %s, status_changed_at = d.changed, "
                 "updated_at = d.updated "
-                "FROM unnest(%s::uuid[], %s::timestamptz[], %s::timestamptz[]) "
+                "FROM unnest(%s::uuid[], %s::text[]::timestamptz[], %s::text[]::timestamptz[]) "
                 "AS d(id, changed, updated) WHERE p.id = d.id",
                 [
                     waiting,
@@ -1107,25 +1112,40 @@ def _placements_write_in(
     return kept
 
 
+def _sql_list(values: Iterable) -> str:
+    """Ids or numbers as one comma-separated text, for `string_to_array(%s, ',')::<type>[]`:
+    for tens of thousands of them, much less work than an array parameter."""
+    return ",".join(map(str, values))
+
+
 def _placement_rows_copy(cursor, *, run: MatchingRun, rows: list, now, held_until) -> None:
     """The matcher's placements (placement, party, space, beds) and their parties' history
-    lines (waiting -> placed), written by COPY."""
+    lines (waiting -> placed), written by COPY. The lines are written as COPY's text
+    format directly: ids, numbers and fixed words, none with a tab, newline or backslash."""
     if not rows:
         return
+    tail = "\t".join(
+        [PlacementStatus.HELD.value, held_until.isoformat(), MATCHER, "", str(run.id)]
+        + [now.isoformat()]
+    )
     with cursor.copy(
         "COPY arrivals_placement (id, party_id, space_id, beds, status, held_until, "
         "created_by, reason, run_id, created_at) FROM STDIN"
     ) as copy:
-        tail = (PlacementStatus.HELD.value, held_until, MATCHER, "", str(run.id), now)
-        for placement_id, party_id, space_id, beds in rows:
-            copy.write_row((placement_id, party_id, space_id, beds, *tail))
+        copy.write(
+            "".join(
+                f"{placement_id}\t{party_id}\t{space_id}\t{beds}\t{tail}\n"
+                for placement_id, party_id, space_id, beds in rows
+            )
+        )
+    line = "\t".join(
+        [now.isoformat(), MATCHER, PartyStatus.WAITING.value, PartyStatus.PLACED.value, ""]
+    )
     with cursor.copy(
         "COPY arrivals_partyevent (party_id, at, actor, from_status, to_status, reason) "
         "FROM STDIN"
     ) as copy:
-        line = (now, MATCHER, PartyStatus.WAITING.value, PartyStatus.PLACED.value, "")
-        for _placement_id, party_id, _space_id, _beds in rows:
-            copy.write_row((party_id, *line))
+        copy.write("".join(f"{party_id}\t{line}\n" for _id, party_id, _space, _beds in rows))
 
 
 def placements_expire(*, now: datetime | None = None, batch: int = 500) -> int:
@@ -1608,8 +1628,9 @@ def _waiting_reasons_set(*, unplaced: Iterable[engine.Unplaced], revisions: Mapp
     grew) or no longer waiting keeps what it has: the run did not see it as it is.
     The caller's transaction holds the city's matching lock."""
     groups: defaultdict[tuple[str, int], list[UUID]] = defaultdict(list)
+    recorded = set(WaitingReason.values)
     for item in unplaced:
-        if item.reason in WaitingReason.values and item.party in revisions:
+        if item.reason in recorded and item.party in revisions:
             groups[(item.reason, revisions[item.party])].append(UUID(item.party))
     updated = 0
     for (reason, revision), party_ids in groups.items():
