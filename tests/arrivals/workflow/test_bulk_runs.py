@@ -49,6 +49,7 @@ def test_what_changed_since_the_snapshot_is_not_written(city, shelter):
         factories.PartyFactory(city=city, members=[MAN]),
     )
     run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
+    man_times = (man.status_changed_at, man.updated_at)
     spaces, snapshot, revisions = matching_snapshot(city_id=city.id)
     services.party_cancel(party_id=cancelled.id, access=system_access("volunteer"))
     # The men-only space starts to admit only women and children after the snapshot.
@@ -71,7 +72,8 @@ def test_what_changed_since_the_snapshot_is_not_written(city, shelter):
     )
     assert Party.objects.get(id=cancelled.id).status == PartyStatus.CANCELLED
     man.refresh_from_db()
-    assert man.status == PartyStatus.WAITING  # taken back: as it was
+    assert man.status == PartyStatus.WAITING  # taken back: as it was, to the microsecond
+    assert (man.status_changed_at, man.updated_at) == man_times
     assert not Placement.objects.filter(party=man).exists()
     assert not PartyEvent.objects.filter(party=man, to_status=PartyStatus.PLACED).exists()
     space.refresh_from_db()
