@@ -217,6 +217,13 @@ class Party(models.Model):
             models.Index(fields=["city", "status", "waiting_since"]),
             models.Index(fields=["status", "status_changed_at"]),
             models.Index(fields=["contact_phone_digest"], name="party_contact_phone_digest"),
+            # An incremental matching run reads the waiting parties changed since the last
+            # run; only waiting rows are in it (a run that places thousands adds nothing).
+            models.Index(
+                fields=["city", "updated_at"],
+                condition=Q(status="waiting"),
+                name="party_waiting_changed",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="party_code_unique"),
