@@ -1125,8 +1125,14 @@ def _placement_rows_copy(cursor, *, run: MatchingRun, rows: list, now, held_unti
     if not rows:
         return
     tail = "\t".join(
-        [PlacementStatus.HELD.value, held_until.isoformat(), MATCHER, "", str(run.id)]
-        + [now.isoformat()]
+        [
+            PlacementStatus.HELD.value,
+            held_until.isoformat(),
+            MATCHER,
+            "",
+            str(run.id),
+            now.isoformat(),
+        ]
     )
     with cursor.copy(
         "COPY arrivals_placement (id, party_id, space_id, beds, status, held_until, "
