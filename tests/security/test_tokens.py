@@ -17,6 +17,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts import services
+from accounts.authentication import token_with_user
 from accounts.models import Role
 from tests import factories
 
@@ -281,3 +282,21 @@ def test_the_upgrade_drops_the_plaintext_tokens_table():
     # Run again (a database that never had the table): nothing to do, no error.
     with connection.schema_editor() as editor:
         migration.drop_plaintext_tokens(apps, editor)
+
+
+def test_a_token_is_found_with_its_person_as_the_orm_reads_them(person):
+    """`token_with_user` writes the lookup out on PostgreSQL: the token and its person
+    come back with every field as the ORM reads them, and no further query for the person."""
+    row, _token = services.auth_token_issue(user=person)
+    expected = AuthToken.objects.select_related("user").get(digest=row.digest)
+
+    with CaptureQueriesContext(connection) as queries:
+        found = token_with_user(row.digest)
+        assert found is not None
+        user = found.user
+    assert len(queries) == 1
+    for field in AuthToken._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    for field in get_user_model()._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(expected.user, field.attname), field.name
+    assert token_with_user("0" * 128) is None
