@@ -255,12 +255,15 @@ def party_register(
                 object_type="party",
                 object_id=str(party.id),
             )
-            written = _registration_insert(party=party, rows=rows, event=event, entry=entry)
+            written, listened = _registration_insert(
+                party=party, rows=rows, event=event, entry=entry
+            )
             if written:
                 break
         else:  # pragma: no cover - 10 clashes in a row mean the code space is exhausted
             raise Conflict("code_space_exhausted", _("No free party code; try again."))
-        party_event_emit(type=EventType.PARTY_REGISTERED, party=party)
+        if listened:
+            party_event_emit(type=EventType.PARTY_REGISTERED, party=party)
         city_id, size = city.id, party.size
         transaction.on_commit(
             lambda: matching_request(city_id=city_id, trigger="registration", party_size=size),
@@ -309,9 +312,11 @@ def _if_written(sql: str, fields: list, condition: str = "EXISTS (SELECT 1 FROM 
 
 def _registration_insert(
     *, party: Party, rows: list[PartyMember], event: PartyEvent, entry: AuditEntry
-) -> bool:
-    """Write a new party with its members, history line and audit entry; False if the
-    party's code is taken (nothing was written: draw another). Sets
+) -> tuple[bool, bool]:
+    """Write a new party with its members, history line and audit entry. Returns whether
+    it was written (not when the party's code is taken: nothing was, draw another) and
+    whether an integration may listen (an active webhook subscription of the city, asked
+    in the same statement on PostgreSQL: without one no event is built). Sets
     `party.possible_duplicate`.
     """
     duplicate = (
@@ -325,13 +330,13 @@ def _registration_insert(
         # SQLite (development): the same writes, one by one; its write lock is taken at
         # BEGIN (IMMEDIATE), so nothing can come in between.
         if Party.objects.filter(code=party.code).exists():
-            return False
+            return False, False
         party.possible_duplicate = duplicate is not None and duplicate.exists()
         party.save(force_insert=True)
         PartyMember.objects.bulk_create(rows)
         event.save(force_insert=True)
         entry.save(force_insert=True)
-        return True
+        return True, True  # events_emit looks for subscriptions itself
     party.possible_duplicate = False
     party_sql, party_params, _fields = _insert_sql(Party, [party], on_conflict=OnConflict.IGNORE)
     if duplicate is not None:
@@ -353,17 +358,19 @@ def _registration_insert(
     ):
         statements.append(f"{name} AS ({_if_written(sql, fields)})")
         params += values_params
+    table = Subscription._meta.db_table
+    listening = f"SELECT 1 FROM {table} WHERE city_id = %s AND active"  # noqa: S608 - a model's table
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH {', '.join(statements)} "  # noqa: S608 - Django's SQL, values as parameters
-            "SELECT p.possible_duplicate FROM p",
-            params,
+            f"SELECT p.possible_duplicate, EXISTS ({listening}) FROM p",
+            [*params, party.city_id],
         )
         found = cursor.fetchone()
     if found is None:
-        return False
+        return False, False
     party.possible_duplicate = found[0]
-    return True
+    return True, found[1]
 
 
 def _active_placement(party_id) -> Placement | None:
