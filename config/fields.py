@@ -6,6 +6,7 @@
 """
 
 import copy
+from typing import ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -59,6 +60,9 @@ class ModelSerializer(serializers.ModelSerializer):
         models.TextField: TextField,
         models.DateTimeField: AwareDateTimeField,
     }
+
+    # Set on each class itself (read from its own __dict__: a subclass builds its own).
+    _fields_built: ClassVar[dict]
 
     def get_fields(self):
         built = type(self).__dict__.get("_fields_built")
