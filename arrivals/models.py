@@ -215,13 +215,23 @@ class Party(models.Model):
         # (a matching run moves thousands of parties to `placed` in one UPDATE).
         indexes = [
             models.Index(fields=["city", "status", "waiting_since"]),
-            models.Index(fields=["status", "status_changed_at"]),
+            # The closed parties whose personal data is still to be erased, by when they
+            # closed (`services.personal_data_erase`): a waiting or placed party is not in
+            # it, so neither a registration nor a matching run writes to it.
+            models.Index(
+                fields=["status_changed_at"],
+                condition=Q(
+                    status__in=[PartyStatus.DEPARTED, PartyStatus.CANCELLED],
+                    personal_data_erased_at__isnull=True,
+                ),
+                name="party_to_erase",
+            ),
             models.Index(fields=["contact_phone_digest"], name="party_contact_phone_digest"),
             # An incremental matching run reads the waiting parties changed since the last
             # run; only waiting rows are in it (a run that places thousands adds nothing).
             models.Index(
                 fields=["city", "updated_at"],
-                condition=Q(status="waiting"),
+                condition=Q(status=PartyStatus.WAITING),
                 name="party_waiting_changed",
             ),
         ]
