@@ -54,6 +54,11 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
+# A page starting further than this is not looked for with its count (the database's
+# OFFSET is a 64-bit number): Django's paginator counts first, and answers 404.
+MAX_OFFSET = 2**62
+
+
 class CountedPaginator(Paginator):
     """Django's paginator, reading the count with the page: the page's query carries
     `COUNT(*) OVER ()`, so a list costs one query instead of a `COUNT` and then the page
@@ -69,6 +74,8 @@ class CountedPaginator(Paginator):
         listed: QuerySet = self.object_list  # type: ignore[assignment]  # a queryset here
         number = int(number)  # DRF's pagination gives a page number checked by Pagination
         bottom = max(number - 1, 0) * self.per_page
+        if bottom > MAX_OFFSET:  # past any list, and past what OFFSET takes: counted first
+            return super().page(number)
         rows = list(
             listed.annotate(**{self.COUNTED: Window(Count("*"))})[bottom : bottom + self.per_page]
         )

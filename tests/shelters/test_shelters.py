@@ -110,6 +110,8 @@ def test_the_count_comes_with_the_page_and_alone_only_when_the_page_is_empty(
     assert second["count"] == 5
     assert [row["name"] for row in second["results"]] == ["Shelter 02", "Shelter 03"]
     assert coordinator_client.get(URL, {"page_size": 2, "page": 4}).status_code == 404
+    # Past what the database's OFFSET takes: still a 404, not an error.
+    assert coordinator_client.get(URL, {"page": "9" * 30}).status_code == 404
     none = coordinator_client.get(URL, {"kind": "hotel"}).json()
     assert none == {"count": 0, "next": None, "previous": None, "results": []}
 
