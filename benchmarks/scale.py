@@ -70,6 +70,26 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / TICKS
 
 
+def _named_cpu(name: str) -> dict[int, float]:
+    """CPU seconds of each process of this machine whose name is `name` (`postgres`)."""
+    seconds = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() == name:
+                seconds[int(entry.name)] = _cpu_seconds([int(entry.name)])
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+    return seconds
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent busy (all but idle and I/O wait), all cores."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / TICKS
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -111,6 +131,7 @@ class Load:
 
         pids = self.server.workers()
         cpu = _cpu_seconds(pids)
+        database, busy, own = _named_cpu("postgres"), _machine_busy(), time.process_time()
         began = time.perf_counter()
         threads = [threading.Thread(target=client) for _ in range(self.inflight)]
         for thread in threads:
@@ -119,12 +140,25 @@ class Load:
             thread.join()
         elapsed = time.perf_counter() - began
         cpu = _cpu_seconds(pids) - cpu
+        own, busy = time.process_time() - own, _machine_busy() - busy
+        # PostgreSQL's processes of before and after (Django keeps its connections).
+        database_cpu = sum(
+            seconds - database.get(pid, 0.0) for pid, seconds in _named_cpu("postgres").items()
+        )
         answered = done[0] + errors[0]
+
+        def per_request(seconds: float) -> float:
+            return seconds * 1000 / max(answered, 1)
+
         return {
             "requests": answered,
             "errors": errors[0],
             "per_second": done[0] / elapsed,
-            "cpu_ms": cpu * 1000 / max(answered, 1),
+            "cpu_ms": per_request(cpu),
+            # The whole machine's, PostgreSQL's and this load's own CPU per request.
+            "machine_ms": per_request(busy),
+            "postgres_ms": per_request(database_cpu),
+            "client_ms": per_request(own),
             "p50_ms": _percentile(latencies, 0.5) * 1000 if latencies else 0,
             "p95_ms": _percentile(latencies, 0.95) * 1000 if latencies else 0,
         }
@@ -370,6 +404,22 @@ def write_doc(http: dict, runs: dict, latency: dict, workers: dict, where: str) 
 
     register_cpu = statistics.mean(http[f"register_{n}"]["cpu_ms"] for n in (8, 32))
     health_cpu = statistics.mean(http[f"healthz_{n}"]["cpu_ms"] for n in (8, 32))
+
+    def split(name: str) -> str:
+        load = http[name]
+        return (
+            f"{load['machine_ms']:.1f} ms: web {load['cpu_ms']:.1f}, PostgreSQL "
+            f"{load['postgres_ms']:.1f}, the load's client {load['client_ms']:.1f}"
+        )
+
+    machine = (
+        "\n\nWhere the machine's CPU went, per request at 8 in flight (the whole machine, "
+        "every core;\nthe web, PostgreSQL, Redis and the load's own client share its 2 "
+        "cores, so the ratio of\nthroughputs is about the inverse ratio of these): "
+        f"registration {split('register_8')};\n`/healthz` {split('healthz_8')}."
+        if "machine_ms" in http["register_8"]  # measured since 2026-12-03
+        else ""
+    )
     scaling = "\n".join(
         f"| {n} | {workers[n]['runs']} | {workers[n]['seconds']:.1f} s | "
         f"{workers[n]['per_second']:.1f} | "
@@ -390,7 +440,7 @@ tests/arrivals/parties/test_registration_cost.py: at most 10 to PostgreSQL and 1
 | in flight | registrations | `/healthz` | ratio (goal >= 0.4) | registration p50 / p95 |
 | --- | --- | --- | --- | --- |
 {ratio("", 8)}
-{ratio("", 32)}
+{ratio("", 32)}{machine}
 
 **Reads** on the national city ({runs["spaces"]:,} spaces, {runs["parties"]:,} parties), server
 CPU per request (goal <= 5 ms): `GET /api/v1/capacity/?city=` {http["capacity"]["cpu_ms"]:.1f} ms,
