@@ -63,15 +63,17 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 @functools.cache
-def _token_sql() -> str:
-    """The token and its person's columns, by digest (names from the models)."""
+def _token_lookup() -> tuple[str, list[str], list[str]]:
+    """The statement reading a token and its person by digest, and the attribute names of
+    its columns, the token's then the person's (all from the models, made once)."""
     user = get_user_model()
-    columns = [f"t.{f.column}" for f in AuthToken._meta.concrete_fields]
-    columns += [f"u.{f.column}" for f in user._meta.concrete_fields]
-    return (
+    token_fields, user_fields = AuthToken._meta.concrete_fields, user._meta.concrete_fields
+    columns = [f"t.{f.column}" for f in token_fields] + [f"u.{f.column}" for f in user_fields]
+    sql = (
         f"SELECT {', '.join(columns)} FROM {AuthToken._meta.db_table} t "  # noqa: S608
         f"JOIN {user._meta.db_table} u ON u.id = t.user_id WHERE t.digest = %s"
     )
+    return sql, [f.attname for f in token_fields], [f.attname for f in user_fields]
 
 
 def token_with_user(digest: str) -> AuthToken | None:
@@ -81,18 +83,15 @@ def token_with_user(digest: str) -> AuthToken | None:
     Elsewhere (SQLite, whose driver gives times as text) the ORM's query."""
     if connection.vendor != "postgresql":
         return AuthToken.objects.select_related("user").filter(digest=digest).first()
+    sql, token_names, user_names = _token_lookup()
     with connection.cursor() as cursor:
-        cursor.execute(_token_sql(), [digest])
+        cursor.execute(sql, [digest])
         row = cursor.fetchone()
     if row is None:
         return None
-    token_fields = AuthToken._meta.concrete_fields
-    split = len(token_fields)
-    token = AuthToken.from_db(connection.alias, [f.attname for f in token_fields], row[:split])
-    user_model = get_user_model()
-    token.user = user_model.from_db(
-        connection.alias, [f.attname for f in user_model._meta.concrete_fields], row[split:]
-    )
+    split = len(token_names)
+    token = AuthToken.from_db(connection.alias, token_names, row[:split])
+    token.user = get_user_model().from_db(connection.alias, user_names, row[split:])
     return token
 
 
