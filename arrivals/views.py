@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.access import access_for
 from accounts.permissions import AccessMixin
+from config.filters import FilterSet
 from idempotency.api import idempotent_response
 from shelters.models import City
 
@@ -48,7 +49,7 @@ class NoStoreMixin(_View):
         return response
 
 
-class PartyFilter(filters.FilterSet):
+class PartyFilter(FilterSet):
     city = filters.UUIDFilter(field_name="city_id")
     status = filters.MultipleChoiceFilter(choices=PartyStatus.choices)
     code = filters.CharFilter(method="filter_code")
@@ -206,7 +207,7 @@ class PartyViewSet(
         return self.get_paginated_response(PartyEventSerializer(page, many=True).data)
 
 
-class PlacementFilter(filters.FilterSet):
+class PlacementFilter(FilterSet):
     city = filters.UUIDFilter(field_name="party__city_id")
     shelter = filters.UUIDFilter(field_name="space__shelter_id")
     space = filters.UUIDFilter(field_name="space_id")

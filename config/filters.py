@@ -7,9 +7,11 @@ mistake silently ignored: it answers `400 {"city": [...]}` instead. Free-text fi
 `false`, `1` or `0` only (django-filter ignores any other value).
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from django_filters import BooleanFilter, CharFilter
-from django_filters.rest_framework import DjangoFilterBackend
+from django_filters import rest_framework as filters
+from django_filters.filters import QuerySetRequestMixin
 from rest_framework.exceptions import ValidationError
 
 EMPTY = _("Give a value, or leave the parameter out.")
@@ -17,7 +19,35 @@ NOT_BOOLEAN = _("Use true or false.")
 BOOLEANS = {"true", "false", "1", "0"}
 
 
-class FilterBackend(DjangoFilterBackend):
+class FilterSet(filters.FilterSet):
+    """The filter set of every list: django-filter's, with its form class made once per
+    filter set, not again on every request (django-filter builds a new class, and a form
+    field for every filter, each time: about a tenth of a short list's time).
+
+    The form class holds the fields of the filters of its first request, which is right
+    only for fields that do not depend on the request: a filter over a queryset given as
+    a function of the request (`ModelChoiceFilter(queryset=callable)`) is refused. (Each
+    form still checks its own request's values: Django copies the fields into every form.)
+    """
+
+    def get_form_class(self):
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            for name, filter_ in self.filters.items():
+                if isinstance(filter_, QuerySetRequestMixin) and callable(filter_.queryset):
+                    raise ImproperlyConfigured(
+                        f"{cls.__name__}.{name}: a filter whose field depends on the request "
+                        "cannot share its form class; build its form on each request."
+                    )
+            form_class = super().get_form_class()
+            cls._form_class = form_class  # a race builds it twice, the same
+        return form_class
+
+
+class FilterBackend(filters.DjangoFilterBackend):
+    filterset_base = FilterSet  # also under the filter sets made from `filterset_fields`
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AccessMixin
+from config.filters import FilterSet
 from idempotency.api import idempotent_response
 from shelters.models import City
 
@@ -27,7 +28,7 @@ from .serializers import (
 )
 
 
-class MealServiceFilter(filters.FilterSet):
+class MealServiceFilter(FilterSet):
     city = filters.UUIDFilter(field_name="city_id")
     shelter = filters.UUIDFilter(field_name="shelter_id")
     meal = filters.ChoiceFilter(choices=Meal.choices)
@@ -111,7 +112,7 @@ class MealServiceViewSet(AccessMixin, viewsets.ModelViewSet):
         )
 
 
-class MealScheduleFilter(filters.FilterSet):
+class MealScheduleFilter(FilterSet):
     shelter = filters.UUIDFilter(field_name="shelter_id")
     city = filters.UUIDFilter(field_name="shelter__city_id")
     meal = filters.ChoiceFilter(choices=Meal.choices)

@@ -3,6 +3,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.filters import FilterSet
+
 from .models import Shelter, ShelterKind, ShelterStatus, Space
 
 TRUE = {"true", "1"}
@@ -29,7 +31,7 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class ShelterFilter(django_filters.FilterSet):
+class ShelterFilter(FilterSet):
     city = django_filters.UUIDFilter(field_name="city_id")
     kind = django_filters.ChoiceFilter(choices=ShelterKind.choices)
     status = django_filters.ChoiceFilter(choices=ShelterStatus.choices)
@@ -46,7 +48,7 @@ class ShelterFilter(django_filters.FilterSet):
         return queryset.filter(beds_free__gt=0) if value else queryset.filter(beds_free__lte=0)
 
 
-class SpaceFilter(django_filters.FilterSet):
+class SpaceFilter(FilterSet):
     shelter = django_filters.UUIDFilter(field_name="shelter_id")
     city = django_filters.UUIDFilter(field_name="shelter__city_id")
     admits = django_filters.ChoiceFilter(choices=Space._meta.get_field("admits").choices)

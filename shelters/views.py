@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import AccessMixin
 from config.conditional import ETagMixin, expected_version
+from config.filters import FilterSet
 from config.pagination import CountedPagination
 
 from . import selectors, services
@@ -134,7 +135,7 @@ class SpaceViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
 # --- Host offers ------------------------------------------------------------------------
 
 
-class HostOfferFilter(django_filters.FilterSet):
+class HostOfferFilter(FilterSet):
     city = django_filters.UUIDFilter(field_name="city_id")
     status = django_filters.ChoiceFilter(choices=HostOfferStatus.choices)
 

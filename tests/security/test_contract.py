@@ -4,9 +4,14 @@ parameter; every path under /api/ answers JSON, also where no route matches.
 (tests/security/test_schemathesis.py runs every operation against the OpenAPI document.)"""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
+from django_filters import ModelChoiceFilter
 
 from arrivals.models import PartyEvent
+from config.filters import FilterSet
+from shelters.filters import ShelterFilter
+from shelters.models import City, Shelter
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +150,31 @@ def test_a_yes_no_filter_takes_true_or_false_only(coordinator_client, value):
     assert answer.status_code == 400
     assert answer.json() == {"active": ["Use true or false."]}
     assert coordinator_client.get("/api/v1/webhooks/", {"active": "false"}).status_code == 200
+
+
+def test_a_filters_form_is_made_once_and_each_request_checked_on_its_own(
+    coordinator_client, city
+):
+    factories.ShelterFactory(city=city, kind="gym")
+    factories.ShelterFactory(city=city, kind="school")
+    refused = coordinator_client.get("/api/v1/shelters/", {"kind": "castle"})
+    assert refused.status_code == 400
+    assert set(refused.json()) == {"kind"}
+    form_class = ShelterFilter.__dict__["_form_class"]
+    answer = coordinator_client.get("/api/v1/shelters/", {"kind": "school"})
+    assert answer.status_code == 200
+    assert [shelter["kind"] for shelter in answer.json()["results"]] == ["school"]
+    assert coordinator_client.get("/api/v1/shelters/").json()["count"] == 2
+    assert ShelterFilter.__dict__["_form_class"] is form_class
+
+
+def test_a_filter_whose_field_depends_on_the_request_is_refused(rf):
+    class CityFilter(FilterSet):
+        city = ModelChoiceFilter(queryset=lambda request: City.objects.all())
+
+        class Meta:
+            model = Shelter
+            fields = ["city"]
+
+    with pytest.raises(ImproperlyConfigured):
+        CityFilter(data={}, queryset=Shelter.objects.none(), request=rf.get("/")).form
