@@ -7,6 +7,7 @@ Lock order, everywhere, so that two writers never deadlock:
 Each helper locks its rows in primary-key order.
 """
 
+import functools
 import logging
 import secrets
 import time
@@ -36,7 +37,8 @@ from privacy.services import audit_record
 from shelters.events import space_capacity_data
 from shelters.models import City, ShelterStatus, Space
 from shelters.services import space_counters_change, spaces_counters_change, spaces_lock
-from webhooks.models import EventType, Subscription
+from webhooks.models import EventType
+from webhooks.selectors import subscriptions_listening
 from webhooks.services import Event, events_emit
 
 from . import matching as engine
@@ -310,6 +312,16 @@ def _if_written(sql: str, fields: list, condition: str = "EXISTS (SELECT 1 FROM 
     return f"{head} SELECT * FROM (VALUES {values}) AS v WHERE {condition}"  # noqa: S608
 
 
+@functools.cache
+def _listening_sql() -> str:
+    """`subscriptions_listening` of one city as SQL taking the city as its one parameter,
+    compiled once (for the registration's statement)."""
+    listening = subscriptions_listening(city_ids=[UUID(int=0)]).values("id")[:1]
+    sql, params = listening.query.sql_with_params()
+    assert len(params) == 1, sql  # the city
+    return sql
+
+
 def _registration_insert(
     *, party: Party, rows: list[PartyMember], event: PartyEvent, entry: AuditEntry
 ) -> tuple[bool, bool]:
@@ -358,12 +370,10 @@ def _registration_insert(
     ):
         statements.append(f"{name} AS ({_if_written(sql, fields)})")
         params += values_params
-    table = Subscription._meta.db_table
-    listening = f"SELECT 1 FROM {table} WHERE city_id = %s AND active"  # noqa: S608 - a model's table
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH {', '.join(statements)} "  # noqa: S608 - Django's SQL, values as parameters
-            f"SELECT p.possible_duplicate, EXISTS ({listening}) FROM p",
+            f"SELECT p.possible_duplicate, EXISTS ({_listening_sql()}) FROM p",
             [*params, party.city_id],
         )
         found = cursor.fetchone()
@@ -1082,7 +1092,7 @@ def _placements_write_in(
                 "WHERE s.id = d.id",
                 [now, list(held), list(held.values())],
             )
-    if kept and Subscription.objects.filter(city_id=run.city_id, active=True).exists():
+    if kept and subscriptions_listening(city_ids=[run.city_id]).exists():
         # Webhooks: the events `placements_apply` sends (party.placed, capacity.changed),
         # built only when some integration listens, and written by one emit.
         shelter_of = {space_id: row[5] for space_id, row in spaces.items()}

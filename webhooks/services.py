@@ -49,6 +49,7 @@ from config.metrics import WEBHOOK_DELIVERY_FAILURES
 
 from . import signing
 from .models import Attempt, Delivery, DeliveryStatus, EventType, Message, Subscription
+from .selectors import subscriptions_listening
 from .targets import TargetRefused, target_check
 
 logger = logging.getLogger(__name__)
@@ -115,9 +116,7 @@ def events_emit(*, events: Iterable[Event]) -> int:
             raise ValueError(f"unknown webhook event {event.type!r}")
     cities = {str(event.city_id) for event in events}
     wanted: dict[str, list[Subscription]] = defaultdict(list)
-    for subscription in Subscription.objects.filter(city_id__in=cities, active=True).only(
-        "id", "city_id", "events"
-    ):
+    for subscription in subscriptions_listening(city_ids=cities).only("id", "city_id", "events"):
         wanted[str(subscription.city_id)].append(subscription)
     if not wanted:
         return 0
