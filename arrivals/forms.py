@@ -212,8 +212,18 @@ class MemberForm(forms.Form):
         }
 
 
+class MemberRows(forms.BaseFormSet):
+    """The people of a party, a form each. Every row sent is a person: one left blank is
+    an error at its fields (fill it in or remove it), never dropped without a word from a
+    party whose count the volunteer chose (Django's formsets let extra rows be empty)."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "empty_permitted": False}
+
+
 MemberFormSet = forms.formset_factory(
     MemberForm,
+    formset=MemberRows,
     extra=0,
     min_num=1,
     validate_min=True,

@@ -457,11 +457,8 @@
     if (!hasPersonal() && Date.now() - lastQueued < 3000) return;
     busy = true;
     try {
-      // Rows left empty are not people (as without JavaScript); the first stays.
-      rows().forEach(function (row) {
-        if (rows().length > 1 && rowIsEmpty(row)) row.remove();
-      });
-      renumber();
+      // A row left empty is an error at its name, as without JavaScript: the count the
+      // volunteer chose is not lowered behind their back.
       var errors = check();
       if (errors) {
         showErrors(errors);

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from arrivals.models import Placement
 from arrivals import services as arrivals
 from meals.models import MealSchedule, MealService, Serving
 from tests import factories
@@ -48,7 +49,10 @@ def lunch(shelter, space):
         city=shelter.city,
         members=[{"given_name": "A", "diet": ["halal"]}, {"given_name": "B", "diet": []}],
     )
-    arrivals.placement_create(party_id=party.id, space_id=space.id, actor="test")
+    placement = arrivals.placement_create(party_id=party.id, space_id=space.id, actor="test")
+    # Placed since the day began: there at 13:00, whether the page is asked before the
+    # lunch (the people there now) or after it (the people there when it started).
+    Placement.objects.filter(id=placement.id).update(created_at=today_at(shelter.city, 0))
     return service_at(shelter=shelter, planned_portions=40)
 
 

@@ -236,12 +236,17 @@ def test_children_and_infants_may_be_left_without_a_sex(volunteer, city):
     assert list(stored.values_list("sex", flat=True)) == ["female", "unspecified", "unspecified"]
 
 
-def test_empty_extra_rows_are_ignored(volunteer, city):
+def test_a_row_left_empty_is_an_error_not_a_person_dropped(volunteer, city):
     client = web_client(volunteer)
     data = form_data(city, [{"given_name": "Aigerim"}, {}, {}])
     response = client.post(reverse("web-register"), data)
-    assert response.status_code == 302
-    assert Party.objects.get().size == 1
+    assert response.status_code == 200
+    assert not Party.objects.exists()
+    text = response.content.decode()
+    assert 'value="Aigerim"' in text
+    assert "has-error" in field_html(text, "members-1-given_name")
+    assert "has-error" in field_html(text, "members-2-given_name")
+    assert "has-error" not in field_html(text, "members-0-given_name")
 
 
 @pytest.mark.parametrize(
