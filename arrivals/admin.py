@@ -22,6 +22,7 @@ from .models import (
     PartyEvent,
     PartyMember,
     Placement,
+    code_from_typed,
 )
 
 READ_ONLY = frozenset({"view"})
@@ -97,8 +98,8 @@ class PartyAdmin(ScopedModelAdmin):
     )
 
     def get_search_results(self, request, queryset, search_term):
-        # Codes are typed as read aloud: any case, stray spaces.
-        return super().get_search_results(request, queryset, search_term.strip().upper())
+        # Codes are typed as read aloud: any case, spaces, Cyrillic look-alikes.
+        return super().get_search_results(request, queryset, code_from_typed(search_term))
 
     def get_fields(self, request, obj=None):
         shown = _personal_data_shown(request, obj)

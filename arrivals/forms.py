@@ -22,6 +22,7 @@ from .models import (
     Diet,
     Need,
     Sex,
+    code_from_typed,
 )
 from .serializers import language_validator, phone_validator
 
@@ -249,7 +250,7 @@ class FindForm(forms.Form):
     )
 
     def clean_code(self):
-        return "".join(ch for ch in self.cleaned_data["code"].upper() if ch.isalnum())
+        return code_from_typed(self.cleaned_data["code"])
 
 
 class SpaceBedsForm(forms.Form):

@@ -23,6 +23,15 @@ MAX_NIGHTS = 365
 # Read aloud and typed on a phone: no 0/O, no 1/I.
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
+# Cyrillic capitals that look like a code's Latin letters or digits: a code read off a slip
+# and typed on a Russian or Kazakh keyboard still finds its party.
+CODE_LOOK_ALIKES = str.maketrans("АВЕЗКМНРСТУХҮ", "ABE3KMHPCTYXY")  # noqa: RUF001 - on purpose
+
+
+def code_from_typed(text: str) -> str:
+    """A party code as someone typed it: upper case, Cyrillic look-alikes read as the
+    letters they look like, spaces and other separators dropped."""
+    return "".join(ch for ch in text.upper().translate(CODE_LOOK_ALIKES) if ch.isalnum())
 
 
 class PartyStatus(models.TextChoices):

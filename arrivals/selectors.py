@@ -46,6 +46,7 @@ from .models import (
     Placement,
     PlacementStatus,
     WaitingReason,
+    code_from_typed,
 )
 
 
@@ -267,7 +268,7 @@ def parties_search(parties: QuerySet[Party], term: str) -> QuerySet[Party]:
         return parties
     # Each condition on members is a subquery of its own (the database reads the members
     # once, not the join of every party with every member under one OR).
-    code = "".join(ch for ch in term.upper() if ch.isalnum())
+    code = code_from_typed(term)
     match = Q(pk__in=PartyMember.objects.filter(given_name__icontains=term).values("party_id"))
     if code:
         match |= Q(code=code)

@@ -19,7 +19,14 @@ from idempotency.api import idempotent_response
 from shelters.models import City
 
 from . import selectors, services
-from .models import MatchingRun, Party, PartyStatus, Placement, PlacementStatus
+from .models import (
+    MatchingRun,
+    Party,
+    PartyStatus,
+    Placement,
+    PlacementStatus,
+    code_from_typed,
+)
 from .serializers import (
     CapacityHistoryQuerySerializer,
     CapacityQuerySerializer,
@@ -67,7 +74,7 @@ class PartyFilter(FilterSet):
         fields = ["city", "status", "code", "search"]
 
     def filter_code(self, queryset, name, value):
-        return queryset.filter(code=value.strip().upper())
+        return queryset.filter(code=code_from_typed(value))
 
     def filter_search(self, queryset, name, value):
         if not access_for(self.request).allows("party.search"):

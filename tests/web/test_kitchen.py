@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from arrivals.models import Placement
 from arrivals import services as arrivals
+from arrivals.models import Placement
 from meals.models import MealSchedule, MealService, Serving
 from tests import factories
 

@@ -220,6 +220,14 @@ def test_find_by_code(volunteer, party):
     assert long.status_code == 200
 
 
+def test_find_by_code_typed_on_a_cyrillic_keyboard(volunteer, city):
+    party = factories.PartyFactory(city=city, code="E8QBK3")
+    typed = "\u0435" + "8Q" + "\u0412\u043a \u0417"  # Cyrillic e, B, k and 3 (Ze), and a space
+    found = web_client(volunteer).get(reverse("web-find"), {"code": typed})
+    assert found.status_code == 302
+    assert found["Location"] == reverse("web-party", args=[party.id])
+
+
 def test_find_does_not_reach_other_cities(other_volunteer, party):
     response = web_client(other_volunteer).get(reverse("web-find"), {"code": party.code})
     assert response.status_code == 200

@@ -46,6 +46,12 @@ def test_code_clash_draws_another(monkeypatch, city):
     assert Party.objects.filter(code="ABCDEF").get() == taken
 
 
+def test_find_a_party_by_code_typed_on_a_cyrillic_keyboard(volunteer_client, city):
+    party = factories.PartyFactory(city=city, code="HXBK3M")
+    typed = "\u043d\u0425\u0432\u041a3\u043c"  # Cyrillic h, X, b, K and m, as typed in Russian
+    assert ids(volunteer_client.get(PARTIES, {"code": typed})) == {str(party.id)}
+
+
 @pytest.mark.parametrize("transform", [str.lower, str.upper, lambda code: f"  {code.lower()} "])
 def test_find_a_party_by_code_case_insensitively(register, volunteer_client, transform):
     party = register()
