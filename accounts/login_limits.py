@@ -42,6 +42,8 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from rest_framework.throttling import BaseThrottle
 
+from config.error_summary import error_summary
+
 logger = logging.getLogger(__name__)
 # The groups of AXES_LOCKOUT_PARAMETERS, as the log names them.
 GROUPS = ("one account from one address", "one account", "one address")
@@ -235,6 +237,7 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
     if original_response is not None and isinstance(form, forms.BaseForm):
         form.errors.clear()  # "wrong password" would mislead: the password was not checked
         form.add_error(None, forms.ValidationError(message, code="locked_out"))
+        context["error_summary"] = error_summary([(form, "")])
         original_response.content = original_response.rendered_content
         response = original_response
         response.status_code = 429

@@ -12,6 +12,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.error_summary import error_summary
+
 from . import login_limits, services
 from .authentication import TokenAuthentication
 from .login import LoginForm
@@ -111,7 +113,16 @@ class TokenLogoutAllView(APIView):
 
 # Sign-ins refused by django-axes answer 429 with Retry-After through axes's middleware
 # (accounts.login_limits.lockout_response), the page saying why.
-web_login = LoginView.as_view(authentication_form=LoginForm)
+class WebLoginView(LoginView):
+    authentication_form = LoginForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["error_summary"] = error_summary([(context["form"], "")])
+        return context
+
+
+web_login = WebLoginView.as_view()
 admin_login = admin.site.login
 
 

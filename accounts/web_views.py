@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from config.error_summary import error_summary
 from config.exceptions import Conflict
 from config.qr import qr_svg
 
@@ -82,6 +83,7 @@ def invitations(request):
         "accounts/invitations.html",
         {
             "form": form,
+            "error_summary": error_summary([(form, "")]),
             "invitations": selectors.invitations_listed(access=access)[:INVITATIONS_SHOWN],
             "now": timezone.now(),
         },
@@ -150,6 +152,11 @@ def join(request, token: str):
     return render(
         request,
         "accounts/join.html",
-        {"form": form, "invitation": invitation, "token": token},
+        {
+            "form": form,
+            "error_summary": error_summary([(form, "")]),
+            "invitation": invitation,
+            "token": token,
+        },
         status=400 if form.is_bound else 200,
     )

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.error_summary import error_summary
 from config.exceptions import Conflict, PreconditionFailed
 from shelters import services as shelter_services
 from shelters.models import Shelter, ShelterStatus, Space
@@ -48,6 +49,7 @@ from .web_views import (
     _hide_family_names,
     _member_rows,
     _rows_changed,
+    party_error_summary,
 )
 
 
@@ -112,18 +114,6 @@ def _manager_shelter(access, shelter_id):
     )
 
 
-def _summary(forms) -> list[dict]:
-    """The error summary: each error of each form, linking to its field."""
-    entries = []
-    for form, label in forms:
-        for name, errors in form.errors.items():
-            field = form[name] if name in form.fields else None
-            anchor = field.id_for_label if field is not None and not field.is_hidden else ""
-            for error in errors:
-                entries.append({"text": f"{label}: {error}" if label else error, "href": anchor})
-    return entries
-
-
 def _shelter_page(
     request,
     access,
@@ -179,7 +169,7 @@ def _shelter_page(
             "inside": inside,
             "is_open": shelter.status == ShelterStatus.OPEN,
             "status_form": status_form,
-            "error_summary": _summary(summary_forms),
+            "error_summary": error_summary(summary_forms),
             "confirm": confirm,
             "may_correct": access.allows("party.arrival_correct"),
         },
@@ -339,7 +329,7 @@ def _arrival_page(request, access, party, placement, formset, personal, *, error
             "placement": placement,
             "formset": _hide_family_names(formset, personal),
             "personal": personal,
-            "errors": list(errors),
+            "error_summary": party_error_summary(None, formset, errors=errors),
             "max_members": MAX_MEMBERS,
         },
         status=status,

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import Access, access_for
+from config.error_summary import error_summary
 from config.exceptions import Conflict, PreconditionFailed
 from config.qr import qr_svg
 from idempotency.services import InvalidKey, KeyReused, idempotent
@@ -215,6 +216,18 @@ def _posted_rows(data) -> list[dict]:
     ]
 
 
+def party_error_summary(form, formset, *, errors=()) -> list[dict]:
+    """The error summary of a party's page: `errors` of the whole page (a refusal of the
+    service), the formset's own, then each field's, a person's named as "Person 2, Age"."""
+    parts = [(form, "")] if form is not None else []
+    parts += [
+        (member, _("Person %(number)s") % {"number": number})
+        for number, member in enumerate(formset.forms, 1)
+    ]
+    whole = [{"text": str(error), "href": ""} for error in [*errors, *formset.non_form_errors()]]
+    return whole + error_summary(parts)
+
+
 def _register_page(request, access, form, formset, *, fresh=False):
     return render(
         request,
@@ -223,6 +236,7 @@ def _register_page(request, access, form, formset, *, fresh=False):
             "access": access,
             "form": form,
             "formset": formset,
+            "error_summary": party_error_summary(form, formset),
             "quick_sizes": QUICK_SIZES,
             "max_members": MAX_MEMBERS,
             "has_cities": form.fields["city"].queryset.exists(),
@@ -502,6 +516,7 @@ def _edit_page(request, access, party, form, formset, personal):
             "party": party,
             "form": form,
             "formset": _hide_family_names(formset, personal),
+            "error_summary": party_error_summary(form, formset),
             "max_members": MAX_MEMBERS,
             "personal": personal,
         },

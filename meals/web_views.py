@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import Access, access_for
 from arrivals.models import Diet
+from config.error_summary import error_summary
 from config.exceptions import Conflict
 from idempotency.services import InvalidKey, KeyReused, idempotent
 from shelters.models import City, Shelter
@@ -63,16 +64,6 @@ def _diets_shown(counts: dict[str, int] | None) -> list[str]:
         for name, count in (counts or {}).items()
         if count and name in labels
     ]
-
-
-def _summary(form) -> list[dict]:
-    """The error summary of a refused form: each error, linking to its field when shown."""
-    entries = []
-    for name, errors in form.errors.items():
-        field = form[name] if name in form.fields else None
-        href = field.id_for_label if field is not None and not field.is_hidden else ""
-        entries += [{"text": error, "href": href} for error in errors]
-    return entries
 
 
 def _point_url(city_id, location: str) -> str:
@@ -169,7 +160,7 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
             "here": request.get_full_path(),
             "may_schedule": shelter is not None and access.allows("mealschedule.change", shelter),
             "may_report": access.allows("mealsreport.view", city),
-            "error_summary": _summary(failed[1]) if failed else [],
+            "error_summary": error_summary([(failed[1], "")]) if failed else [],
         },
         status=status,
     )
@@ -279,7 +270,7 @@ def _schedule_page(request, access, shelter, *, bound=None, status=200):
             )
         entries.append({"entry": entry, "form": form})
     new_form = bound[1] if bound and bound[0] == "new" else ScheduleEntryForm(auto_id="new_%s")
-    summary = _summary(bound[1]) if bound else []
+    summary = error_summary([(bound[1], "")]) if bound else []
     return render(
         request,
         "meals/schedule.html",
@@ -414,7 +405,7 @@ def report(request):
             "totals": totals,
             "total_diets": _diets_shown(totals["served_diet"]),
             "csv_url": csv_url,
-            "error_summary": _summary(form) if form.is_bound else [],
+            "error_summary": error_summary([(form, "")]) if form.is_bound else [],
         },
         status=status,
     )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework.throttling import BaseThrottle
 
 from accounts.access import Access, access_for
+from config.error_summary import error_summary
 from config.exceptions import Conflict
 from config.qr import qr_svg
 
@@ -30,15 +31,6 @@ def _tel(phone: str) -> str:
     """A phone as a tel: link takes it: its digits, and a leading +."""
     digits = "".join(ch for ch in phone if ch.isdigit())
     return f"+{digits}" if phone.strip().startswith("+") else digits
-
-
-def _error_summary(form) -> list[dict]:
-    """Every error of the form, each linking to its field, in the order of the page."""
-    summary = [{"text": error, "href": ""} for error in form.non_field_errors()]
-    for name in form.fields:
-        for error in form.errors.get(name, ()):
-            summary.append({"text": error, "href": form[name].id_for_label})
-    return summary
 
 
 def _client_ident(request) -> str:
@@ -84,7 +76,7 @@ def host_offer_new(request):
     response = render(
         request,
         "shelters/host_offer_new.html",
-        {"form": form, "error_summary": _error_summary(form) if form.is_bound else []},
+        {"form": form, "error_summary": error_summary([(form, "")]) if form.is_bound else []},
         status=status,
     )
     if status == 429:

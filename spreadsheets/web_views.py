@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import Access, access_for
+from config.error_summary import error_summary
 from config.exceptions import Conflict
 from shelters.models import City
 
@@ -50,15 +51,6 @@ def _access(request, action: str) -> Access:
     return access
 
 
-def _error_summary(form) -> list[dict]:
-    summary = [{"text": error, "href": ""} for error in form.non_field_errors()]
-    for name in form.fields:
-        for error in form.errors.get(name, ()):
-            href = form[name].id_for_label or f"id_{name}_0"
-            summary.append({"text": error, "href": href})
-    return summary
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 @never_cache
@@ -93,7 +85,7 @@ def imports(request):
         "spreadsheets/imports.html",
         {
             "form": form,
-            "error_summary": _error_summary(form) if form.errors else [],
+            "error_summary": error_summary([(form, "")]) if form.errors else [],
             "jobs": jobs.order_by("-created_at")[:JOBS_LISTED],
             "cities": cities,
             "kind_help": [

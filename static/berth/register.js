@@ -26,7 +26,7 @@
   var total = form.querySelector('input[name="members-TOTAL_FORMS"]');
   var addButton = form.querySelector('[data-add-member]');
   var sizes = document.querySelector('[data-sizes]');
-  var formErrors = form.querySelector('[data-form-errors]');
+  var formErrors = document.querySelector('[data-form-errors]');
   var outbox = document.getElementById('outbox');
   var MAX = parseInt(form.dataset.maxMembers, 10) || 30;
   var GROWN = ['adult', 'senior'];
@@ -283,12 +283,13 @@
     return list;
   }
 
-  /* Shows messages at the field called `name`; false when the form has no such field. */
+  /* Shows messages at the field called `name`; returns its (first) element, or null when
+   * the form has no such field. */
   function place(name, messages) {
     var target = field(name);
-    if (!target || !messages.length) return false;
+    if (!target || !messages.length) return null;
     var el = target.nodeType ? target : target[0];
-    if (!el) return false;
+    if (!el) return null;
     var box = el.closest('.field') || el.closest('fieldset') || el.closest('section');
     var id = 'error_' + name;
     box.appendChild(errorList(messages, id));
@@ -301,33 +302,90 @@
     });
     var group = box.querySelector('.taps');
     if (group) group.setAttribute('aria-invalid', 'true');
-    return true;
+    return el;
+  }
+
+  /* The name a field goes by in the summary: its label (or its group's legend), after
+   * "Person 2" for a person's. */
+  function fieldName(el, index) {
+    var box = el.closest('fieldset') || el.closest('.field');
+    var label = (el.id && form.querySelector('label[for="' + el.id + '"]')) ||
+      (box && box.querySelector('legend, .label, label'));
+    var text = label ? label.textContent.trim() : '';
+    if (index === null) return text;
+    var person = personText.replace('__num__', index + 1);
+    return text ? person + ', ' + text : person;
+  }
+
+  /* The GOV.UK error summary, as the server draws it: each error naming its field and
+   * linking to it; it takes the focus, in view at the top. */
+  function showSummary(entries) {
+    formErrors.innerHTML = '';
+    var box = document.createElement('div');
+    box.className = 'error-summary';
+    box.setAttribute('role', 'alert');
+    box.setAttribute('tabindex', '-1');
+    box.setAttribute('data-error-summary', '');
+    var title = document.createElement('h2');
+    title.textContent = t('problem');
+    box.appendChild(title);
+    var list = document.createElement('ul');
+    entries.forEach(function (entry) {
+      var item = document.createElement('li');
+      if (entry.el && entry.el.id) {
+        var link = document.createElement('a');
+        link.href = '#' + entry.el.id;
+        link.textContent = entry.text;
+        item.appendChild(link);
+      } else {
+        item.textContent = entry.text;
+      }
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    var note = document.createElement('p');
+    note.className = 'help';
+    note.textContent = t('unsaved');
+    box.appendChild(note);
+    formErrors.appendChild(box);
+    formErrors.hidden = false;
+    box.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
   }
 
   /* Errors as the API gives them: {"field": [...], "members": [{}, {"given_name": [...]}]}. */
   function showErrors(errors) {
     clearErrors();
     var general = [];
+    var entries = [];
+    function shown(name, messages, index) {
+      var el = place(name, messages);
+      if (!el) {
+        general = general.concat(messages.map(function (text) { return { text: text }; }));
+        return;
+      }
+      var named = fieldName(el, index);
+      messages.forEach(function (text) {
+        entries.push({ text: named ? named + ': ' + text : text, el: el });
+      });
+    }
     Object.keys(errors || {}).forEach(function (name) {
       var value = errors[name];
       if (name === 'members' && Array.isArray(value) && value.some(function (v) { return v && typeof v === 'object' && !Array.isArray(v); })) {
         value.forEach(function (memberErrors, index) {
           Object.keys(memberErrors || {}).forEach(function (memberField) {
-            var messages = flatten(memberErrors[memberField]);
-            if (!place('members-' + index + '-' + memberField, messages)) general = general.concat(messages);
+            shown('members-' + index + '-' + memberField, flatten(memberErrors[memberField]), index);
           });
         });
         return;
       }
-      var messages = flatten(value);
-      if (!place(name, messages)) general = general.concat(messages);
+      shown(name, flatten(value), null);
     });
-    formErrors.innerHTML = '';
-    formErrors.appendChild(errorList(general.concat([t('correct')])));
-    formErrors.hidden = false;
-    var first = form.querySelector('.has-error input:not([type=hidden]), .has-error .taps button, .has-error textarea, .has-error select:not([hidden])');
-    (first || formErrors).focus({ preventScroll: false });
-    if (!first) formErrors.scrollIntoView();
+    // In the order of the page, as the server's summary.
+    entries.sort(function (a, b) {
+      return a.el.compareDocumentPosition(b.el) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+    });
+    showSummary(general.concat(entries));
   }
 
   // --- Checking and building the registration ---------------------------------------

@@ -233,7 +233,11 @@ def test_an_adult_without_a_sex_is_asked_before_anything_is_kept(phone, server, 
     register(page)
     error = page.locator("[name='members-1-sex']").locator("xpath=..").locator(".errorlist")
     assert "Prefers not to say" in error.inner_text()
-    assert page.locator("form .errorlist").count() == 2  # the field's, and the summary
+    assert page.locator("form .errorlist").count() == 1  # the field's
+    summary = page.locator("[data-error-summary]")
+    assert "Person 2, Sex: " in summary.inner_text()  # and the summary's, at the top, in view
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    assert summary.bounding_box()["y"] >= 0
     assert page.evaluate("async () => (await Berth.items()).length") == 0
     tap(page, 1, "sex", "unspecified")
     register(page)

@@ -132,7 +132,7 @@ def every_page(chromium, server, site, language: str, axe_source: str) -> dict[s
     page.fill("#id_username", "aliya")
     page.fill("#id_password", "not the password")
     page.click("form[data-login] button[type=submit]")
-    page.wait_for_selector("form[data-login] .errorlist")
+    page.wait_for_selector("form[data-login] [data-error-summary]")
     texts["login-errors"] = check(page, "login-errors", language, axe_source)
     # The login page left open while the phone dropped its cookies: the token check fails.
     anonymous.clear_cookies()

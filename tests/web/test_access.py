@@ -54,7 +54,7 @@ def test_login_page_and_session_login(db):
     assert b'name="password"' in page.content
     bad = client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
     assert bad.status_code == 200
-    assert b'class="errorlist"' in bad.content
+    assert b'class="error-summary"' in bad.content
     good = client.post(
         "/accounts/login/", {"username": user.username, "password": factories.PASSWORD}
     )

@@ -38,6 +38,7 @@ def in_language(language: str, text: str) -> str:
 def errors_shown(html: str) -> list[str]:
     """The texts of every error list and error summary of a page."""
     lists = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', html, re.S)
+    lists += re.findall(r"<div class=\"error-summary\".*?<ul>(.*?)</ul>", html, re.S)
     return [
         re.sub(r"<[^>]+>", "", item).strip()
         for block in lists
@@ -234,7 +235,10 @@ def test_a_wrong_password_is_said_in_the_language_of_the_page(volunteer, languag
         assert f">{label}</label>" not in html, "not translated yet (locale/)"
     empty = client.post(reverse("login"), {"username": "", "password": ""}).content.decode()
     required = errors_shown(empty)
-    assert required == [in_language(language, "This field is required.")] * 2
+    message = in_language(language, "This field is required.")
+    username, password = in_language(language, "Username"), in_language(language, "Password")
+    # At each field, and in the summary at the top naming the field.
+    assert required == [message, message, f"{username}: {message}", f"{password}: {message}"]
     assert all(CYRILLIC.search(text) for text in required), required
 
 

@@ -138,7 +138,9 @@ def test_errors_are_shown_beside_the_fields_and_what_was_typed_stays(volunteer, 
     html = page.content.decode()
     assert 'value="Aigerim-typed"' in html
     assert 'value="99"' in html
-    assert html.count('class="errorlist"') >= 3  # the sex, the pets and the summary
+    assert html.count('class="errorlist"') == 2  # the sex and the pets
+    assert '<a href="#id_members-0-sex">Person 1, Sex: ' in html  # the summary at the top
+    assert '<a href="#id_pets">' in html
     own_party.refresh_from_db()
     assert own_party.size == 2 and own_party.pets == 0
 

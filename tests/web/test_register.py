@@ -205,7 +205,9 @@ def test_an_adult_or_senior_without_a_sex_is_refused_at_their_sex_field(voluntee
     assert Party.objects.count() == 0
     text = response.content.decode()
     error = "Choose female, male or &quot;Prefers not to say&quot; for every adult and senior."
-    assert text.count(error) == 1
+    # Beside the field, and in the summary at the top, naming the person and the field.
+    assert text.count(error) == 2
+    assert f'<a href="#id_members-1-sex">Person 2, Sex: {error}</a>' in text
     assert error in field_html(text, "members-1-sex")
     assert "has-error" in field_html(text, "members-1-sex")
     assert "has-error" not in field_html(text, "members-0-sex")
@@ -285,7 +287,7 @@ def test_a_row_left_empty_is_an_error_not_a_person_dropped(volunteer, city):
 def test_bad_input_rerenders_with_errors_and_creates_nothing(volunteer, city, overrides):
     response = web_client(volunteer).post(reverse("web-register"), form_data(city, **overrides))
     assert response.status_code == 200
-    assert b'class="errorlist"' in response.content
+    assert b'class="error-summary"' in response.content  # every error, a field's beside it too
     assert Party.objects.count() == 0
 
 

@@ -1,0 +1,34 @@
+"""The error summary at the top of a page whose form came back refused (the GOV.UK
+pattern): every error, in the order of the page, each naming its field and linking to it.
+`templates/arrivals/_error_summary.html` shows it, and `static/berth/pages.js` gives it the
+focus, so it is in view and read out first; a link moves the focus to its field.
+"""
+
+from collections.abc import Iterable
+
+from django import forms
+
+
+def error_summary(parts: Iterable[tuple[forms.BaseForm, str]]) -> list[dict[str, str]]:
+    """The entries ({"text", "href"}) of the summary of `parts`: each form with where it
+    sits on the page ("Person 2", a space's name; "" for the page's own form). An error of
+    a field reads "where, field: error" and links to the field; one of the whole form
+    reads "where: error", unlinked."""
+    entries = []
+    for form, where in parts:
+        for error in form.non_field_errors():
+            entries.append({"text": f"{where}: {error}" if where else str(error), "href": ""})
+        for name in form.fields:  # the order of the page
+            errors = form.errors.get(name, ())
+            if not errors:
+                continue
+            field = form[name]
+            if field.is_hidden:  # nothing on the page to name or link to
+                named, href = where, ""
+            else:
+                named = ", ".join(str(part) for part in (where, field.label) if part)
+                # A group of checkboxes or radios has no element of its id: link its first.
+                href = field.id_for_label or f"{field.auto_id}_0"
+            for error in errors:
+                entries.append({"text": f"{named}: {error}" if named else str(error), "href": href})
+    return entries
