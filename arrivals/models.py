@@ -286,10 +286,6 @@ class PartyMember(models.Model):
     needs = models.JSONField(_("needs"), default=list, blank=True)
     diet = models.JSONField(_("diet"), default=list, blank=True)
 
-    # Labels of its needs and diet, set by the party page for its template (never stored).
-    needs_shown: list[str]
-    diet_shown: list[str]
-
     class Meta:
         ordering = ["party", "position"]
         verbose_name = _("party member")
@@ -299,6 +295,13 @@ class PartyMember(models.Model):
 
     def __str__(self) -> str:
         return self.given_name or str(_("(erased)"))
+
+    def needs_labels(self) -> list[str]:
+        """Its needs as the pages say them, in the page's language."""
+        return [str(Need(value).label) if value in Need.values else value for value in self.needs]
+
+    def diet_labels(self) -> list[str]:
+        return [str(Diet(value).label) if value in Diet.values else value for value in self.diet]
 
 
 class PartyEvent(models.Model):

@@ -44,8 +44,6 @@ from .models import (
     MAX_MEMBERS,
     WAITING_REASON_TEXTS,
     WAITING_REASONS_CALL_COORDINATOR,
-    Diet,
-    Need,
     Party,
     PartyStatus,
 )
@@ -347,9 +345,6 @@ def party_detail(request, party_id):
     )
     placement = selectors.party_current_placement(party)
     members = list(party.members.all())
-    for member in members:
-        member.needs_shown = [_label(Need, value) for value in member.needs]
-        member.diet_shown = [_label(Diet, value) for value in member.diet]
     personal = bool(services.parties_personal_data_show(access=access, parties=[party]))
     context = {
         "access": access,
@@ -394,10 +389,6 @@ def _may_edit(access: Access, party: Party, placement) -> bool:
         and selectors.party_correction_refusal(access=access, party=party, now=timezone.now())
         is None
     )
-
-
-def _label(choices, value) -> str:
-    return choices(value).label if value in choices.values else value
 
 
 # The party actions of the pages: the action each asks of the access (its rule is in

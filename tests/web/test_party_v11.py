@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
-from arrivals.models import Party, PartyMember, PlacementStatus
+from arrivals.models import Need, Party, PartyMember, PlacementStatus
 from shelters.models import City, Space
 from tests import factories
 
@@ -199,3 +201,25 @@ def test_a_checked_in_party_is_not_corrected(coordinator, placed_party, space):
     assert answer.status_code == 302
     page = client.get(answer["Location"]).content.decode()
     assert re.search(r"can be corrected", page)
+
+
+@pytest.mark.parametrize("address", ["Dostyk Avenue 190, {city}", "Dostyk Avenue 190", ""])
+def test_the_slip_names_the_city_once(placed_party, shelter, city, address):
+    shelter.address = address.format(city=city.name)
+    shelter.save(update_fields=["address"])
+    html = Client().get(reverse("web-slip", args=[placed_party.slip_token])).content.decode()
+    where = f"Dostyk Avenue 190, {city.name}" if address else city.name
+    assert f'<p class="tight">{where}</p>' in html
+
+
+def test_placing_by_hand_shows_needs_in_the_page_s_language(coordinator, city):
+    party = factories.PartyFactory(
+        city=city, members=[{"given_name": "Aigul", "sex": "female", "needs": ["wheelchair"]}]
+    )
+    client = web_client(coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    html = client.get(f"/board/parties/{party.id}/place/").content.decode()
+    with translation.override("ru"):
+        label = str(Need.WHEELCHAIR.label)
+    assert f", {label})" in html
+    assert "wheelchair)" not in html
