@@ -1,0 +1,26 @@
+"""The coordinator's invitation pages: times are said in the city's time."""
+
+import zoneinfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Invitation
+
+from .conftest import web_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_invitations_expiry_is_in_the_city_s_time(coordinator, city):
+    client = web_client(coordinator)
+    made = client.post(reverse("web-invitations"), {"city": city.id, "role": "volunteer"})
+    assert made.status_code == 200
+    expires = Invitation.objects.get().expires_at
+    local = timezone.localtime(expires, zoneinfo.ZoneInfo(city.timezone))
+    assert local.utcoffset() != expires.utcoffset()  # the city is not on UTC
+    assert local.strftime("%H:%M") in made.content.decode()
+    listed = client.get(reverse("web-invitations")).content.decode()
+    assert f"open until {local.day} {local:%b %H:%M}" in listed
+    assert expires.strftime("%H:%M") not in listed
