@@ -183,6 +183,33 @@ def page_not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+def bare_answer(request, response: HttpResponse) -> HttpResponse:
+    """An error answer Django leaves without a body the reader could use, given one: a 405
+    outside /api/ (the address of a button opened as a page: from a bookmark, the back
+    button, an address typed) a short page saying so; with DEBUG on (`make run`), a 404
+    under /api/ the API's JSON instead of Django's HTML page of routes."""
+    if response.status_code == 405 and not is_api(request) and not response.content:
+        with translation.override(_language(request)):
+            page = _page(
+                request,
+                405,
+                _("This address belongs to a button"),
+                _(
+                    "It does its work from the button on its page, not when opened on its "
+                    "own. Go back to that page and use the button there."
+                ),
+            )
+        page["Allow"] = response.get("Allow", "")
+        return _sized(page)
+    if (
+        response.status_code == 404
+        and is_api(request)
+        and response.get("Content-Type", "").startswith("text/html")
+    ):
+        return page_not_found(request)
+    return response
+
+
 def bad_request(request, exception=None):
     """handler400 (a request Django refuses before any view, such as a Host header not
     allowed): JSON under /api/."""

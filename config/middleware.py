@@ -1,4 +1,5 @@
-"""Middleware of the whole site: request ids, and the limit on request bodies."""
+"""Middleware of the whole site: request ids, the limit on request bodies, and a body for
+the error answers Django leaves bare."""
 
 import io
 
@@ -77,6 +78,17 @@ class BodyLimitMiddleware:
             request.META["CONTENT_LENGTH"] = str(len(body))
             request._stream = LimitedStream(io.BytesIO(body), len(body))
         return self.get_response(request)
+
+
+class BareAnswersMiddleware:
+    """`config.errors.bare_answer` on every answer: a page for a 405 outside /api/, JSON
+    for a 404 under /api/ also with DEBUG on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return errors.bare_answer(request, self.get_response(request))
 
 
 class CommonMiddleware(django.middleware.common.CommonMiddleware):

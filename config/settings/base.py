@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     # Every answer counted with its latency, by route (config.metrics: GET /metrics).
     "config.metrics.RequestMetricsMiddleware",
+    # A body for what Django answers bare: a 405 page, the API's JSON 404 under DEBUG.
+    "config.middleware.BareAnswersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before anything reads the body (CSRF reads forms, DRF its parsers).

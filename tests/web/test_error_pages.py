@@ -301,3 +301,23 @@ def test_a_bad_request_page_is_translated_and_styled(language):
     assert f"<h1>{in_language(language, 'Bad request')}</h1>" in html
     if language != "en":
         assert "Bad request" not in html, "not translated yet (locale/)"
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_a_button_s_address_opened_as_a_page_says_so(coordinator, language):
+    client = web_client(coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    invitation = client.get("/invitations/00000000-0000-0000-0000-000000000000/withdraw/")
+    assert invitation.status_code == 405
+    assert invitation["Allow"] == "POST"
+    html = invitation.content.decode()
+    assert in_language(language, "This address belongs to a button") in html
+    assert in_language(language, "Back to the start page") in html
+
+
+def test_an_api_path_no_route_matches_answers_json_also_with_debug_on(settings, client):
+    settings.DEBUG = True
+    for path in ("/api/v1/nonexistent/", "/api/v1/parties"):
+        answer = client.get(path)
+        assert answer.status_code == 404
+        assert answer.json() == {"detail": "Not found."}
