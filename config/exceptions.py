@@ -11,6 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -58,8 +59,10 @@ def exception_handler(exc, context):
         exc = ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
-    if isinstance(exc, ObjectDoesNotExist):
-        # An object that went away between the view's lookup and the service's lock.
+    if isinstance(exc, ObjectDoesNotExist | Http404):
+        # An object that went away between the view's lookup and the service's lock; or
+        # one a view did not find (Django's "No Party matches the given query." is
+        # neither translated nor the API's words).
         exc = NotFound()
     if isinstance(exc, ProtectedError | RestrictedError):
         # A delete that other records still point at (e.g. a shelter with meal services).

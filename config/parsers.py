@@ -47,5 +47,15 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as error:
             raise ParseError(_("JSON parse error - nested too deeply.")) from error
+        except ParseError as error:
+            # DRF's detail carries the decoder's own words (in English, about Python's
+            # limits): said in the request's language, where the body went wrong.
+            cause = error.__cause__ or error.__context__
+            if isinstance(cause, ValueError) and hasattr(cause, "lineno"):
+                raise ParseError(
+                    _("JSON parse error - not valid JSON at line %(line)s, column %(column)s.")
+                    % {"line": cause.lineno, "column": cause.colno}
+                ) from error
+            raise ParseError(_("JSON parse error - the body is not valid JSON.")) from error
         _check(data)
         return data

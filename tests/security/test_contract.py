@@ -3,9 +3,12 @@
 parameter; every path under /api/ answers JSON, also where no route matches.
 (tests/security/test_schemathesis.py runs every operation against the OpenAPI document.)"""
 
+import uuid
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
+from django.utils import translation
 from django_filters import ModelChoiceFilter
 
 from arrivals.models import PartyEvent
@@ -176,3 +179,31 @@ def test_a_filter_whose_field_depends_on_the_request_is_refused(rf):
 
     with pytest.raises(ImproperlyConfigured):
         CityFilter(data={}, queryset=Shelter.objects.none(), request=rf.get("/")).is_valid()
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_a_missing_object_and_a_broken_body_are_said_in_the_request_s_language(
+    coordinator_client, language
+):
+    with translation.override(language):
+        not_found = translation.gettext("Not found.")
+        broken = translation.gettext(
+            "JSON parse error - not valid JSON at line %(line)s, column %(column)s."
+        ) % {"line": 1, "column": 2}
+    if language != "en":  # translated, not the English left as it is
+        assert not_found != "Not found." and not broken.startswith("JSON parse error")
+    missing = coordinator_client.get(
+        f"/api/v1/parties/{uuid.uuid4()}/", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": not_found}
+    answer = coordinator_client.post(
+        "/api/v1/parties/", "{oops", content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": broken}
+    huge = coordinator_client.post(
+        "/api/v1/parties/", '{"pets": ' + "9" * 5000 + "}", content_type="application/json"
+    )
+    assert huge.status_code == 400
+    assert "sys." not in huge.json()["detail"]  # nothing of Python's own words
