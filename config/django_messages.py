@@ -1,11 +1,13 @@
-"""Django's own messages that Berth's pages can show, put into Berth's catalogs.
+"""Django's and Django REST framework's own messages that Berth's pages and API can show,
+put into Berth's catalogs.
 
 Django ships Kazakh only in part (the login form's error, a formset's counts, a field's
 length and the null character are English in Kazakh). Marked here, `make messages`
 extracts them into locale/*/django.po with the rest of Berth's texts, where they get
 their Russian and Kazakh translations; LOCALE_PATHS comes before Django's own catalogs,
-so these translations are the ones every form shows. Nothing imports this module at run
-time: it only names the messages (exactly as Django spells them, Django 5.2).
+so these translations are the ones every form shows. DRF's Russian lacks a few of its
+field errors, named here too. Nothing imports this module at run time: it only names the
+messages (exactly as Django 5.2 and DRF 3.16 spell them).
 """
 
 from django.utils.translation import gettext_noop, ngettext_lazy
@@ -29,6 +31,22 @@ MESSAGES = [
         "ManagementForm data is missing or has been tampered with. Missing fields: "
         "%(field_names)s. You may need to file a bug report if the issue persists."
     ),
+    # django.db.models.fields.UUIDField (a related object's id, in the API)
+    gettext_noop("“%(value)s” is not a valid UUID."),
+    # rest_framework.fields, rest_framework.serializers (untranslated in its Russian)
+    gettext_noop("Invalid input."),
+    gettext_noop("Must be a valid boolean."),
+    gettext_noop("Not a valid string."),
+    gettext_noop("Must be a valid UUID."),
+    gettext_noop("Datetime value out of range."),
+    gettext_noop('Invalid datetime for the timezone "{timezone}".'),
+    gettext_noop("Surrogate characters are not allowed: U+{code_point:X}."),
+    gettext_noop("Ensure this field has at least {min_length} elements."),
+    gettext_noop("Ensure this field has no more than {max_length} elements."),
+    gettext_noop("This dictionary may not be empty."),
+    # rest_framework.exceptions.Throttled: two texts, not a plural (hence "s" in Russian)
+    gettext_noop("Expected available in {wait} second."),
+    gettext_noop("Expected available in {wait} seconds."),
 ]
 
 PLURALS = [

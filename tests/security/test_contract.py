@@ -3,6 +3,7 @@
 parameter; every path under /api/ answers JSON, also where no route matches.
 (tests/security/test_schemathesis.py runs every operation against the OpenAPI document.)"""
 
+import json
 import uuid
 
 import pytest
@@ -207,3 +208,21 @@ def test_a_missing_object_and_a_broken_body_are_said_in_the_request_s_language(
     )
     assert huge.status_code == 400
     assert "sys." not in huge.json()["detail"]  # nothing of Python's own words
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_drf_s_and_django_s_field_errors_are_translated(coordinator_client, city, language):
+    body = {
+        "city": "nope",
+        "consent": True,
+        "members": [{"given_name": "A", "sex": "female"}] * 31,
+    }
+    answer = coordinator_client.post(
+        "/api/v1/parties/", body, format="json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert answer.status_code == 400
+    errors = json.dumps(answer.json(), ensure_ascii=False)
+    for english in ("is not a valid UUID", "Ensure this field has no more than"):
+        assert english not in errors
+    with translation.override(language):
+        assert translation.gettext("“%(value)s” is not a valid UUID.") % {"value": "nope"} in errors

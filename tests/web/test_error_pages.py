@@ -10,6 +10,7 @@ from pathlib import Path
 
 import django
 import pytest
+import rest_framework
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
@@ -274,12 +275,15 @@ def test_djangos_own_form_errors_are_in_the_language_of_the_page(volunteer, city
 
 
 def test_the_django_messages_named_are_djangos_own():
-    """Each message named in config.django_messages is spelled as Django spells it (found
-    in Django's Russian catalog), so the translations given replace Django's."""
-    root = Path(django.__file__).parent
-    catalog = gettext.GNUTranslations(
-        (root / "conf" / "locale" / "ru" / "LC_MESSAGES" / "django.mo").open("rb")
-    )._catalog  # type: ignore[attr-defined]
+    """Each message named in config.django_messages is spelled as Django or DRF spells it
+    (found in Django's Russian catalog or DRF's German one, which has every message), so
+    the translations given replace theirs."""
+    catalog = {}
+    for path in (
+        Path(django.__file__).parent / "conf" / "locale" / "ru" / "LC_MESSAGES" / "django.mo",
+        Path(rest_framework.__file__).parent / "locale" / "de" / "LC_MESSAGES" / "django.mo",
+    ):
+        catalog.update(gettext.GNUTranslations(path.open("rb"))._catalog)  # type: ignore[attr-defined]
     for message in django_messages.MESSAGES:
         assert message in catalog, message
     for plural in django_messages.PLURALS:
