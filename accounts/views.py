@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.conditional import NoStoreMixin
 from config.error_summary import error_summary
 
 from . import login_limits, services
@@ -41,7 +42,7 @@ class SignInLockedOut(exceptions.Throttled):
         self.wait = wait
 
 
-class TokenView(APIView):
+class TokenView(NoStoreMixin, APIView):
     """Exchange a username and password for a token (`Authorization: Token <token>`)."""
 
     authentication_classes = []
@@ -182,7 +183,9 @@ class MemberViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         return Response(self.get_serializer(membership).data)
 
 
-class ApiKeyViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ApiKeyViewSet(
+    AccessMixin, NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Integration keys. The key itself is in the creation answer only."""
 
     serializer_class = ApiKeySerializer
@@ -214,7 +217,9 @@ class ApiKeyViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         return Response(self.get_serializer(api_key).data)
 
 
-class InvitationViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InvitationViewSet(
+    AccessMixin, NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """One-time links to join a city in a role (`accounts.services.invitation_create`).
     The link is in the creation answer only."""
 

@@ -1,5 +1,3 @@
-from typing import TYPE_CHECKING
-
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.access import access_for
 from accounts.permissions import AccessMixin
+from config.conditional import NoStoreMixin
 from config.filters import FilterSet
 from idempotency.api import idempotent_response
 from shelters.models import City
@@ -40,20 +39,6 @@ from .serializers import (
     PlacementSerializer,
     party_data_without_personal,
 )
-
-if TYPE_CHECKING:
-    _View = APIView  # what the mixin is mixed into
-else:
-    _View = object
-
-
-class NoStoreMixin(_View):
-    """Answers that carry personal data must not be kept by any cache."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 class PartyFilter(FilterSet):

@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.permissions import AccessMixin
-from config.conditional import ETagMixin, expected_version
+from config.conditional import ETagMixin, NoStoreMixin, expected_version
 from config.filters import FilterSet
 from config.pagination import CountedPagination
 
@@ -146,6 +146,7 @@ class HostOfferFilter(FilterSet):
 
 class HostOfferViewSet(
     AccessMixin,
+    NoStoreMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -171,11 +172,6 @@ class HostOfferViewSet(
         if self.action == "create":
             return [HostOfferRateThrottle()]
         return super().get_throttles()
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
 
     def _answers(self, offers) -> list:
         shown = services.host_offers_personal_data_show(access=self.access, offers=offers)

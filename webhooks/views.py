@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.permissions import AccessMixin
+from config.conditional import NoStoreMixin
 
 from . import services
 from .models import Attempt, Delivery, DeliveryStatus, Subscription
@@ -21,7 +22,11 @@ from .serializers import (
 
 
 class WebhookViewSet(
-    AccessMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+    AccessMixin,
+    NoStoreMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """A city's webhooks (coordinators). The secret is in the creation answer only."""
 

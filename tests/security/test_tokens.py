@@ -300,3 +300,27 @@ def test_a_token_is_found_with_its_person_as_the_orm_reads_them(person):
     for field in get_user_model()._meta.concrete_fields:
         assert getattr(user, field.attname) == getattr(expected.user, field.attname), field.name
     assert token_with_user("0" * 128) is None
+
+
+def test_answers_with_a_secret_shown_once_are_never_cached(coordinator, coordinator_client, city):
+    """A token, an API key, a webhook's secret: `Cache-Control: no-store`, so that no
+    shared or browser cache keeps them."""
+    token = APIClient().post(
+        "/api/v1/auth/token/",
+        {"username": coordinator.username, "password": factories.PASSWORD},
+        format="json",
+    )
+    key = coordinator_client.post(
+        "/api/v1/api-keys/",
+        {"name": "Bot", "city": str(city.id), "scopes": ["capacity:read"]},
+        format="json",
+    )
+    hook = coordinator_client.post(
+        "/api/v1/webhooks/",
+        {"city": str(city.id), "url": "https://example.org/hook", "events": ["party.registered"]},
+        format="json",
+    )
+    for answer, secret in ((token, "token"), (key, "key"), (hook, "secret")):
+        assert answer.status_code in (200, 201), answer.content
+        assert secret in answer.json()
+        assert answer["Cache-Control"] == "no-store"
