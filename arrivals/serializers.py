@@ -16,6 +16,7 @@ from accounts.fields import ScopedRelatedField
 from config.fields import AwareDateTimeField, LineField, ModelSerializer, TextField
 from config.text import name_validator
 from shelters.models import City
+from shelters.serializers import phone_validator
 
 from .models import (
     MAX_MEMBERS,
@@ -42,10 +43,6 @@ from .models import (
 )
 from .selectors import party_current_placement
 
-phone_validator = RegexValidator(
-    r"^\+?[0-9][0-9 ()\-.]{3,30}$",
-    _("Enter a phone number: digits, spaces, ( ) - and a leading +."),
-)
 language_validator = RegexValidator(
     r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$", _("Use a language code such as ru, kk or en.")
 )

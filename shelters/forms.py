@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import MAX_HOST_ADDRESS, MAX_HOST_BEDS, MAX_HOST_NAME, MAX_HOST_NOTES, City
-from .serializers import host_phone_validator, line_validator, text_validator
+from .serializers import line_validator, phone_validator, text_validator
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -59,7 +59,7 @@ class HostOfferForm(forms.Form):
     contact_phone = forms.CharField(
         label=_("Your phone"),
         max_length=32,
-        validators=[host_phone_validator],
+        validators=[phone_validator],
         help_text=_("A coordinator calls you before anyone comes."),
         error_messages={"required": _("Enter your phone number.")},
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),

@@ -40,6 +40,13 @@ class CitySerializer(ModelSerializer):
         fields = ["id", *CITY_EDITABLE_FIELDS]
 
 
+# Every phone Berth takes (a party's, a host's, a shelter's): digits, spaces, ( ) - and a
+# leading +. With `LineField`, whose check refuses the line break that `$` lets through.
+phone_validator = RegexValidator(
+    PHONE_PATTERN, _("Enter a phone number: digits, spaces, ( ) - and a leading +.")
+)
+
+
 class ImmutableOnUpdateMixin(_Serializer):
     """Fields that choose where an object belongs may be set once, never changed."""
 
@@ -95,7 +102,10 @@ class ShelterSerializer(ImmutableOnUpdateMixin, ModelSerializer):
             "version",
         ]
         read_only_fields = ["id", "version"]
-        extra_kwargs = {"notes": {"max_length": 2000}}
+        extra_kwargs = {
+            "notes": {"max_length": 2000},
+            "contact_phone": {"validators": [phone_validator]},
+        }
 
 
 # A page of shelters is answered from `.values()` rows, not through the serializer above,
@@ -147,18 +157,13 @@ class OptionalReadOnlyCharField(serializers.CharField):
 # --- Host offers ------------------------------------------------------------------------
 
 
-host_phone_validator = RegexValidator(
-    PHONE_PATTERN, _("Enter a phone number: digits, spaces, ( ) - and a leading +.")
-)
-
-
 class HostOfferSubmitSerializer(serializers.Serializer):
     """What a resident sends. `website` is a trap for robots (the page hides it): an offer
     that fills it is answered as if taken, and nothing is stored."""
 
     city = serializers.PrimaryKeyRelatedField(queryset=City.objects.all())
     host_name = serializers.CharField(max_length=MAX_HOST_NAME, validators=[line_validator])
-    contact_phone = serializers.CharField(max_length=32, validators=[host_phone_validator])
+    contact_phone = serializers.CharField(max_length=32, validators=[phone_validator])
     address = serializers.CharField(max_length=MAX_HOST_ADDRESS, validators=[line_validator])
     beds = serializers.IntegerField(min_value=1, max_value=MAX_HOST_BEDS)
     wheelchair_accessible = serializers.BooleanField(default=False)

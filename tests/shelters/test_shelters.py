@@ -450,3 +450,16 @@ def test_manager_and_other_coordinator_cannot_delete(
     assert manager_client.delete(detail(shelter)).status_code == 403
     assert other_coordinator_client.delete(detail(shelter)).status_code == 404
     assert Shelter.objects.filter(id=shelter.id).exists()
+
+
+@pytest.mark.parametrize("phone", ["abc", "+7 701\n555 12 34", "12"])
+def test_a_shelter_s_phone_is_checked_as_every_phone(coordinator_client, shelter, phone):
+    answer = coordinator_client.patch(
+        f"{URL}{shelter.id}/", {"contact_phone": phone}, format="json"
+    )
+    assert answer.status_code == 400
+    assert set(answer.json()) == {"contact_phone"}
+    shelter.refresh_from_db()
+    assert shelter.contact_phone != phone
+    taken = coordinator_client.patch(f"{URL}{shelter.id}/", {"contact_phone": ""}, format="json")
+    assert taken.status_code == 200  # no phone at all is fine
