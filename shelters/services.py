@@ -156,11 +156,12 @@ def shelter_update(*, shelter_id, data: dict, expected_version: int | None = Non
     open_after = data.get("status", shelter.status) == ShelterStatus.OPEN
     more_room = open_after and (reopened or takes_pets)
     changing = [n for n in SHELTER_EDITABLE_FIELDS if n in data and data[n] != getattr(shelter, n)]
-    # Every accepted write is a new version, as the ETag the caller gets back says.
+    # Every change is a new version, as the ETag the caller gets back says; a write that
+    # changes nothing writes nothing (others' ETags stay good).
     shelter, _changed = model_update(
         shelter,
         fields=(*SHELTER_EDITABLE_FIELDS, "version"),
-        data={**data, "version": shelter.version + 1},
+        data={**data, "version": shelter.version + 1} if changing else data,
     )
     if changing:
         shelter_updated_emit(shelter=shelter, changed=changing)
@@ -234,10 +235,12 @@ def space_update(*, space_id, data: dict, expected_version: int | None = None) -
         or (data.get("wheelchair_accessible") is True and not space.wheelchair_accessible)
     )
     beds_change = "beds" in data and data["beds"] != space.beds
+    changing = any(n in data and data[n] != getattr(space, n) for n in SPACE_EDITABLE_FIELDS)
+    # A new version for a change only, as for shelters.
     space, _changed = model_update(
         space,
         fields=(*SPACE_EDITABLE_FIELDS, "version"),
-        data={**data, "version": space.version + 1},
+        data={**data, "version": space.version + 1} if changing else data,
     )
     if beds_change:
         capacity_changed_emit(spaces=[space])

@@ -299,3 +299,22 @@ def test_a_manager_of_two_shelters_edits_both(city):
     for space in spaces:
         assert client.patch(detail(space), {"beds": 3}, format="json").status_code == 200
         assert state(space)[0] == 3
+
+
+def test_a_write_that_changes_nothing_keeps_the_version(manager_client, space):
+    """Another caller's ETag stays good: only a change makes a new version."""
+    for body in ({}, {"beds_occupied": 999, "version": 999}, {"beds": space.beds}):
+        answer = manager_client.patch(detail(space), body, format="json")
+        assert answer.status_code == 200
+        assert answer["ETag"] == '"1"'
+        assert state(space) == (10, 0, 0, 1)
+    changed = manager_client.patch(detail(space), {"beds": 12}, format="json")
+    assert changed["ETag"] == '"2"'
+
+
+def test_a_shelter_write_that_changes_nothing_keeps_the_version(coordinator_client, shelter):
+    url = f"/api/v1/shelters/{shelter.id}/"
+    answer = coordinator_client.patch(url, {"name": shelter.name}, format="json")
+    assert answer.status_code == 200
+    assert answer["ETag"] == '"1"'
+    assert coordinator_client.patch(url, {"name": "Renamed"}, format="json")["ETag"] == '"2"'
