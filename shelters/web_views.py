@@ -20,7 +20,7 @@ from config.qr import qr_svg
 
 from . import selectors, services
 from .forms import HostOfferForm
-from .models import HOST_OFFER_FIELDS, HostOffer, HostOfferStatus
+from .models import HOST_OFFER_FIELDS, City, HostOffer, HostOfferStatus
 from .throttling import host_offer_allowed
 
 # The list's tabs, in this order (their labels are the statuses', translated lazily).
@@ -70,9 +70,11 @@ def host_offer_new(request):
         if status == 200:
             status = 400
     else:
-        form = HostOfferForm(
-            initial={"city": request.GET.get("city")} if request.GET.get("city") else None
-        )
+        city = request.GET.get("city")
+        if not city:  # a service of one city: that city, not a choice to make first
+            only = list(City.objects.values_list("id", flat=True)[:2])
+            city = only[0] if len(only) == 1 else None
+        form = HostOfferForm(initial={"city": city} if city else None)
     response = render(
         request,
         "shelters/host_offer_new.html",

@@ -13,6 +13,7 @@ from accounts.models import Invitation
 from privacy.models import AuditAction, AuditEntry
 from shelters import services
 from shelters.models import HostOffer, HostOfferStatus, ShelterKind
+from tests import factories
 
 from .conftest import web_client
 
@@ -60,6 +61,13 @@ def test_the_public_form_opens_without_login(city):
     assert 'name="website"' in html  # the trap is there, hidden by the stylesheet
     assert city.name in html
     assert page["Cache-Control"].startswith("max-age=0")
+
+
+def test_the_only_city_is_chosen_already_and_of_several_none(city):
+    selected = f'<option value="{city.id}" selected>'
+    assert selected in Client().get(NEW).content.decode()
+    factories.CityFactory()
+    assert selected not in Client().get(NEW).content.decode()
 
 
 def test_a_resident_offers_an_apartment(city):
