@@ -188,7 +188,12 @@ def bare_answer(request, response: HttpResponse) -> HttpResponse:
     outside /api/ (the address of a button opened as a page: from a bookmark, the back
     button, an address typed) a short page saying so; with DEBUG on (`make run`), a 404
     under /api/ the API's JSON instead of Django's HTML page of routes."""
-    if response.status_code == 405 and not is_api(request) and not response.content:
+    if (
+        response.status_code == 405
+        and not is_api(request)
+        and not response.streaming
+        and not response.content
+    ):
         with translation.override(_language(request)):
             page = _page(
                 request,
