@@ -91,15 +91,53 @@
     emit();
   }
 
+  /* Where a placed party goes, as the list of sent registrations shows it: the shelter
+   * and its address (no name of anybody), or null while it waits. */
+  function placeOf(party) {
+    var placement = party && party.placement;
+    if (!placement) return null;
+    return { shelter: placement.shelter_name, address: placement.address || '', space: placement.space_name };
+  }
+
   async function recordSent(item, party) {
     await idb.update('sent', function (sent) {
       sent = (sent || []).filter(function (entry) { return entry.key !== item.key; });
       sent.unshift({
         key: item.key, user: item.user, code: party.code, id: party.id,
-        size: party.size || item.body.members.length, at: Date.now(),
+        size: party.size || item.body.members.length, at: Date.now(), place: placeOf(party),
       });
       return sent.slice(0, SENT_KEPT);
     }, store);
+  }
+
+  /* The sent registrations of the last minutes still without a place: asked about again
+   * (the matcher places a party moments after it is registered), each found place kept
+   * and shown. Returns whether some are still waiting. */
+  async function lookForPlaces(withinMs) {
+    var user = body.dataset.user;
+    var sent = ((await idb.get('sent', store)) || []).filter(function (entry) {
+      return entry.user === user && !entry.place && Date.now() - entry.at < withinMs;
+    });
+    var found = {};
+    await Promise.all(sent.map(async function (entry) {
+      try {
+        var response = await fetch(API + entry.id + '/', {
+          credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' },
+        });
+        if (response.ok) found[entry.key] = placeOf(await response.json());
+      } catch (error) {
+        // offline: asked again later
+      }
+    }));
+    if (Object.keys(found).some(function (key) { return found[key]; })) {
+      await idb.update('sent', function (all) {
+        return (all || []).map(function (entry) {
+          return found[entry.key] ? Object.assign({}, entry, { place: found[entry.key] }) : entry;
+        });
+      }, store);
+      emit();
+    }
+    return sent.some(function (entry) { return !found[entry.key]; });
   }
 
   // --- Sending -----------------------------------------------------------------------
@@ -301,6 +339,7 @@
       return ((await idb.get('sent', store)) || []).filter(function (entry) { return entry.user === user; });
     },
     unsentCount: unsentCount,
+    lookForPlaces: lookForPlaces,
     texts: texts,
   };
 

@@ -646,15 +646,43 @@
       time.className = 'muted';
       time.textContent = new Date(done.at).toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' });
       li.appendChild(time);
+      if (done.place) {
+        // Where to send them, to be said at once: the shelter, its address, the space.
+        var place = document.createElement('span');
+        place.className = 'place';
+        place.setAttribute('data-place', '');
+        place.textContent = t('goto', {
+          place: [done.place.shelter, done.place.address, done.place.space].filter(Boolean).join(', '),
+        });
+        li.appendChild(place);
+      }
       var link = document.createElement('a');
       link.href = partyUrl.replace('00000000-0000-0000-0000-000000000000', done.id);
       link.textContent = t('open');
       li.appendChild(link);
       list.appendChild(li);
     });
+    schedulePlaces(sent);
     loginBox.hidden = !waiting.some(function (item) { return item.state === 'login'; });
     offlineNote.hidden = navigator.onLine || !waiting.length;
     outbox.hidden = !waiting.length && !sent.length;
+  }
+
+  // Sent parties without a place yet are asked about every few seconds for two minutes,
+  // while the page is seen: the matcher places most at once.
+  var PLACE_WAIT_MS = 120000;
+  var placesTimer = null;
+  function schedulePlaces(sent) {
+    var waiting = sent.some(function (done) { return !done.place && Date.now() - done.at < PLACE_WAIT_MS; });
+    if (!waiting || placesTimer) return;
+    placesTimer = setTimeout(async function () {
+      placesTimer = null;
+      if (document.visibilityState !== 'visible' || !navigator.onLine) {
+        render();
+        return;
+      }
+      if (await B.lookForPlaces(PLACE_WAIT_MS)) schedulePlaces(await B.sent());
+    }, 3000);
   }
 
   var renderQueued = false;

@@ -112,7 +112,8 @@ def test_online_registration_shows_the_code_and_keeps_point_and_languages(phone,
     assert page.is_checked("input[name='languages'][value='ru']")
     assert not page.is_checked("[name='consent']")
     screenshot(page, "en-flow-register-sent")
-    # The personal data left the phone with the answer: only code, id, time and size stay.
+    # The personal data left the phone with the answer: only code, id, time and size stay
+    # (and, once placed, where to go).
     stored = page.evaluate("async () => idbKeyval.entries(idbKeyval.createStore('berth', 'kv'))")
     assert [key for key, _value in stored if key.startswith("outbox:")] == []
     assert "Aigerim" not in str(stored) and "Nurlanova" not in str(stored)
@@ -430,3 +431,25 @@ def test_the_next_party_registered_while_one_is_being_sent_is_sent_too(phone, se
     page.locator(".outbox-item.sent").nth(1).wait_for(timeout=20_000)
     assert page.locator(".outbox-item.sending, .outbox-item.waiting").count() == 0
     assert sorted(given_names(party)[0] for party in parties()) == ["Aigerim", "Dana"]
+
+
+def test_the_sent_list_says_where_to_send_them_once_placed(phone, server, volunteer, city):
+    shelter = locked(
+        lambda: factories.ShelterFactory(city=city, name="Cinema Arman", address="Abai 12")
+    )
+    locked(lambda: factories.SpaceFactory(shelter=shelter, name="Hall 2", beds=20))
+    log_in(phone, server, volunteer)
+    page = open_register(phone)
+    fill_party(page)
+    register(page)
+    page.wait_for_selector(".outbox-item.sent [data-place]", timeout=20_000)
+    assert page.inner_text(".outbox-item.sent [data-place]") == (
+        "Send them to: Cinema Arman, Abai 12, Hall 2"
+    )
+    [party] = parties()
+    assert party.status == "placed"
+    screenshot(page, "en-flow-register-sent-placed")
+    # Kept on the phone with the code: the place, no name of anybody.
+    stored = page.evaluate("async () => idbKeyval.entries(idbKeyval.createStore('berth', 'kv'))")
+    assert "Cinema Arman" in str(stored) and "Aigerim" not in str(stored)
+    assert page.errors == []
