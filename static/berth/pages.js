@@ -9,6 +9,15 @@
   function focusField(id) {
     var field = document.getElementById(id);
     if (!field) return false;
+    if (field.offsetParent === null) {
+      // Not shown (a choice drawn as tap buttons over its <select>): its first control shown.
+      var box = field.closest('.field, fieldset');
+      var shown = box && Array.prototype.filter.call(
+        box.querySelectorAll('button, input:not([type=hidden]), select, textarea'),
+        function (el) { return el.offsetParent !== null; }
+      )[0];
+      if (shown) field = shown;
+    }
     field.scrollIntoView({ block: 'center' });
     field.focus({ preventScroll: true });
     return true;

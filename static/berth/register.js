@@ -383,6 +383,7 @@
     });
     // In the order of the page, as the server's summary.
     entries.sort(function (a, b) {
+      if (a.el === b.el) return 0;
       return a.el.compareDocumentPosition(b.el) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
     });
     showSummary(general.concat(entries));

@@ -239,6 +239,13 @@ def test_an_adult_without_a_sex_is_asked_before_anything_is_kept(phone, server, 
     assert "Person 2, Sex: " in summary.inner_text()  # and the summary's, at the top, in view
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
     assert summary.bounding_box()["y"] >= 0
+    # Its link takes the focus to the field: the sex's tap buttons (its <select> is hidden).
+    summary.locator("a").first.click()
+    assert page.evaluate(
+        "document.activeElement.closest('.field') === "
+        "document.querySelector('[name=\"members-1-sex\"]').closest('.field')"
+    )
+    assert page.evaluate("document.activeElement.tagName") == "BUTTON"
     assert page.evaluate("async () => (await Berth.items()).length") == 0
     tap(page, 1, "sex", "unspecified")
     register(page)
