@@ -53,6 +53,12 @@ def _access(request, action: str) -> Access:
     return access
 
 
+def _zone(city) -> str:
+    """A city's time zone as people read it: "Uralsk (UTC+05:00)", not "Asia/Oral"."""
+    offset = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(city.timezone)).strftime("%z")
+    return f"{city.name} (UTC{offset[:3]}:{offset[3:]})"
+
+
 def _today(city: City) -> date:
     return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(city.timezone)).date()
 
@@ -277,6 +283,7 @@ def _schedule_page(request, access, shelter, *, bound=None, status=200):
         {
             "access": access,
             "shelter": shelter,
+            "zone": _zone(shelter.city),
             "entries": entries,
             "new_form": new_form,
             "error_summary": summary,

@@ -156,7 +156,10 @@ def test_volunteers_and_managers_record_where_they_work(
 def test_a_manager_edits_their_shelter_s_schedule(manager, shelter):
     client = web_client(manager)
     url = reverse("web-kitchen-schedule", args=[shelter.id])
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    # The zone as people read it (Asia/Oral is UTC+5 all year).
+    assert f"times in {shelter.city.name} (UTC+05:00)" in page.content.decode()
     added = client.post(
         url, {"action": "add", "meal": "breakfast", "time": "08:00", "planned_portions": "30"}
     )
