@@ -2,6 +2,7 @@
 Kazakh."""
 
 import re
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from accounts.models import ApiKey, Invitation, Membership, Role, Scope
 from accounts.services import api_key_create, invitation_create
 from arrivals.models import Party, PartyStatus, WaitingReason
 from meals.models import MealService, Serving
-from meals.services import meal_service_create, serving_record
+from meals.services import meal_service_create, meal_services_create_for_day, serving_record
 from shelters.models import Admits, City, HostOffer, Shelter, ShelterKind, Space
 from shelters.services import host_offer_submit
 from webhooks.models import Subscription
@@ -153,8 +154,10 @@ def test_a_reload_after_the_demo_was_used_replaces_it():
     load("--language", "kk")
 
     assert City.objects.count() == 1
-    for model in (Invitation, MealService, Serving, HostOffer, Subscription):
+    for model in (Invitation, Serving, HostOffer, Subscription):
         assert not model.objects.exists(), model.__name__
+    assert not MealService.objects.filter(id=service.id).exists()
+    assert MealService.objects.filter(city=City.objects.get()).count() == 4  # the demo's own
 
 
 def test_if_empty_leaves_existing_cities_alone():
@@ -232,3 +235,23 @@ def test_a_reload_in_the_other_language_replaces_the_demo():
     assert counts() == russian
     assert list(City.objects.values_list("name", flat=True)) == ["Орал"]
     assert Party.objects.count() == 5
+
+
+def test_the_kitchens_have_today_s_meals_whatever_the_hour(client):
+    load()
+    city = City.objects.get()
+    cinema = Shelter.objects.get(kind=ShelterKind.CINEMA)
+    today = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(city.timezone)).date()
+    services = MealService.objects.filter(city=city)
+    on_day = [timezone.localtime(s.starts_at, zoneinfo.ZoneInfo(city.timezone)) for s in services]
+    assert {at.date() for at in on_day} == {today}
+    assert sorted((s.meal, s.shelter_id) for s in services) == sorted(
+        [("breakfast", cinema.id), ("lunch", cinema.id), ("dinner", cinema.id), ("hot_meal", None)]
+    )
+    assert cinema.meal_schedules.count() == 3
+    # The timer's run for today adds nothing: today's are made already.
+    meal_services_create_for_day()
+    assert services.count() == 4
+    client.force_login(get_user_model().objects.get(username="cinema_manager"))
+    page = client.get(f"/kitchen/shelters/{cinema.id}/").content.decode()
+    assert "13:00" in page and "19:00" in page

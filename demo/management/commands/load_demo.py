@@ -7,6 +7,8 @@ names, as volunteers there would type them. The logins are the same in both.
 """
 
 import random
+import zoneinfo
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -14,16 +16,25 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from accounts.access import access_for_user
 from accounts.models import ApiKey, Invitation, Membership, Role
 from accounts.services import member_create
 from arrivals.models import MatchingRun, Party, PartyEvent, PartyMember, Placement
 from arrivals.services import party_register
-from meals.models import MealService, Serving
+from meals.models import Meal, MealService, Serving
+from meals.services import meal_schedule_create, meal_service_create
 from shelters.models import Admits, City, HostOffer, Shelter, ShelterKind
 from shelters.services import city_create, city_update, shelter_create, space_create
 from webhooks.models import Subscription
 
+# The cinema's kitchen: (meal, time, portions planned) every day.
+CINEMA_MEALS = [
+    (Meal.BREAKFAST, time(8), 150),
+    (Meal.LUNCH, time(13), 200),
+    (Meal.DINNER, time(19), 200),
+]
 DEMO_PASSWORD = "berth-demo-2022"  # noqa: S105 - published demo login, DEBUG only
 DEMO_USERS = [
     ("coordinator", Role.COORDINATOR),
@@ -207,6 +218,8 @@ class Command(BaseCommand):
                     pets=spec.get("pets", 0),
                     notes=texts[spec["notes"]] if "notes" in spec else "",
                 )
+            coordinator = get_user_model().objects.get(username="coordinator")
+            self._meals(city, cinema, access_for_user(coordinator), texts)
         # The parties were registered as a volunteer's would be: the matching run they
         # asked for is queued, and a worker places them.
         self.stdout.write(self.style.SUCCESS(f"Demo city {city.name} loaded."))
@@ -243,6 +256,31 @@ class Command(BaseCommand):
         ApiKey.objects.filter(created_by__username__in=names).delete()
         Membership.objects.filter(user__username__in=names).delete()
         user_model.objects.filter(username__in=names).delete()
+
+    def _meals(self, city: City, cinema: Shelter, access, texts: dict) -> None:
+        """The cinema cooks three meals a day (its schedule), and volunteers hand out a hot
+        meal at the bus station in the evening. Today's are planned at once, those whose
+        hour has passed too, so that the kitchens' pages have a day to show whenever the
+        demo is loaded (the timer makes the next days' from the schedule)."""
+        zone = zoneinfo.ZoneInfo(city.timezone)
+        today = timezone.localtime(timezone.now(), zone).date()
+        for meal, at, portions in CINEMA_MEALS:
+            meal_schedule_create(shelter=cinema, meal=meal, time=at, planned_portions=portions)
+            meal_service_create(
+                meal=meal,
+                starts_at=datetime.combine(today, at, zone),
+                access=access,
+                shelter=cinema,
+                planned_portions=portions,
+            )
+        meal_service_create(
+            meal=Meal.HOT_MEAL,
+            starts_at=datetime.combine(today, time(21), zone),
+            access=access,
+            city=city,
+            location=texts["point"],
+            planned_portions=100,
+        )
 
     def _shelters(self, city: City, language: str) -> Shelter:
         texts = TEXTS[language]
