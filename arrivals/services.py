@@ -414,6 +414,11 @@ def _party_locked(
             placement = _active_placement(party_id)
             if (placement and placement.id) == (seen and seen.id):
                 if access is not None and not access.allows(action, party):
+                    closed = party.status in CLOSED_STATUSES
+                    if closed and access.allows(action) and access.allows("party.view", party):
+                        # Theirs until it closed (a manager's: it left their shelter): the
+                        # state is why, a 409 as for anyone allowed the action, not a 403.
+                        raise _state_conflict(party)
                     raise PermissionDenied(_("You may not do this to this party."))
                 yield party, placement, spaces.get(placement.space_id) if placement else None
                 return

@@ -243,6 +243,17 @@ def test_nothing_happens_to_a_departed_party(checked_in, coordinator_client, spa
     _assert_conflict(coordinator_client, checked_in, space, action, "party_closed")
 
 
+@pytest.mark.parametrize("action", ["check-in", "check-out"])
+def test_the_manager_who_checked_a_party_out_is_told_it_left(
+    checked_in, manager_client, volunteer_client, space, action
+):
+    """No longer at their shelter, but seen there: the state is why (409), not a 403."""
+    assert manager_client.post(party_url(checked_in.id, "check-out")).status_code == 200
+    _assert_conflict(manager_client, checked_in, space, action, "party_closed")
+    # One who may never do it is still refused, whatever the state.
+    assert volunteer_client.post(party_url(checked_in.id, action)).status_code == 403
+
+
 @pytest.mark.parametrize("action", ["check-in", "check-out", "cancel"])
 def test_nothing_happens_to_a_cancelled_party(placed, coordinator_client, space, action):
     assert coordinator_client.post(party_url(placed.id, "cancel")).status_code == 200
