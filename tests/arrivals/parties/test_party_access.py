@@ -55,19 +55,24 @@ def test_a_coordinator_of_another_city_is_refused_by_the_service(placed, other_c
         services.party_cancel(party_id=placed.id, access=access_for_user(stranger))
 
 
-def test_web_party_actions_ask_the_service_and_answer_403(placed, manager, other_manager):
+def test_web_party_actions_ask_the_service(placed, manager, other_manager, volunteer):
     url = reverse("web-party-check-in", args=[placed.id])
     # Not theirs to see at all: 404 before anything is asked.
     assert web_client(other_manager).post(url).status_code == 404
-    # Theirs to read once it left their shelter, no longer theirs to act on: the service
-    # refuses (before it looks at the party's state).
+    # Theirs to read once it left their shelter: the service says it left (its state, as
+    # to anyone allowed to check parties in), back on the party's page.
     system = system_access("test")
     services.party_check_in(party_id=placed.id, access=system)
     services.party_check_out(party_id=placed.id, access=system)
-    assert web_client(manager).get(reverse("web-party", args=[placed.id])).status_code == 200
-    assert web_client(manager).post(url).status_code == 403
+    client = web_client(manager)
+    assert client.get(reverse("web-party", args=[placed.id])).status_code == 200
+    answer = client.post(url, follow=True)
+    assert answer.redirect_chain[0][0] == reverse("web-party", args=[placed.id])
+    assert "The party has departed." in answer.content.decode()
     placed.refresh_from_db()
     assert placed.status == PartyStatus.DEPARTED
+    # Who may never check a party in is refused, whatever its state.
+    assert web_client(volunteer).post(url).status_code == 403
 
 
 def test_a_replay_after_losing_the_role_answers_without_personal_data(coordinator, city):
