@@ -1,5 +1,6 @@
 import secrets
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -32,6 +33,12 @@ def code_from_typed(text: str) -> str:
     """A party code as someone typed it: upper case, Cyrillic look-alikes read as the
     letters they look like, spaces and other separators dropped."""
     return "".join(ch for ch in text.upper().translate(CODE_LOOK_ALIKES) if ch.isalnum())
+
+
+def choice_labels(choices: type[models.TextChoices], values: Iterable[str]) -> list[str]:
+    """Stored choice values as the pages say them, in the page's language (a value no
+    longer among the choices as it is)."""
+    return [str(choices(value).label) if value in choices.values else value for value in values]
 
 
 class PartyStatus(models.TextChoices):
@@ -298,10 +305,10 @@ class PartyMember(models.Model):
 
     def needs_labels(self) -> list[str]:
         """Its needs as the pages say them, in the page's language."""
-        return [str(Need(value).label) if value in Need.values else value for value in self.needs]
+        return choice_labels(Need, self.needs)
 
     def diet_labels(self) -> list[str]:
-        return [str(Diet(value).label) if value in Diet.values else value for value in self.diet]
+        return choice_labels(Diet, self.diet)
 
 
 class PartyEvent(models.Model):

@@ -35,7 +35,7 @@ from config.exceptions import Conflict
 from shelters.models import City, ShelterKind, ShelterStatus, Space
 
 from . import selectors, services
-from .models import Need, Party, PartyStatus, WaitingReason
+from .models import Need, Party, PartyStatus, WaitingReason, choice_labels
 
 SHELTERS_PER_PAGE = 25
 PARTIES_PER_PAGE = 25
@@ -100,7 +100,7 @@ def _party_rows(parties) -> list[dict]:
             {
                 "party": party,
                 "names": ", ".join(member.given_name or "—" for member in members),
-                "needs": [Need(need).label if need in Need.values else need for need in needs],
+                "needs": choice_labels(Need, needs),
                 "url": party_url(party.id),
                 "edit_url": edit_url(party.id),
                 "cancel_url": cancel_url(party.id),

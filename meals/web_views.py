@@ -412,7 +412,7 @@ def report(request):
             "totals": totals,
             "total_diets": _diets_shown(totals["served_diet"]),
             "csv_url": csv_url,
-            "error_summary": error_summary([(form, "")]) if form.is_bound else [],
+            "error_summary": error_summary([(form, "")]),
         },
         status=status,
     )

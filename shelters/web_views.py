@@ -78,7 +78,7 @@ def host_offer_new(request):
     response = render(
         request,
         "shelters/host_offer_new.html",
-        {"form": form, "error_summary": error_summary([(form, "")]) if form.is_bound else []},
+        {"form": form, "error_summary": error_summary([(form, "")])},
         status=status,
     )
     if status == 429:

@@ -85,7 +85,7 @@ def imports(request):
         "spreadsheets/imports.html",
         {
             "form": form,
-            "error_summary": error_summary([(form, "")]) if form.errors else [],
+            "error_summary": error_summary([(form, "")]),
             "jobs": jobs.order_by("-created_at")[:JOBS_LISTED],
             "cities": cities,
             "kind_help": [
