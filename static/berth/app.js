@@ -9,7 +9,8 @@
  *   `POST /api/v1/meal-services/<id>/servings/`). The server's answer to an item of
  *   another kind is announced with a "berth:sent" event ({item, answer}).
  * - "draft": what is typed in the registration form, saved as it is typed.
- * - "sent": the last registrations sent: code, party id, time and size only.
+ * - "sent": the last registrations sent: code, party id, time and size only, and, once
+ *   the party is placed, where to send it (shelter, address, space: no name of anybody).
  * Logging out deletes all of it (after a warning when something is not sent yet).
  */
 (function () {
@@ -91,6 +92,12 @@
     emit();
   }
 
+  /* The registrations this phone sent for the person logged in, newest first. */
+  async function sentByThisUser() {
+    var user = body.dataset.user;
+    return ((await idb.get('sent', store)) || []).filter(function (entry) { return entry.user === user; });
+  }
+
   /* Where a placed party goes, as the list of sent registrations shows it: the shelter
    * and its address (no name of anybody), or null while it waits. */
   function placeOf(party) {
@@ -114,9 +121,8 @@
    * (the matcher places a party moments after it is registered), each found place kept
    * and shown. Returns whether some are still waiting. */
   async function lookForPlaces(withinMs) {
-    var user = body.dataset.user;
-    var sent = ((await idb.get('sent', store)) || []).filter(function (entry) {
-      return entry.user === user && !entry.place && Date.now() - entry.at < withinMs;
+    var sent = (await sentByThisUser()).filter(function (entry) {
+      return !entry.place && Date.now() - entry.at < withinMs;
     });
     var found = {};
     await Promise.all(sent.map(async function (entry) {
@@ -334,10 +340,7 @@
     enqueue: enqueue,
     flush: flush,
     loginNeeded: function () { return loginNeeded; },
-    sent: async function () {
-      var user = body.dataset.user;
-      return ((await idb.get('sent', store)) || []).filter(function (entry) { return entry.user === user; });
-    },
+    sent: sentByThisUser,
     unsentCount: unsentCount,
     lookForPlaces: lookForPlaces,
     texts: texts,
