@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Access
 from privacy.crypto import name_digest, phone_digest, phone_normalize
-from shelters.models import City, Shelter, ShelterKind, ShelterStatus, Space
-from shelters.selectors import city_beds, shelters_with_beds
+from shelters.models import City, Shelter, ShelterStatus, Space
+from shelters.selectors import beds_summary, city_beds, shelters_with_beds
 
 from . import matching as engine
 from .models import (
@@ -323,31 +323,23 @@ def _city_capacity_one_query(city_id) -> dict:
         cursor.execute(
             "WITH w AS (SELECT count(*) AS parties, COALESCE(sum(size), 0) AS people "
             "FROM arrivals_party WHERE city_id = %s AND status = %s) "
-            "SELECT b.kind, b.total, b.occupied, b.held, w.parties, w.people FROM w "
-            "LEFT JOIN (SELECT sh.kind, sum(s.beds) AS total, sum(s.beds_occupied) AS occupied, "
-            "sum(s.beds_held) AS held FROM shelters_space s "
+            "SELECT b.kind, b.total, b.occupied, b.held, b.free_open, w.parties, w.people "
+            "FROM w LEFT JOIN (SELECT sh.kind, sum(s.beds) AS total, "
+            "sum(s.beds_occupied) AS occupied, sum(s.beds_held) AS held, "
+            "COALESCE(sum(s.beds - s.beds_occupied - s.beds_held) "
+            "FILTER (WHERE sh.status = %s), 0) AS free_open "
+            "FROM shelters_space s "
             "JOIN shelters_shelter sh ON sh.id = s.shelter_id WHERE sh.city_id = %s "
             "GROUP BY sh.kind) AS b ON true",
-            [city_id, PartyStatus.WAITING.value, city_id],
+            [city_id, PartyStatus.WAITING.value, ShelterStatus.OPEN.value, city_id],
         )
         rows = cursor.fetchall()
-    summary = {"beds_total": 0, "beds_occupied": 0, "beds_held": 0, "beds_free": 0}
-    by_kind = {kind: {"beds_total": 0, "beds_free": 0} for kind in ShelterKind.values}
-    for kind, total, occupied, held, _parties, _people in rows:
-        if kind is None:
-            continue  # no space at all
-        free = total - occupied - held
-        summary["beds_total"] += total
-        summary["beds_occupied"] += occupied
-        summary["beds_held"] += held
-        summary["beds_free"] += free
-        by_kind[kind] = {"beds_total": total, "beds_free": free}
     return {
         "city": city_id,
-        **summary,
-        "by_kind": by_kind,
-        "waiting_parties": rows[0][4],
-        "waiting_people": rows[0][5],
+        # A city without any space has one row, of its waiting only.
+        **beds_summary(row[:5] for row in rows if row[0] is not None),
+        "waiting_parties": rows[0][5],
+        "waiting_people": rows[0][6],
     }
 
 

@@ -372,6 +372,7 @@ class CapacitySerializer(serializers.Serializer):
     beds_occupied = serializers.IntegerField()
     beds_held = serializers.IntegerField()
     beds_free = serializers.IntegerField()
+    beds_free_open = serializers.IntegerField(help_text=_("Free beds of open shelters only."))
     waiting_parties = serializers.IntegerField()
     waiting_people = serializers.IntegerField()
     by_kind = serializers.DictField(child=KindBedsSerializer())

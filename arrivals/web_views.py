@@ -113,12 +113,6 @@ def home(request):
                     "city": city,
                     "capacity": selectors.city_capacity(city=city),
                     "shelters": shelters,
-                    # Only open shelters' beds can be given: the headline counts those.
-                    "free_open": sum(
-                        shelter.beds_free
-                        for shelter in shelters
-                        if shelter.status == ShelterStatus.OPEN
-                    ),
                     "closed_beds": sum(shelter.beds_total for shelter in closed),
                     "closed_occupied": sum(shelter.beds_occupied for shelter in closed),
                 }

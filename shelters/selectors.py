@@ -3,12 +3,12 @@
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
-from django.db.models import F, IntegerField, QuerySet, Sum, Value
+from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.access import Access
 
-from .models import City, HostOffer, Shelter, ShelterKind, Space
+from .models import City, HostOffer, Shelter, ShelterKind, ShelterStatus, Space
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -40,22 +40,44 @@ def shelters_with_beds(queryset: QuerySet[Shelter]) -> QuerySet[ShelterWithBeds]
 
 
 def city_beds(*, city: City) -> dict:
-    """Bed totals of a city, overall and by shelter kind: one grouped query."""
+    """Bed totals of a city, overall and by shelter kind, with `beds_free_open` (the free
+    beds of open shelters: those that can be given): one grouped query."""
+    open_only = Q(shelter__status=ShelterStatus.OPEN)
     rows = (
         Space.objects.filter(shelter__city=city)
         .values("shelter__kind")
-        .annotate(total=_sum("beds"), occupied=_sum("beds_occupied"), held=_sum("beds_held"))
+        .annotate(
+            total=_sum("beds"),
+            occupied=_sum("beds_occupied"),
+            held=_sum("beds_held"),
+            free_open=Coalesce(
+                Sum(F("beds") - F("beds_occupied") - F("beds_held"), filter=open_only),
+                Value(0),
+                output_field=IntegerField(),
+            ),
+        )
     )
+    return beds_summary(
+        (row["shelter__kind"], row["total"], row["occupied"], row["held"], row["free_open"])
+        for row in rows
+    )
+
+
+def beds_summary(rows: Iterable[tuple[str, int, int, int, int]]) -> dict:
+    """The city's bed figures as `GET /capacity/` gives them, from its rows by shelter
+    kind: (kind, beds, occupied, held, free in open shelters)."""
     summary = {"beds_total": 0, "beds_occupied": 0, "beds_held": 0, "beds_free": 0}
+    free_open = 0
     by_kind = {kind: {"beds_total": 0, "beds_free": 0} for kind in ShelterKind.values}
-    for row in rows:
-        free = row["total"] - row["occupied"] - row["held"]
-        summary["beds_total"] += row["total"]
-        summary["beds_occupied"] += row["occupied"]
-        summary["beds_held"] += row["held"]
+    for kind, total, occupied, held, kind_free_open in rows:
+        free = total - occupied - held
+        summary["beds_total"] += total
+        summary["beds_occupied"] += occupied
+        summary["beds_held"] += held
         summary["beds_free"] += free
-        by_kind[row["shelter__kind"]] = {"beds_total": row["total"], "beds_free": free}
-    return {**summary, "by_kind": by_kind}
+        free_open += kind_free_open
+        by_kind[kind] = {"beds_total": total, "beds_free": free}
+    return {**summary, "beds_free_open": free_open, "by_kind": by_kind}
 
 
 def host_offers_personal_data_visible(*, access: Access, offers: Iterable[HostOffer]) -> set:

@@ -48,6 +48,8 @@ def test_capacity_is_the_sum_of_its_spaces_and_of_its_shelters(coordinator_clien
     assert body["beds_occupied"] == sum(space.beds_occupied for space in beds) == 103
     assert body["beds_held"] == sum(space.beds_held for space in beds) == 5
     assert body["beds_free"] == 220 - 103 - 5
+    # The closed school's 37 free beds are not beds that can be given.
+    assert body["beds_free_open"] == 220 - 103 - 5 - 37
     assert body["waiting_parties"] == 2
     assert body["waiting_people"] == 3
     assert body["by_kind"]["cinema"] == {"beds_total": 100, "beds_free": 75}
@@ -64,6 +66,7 @@ def test_capacity_is_the_sum_of_its_spaces_and_of_its_shelters(coordinator_clien
 def test_an_empty_city_has_zero_capacity(coordinator_client, city):
     body = coordinator_client.get(URL, {"city": str(city.id)}).json()
     assert (body["beds_total"], body["beds_free"], body["waiting_parties"]) == (0, 0, 0)
+    assert body["beds_free_open"] == 0
     assert body["waiting_people"] == 0
 
 
