@@ -2,7 +2,7 @@ import uuid
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -26,7 +26,7 @@ from .serializers import (
     SpaceSerializer,
     shelter_list_item,
 )
-from .throttling import HostOfferRateThrottle
+from .throttling import client_ident, host_offer_allowed
 
 
 class CityViewSet(
@@ -168,11 +168,6 @@ class HostOfferViewSet(
             return [AllowAny()]
         return super().get_permissions()
 
-    def get_throttles(self):
-        if self.action == "create":
-            return [HostOfferRateThrottle()]
-        return super().get_throttles()
-
     def _answers(self, offers) -> list:
         shown = services.host_offers_personal_data_show(access=self.access, offers=offers)
         context = {**self.get_serializer_context(), "personal_data_shown": shown}
@@ -193,18 +188,25 @@ class HostOfferViewSet(
     )
     def create(self, request, *args, **kwargs):
         """Offer an apartment: no login; a few offers per address an hour."""
-        if isinstance(request.data, dict) and str(request.data.get("website") or "").strip():
+        body = request.data
+        robot = isinstance(body, dict) and bool(str(body.get("website") or "").strip())
+        if not robot:
+            serializer = HostOfferSubmitSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+        # Only an offer that would be stored (or a robot's) takes one of the address's
+        # offers: one refused for its errors does not.
+        ident = client_ident(request)
+        allowed, wait = host_offer_allowed(ident=ident)
+        if not allowed:
+            raise exceptions.Throttled(wait=wait)
+        if robot:
             # A robot filled the hidden field: it is told it succeeded; nothing is stored.
             return Response(
                 {"id": str(uuid.uuid4()), "status": HostOfferStatus.NEW},
                 status=status.HTTP_201_CREATED,
             )
-        serializer = HostOfferSubmitSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k != "website"}
-        offer = services.host_offer_submit(
-            data=data, client_ident=HostOfferRateThrottle().get_ident(request) or ""
-        )
+        offer = services.host_offer_submit(data=data, client_ident=ident)
         return Response(HostOfferSubmittedSerializer(offer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={201: HostOfferAcceptedSerializer})

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.throttling import BaseThrottle
 
 from accounts.access import Access, access_for
 from config.error_summary import error_summary
@@ -21,7 +20,7 @@ from config.qr import qr_svg
 from . import selectors, services
 from .forms import HostOfferForm
 from .models import HOST_OFFER_FIELDS, City, HostOffer, HostOfferStatus
-from .throttling import host_offer_allowed
+from .throttling import client_ident, host_offer_allowed
 
 # The list's tabs, in this order (their labels are the statuses', translated lazily).
 STATUS_TABS = HostOfferStatus.choices
@@ -33,10 +32,6 @@ def _tel(phone: str) -> str:
     return f"+{digits}" if phone.strip().startswith("+") else digits
 
 
-def _client_ident(request) -> str:
-    return BaseThrottle().get_ident(request) or ""
-
-
 @require_http_methods(["GET", "POST"])
 @never_cache
 def host_offer_new(request):
@@ -45,28 +40,31 @@ def host_offer_new(request):
     status = 200
     if request.method == "POST":
         form = HostOfferForm(request.POST)
-        ident = _client_ident(request)
-        allowed, wait = host_offer_allowed(ident=ident)
-        if not allowed:
-            minutes = max(1, round(wait / 60))
-            form.is_valid()  # the typed values come back, with their own errors
-            form.add_error(
-                None,
-                _("Too many offers from this connection. Try again in %(minutes)s minutes.")
-                % {"minutes": minutes},
-            )
-            status = 429
-        elif str(request.POST.get("website", "")).strip():
-            return redirect("host-offer-thanks")
-        elif form.is_valid():
-            data = {name: form.cleaned_data.get(name) for name in HOST_OFFER_FIELDS}
-            try:
-                services.host_offer_submit(data=data, client_ident=ident)
-            except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
+        robot = bool(str(request.POST.get("website", "")).strip())
+        # Only an offer that would be stored (or a robot's) takes one of the address's
+        # offers: a form sent back for its errors does not.
+        if robot or form.is_valid():
+            ident = client_ident(request)
+            allowed, wait = host_offer_allowed(ident=ident)
+            if not allowed:
+                minutes = max(1, round(wait / 60))
+                form.add_error(
+                    None,
+                    _("Too many offers from this connection. Try again in %(minutes)s minutes.")
+                    % {"minutes": minutes},
+                )
+                status = 429
+            elif robot:
                 return redirect("host-offer-thanks")
+            else:
+                data = {name: form.cleaned_data.get(name) for name in HOST_OFFER_FIELDS}
+                try:
+                    services.host_offer_submit(data=data, client_ident=ident)
+                except ValidationError as error:
+                    for field, errors in error.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    return redirect("host-offer-thanks")
         if status == 200:
             status = 400
     else:

@@ -139,6 +139,9 @@ def test_the_page_and_the_api_share_the_limit_per_address(city, settings):
         },
     }
     client = Client()
+    # A form sent back for its errors takes none of the address's offers.
+    for _ in range(3):
+        assert client.post(NEW, form_data(city, beds="")).status_code == 400
     assert client.post(NEW, form_data(city)).status_code == 302
     assert client.post(NEW, form_data(city)).status_code == 302
     refused = client.post(NEW, form_data(city))
@@ -146,9 +149,17 @@ def test_the_page_and_the_api_share_the_limit_per_address(city, settings):
     assert int(refused["Retry-After"]) > 0
     assert "Too many offers" in refused.content.decode()
     assert 'value="Gulnara Sadykova"' in refused.content.decode()
+    # Over the limit, a form with errors is still told its errors first.
+    mistyped = client.post(NEW, form_data(city, beds=""))
+    assert mistyped.status_code == 400
+    assert 'href="#id_beds"' in mistyped.content.decode()
     from rest_framework.test import APIClient
 
-    assert APIClient().post("/api/v1/host-offers/", {}, format="json").status_code == 429
+    from tests.shelters.test_host_offers import offer_body
+
+    api = APIClient()
+    assert api.post("/api/v1/host-offers/", {}, format="json").status_code == 400
+    assert api.post("/api/v1/host-offers/", offer_body(city), format="json").status_code == 429
     assert HostOffer.objects.count() == 2
 
 
