@@ -280,7 +280,12 @@ class ShelterStatusForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         assert cleaned is not None  # Form.clean gives the cleaned data
-        if cleaned.get("status") == ShelterStatus.CLOSED and not cleaned.get("reason", "").strip():
+        reason = cleaned.get("reason", "")
+        if (
+            cleaned.get("status") == ShelterStatus.CLOSED
+            and "reason" not in self.errors
+            and not reason.strip()
+        ):
             self.add_error("reason", _("Say why the shelter closes: the coordinators see it."))
         return cleaned
 

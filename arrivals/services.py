@@ -453,14 +453,24 @@ def _state_conflict(party: Party) -> Conflict:
     return Conflict(code, str(detail))
 
 
-def party_check_in(*, party_id, access: Access) -> Party:
+def party_check_in(*, party_id, access: Access, placement_id: UUID | str | None = None) -> Party:
     """Check a placed party in: its held beds become occupied. The caller's `access` must
-    allow `party.check_in` on the party (a shelter manager: placed at their shelter)."""
+    allow `party.check_in` on the party (a shelter manager: placed at their shelter).
+    With `placement_id` (the placement a page showed), a party placed elsewhere since
+    answers `409 placement_changed` instead of being checked in where it is now held."""
     actor = access.username
     locked = _party_locked(party_id, access=access, action="party.check_in")
     with locked as (party, placement, space):
         if not _party_may(party, PartyStatus.CHECKED_IN) or placement is None:
             raise _state_conflict(party)
+        if placement_id is not None and str(placement.id) != str(placement_id):
+            raise Conflict(
+                "placement_changed",
+                _(
+                    "The party's beds moved elsewhere since the page was opened: nobody was "
+                    "checked in."
+                ),
+            )
         assert space is not None  # locked with its placement
         space_counters_change(space=space, held=-placement.beds, occupied=placement.beds)
         placement.save(

@@ -284,7 +284,28 @@ def shelter_status(request, shelter_id):
             data={"status": new_status, "status_reason": form.cleaned_data["reason"].strip()},
             expected_version=form.cleaned_data["version"],
         )
-    except (Conflict, PreconditionFailed, DjangoValidationError, IntegrityError) as error:
+    except PreconditionFailed:
+        shelter = _manager_shelter(access, shelter_id)
+        if shelter.status == new_status:  # someone else did it in the meantime
+            if new_status == ShelterStatus.OPEN:
+                messages.info(request, _("The shelter was already opened by someone else."))
+            else:
+                messages.info(request, _("The shelter was already closed by someone else."))
+            return redirect("web-shelter", shelter_id=shelter.id)
+        # What was typed stays; the next send is against the shelter as it is now.
+        data = request.POST.copy()
+        data["version"] = str(shelter.version)
+        form = _status_form(shelter, data)
+        form.is_valid()
+        form.add_error(
+            "reason",
+            _(
+                "Someone else changed this shelter in the meantime. Check the page, then "
+                "send again."
+            ),
+        )
+        return _shelter_page(request, access, shelter, status_form=form, status=409)
+    except (Conflict, DjangoValidationError, IntegrityError) as error:
         form.add_error("reason", _refusal_text(error))
         shelter = _manager_shelter(access, shelter_id)
         return _shelter_page(request, access, shelter, status_form=form, status=409)
@@ -336,6 +357,19 @@ def _arrival_page(request, access, party, placement, formset, personal, *, error
     )
 
 
+def _placement_moved(request, party):
+    """Back to the party's check-in page, which shows where it is held now."""
+    messages.error(
+        request,
+        _(
+            "%(code)s's beds moved elsewhere since the page was opened. Nobody was checked "
+            "in: see where they are expected now."
+        )
+        % {"code": party.code},
+    )
+    return redirect("web-party-arrival", party_id=party.id)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @never_cache
@@ -361,6 +395,10 @@ def party_arrival(request, party_id):
         _initial, rows = _correction_initial(party, personal)
         return _arrival_page(request, access, party, placement, _member_rows(rows), personal)
 
+    if request.POST.get("placement") != str(placement.id):
+        # The page was for beds given back since (did not come, expired) and the party is
+        # held elsewhere now: nothing is done, and the page shows where.
+        return _placement_moved(request, party)
     changed = _rows_changed(request.POST)
     if changed is not None:
         return _arrival_page(request, access, party, placement, _member_rows(changed), personal)
@@ -389,8 +427,10 @@ def party_arrival(request, party_id):
                 % {"code": party.code},
             )
             return HttpResponseRedirect(shelter_url)
-        services.party_check_in(party_id=party.id, access=access)
+        services.party_check_in(party_id=party.id, access=access, placement_id=placement.id)
     except (Conflict, IntegrityError) as error:
+        if getattr(error, "code", None) == "placement_changed":
+            return _placement_moved(request, party)
         return _arrival_page(
             request,
             access,
@@ -412,8 +452,10 @@ def party_check_out(request, party_id):
     """Check-out frees the party's beds at once: the page asks first (GET, or a POST
     without `confirm`), and checks out on "Yes" (a POST with `confirm=yes`)."""
     access = _access(request, "party.check_out")
+    # Looked up among the parties the caller sees, not only those they may check out: a
+    # party that has left (a second tap, the back button) is told so, not a 404.
     party = get_object_or_404(
-        access.scope(Party.objects.all(), "party.check_out").select_related("city"), id=party_id
+        access.scope(Party.objects.all(), "party.view").select_related("city"), id=party_id
     )
     fallback = reverse("web-party", args=[party.id])
     placement = selectors.party_current_placement(party)
@@ -421,6 +463,10 @@ def party_check_out(request, party_id):
         fallback = reverse("web-shelter", args=[placement.space.shelter_id])
     asked = request.POST.get("next") or request.GET.get("next", "")
     next_url = _safe_next(request, asked, fallback)
+    already = _("%(code)s has already checked out.") % {"code": party.code}
+    if party.status == PartyStatus.DEPARTED:  # a second tap, another tab, the back button
+        messages.info(request, already)
+        return HttpResponseRedirect(next_url)
     if request.method == "GET" or request.POST.get("confirm") != "yes":
         if party.status != PartyStatus.CHECKED_IN:
             messages.error(request, _("%(code)s is not checked in.") % {"code": party.code})
@@ -433,7 +479,11 @@ def party_check_out(request, party_id):
     try:
         services.party_check_out(party_id=party.id, access=access)
     except (Conflict, IntegrityError) as error:
-        messages.error(request, _refusal_text(error))
+        party.refresh_from_db(fields=["status"])
+        if party.status == PartyStatus.DEPARTED:  # by another tap in the meantime
+            messages.info(request, already)
+        else:
+            messages.error(request, _refusal_text(error))
     else:
         messages.success(
             request, _("%(code)s checked out. Their beds are free.") % {"code": party.code}

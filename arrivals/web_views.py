@@ -409,6 +409,8 @@ def party_action(request, party_id, action):
     if action == "cancel":
         form = CancelForm(request.POST)
         kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
+    elif "placement" in request.POST:  # the held beds the page showed (check-in)
+        kwargs["placement_id"] = request.POST["placement"]
     try:
         # PermissionDenied (403) where the caller may not do it to this party (a manager:
         # not placed at their shelter), checked by the service under the party's lock.

@@ -2,12 +2,16 @@
 large one is asked about first), open and close with a reason, parties expected and inside,
 check-in with a correction of who came, check-out with a confirmation, "did not come"."""
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
 from accounts.models import Role
 from arrivals import services
 from arrivals.models import Party, PartyStatus, PlacementStatus
+from config.exceptions import Conflict
+from shelters import services as shelter_services
 from shelters.models import ShelterStatus
 from shelters.selectors import space_beds_change_is_large
 from tests import factories
@@ -21,8 +25,11 @@ def _members(party) -> list[str]:
     return list(party.members.order_by("position").values_list("given_name", flat=True))
 
 
-def _member_post(rows, **extra) -> dict:
+def _member_post(rows, party, **extra) -> dict:
+    """The check-in page's form as sent for `party`: its rows, and the held placement the
+    page showed."""
     data = {
+        "placement": str(party.placements.get(status=PlacementStatus.HELD).id),
         "members-TOTAL_FORMS": str(len(rows)),
         "members-INITIAL_FORMS": "0",
         "members-MIN_NUM_FORMS": "1",
@@ -246,8 +253,27 @@ def test_close_with_a_reason_and_open_again(manager, shelter, coordinator):
     assert shelter.status_reason == ""
     stale = client.post(url, {"status": "closed", "version": "1", "reason": "Flood"})
     assert stale.status_code == 409
-    assert b"Changed by someone else" in stale.content
+    assert b"Someone else changed this shelter" in stale.content
     assert b'value="Flood"' in stale.content
+    # The form sent back carries the shelter's version now: sending it again closes.
+    assert f'name="version" value="{shelter.version}"'.encode() in stale.content
+    again = client.post(url, {"status": "closed", "version": shelter.version, "reason": "Flood"})
+    assert again.status_code == 302
+    shelter.refresh_from_db()
+    assert shelter.status == ShelterStatus.CLOSED
+    # Someone opened it in the meantime: a stale "Open" is told so, and changes nothing.
+    shelter_services.shelter_update(
+        shelter_id=shelter.id, data={"status": "open"}, expected_version=None
+    )
+    shelter.refresh_from_db()
+    version = shelter.version
+    late = client.post(url, {"status": "open", "version": "1"}, follow=True)
+    assert b"already opened by someone else" in late.content
+    shelter.refresh_from_db()
+    assert (shelter.status, shelter.version) == (ShelterStatus.OPEN, version)
+    long = client.post(url, {"status": "closed", "version": shelter.version, "reason": "x" * 400})
+    assert long.status_code == 400
+    assert b"Say why the shelter closes" not in long.content  # a reason was typed: too long
     bad = client.post(url, {"status": "burning", "version": shelter.version})
     assert bad.status_code == 400
     shelter.refresh_from_db()
@@ -281,7 +307,7 @@ def test_check_in_as_registered(manager, space, placed_party):
         },
         {"given_name": "Timur", "family_name": "Nurlanov", "age_group": "child"},
     ]
-    response = client.post(url, _member_post(rows, check_in="1"))
+    response = client.post(url, _member_post(rows, placed_party, check_in="1"))
     assert response.status_code == 302
     assert response["Location"] == reverse("web-shelter", args=[space.shelter_id])
     placed_party.refresh_from_db()
@@ -303,10 +329,10 @@ def test_check_in_with_a_correction_of_who_came(manager, space, placed_party):
         },
         {"given_name": "Timur", "family_name": "Nurlanov", "age_group": "child"},
     ]
-    shown = client.post(url, _member_post(both, remove_member="1"))
+    shown = client.post(url, _member_post(both, placed_party, remove_member="1"))
     assert shown.status_code == 200
     assert b"Timur" not in shown.content
-    response = client.post(url, _member_post(both[:1], check_in="1"))
+    response = client.post(url, _member_post(both[:1], placed_party, check_in="1"))
     assert response.status_code == 302
     placed_party.refresh_from_db()
     assert placed_party.status == PartyStatus.CHECKED_IN
@@ -320,7 +346,7 @@ def test_a_bad_correction_comes_back_and_checks_nobody_in(manager, space, placed
     client = web_client(manager)
     url = reverse("web-party-arrival", args=[placed_party.id])
     rows = [{"given_name": "", "age_group": "adult", "sex": "female"}]
-    response = client.post(url, _member_post(rows, check_in="1"))
+    response = client.post(url, _member_post(rows, placed_party, check_in="1"))
     assert response.status_code == 400
     assert b"There is a problem" in response.content
     placed_party.refresh_from_db()
@@ -332,12 +358,58 @@ def test_a_correction_that_no_longer_fits_releases_the_hold(manager, space, plac
     client = web_client(manager)
     url = reverse("web-party-arrival", args=[placed_party.id])
     rows = [{"given_name": f"P{n}", "age_group": "adult", "sex": "male"} for n in range(11)]
-    response = client.post(url, _member_post(rows, check_in="1"), follow=True)
+    response = client.post(url, _member_post(rows, placed_party, check_in="1"), follow=True)
     assert b"no longer fit" in response.content
     placed_party.refresh_from_db()
     assert placed_party.status == PartyStatus.WAITING
     space.refresh_from_db()
     assert (space.beds_occupied, space.beds_held) == (0, 0)
+
+
+def test_a_page_opened_before_the_party_moved_checks_nobody_in(
+    coordinator, city, space, placed_party
+):
+    """The check-in page showed beds in Auditorium 1; meanwhile the party did not come
+    there and was placed in a school: "Check in" on the old page must not check them in
+    at the school."""
+    client = web_client(coordinator)
+    url = reverse("web-party-arrival", args=[placed_party.id])
+    rows = [{"given_name": "Aigerim", "sex": "female", "age_group": "adult"}]
+    shown = _member_post(rows, placed_party, check_in="1")
+    services.placement_cancel(placement_id=shown["placement"], actor="cinema")
+    school = factories.SpaceFactory(
+        shelter=factories.ShelterFactory(city=city, name="School 35"), name="Hall", beds=5
+    )
+    services.placement_create(party_id=placed_party.id, space_id=school.id, actor="matcher")
+
+    response = client.post(url, shown, follow=True)
+
+    assert response.redirect_chain == [(url, 302)]
+    assert b"moved elsewhere since the page was opened" in response.content
+    assert b"School 35" in response.content  # the page now shows where they are expected
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.PLACED
+    assert _members(placed_party) == ["Aigerim", "Timur"]  # the correction was not applied
+    school.refresh_from_db()
+    assert (school.beds_held, school.beds_occupied) == (2, 0)
+
+
+def test_check_in_of_another_placement_than_the_one_shown_is_a_conflict(
+    coordinator, space, placed_party
+):
+    held = placed_party.placements.get()
+    with pytest.raises(Conflict) as refused:
+        services.party_check_in(
+            party_id=placed_party.id,
+            access=services_access(coordinator),
+            placement_id=uuid.uuid4(),
+        )
+    assert refused.value.code == "placement_changed"
+    services.party_check_in(
+        party_id=placed_party.id, access=services_access(coordinator), placement_id=held.id
+    )
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.CHECKED_IN
 
 
 def test_arrival_is_only_for_the_shelter_s_staff(volunteer, other_manager, placed_party):
@@ -365,8 +437,10 @@ def test_check_out_asks_first(manager, space, placed_party):
     assert placed_party.status == PartyStatus.DEPARTED
     space.refresh_from_db()
     assert space.beds_occupied == 0
-    # Gone from the shelter: not in its manager's reach any more.
-    assert client.post(url, {"next": shelter_url, "confirm": "yes"}).status_code == 404
+    # A second tap (another tab, the back button) is told the party has left.
+    again = client.post(url, {"next": shelter_url, "confirm": "yes"}, follow=True)
+    assert again.redirect_chain == [(shelter_url, 302)]
+    assert b"has already checked out" in again.content
     evil = web_client(manager).get(f"{url}?next=https://evil.example/")
     assert "evil.example" not in evil.get("Location", "")
 
@@ -392,7 +466,8 @@ def test_did_not_come_frees_the_held_beds(manager, other_manager, volunteer, spa
 def test_a_coordinator_may_check_in_with_a_correction(coordinator, space, placed_party):
     url = reverse("web-party-arrival", args=[placed_party.id])
     rows = [{"given_name": "Aigerim", "sex": "female", "age_group": "adult"}]
-    assert web_client(coordinator).post(url, _member_post(rows, check_in="1")).status_code == 302
+    response = web_client(coordinator).post(url, _member_post(rows, placed_party, check_in="1"))
+    assert response.status_code == 302
     assert Party.objects.get(id=placed_party.id).status == PartyStatus.CHECKED_IN
 
 
