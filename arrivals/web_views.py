@@ -6,6 +6,7 @@ the caller's reach answer 404.
 """
 
 import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -387,7 +388,7 @@ def _may_edit(access: Access, party: Party, placement) -> bool:
 
 # The party actions of the pages: the action each asks of the access (its rule is in
 # `accounts.rules`) and the service that does it (and checks it on the party).
-PARTY_ACTIONS = {
+PARTY_ACTIONS: dict[str, tuple[str, Callable[..., Party]]] = {
     "check-in": ("party.check_in", services.party_check_in),
     "cancel": ("party.cancel", services.party_cancel),
 }
