@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import Access
 from config.exceptions import Conflict
+from config.outages import UNAVAILABLE
 from privacy.crypto import name_digest, phone_digest
 from privacy.models import AuditAction, AuditEntry
 from privacy.services import audit_record
@@ -1359,30 +1360,51 @@ MATCHING_RUN_TASK = "arrivals.tasks.matching_run"
 
 
 def _enqueue_run(run_id) -> None:
-    """Send the run to a worker after commit. Robust: if the broker is down, the
-    request that asked still succeeds (its writes are committed); the error is logged
-    and the timer or the next ask sends the run again (see `matching_request`)."""
+    """Send the run to a worker after commit. If the broker is out of reach, the request
+    that asked still succeeds (its writes are committed): the error is logged and the run
+    is marked as never sent, so that the next ask (a registration's too) or the timer
+    sends it again at once, not a minute later (see `matching_request`)."""
     task = signature(MATCHING_RUN_TASK, args=(str(run_id),))
-    transaction.on_commit(task.delay, robust=True)
+
+    def send() -> None:
+        try:
+            task.delay()
+        except UNAVAILABLE as error:
+            logger.error("matching run %s not sent, broker unreachable: %s", run_id, error)
+            MatchingRun.objects.filter(id=run_id, status=RunStatus.QUEUED).update(
+                enqueued_at=NEVER_SENT
+            )
+
+    transaction.on_commit(send, robust=True)
+
+
+# `enqueued_at` of a run whose sending failed: older than any, so that the next ask sends it.
+NEVER_SENT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 # A run queued by one statement (`_run_queue`), written by hand: it is on the way of every
 # registration, and Django would build the same SQL again each time.
+# Where a run is queued already and its sending failed (`NEVER_SENT`), the same statement
+# takes it to send again.
 _RUN_QUEUE_SQL = (
-    "INSERT INTO arrivals_matchingrun (id, city_id, status, trigger, requested_at, enqueued_at, "
-    "placed_parties, placed_people, waiting_parties, unplaced, error) "
-    "SELECT %s, %s, %s, %s, %s, %s, 0, 0, 0, '[]'::jsonb, '' "
-    "WHERE %s::int IS NULL OR EXISTS (SELECT 1 FROM shelters_space s "
-    "JOIN shelters_shelter h ON h.id = s.shelter_id WHERE h.city_id = %s AND h.status = %s "
-    "AND s.beds >= s.beds_held + s.beds_occupied + %s::int) "
-    "ON CONFLICT DO NOTHING RETURNING id"
+    "WITH queued AS (INSERT INTO arrivals_matchingrun (id, city_id, status, trigger, "
+    "requested_at, enqueued_at, placed_parties, placed_people, waiting_parties, unplaced, "
+    "error) SELECT %(id)s, %(city)s, %(queued)s, %(trigger)s, %(now)s, %(now)s, 0, 0, 0, "
+    "'[]'::jsonb, '' WHERE %(size)s::int IS NULL OR EXISTS (SELECT 1 FROM shelters_space s "
+    "JOIN shelters_shelter h ON h.id = s.shelter_id WHERE h.city_id = %(city)s "
+    "AND h.status = %(open)s AND s.beds >= s.beds_held + s.beds_occupied + %(size)s::int) "
+    "ON CONFLICT DO NOTHING RETURNING id), "
+    "unsent AS (UPDATE arrivals_matchingrun SET enqueued_at = %(now)s "
+    "WHERE city_id = %(city)s AND status = %(queued)s AND enqueued_at = %(never)s "
+    "AND NOT EXISTS (SELECT 1 FROM queued) RETURNING id) "
+    "SELECT id, true FROM queued UNION ALL SELECT id, false FROM unsent"
 )
 
 
 def _run_queue(*, city_id, trigger: str, party_size: int | None) -> MatchingRun | None:
     """Queue a run for the city in one statement (PostgreSQL), unless one is queued
-    already or (with `party_size`) no open space has that many free beds; the run
-    queued, or None."""
+    already or (with `party_size`) no open space has that many free beds: the run queued;
+    else the queued run whose sending failed, taken to be sent again; else None."""
     now = timezone.now()
     run = MatchingRun(
         city_id=city_id, trigger=trigger, status=RunStatus.QUEUED, requested_at=now, enqueued_at=now
@@ -1390,21 +1412,23 @@ def _run_queue(*, city_id, trigger: str, party_size: int | None) -> MatchingRun 
     with connection.cursor() as cursor:
         cursor.execute(
             _RUN_QUEUE_SQL,
-            [
-                run.id,
-                city_id,
-                RunStatus.QUEUED.value,
-                trigger,
-                now,
-                now,
-                party_size,
-                city_id,
-                ShelterStatus.OPEN.value,
-                party_size,
-            ],
+            {
+                "id": run.id,
+                "city": city_id,
+                "queued": RunStatus.QUEUED.value,
+                "trigger": trigger,
+                "now": now,
+                "size": party_size,
+                "open": ShelterStatus.OPEN.value,
+                "never": NEVER_SENT,
+            },
         )
-        if cursor.fetchone() is None:
-            return None
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    run_id, new = row
+    if not new:
+        return MatchingRun.objects.get(id=run_id)
     run._state.adding = False
     return run
 
