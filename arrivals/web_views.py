@@ -109,11 +109,18 @@ def home(request):
                 )
             )
             closed = [shelter for shelter in shelters if shelter.status != ShelterStatus.OPEN]
+            opened = [shelter for shelter in shelters if shelter.status == ShelterStatus.OPEN]
             cities.append(
                 {
                     "city": city,
                     "capacity": selectors.city_capacity(city=city),
                     "shelters": shelters,
+                    # The beds that count (the headline's free beds are theirs).
+                    "open_beds": {
+                        "total": sum(shelter.beds_total for shelter in opened),
+                        "occupied": sum(shelter.beds_occupied for shelter in opened),
+                        "held": sum(shelter.beds_held for shelter in opened),
+                    },
                     "closed_beds": sum(shelter.beds_total for shelter in closed),
                     "closed_occupied": sum(shelter.beds_occupied for shelter in closed),
                 }
@@ -362,7 +369,9 @@ def party_detail(request, party_id):
         "languages": [LANGUAGE_NAMES.get(code, code) for code in party.languages],
         "may_register": access.allows("party.add"),
         "waiting": party.status == PartyStatus.WAITING,
-        "show_possible_duplicate": access.allows("party.possible_duplicate"),
+        # A departed or cancelled (a merged) party is no longer anyone's duplicate.
+        "show_possible_duplicate": access.allows("party.possible_duplicate")
+        and party.status not in services.CLOSED_STATUSES,
         "may_edit": _may_edit(access, party, placement),
     }
     if party.status == PartyStatus.WAITING:

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 CODE = "control_characters"
 LINE_MESSAGE = _("The text cannot hold control characters or line breaks.")
 NAME_MESSAGE = _("A name cannot hold control characters or line breaks.")
+INVISIBLE_NAME_MESSAGE = _("A name needs at least one letter or sign that can be seen.")
 TEXT_MESSAGE = _("The text cannot hold control characters.")
 
 # A carriage return is allowed only as half of a line break.
@@ -50,10 +51,20 @@ def line_validator(value: str) -> None:
         raise ValidationError(LINE_MESSAGE, code=CODE)
 
 
+def has_nothing_visible(value: str) -> bool:
+    """Only format characters (zero-width, direction marks) and spaces: shown, it is blank."""
+    if value.isprintable():  # the common case, in C: no Cf and no separator but " "
+        return not value.strip(" ")
+    return all(unicodedata.category(ch)[0] in ("C", "Z") for ch in value)
+
+
 def name_validator(value: str) -> None:
-    """A person's name: one line, with the message saying so."""
+    """A person's name: one line, with the message saying so, and something to see (a
+    name of zero-width characters alone shows as blank on every list)."""
     if isinstance(value, str) and has_control_characters(value):
         raise ValidationError(NAME_MESSAGE, code=CODE)
+    if isinstance(value, str) and value and has_nothing_visible(value):
+        raise ValidationError(INVISIBLE_NAME_MESSAGE, code="invisible")
 
 
 def text_validator(value: str) -> None:

@@ -111,6 +111,26 @@ def test_party_text_fields_refuse_control_characters(coordinator_client, city, f
     assert not Party.objects.exists()
 
 
+@pytest.mark.parametrize("value", ["\u200b", "\u202e", "\ufeff \u200d", "\u2028", "\u3000"])
+def test_a_name_with_nothing_to_see_is_refused(coordinator_client, city, value):
+    member = {"given_name": value, "sex": "female", "age_group": "adult"}
+    answer = coordinator_client.post(
+        "/api/v1/parties/", _party(city, members=[member]), format="json"
+    )
+    assert answer.status_code == 400, answer.content
+    assert "given_name" in str(answer.json())
+    assert not Party.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["\u202bАйгерим\u202c", "👨\u200d👩\u200d👧", "Ай гүл"])  # noqa: RUF001 - Cyrillic names
+def test_names_with_direction_marks_and_joiners_are_taken(coordinator_client, city, value):
+    member = {"given_name": value, "sex": "female", "age_group": "adult"}
+    answer = coordinator_client.post(
+        "/api/v1/parties/", _party(city, members=[member]), format="json"
+    )
+    assert answer.status_code == 201, answer.content
+
+
 def test_notes_keep_line_breaks_and_tabs(coordinator_client, city):
     notes = "Needs a ground floor.\r\nArrives at 02:00\twith a cat."
     answer = coordinator_client.post("/api/v1/parties/", _party(city, notes=notes), format="json")
