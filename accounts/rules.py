@@ -107,6 +107,9 @@ RULES: dict[str, Rule] = {
     "membership.me": Rule(EVERYONE),
     # Lifting a member's sign-in lockout (`accounts.services.member_login_unlock`).
     "membership.unlock": Rule(COORDINATOR),
+    # Taking a volunteer's or manager's access to one's cities away
+    # (`accounts.services.member_remove`).
+    "membership.remove": Rule(COORDINATOR),
     "apikey.view": Rule(COORDINATOR),
     "apikey.add": Rule(COORDINATOR),
     "apikey.revoke": Rule(COORDINATOR),

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .access import Access, access_for_user
-from .models import Invitation
+from .models import Invitation, Membership, Role
 
 
 def invitation_digest(token: str) -> str:
@@ -56,4 +56,22 @@ def invitations_listed(*, access: Access) -> QuerySet[Invitation]:
         .select_related("city", "created_by", "accepted_by")
         .prefetch_related("shelters")
         .order_by("-created_at")
+    )
+
+
+def members_removable(*, access: Access) -> QuerySet[Membership]:
+    """The volunteers and shelter managers in the caller's cities whose access the caller
+    may remove (`accounts.services.member_remove`), still able to sign in, by username."""
+    if not access.allows("membership.remove"):
+        return Membership.objects.none()
+    assert access.user_id is not None  # a person: no API key may remove members
+    return (
+        access.scope(Membership.objects.all(), "membership.remove")
+        .exclude(role=Role.COORDINATOR)
+        .exclude(user__pk=access.user_id)
+        .filter(user__is_active=True)
+        .select_related("user")
+        .prefetch_related("cities", "shelters")
+        .distinct()
+        .order_by("user__username")
     )

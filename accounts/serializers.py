@@ -32,10 +32,24 @@ class MemberSerializer(serializers.ModelSerializer):
     cities = ScopedRelatedField(many=True, required=False)
     shelters = ScopedRelatedField(many=True, required=False)
     is_superuser = serializers.BooleanField(source="user.is_superuser", read_only=True)
+    is_active = serializers.BooleanField(
+        source="user.is_active",
+        read_only=True,
+        help_text=_("False once every access was removed: they can no longer sign in."),
+    )
 
     class Meta:
         model = Membership
-        fields = ["id", "username", "password", "role", "cities", "shelters", "is_superuser"]
+        fields = [
+            "id",
+            "username",
+            "password",
+            "role",
+            "cities",
+            "shelters",
+            "is_superuser",
+            "is_active",
+        ]
         read_only_fields = ["id"]
 
     def validate_username(self, value):

@@ -111,6 +111,46 @@ def member_login_unlock(*, membership: Membership, by) -> int:
 
 
 @transaction.atomic
+def member_remove(*, membership_id, access: Access) -> Membership:
+    """A coordinator takes a volunteer's or shelter manager's access to their cities away,
+    at once: the member's cities among the coordinator's, and the shelters in them, are
+    removed (a member who also works elsewhere keeps the rest). A member left with no
+    city and no shelter is signed out everywhere: their account is made inactive (their
+    sessions stop working) and their tokens end. A coordinator's access is an
+    administrator's to change (`membership.change`), and nobody removes their own.
+    PermissionDenied if `access` may not remove this member."""
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(id=membership_id)
+    )
+    if not access.allows("membership.remove", membership):
+        raise PermissionDenied(_("You may not remove this member."))
+    if membership.user_id == access.user_id:
+        raise PermissionDenied(_("You cannot remove your own access."))
+    if membership.role == Role.COORDINATOR and not access.is_superuser:
+        raise PermissionDenied(_("A coordinator's access is changed by an administrator."))
+    cities = [
+        city
+        for city in membership.cities.all()
+        if access.is_superuser or city.id in access.city_ids
+    ]
+    shelters = [
+        shelter
+        for shelter in membership.shelters.all()
+        if access.is_superuser or shelter.city_id in access.city_ids
+    ]
+    membership.cities.remove(*cities)
+    membership.shelters.remove(*shelters)
+    if not membership.cities.exists() and not membership.shelters.exists():
+        user = membership.user
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        auth_tokens_end_all(user=user)
+    return membership
+
+
+@transaction.atomic
 def api_key_create(
     *, name: str, scopes: list[str], created_by, cities: Iterable | None = None
 ) -> tuple:

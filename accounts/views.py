@@ -182,6 +182,21 @@ class MemberViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         services.member_login_unlock(membership=membership, by=request.user)
         return Response(self.get_serializer(membership).data)
 
+    @extend_schema(
+        request=None,
+        responses={200: MemberSerializer},
+        description=(
+            "Remove a volunteer's or shelter manager's access to your cities, at once: "
+            "those cities and their shelters are taken from the member. A member left "
+            "with none can no longer sign in (`is_active` false) and their tokens end."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def remove(self, request, pk=None):
+        membership = services.member_remove(membership_id=self.get_object().id, access=self.access)
+        membership.refresh_from_db()
+        return Response(self.get_serializer(membership).data)
+
 
 class ApiKeyViewSet(
     AccessMixin, NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet

@@ -23,7 +23,7 @@ from config.qr import qr_svg
 from . import selectors, services
 from .access import access_for
 from .forms import InvitationForm, JoinForm
-from .models import Invitation
+from .models import Invitation, Membership
 
 INVITATIONS_SHOWN = 20
 
@@ -85,6 +85,7 @@ def invitations(request):
             "form": form,
             "error_summary": error_summary([(form, "")]),
             "invitations": selectors.invitations_listed(access=access)[:INVITATIONS_SHOWN],
+            "members": selectors.members_removable(access=access),
             "now": timezone.now(),
         },
         status=status,
@@ -160,3 +161,28 @@ def join(request, token: str):
         },
         status=400 if form.is_bound else 200,
     )
+
+
+@require_http_methods(["POST"])
+@login_required
+def member_remove(request, membership_id):
+    """Remove a volunteer's or manager's access to the coordinator's cities (the page asks
+    first: its button is behind a "Remove access" disclosure)."""
+    access = access_for(request)
+    if not access.allows("membership.remove"):
+        raise PermissionDenied
+    membership = (
+        access.scope(Membership.objects.select_related("user"), "membership.remove")
+        .filter(id=membership_id)
+        .first()
+    )
+    if membership is None:  # removed already (a second tap), or never in reach
+        messages.info(request, _("This person has no access to your cities any more."))
+        return redirect("web-invitations")
+    services.member_remove(membership_id=membership.id, access=access)
+    messages.success(
+        request,
+        _("%(username)s can no longer work in your cities.")
+        % {"username": membership.user.get_username()},
+    )
+    return redirect("web-invitations")
