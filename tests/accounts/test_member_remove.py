@@ -13,6 +13,7 @@ from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
+
 def _signed_in_api(user) -> APIClient:
     """A client with a real token of `user` (not a forced login): what a phone holds."""
     _token, key = services.auth_token_issue(user=user)
@@ -96,7 +97,7 @@ def test_the_invitations_page_lists_and_removes(coordinator, volunteer, manager,
     assert done.redirect_chain == [("/invitations/", 302)]
     text = done.content.decode()
     assert f"{volunteer.get_username()} can no longer work in your cities." in text
-    assert "/members/%s/remove/" % volunteer.membership.id not in text
+    assert f"/members/{volunteer.membership.id}/remove/" not in text
     assert browser.get("/register/").status_code == 302  # to the login
     twice = page.post(f"/members/{volunteer.membership.id}/remove/", follow=True)
     assert b"has no access to your cities any more" in twice.content
