@@ -311,6 +311,9 @@ class HostOffer(models.Model):
         related_name="host_offer",
         verbose_name=_("shelter"),
     )
+    # Accepted before its first day: its shelter was made closed, and the timer opens it
+    # on that day (`services.host_offers_begin`), once.
+    opens_on_first_day = models.BooleanField(_("opens on its first day"), default=False)
     client_digest = models.CharField(
         _("sender's address digest"), max_length=64, blank=True, db_index=True
     )

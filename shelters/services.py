@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.access import Access, access_for_user
@@ -429,6 +430,10 @@ def host_offer_accept(*, offer_id, by) -> HostOfferAccepted:
     and matching runs for the new beds), and a one-time invitation for the host to
     manage that shelter (`accounts.services.invitation_create`). Holds the offer's lock.
 
+    An offer accepted before its first day (`available_from`, in the city's time zone)
+    gets its shelter closed, saying when it opens; the timer opens it on that day
+    (`host_offers_begin`): nobody is sent to an apartment before the host expects them.
+
     Conflict("offer_decided") if it is not new, Conflict("offer_ended") if its last day
     has passed; 404 outside the caller's cities.
     """
@@ -436,14 +441,22 @@ def host_offer_accept(*, offer_id, by) -> HostOfferAccepted:
     offer = _host_offer_for(offer_id=offer_id, access=access, action="hostoffer.accept")
     _host_offer_check_new(offer)
     city = offer.city
-    if offer.available_until is not None and offer.available_until < host_offer_city_today(city):
+    today = host_offer_city_today(city)
+    if offer.available_until is not None and offer.available_until < today:
         raise Conflict("offer_ended", _("The offer's last day has passed."))
+    later = offer.available_from > today
     shelter = shelter_create(
         city=city,
         name=host_offer_shelter_name(offer),
         kind=ShelterKind.APARTMENT,
         address=offer.address,
-        status=ShelterStatus.OPEN,
+        status=ShelterStatus.CLOSED if later else ShelterStatus.OPEN,
+        status_reason=(
+            _("Opens on %(date)s, the host's first day.")
+            % {"date": date_format(offer.available_from, "SHORT_DATE_FORMAT")}
+            if later
+            else ""
+        ),
         wheelchair_accessible=offer.wheelchair_accessible,
         pets_allowed=offer.pets_allowed,
     )
@@ -465,8 +478,43 @@ def host_offer_accept(*, offer_id, by) -> HostOfferAccepted:
     offer.status_changed_at = timezone.now()
     offer.decided_by = by
     offer.shelter = shelter
-    offer.save(update_fields=["status", "status_changed_at", "decided_by", "shelter"])
+    offer.opens_on_first_day = later
+    offer.save(
+        update_fields=["status", "status_changed_at", "decided_by", "shelter", "opens_on_first_day"]
+    )
     return HostOfferAccepted(offer, shelter, space, invitation, path)
+
+
+def host_offers_begin(*, now: datetime | None = None) -> int:
+    """Open the shelters of the offers accepted before their first day, once that day has
+    come in the city's time zone (as any shelter opens: `shelter_update`, which asks for
+    matching). A shelter someone opened earlier by hand is left as it is. Each offer is
+    one transaction holding its lock. Safe to run again. Returns how many were opened."""
+    now = now or timezone.now()
+    # No city's today is later than UTC's tomorrow: the rest is checked per city below.
+    due = Q(
+        status=HostOfferStatus.ACCEPTED,
+        opens_on_first_day=True,
+        available_from__lte=(now + timedelta(days=1)).date(),
+    )
+    opened = 0
+    for offer_id in HostOffer.objects.filter(due).order_by("id").values_list("id", flat=True):
+        with transaction.atomic():
+            offer = next(iter(host_offers_lock(offer_ids=[offer_id]).values()), None)
+            if offer is None or not HostOffer.objects.filter(due, id=offer_id).exists():
+                continue
+            if offer.available_from > host_offer_city_today(offer.city, now):
+                continue
+            assert offer.shelter_id is not None  # accepted: it has its shelter
+            shelter = Shelter.objects.get(id=offer.shelter_id)
+            if shelter.status != ShelterStatus.OPEN:
+                shelter_update(
+                    shelter_id=shelter.id, data={"status": ShelterStatus.OPEN, "status_reason": ""}
+                )
+                opened += 1
+            offer.opens_on_first_day = False
+            offer.save(update_fields=["opens_on_first_day"])
+    return opened
 
 
 @transaction.atomic

@@ -8,6 +8,12 @@ from . import services
 
 
 @shared_task(**RELIABLE)
+def host_offers_begin() -> int:
+    """Open the apartments accepted before their first day, on that day (every 10 minutes)."""
+    return services.host_offers_begin()
+
+
+@shared_task(**RELIABLE)
 def host_offers_end() -> int:
     """Close the apartments whose offer's last day has passed (every 10 minutes)."""
     return services.host_offers_end()

@@ -241,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.deliveries_due_send",
         "schedule": timedelta(seconds=30),
     },
+    "host-offers-begin": {
+        "task": "shelters.tasks.host_offers_begin",
+        "schedule": timedelta(minutes=10),
+    },
     "host-offers-end": {
         "task": "shelters.tasks.host_offers_end",
         "schedule": timedelta(minutes=10),

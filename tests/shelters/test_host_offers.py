@@ -345,6 +345,48 @@ def test_the_apartment_closes_by_itself_after_the_last_day(
     assert newcomer.status == PartyStatus.WAITING
 
 
+def test_an_offer_accepted_before_its_first_day_opens_on_that_day(
+    city, coordinator, django_capture_on_commit_callbacks
+):
+    """Accepted on May 1st for May 10th: nobody is sent there before the host expects them."""
+    with time_machine.travel(datetime(2026, 5, 1, 8, 0, tzinfo=UTC), tick=False):
+        offer = services.host_offer_submit(
+            data={
+                "city": city,
+                "host_name": "Gulnara",
+                "contact_phone": PHONE,
+                "address": "Abai 12",
+                "beds": 4,
+                "available_from": date(2026, 5, 10),
+            }
+        )
+        waiting = factories.PartyFactory(city=city)
+        with django_capture_on_commit_callbacks(execute=True):
+            accepted = services.host_offer_accept(offer_id=offer.id, by=coordinator)
+        assert accepted.shelter.status == ShelterStatus.CLOSED
+        assert "Opens on" in accepted.shelter.status_reason
+        waiting.refresh_from_db()
+        assert waiting.status == PartyStatus.WAITING
+        assert tasks.host_offers_begin() == 0
+    # 23:30 on May 9th in Uralsk (UTC+5): not yet.
+    with time_machine.travel(datetime(2026, 5, 9, 18, 30, tzinfo=UTC), tick=False):
+        assert tasks.host_offers_begin() == 0
+    # 00:30 on May 10th in Uralsk: open, and the waiting party is placed there.
+    with time_machine.travel(datetime(2026, 5, 9, 19, 30, tzinfo=UTC), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.host_offers_begin() == 1
+        assert tasks.host_offers_begin() == 0  # once
+    accepted.shelter.refresh_from_db()
+    assert (accepted.shelter.status, accepted.shelter.status_reason) == (ShelterStatus.OPEN, "")
+    waiting.refresh_from_db()
+    assert waiting.status == PartyStatus.PLACED
+    # Closed again later by its manager, it stays closed: the timer opened it once.
+    services.shelter_update(shelter_id=accepted.shelter.id, data={"status": "closed"})
+    assert tasks.host_offers_begin() == 0
+    accepted.shelter.refresh_from_db()
+    assert accepted.shelter.status == ShelterStatus.CLOSED
+
+
 def test_a_new_offer_nobody_decided_on_ends_after_its_last_day(offer):
     HostOffer.objects.filter(id=offer.id).update(
         available_from=date(2020, 1, 1), available_until=date(2020, 1, 2)

@@ -12,7 +12,7 @@ from django.test import Client
 from accounts.models import Invitation
 from privacy.models import AuditAction, AuditEntry
 from shelters import services
-from shelters.models import HostOffer, HostOfferStatus, ShelterKind
+from shelters.models import HostOffer, HostOfferStatus, ShelterKind, ShelterStatus
 from tests import factories
 
 from .conftest import web_client
@@ -204,6 +204,20 @@ def test_accepting_shows_the_invitation_link_and_its_qr_code(
     assert Invitation.objects.filter(shelters=offer.shelter).exists()
     again = client.post(f"{LIST}{offer.id}/accept/", follow=True)
     assert "already" in again.content.decode()
+
+
+def test_accepting_before_the_first_day_says_when_it_opens(
+    offer, coordinator, django_capture_on_commit_callbacks
+):
+    first_day = services.host_offer_city_today(offer.city) + timedelta(days=7)
+    HostOffer.objects.filter(id=offer.id).update(available_from=first_day, available_until=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = web_client(coordinator).post(f"{LIST}{offer.id}/accept/")
+    assert page.status_code == 201
+    html = page.content.decode()
+    assert "the host's first day" in html and "is open now" not in html
+    offer.refresh_from_db()
+    assert offer.shelter.status == ShelterStatus.CLOSED
 
 
 def test_declining_from_the_list(offer, coordinator):
