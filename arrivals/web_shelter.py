@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -260,7 +261,9 @@ def space_beds(request, space_id):
         form.add_error("beds", _refusal_text(error))
         return again(409)
     messages.success(
-        request, _("%(space)s: %(beds)s beds saved.") % {"space": space.name, "beds": beds}
+        request,
+        ngettext("%(space)s: %(beds)s bed saved.", "%(space)s: %(beds)s beds saved.", beds)
+        % {"space": space.name, "beds": beds},
     )
     return HttpResponseRedirect(f"{shelter_url}#space-{space.id}")
 
@@ -315,6 +318,21 @@ def shelter_status(request, shelter_id):
         messages.success(
             request, _("The shelter is closed: nobody new is placed here; people inside stay.")
         )
+        expected = Placement.objects.filter(
+            space__shelter=shelter, status=PlacementStatus.HELD
+        ).count()
+        if expected:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s party on its way here is still expected: check it in when it "
+                    "comes, or ask a coordinator to place it elsewhere.",
+                    "%(count)s parties on their way here are still expected: check them in "
+                    "when they come, or ask a coordinator to place them elsewhere.",
+                    expected,
+                )
+                % {"count": expected},
+            )
     return redirect("web-shelter", shelter_id=shelter.id)
 
 
@@ -519,7 +537,11 @@ def placement_no_show(request, placement_id):
     else:
         messages.success(
             request,
-            _("%(code)s did not come: %(beds)s beds are free again.")
+            ngettext(
+                "%(code)s did not come: %(beds)s bed is free again.",
+                "%(code)s did not come: %(beds)s beds are free again.",
+                placement.beds,
+            )
             % {"code": placement.party.code, "beds": placement.beds},
         )
     return HttpResponseRedirect(shelter_url)

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -250,7 +251,11 @@ def serving_add(request, service_id):
     if not answer.replayed:
         messages.success(
             request,
-            _("%(meal)s: %(portions)s portions recorded.")
+            ngettext(
+                "%(meal)s: %(portions)s portion recorded.",
+                "%(meal)s: %(portions)s portions recorded.",
+                portions,
+            )
             % {"meal": service.get_meal_display(), "portions": portions},
         )
     return HttpResponseRedirect(f"{here}#service-{service.id}")

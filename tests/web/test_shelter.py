@@ -280,6 +280,16 @@ def test_close_with_a_reason_and_open_again(manager, shelter, coordinator):
     assert shelter.status == ShelterStatus.OPEN
 
 
+def test_closing_says_who_is_still_on_the_way(manager, shelter, placed_party):
+    url = reverse("web-shelter-status", args=[shelter.id])
+    closed = web_client(manager).post(
+        url, {"status": "closed", "version": shelter.version, "reason": "No heating"}, follow=True
+    )
+    assert b"1 party on its way here is still expected" in closed.content
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.PLACED  # held as before: it may still come
+
+
 def test_who_may_close(volunteer, other_manager, shelter):
     url = reverse("web-shelter-status", args=[shelter.id])
     data = {"status": "closed", "version": shelter.version, "reason": "x"}
