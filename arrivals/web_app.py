@@ -37,6 +37,7 @@ APP_STATIC = (
     "vendor/idb-keyval-6.3.0/idb-keyval.umd.js",
     "berth/app.js",
     "berth/register.js",
+    "berth/offline.js",
     "berth/icons/icon-32.png",
     "berth/icons/icon-180.png",
     "berth/icons/icon-192.png",
@@ -127,8 +128,12 @@ def manifest(request):
 
 @require_GET
 def offline(request):
-    """Kept by the service worker (fetched without cookies, so it names nobody)."""
-    return render(request, "arrivals/offline.html")
+    """Kept by the service worker (fetched without cookies, so it names nobody). It holds
+    its text in every language: shown from the cache, it cannot ask for the one chosen
+    since, and static/berth/offline.js shows the one the language cookie names."""
+    return render(
+        request, "arrivals/offline.html", {"languages": [code for code, _n in settings.LANGUAGES]}
+    )
 
 
 @require_GET

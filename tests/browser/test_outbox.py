@@ -12,7 +12,7 @@ from accounts.models import Role
 from arrivals.models import Party, PartyMember
 from tests import factories
 
-from .conftest import locked, log_in, screenshot
+from .conftest import locked, log_in, screenshot, set_language
 
 pytestmark = pytest.mark.browser
 
@@ -142,6 +142,17 @@ def test_offline_at_the_tap_then_back_online_registers_once(phone, server, volun
     other = phone.new_page()
     other.goto("/find/")
     assert other.inner_text("h1") == "No network"
+    # It says what the phone still keeps to send.
+    other.wait_for_selector("[data-offline='en'] [data-kept]:not([hidden])")
+    assert other.inner_text("[data-offline='en'] [data-kept-registrations]") == "1"
+    # Kept once, it is shown in the language chosen since: it holds every language.
+    set_language(phone, server, "kk")
+    other.reload()
+    other.locator("[data-offline='kk'] h1").wait_for()
+    assert other.locator("[data-offline='en']").is_hidden()
+    assert other.evaluate("document.documentElement.lang") == "kk"
+    assert other.inner_text("[data-offline='kk'] [data-kept-registrations]") == "1"
+    set_language(phone, server, "en")
     other.close()
     phone.set_offline(False)
     page.wait_for_selector(".outbox-item.sent")
