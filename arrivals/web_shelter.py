@@ -9,6 +9,7 @@ that takes the focus (the GOV.UK pattern), answered 400 (bad input) or 409 (refu
 current state). These pages live in `arrivals` because they show parties as well as beds.
 """
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -152,6 +153,8 @@ def _shelter_page(
         row = {
             "placement": placement,
             "party": party,
+            # Given names only (as volunteers see them): to find a family at the door.
+            "names": [member.given_name for member in members],
             "needs": _counts([n for m in members for n in m.needs], Need),
             "diets": _counts([d for m in members for d in m.diet], Diet),
         }
@@ -173,6 +176,7 @@ def _shelter_page(
             "error_summary": error_summary(summary_forms),
             "confirm": confirm,
             "may_correct": access.allows("party.arrival_correct"),
+            "fingerprint": _shelter_fingerprint(shelter.id),
         },
         status=status,
     )
@@ -184,6 +188,37 @@ def _shelter_page(
 def shelter_detail(request, shelter_id):
     access = _access(request, "shelter.change")
     return _shelter_page(request, access, _manager_shelter(access, shelter_id))
+
+
+def _shelter_fingerprint(shelter_id) -> str:
+    """What the shelter page shows, as one short digest: who is expected and inside, the
+    spaces' beds and counters, the shelter's state. Nothing personal."""
+    digest = hashlib.sha256()
+    rows = [
+        *Placement.objects.filter(space__shelter_id=shelter_id, status__in=ACTIVE_PLACEMENT)
+        .order_by("id")
+        .values_list("id", "status", "beds", "party__revision"),
+        *Space.objects.filter(shelter_id=shelter_id)
+        .order_by("id")
+        .values_list("id", "beds", "beds_held", "beds_occupied", "version"),
+        *Shelter.objects.filter(id=shelter_id).values_list("status", "version"),
+    ]
+    for row in rows:
+        digest.update(repr(row).encode())
+    return digest.hexdigest()[:16]
+
+
+@require_GET
+@login_required
+@never_cache
+def shelter_state(request, shelter_id):
+    """What the shelter page polls (static/berth/shelter.js): its fingerprint, which
+    changes when someone is placed here, arrives, leaves, or the beds change."""
+    access = _access(request, "shelter.change")
+    shelter = get_object_or_404(
+        access.scope(Shelter.objects.all(), "shelter.change"), id=shelter_id
+    )
+    return JsonResponse({"fingerprint": _shelter_fingerprint(shelter.id)})
 
 
 def _refusal_text(error: Exception) -> str:

@@ -39,6 +39,7 @@ urlpatterns = [
     path("slip/<str:token>/", web_slip.slip, name="web-slip"),
     # The shelter manager's pages (arrivals/web_shelter.py).
     path("shelters/<uuid:shelter_id>/", web_shelter.shelter_detail, name="web-shelter"),
+    path("shelters/<uuid:shelter_id>/state/", web_shelter.shelter_state, name="web-shelter-state"),
     path(
         "shelters/<uuid:shelter_id>/status/", web_shelter.shelter_status, name="web-shelter-status"
     ),

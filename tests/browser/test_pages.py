@@ -38,6 +38,7 @@ DATA = {
     "Aigerim",
     "Timur",
     "Ainur",
+    "Daniyar",
     "Nurlanova",
     "Syrym border crossing",
     "aliya",

@@ -64,8 +64,23 @@ def test_manager_sees_spaces_expected_and_inside(manager, space, placed_party, c
     assert inside.code in inside_part
     assert "Halal: 1" in inside_part and "Medical: 1" in inside_part
     assert reverse("web-party-check-out", args=[inside.id]) in inside_part
-    # No names on the shelter page: codes, sizes, needs and diets are enough.
-    assert "Aigerim" not in text and "Daniyar" not in text
+    # Given names, to find a family at the door that lost its code; never family names.
+    assert "Aigerim, Timur" in expected and "Daniyar" in inside_part
+    assert "Nurlanova" not in text
+
+
+def test_the_page_learns_that_something_changed(manager, other_manager, volunteer, space, party):
+    url = reverse("web-shelter-state", args=[space.shelter_id])
+    page = web_client(manager).get(reverse("web-shelter", args=[space.shelter_id]))
+    shown = page.content.decode().split('data-fingerprint="')[1].split('"')[0]
+    state = web_client(manager).get(url)
+    assert state.json() == {"fingerprint": shown}
+    assert "no-cache" in state["Cache-Control"] or "no-store" in state["Cache-Control"]
+    # The matcher places a party here: the page's question has a new answer.
+    services.placement_create(party_id=party.id, space_id=space.id, actor="matcher")
+    assert web_client(manager).get(url).json()["fingerprint"] != shown
+    assert web_client(other_manager).get(url).status_code == 404
+    assert web_client(volunteer).get(url).status_code == 403
 
 
 def services_access(user):
