@@ -664,11 +664,44 @@ def party_update(
             misfit = placement_refusal(
                 party=party, space=space, composition=composition, keeping=placement
             )
+            door = (
+                _door_space(party, placement, composition)
+                if misfit is not None and on_arrival
+                else None
+            )
             if misfit is None:
                 if placement.beds != party.size:
                     space_counters_change(space=space, held=party.size - placement.beds)
                     placement.beds = party.size
                     placement.save(update_fields=["beds"])
+            elif door is not None:
+                # They are at this shelter's door: held again in another of its spaces
+                # rather than sent across town.
+                space_counters_change(space=space, held=-placement.beds)
+                placement.save(
+                    update_fields=_placement_transition(
+                        placement, to_status=PlacementStatus.CANCELLED
+                    )
+                )
+                moved = Placement.objects.create(
+                    party=party,
+                    space=door,
+                    beds=party.size,
+                    held_until=placement.held_until,
+                    created_by=access.username,
+                    reason=_("moved at the door: %(why)s") % {"why": misfit[0]},
+                    created_at=now,
+                )
+                space_counters_change(space=door, held=party.size)
+                PartyEvent.objects.create(
+                    party=party,
+                    at=now,
+                    actor=access.username,
+                    from_status=party.status,
+                    to_status=party.status,
+                    reason=_("moved at the door to %(space)s") % {"space": door.name},
+                )
+                party_event_emit(type=EventType.PARTY_PLACED, party=party, placement=moved)
             else:
                 space_counters_change(space=space, held=-placement.beds)
                 placement.save(
@@ -704,6 +737,39 @@ def party_update(
                 lambda: matching_request(city_id=city_id, trigger="correction"), robust=True
             )
         return party
+
+
+def _door_space(party: Party, placement: Placement, composition: engine.Party) -> Space | None:
+    """Another space of the shelter holding `placement` that takes the party as corrected
+    at its door (who it admits, and enough free beds), the fullest that fits; None if
+    none does. Its lock is taken without waiting: the caller holds the party's lock,
+    and a space another writer holds (which may wait for this party) is passed over
+    rather than waited for."""
+    candidates = (
+        Space.objects.filter(shelter_id=placement.space.shelter_id)
+        .exclude(id=placement.space_id)
+        .annotate(free=F("beds") - F("beds_held") - F("beds_occupied"))
+        .filter(free__gte=party.size)
+        .order_by("free", "id")
+        .values_list("id", flat=True)
+    )
+    for space_id in candidates:
+        try:
+            with transaction.atomic():
+                space = (
+                    Space.objects.select_for_update(nowait=True, of=("self",))
+                    .select_related("shelter")
+                    .get(id=space_id)
+                )
+        except OperationalError:
+            continue  # held by another writer: not waited for
+        if (
+            space.shelter.status == ShelterStatus.OPEN
+            and space.beds_free >= party.size
+            and engine.admits(engine_space(space), composition)
+        ):
+            return space
+    return None
 
 
 def placement_cancel(

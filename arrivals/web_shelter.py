@@ -474,13 +474,21 @@ def party_arrival(request, party_id):
             messages.error(
                 request,
                 _(
-                    "%(code)s corrected, but the held beds no longer fit them: they wait "
-                    "again and will be placed elsewhere."
+                    "%(code)s corrected, but no space of this shelter fits them now: they "
+                    "wait again and will be placed elsewhere."
                 )
                 % {"code": party.code},
             )
             return HttpResponseRedirect(shelter_url)
-        services.party_check_in(party_id=party.id, access=access, placement_id=placement.id)
+        held = selectors.party_current_placement(party)
+        assert held is not None  # placed: held somewhere
+        if held.id != placement.id:  # moved to another space of this shelter at the door
+            messages.info(
+                request,
+                _("%(space)s was too small for them as they came: they go to %(other)s.")
+                % {"space": placement.space.name, "other": held.space.name},
+            )
+        services.party_check_in(party_id=party.id, access=access, placement_id=held.id)
     except (Conflict, IntegrityError) as error:
         if getattr(error, "code", None) == "placement_changed":
             return _placement_moved(request, party)

@@ -12,7 +12,7 @@ from arrivals import services
 from arrivals.models import Party, PartyStatus, PlacementStatus
 from config.exceptions import Conflict
 from shelters import services as shelter_services
-from shelters.models import ShelterStatus
+from shelters.models import ShelterStatus, Space
 from shelters.selectors import space_beds_change_is_large
 from tests import factories
 
@@ -384,11 +384,44 @@ def test_a_correction_that_no_longer_fits_releases_the_hold(manager, space, plac
     url = reverse("web-party-arrival", args=[placed_party.id])
     rows = [{"given_name": f"P{n}", "age_group": "adult", "sex": "male"} for n in range(11)]
     response = client.post(url, _member_post(rows, placed_party, check_in="1"), follow=True)
-    assert b"no longer fit" in response.content
+    assert b"no space of this shelter fits them now" in response.content
     placed_party.refresh_from_db()
     assert placed_party.status == PartyStatus.WAITING
     space.refresh_from_db()
     assert (space.beds_occupied, space.beds_held) == (0, 0)
+
+
+def test_a_party_grown_at_the_door_goes_to_another_space_of_the_shelter(
+    manager, shelter, space, placed_party
+):
+    """Their grandmother came too: the held hall is full, the next one has room. They are
+    checked in there, not sent across town."""
+    factories.SpaceFactory(shelter=shelter, name="Auditorium 0", beds=2)  # too small
+    men_only = factories.SpaceFactory(shelter=shelter, name="Hall M", beds=50, admits="men_only")
+    other = factories.SpaceFactory(shelter=shelter, name="Auditorium 2", beds=40)
+    Space.objects.filter(id=space.id).update(beds=2)  # the held hall: exactly full
+    rows = [
+        {"given_name": "Aigerim", "sex": "female", "age_group": "adult"},
+        {"given_name": "Timur", "age_group": "child"},
+        {"given_name": "Saule", "sex": "female", "age_group": "adult"},
+    ]
+    response = web_client(manager).post(
+        reverse("web-party-arrival", args=[placed_party.id]),
+        _member_post(rows, placed_party, check_in="1"),
+        follow=True,
+    )
+    assert b"Auditorium 1 was too small for them as they came: they go to Auditorium 2." in (
+        response.content
+    )
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.CHECKED_IN and placed_party.size == 3
+    assert placed_party.placements.get(status=PlacementStatus.CHECKED_IN).space_id == other.id
+    space.refresh_from_db()
+    other.refresh_from_db()
+    men_only.refresh_from_db()
+    assert (space.beds_held, space.beds_occupied) == (0, 0)
+    assert (other.beds_held, other.beds_occupied) == (0, 3)
+    assert (men_only.beds_held, men_only.beds_occupied) == (0, 0)
 
 
 def test_a_page_opened_before_the_party_moved_checks_nobody_in(
