@@ -497,7 +497,8 @@ def shelters_for_board(*, city: City, now: datetime, status: str) -> QuerySet:
     (`shelters.selectors.shelters_with_beds`), the last time their beds or details were
     changed (`last_update`: the shelter's or any space's edit; bed counters moved by
     placements do not count), and `stale`: open and not updated for SHELTER_STALE_HOURS.
-    Stale ones first, then by name."""
+    Stale ones first (their figures need a call), then those with the most free beds
+    (where to send people), then by name."""
     cutoff = now - timedelta(hours=SHELTER_STALE_HOURS)
     return (
         shelters_with_beds(Shelter.objects.filter(city=city, status=status))
@@ -515,7 +516,7 @@ def shelters_for_board(*, city: City, now: datetime, status: str) -> QuerySet:
                 output_field=BooleanField(),
             )
         )
-        .order_by("-stale", "name", "id")
+        .order_by("-stale", "-beds_free", "name", "id")
     )
 
 

@@ -101,6 +101,14 @@ def test_shelters_not_updated_for_12_hours_are_flagged(board, city):
     assert rows.count('class="stale"') == 1
 
 
+def test_shelters_with_the_most_free_beds_come_first(board, city):
+    for name, beds in (("School 10", 5), ("School 2", 80), ("Gym 1", 30)):
+        factories.SpaceFactory(shelter=factories.ShelterFactory(city=city, name=name), beds=beds)
+    rows = board.get(URL).content.decode()
+    rows = rows[rows.index('id="shelters"') :]
+    assert rows.index("School 2") < rows.index("Gym 1") < rows.index("School 10")
+
+
 def test_waiting_grouped_by_reason_with_what_can_be_done(board, city):
     first = factories.PartyFactory(city=city, waiting_reason=WaitingReason.NO_CAPACITY)
     second = factories.PartyFactory(city=city, waiting_reason=WaitingReason.PARTY_TOO_LARGE)
