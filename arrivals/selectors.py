@@ -28,7 +28,7 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from accounts.access import Access
-from privacy.crypto import name_digest, phone_digest, phone_normalize
+from privacy.crypto import name_digest, phone_digest, phone_forms, phone_normalize
 from shelters.models import City, Shelter, ShelterStatus, Space
 from shelters.selectors import beds_summary, city_beds, shelters_with_beds
 
@@ -278,7 +278,10 @@ def parties_search(parties: QuerySet[Party], term: str) -> QuerySet[Party]:
     if len(phone_normalize(term)) >= SEARCH_PHONE_DIGITS and all(
         ch.isdigit() or ch in " ()-." for ch in term.removeprefix("+")
     ):
-        match |= Q(contact_phone_digest=phone_digest(term))
+        # As typed, and in its other form (8 701 ... and +7 701 ...): a coordinator checks
+        # what comes back, so the country's two ways of writing a number both find it.
+        digests = [phone_digest(form) for form in phone_forms(term)]
+        match |= Q(contact_phone_digest__in=digests)
     return parties.filter(match)
 
 

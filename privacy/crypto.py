@@ -68,9 +68,26 @@ def phone_normalize(phone: str) -> str:
     Deliberately no country rules: the national form `8 701 123 45 67` stays
     `87011234567` and does NOT equal `+7 701 ...`. Guessing trunk prefixes is
     country-specific and a wrong guess would link strangers; a missed duplicate
-    only costs a volunteer a question.
+    only costs a volunteer a question. A coordinator's search tries both forms
+    (`phone_forms`): they look at what it finds.
     """
     return "".join(ch for ch in phone if "0" <= ch <= "9")
+
+
+def phone_forms(phone: str) -> list[str]:
+    """The digits of `phone` as typed, and in its other form for a search: with the
+    trunk prefix (`settings.PHONE_TRUNK_PREFIX`, "8") for the country code
+    (`PHONE_COUNTRY_CODE`, "7") or the other way round, where the number starts with one
+    of them. `8 701 123 45 67` -> ["87011234567", "77011234567"]."""
+    digits = phone_normalize(phone)
+    trunk, country = settings.PHONE_TRUNK_PREFIX, settings.PHONE_COUNTRY_CODE
+    forms = [digits] if digits else []
+    if trunk and country and len(digits) > 7:
+        if digits.startswith(trunk):
+            forms.append(country + digits[len(trunk) :])
+        elif digits.startswith(country):
+            forms.append(trunk + digits[len(country) :])
+    return forms
 
 
 def phone_digest(phone: str) -> str:

@@ -444,6 +444,11 @@ AXES_LOCKOUT_CALLABLE = "accounts.login_limits.lockout_response"
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 # Key of the HMAC that lets us compare phones without storing them in clear.
 LOOKUP_HASH_KEY = os.environ.get("LOOKUP_HASH_KEY", "")
+# A phone searched for is also tried in its other form: the national one (trunk prefix)
+# and the international one (country code), `8 701 ...` and `+7 701 ...` in Kazakhstan.
+# Only searches: duplicates are never guessed across forms (privacy.crypto.phone_normalize).
+PHONE_TRUNK_PREFIX = os.environ.get("PHONE_TRUNK_PREFIX", "8")
+PHONE_COUNTRY_CODE = os.environ.get("PHONE_COUNTRY_CODE", "7")
 PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "30"))
 PLACEMENT_HOLD_HOURS = float(os.environ.get("PLACEMENT_HOLD_HOURS", "3"))
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))

@@ -34,6 +34,11 @@ def test_coordinators_search_by_code_names_and_phone(coordinator_client, registe
     assert found(coordinator_client, "77011234567") == mine
     assert found(coordinator_client, "+7 (701) 123 45 67") == mine
     assert found(coordinator_client, "123 45") == set()  # phones: whole ones only
+    # The national form finds the international one, and the other way round.
+    assert found(coordinator_client, "8 701 123 45 67") == mine
+    assert found(coordinator_client, "87011234567") == mine
+    national = register(contact_phone="8 705 111 22 33", members=[{"given_name": "Dana"}])
+    assert found(coordinator_client, "+7 705 111 22 33") == {str(national.id)}
     assert found(coordinator_client, "Ivanov") == {str(other.id)}
     assert found(coordinator_client, "nobody") == set()
     # Combined with the other filters.
@@ -66,3 +71,12 @@ def test_search_stays_in_the_coordinators_cities(
     assert found(coordinator_client, "Aigerim") == {str(party.id)}
     assert found(other_coordinator_client, "Aigerim") == set()
     assert found(other_coordinator_client, party.code) == set()
+
+
+def test_the_other_form_is_tried_only_by_searches(register):
+    """Duplicates are not guessed across forms: another form may be someone else's."""
+    first = register(contact_phone="+7 701 123 45 67")
+    second = register(contact_phone="8 701 123 45 67")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert not second.possible_duplicate
