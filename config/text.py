@@ -51,11 +51,15 @@ def line_validator(value: str) -> None:
         raise ValidationError(LINE_MESSAGE, code=CODE)
 
 
+# Shown, these are blank: format characters (zero-width, direction marks) and separators.
+_INVISIBLE = frozenset(("Cf", "Zs", "Zl", "Zp"))
+
+
 def has_nothing_visible(value: str) -> bool:
-    """Only format characters (zero-width, direction marks) and spaces: shown, it is blank."""
+    """Only format characters and spaces: shown, it is blank."""
     if value.isprintable():  # the common case, in C: no Cf and no separator but " "
         return not value.strip(" ")
-    return all(unicodedata.category(ch)[0] in ("C", "Z") for ch in value)
+    return all(unicodedata.category(ch) in _INVISIBLE for ch in value)
 
 
 def name_validator(value: str) -> None:

@@ -54,6 +54,37 @@ class ScheduleEntryForm(forms.Form):
     )
 
 
+class PlanForm(forms.Form):
+    """A service's planned portions, changed on the day: a number typed, or the forecast
+    taken as it is (`use_forecast`). Empty: no plan."""
+
+    planned_portions = forms.IntegerField(
+        label=_("Planned portions"),
+        min_value=0,
+        max_value=MAX_PLANNED_PORTIONS,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class MealAddForm(forms.Form):
+    """A meal given today that no schedule made (a hot meal for a bus at 02:00)."""
+
+    meal = forms.ChoiceField(label=_("Meal"), choices=Meal.choices)
+    time = forms.TimeField(
+        label=_("Time"),
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    planned_portions = forms.IntegerField(
+        label=_("Planned portions (optional)"),
+        min_value=0,
+        max_value=MAX_PLANNED_PORTIONS,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
 class ReportForm(forms.Form):
     date = forms.DateField(
         label=_("Day"), input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})

@@ -17,7 +17,7 @@ buttons post here with a key the page made, through the same idempotency store.
 
 import uuid
 import zoneinfo
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from django.contrib import messages
@@ -43,7 +43,14 @@ from idempotency.services import InvalidKey, KeyReused, idempotent
 from shelters.models import City, Shelter
 
 from . import selectors, services
-from .forms import QUICK_PORTIONS, ReportForm, ScheduleEntryForm, ServingForm
+from .forms import (
+    QUICK_PORTIONS,
+    MealAddForm,
+    PlanForm,
+    ReportForm,
+    ScheduleEntryForm,
+    ServingForm,
+)
 from .models import MAX_LOCATION, MealSchedule, MealService
 
 
@@ -131,7 +138,10 @@ SHELTERS_LISTED = 200
 # --- Today's services of a shelter or a point ---------------------------------------------
 
 
-def _place_page(request, access, *, city, shelter=None, location="", status=200, failed=None):
+def _place_page(request, access, *, city, shelter=None, location="", status=200, bound=None):
+    """Today's services of a shelter or a point. `bound` is a form sent back with its
+    errors, by what it is: ("serve", service id), ("plan", service id) or ("add", None)."""
+    bound = bound or {}
     services_today = selectors.meal_services_add_figures(
         selectors.meal_services_on_day(
             access.scope(
@@ -143,16 +153,31 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
     )
     rows = []
     for service in services_today:
-        form = failed[1] if failed and failed[0] == service.id else None
         rows.append(
             {
                 "service": service,
-                "form": form or ServingForm(initial={"key": uuid.uuid4().hex}),
+                "form": bound.get(("serve", service.id))
+                or ServingForm(initial={"key": uuid.uuid4().hex}),
+                "plan_form": bound.get(("plan", service.id))
+                or PlanForm(
+                    initial={"planned_portions": service.planned_portions},
+                    auto_id=f"plan_{service.id.hex}_%s",
+                ),
+                "may_plan": access.allows("mealservice.change", service),
                 "diet_forecast": _diets_shown(service.diet_forecast),
                 "served_diet": _diets_shown(service.served_diet),
                 "api_url": reverse("meal-service-servings", args=[service.id]),
             }
         )
+    may_add = (
+        access.allows("mealservice.add", shelter)
+        if shelter is not None
+        else access.allows("mealservice.add_at_point", city)
+    )
+    add_form = bound.get(("add", None)) or MealAddForm(
+        initial={"time": timezone.localtime(timezone=zoneinfo.ZoneInfo(city.timezone)).time()},
+        auto_id="add_%s",
+    )
     return render(
         request,
         "meals/place.html",
@@ -167,10 +192,18 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
             "here": request.get_full_path(),
             "may_schedule": shelter is not None and access.allows("mealschedule.change", shelter),
             "may_report": access.allows("mealsreport.view", city),
-            "error_summary": error_summary([(failed[1], "")]) if failed else [],
+            "may_add": may_add,
+            "add_form": add_form,
+            "error_summary": error_summary([(form, "") for form in bound.values()]),
         },
         status=status,
     )
+
+
+def _place_url(service: MealService) -> str:
+    if service.shelter_id:
+        return reverse("web-kitchen-shelter", args=[service.shelter_id])
+    return _point_url(service.city_id, service.location)
 
 
 @require_GET
@@ -205,11 +238,7 @@ def serving_add(request, service_id):
         access.scope(MealService.objects.select_related("city", "shelter"), "mealservice.servings"),
         id=service_id,
     )
-    here = (
-        reverse("web-kitchen-shelter", args=[service.shelter_id])
-        if service.shelter_id
-        else _point_url(service.city_id, service.location)
-    )
+    here = _place_url(service)
     form = ServingForm(request.POST, auto_id=f"serve_{service.id.hex}_%s")
 
     def again(status):
@@ -220,7 +249,7 @@ def serving_add(request, service_id):
             shelter=service.shelter,
             location=service.location,
             status=status,
-            failed=(service.id, form),
+            bound={("serve", service.id): form},
         )
 
     if not form.is_valid():
@@ -259,6 +288,110 @@ def serving_add(request, service_id):
             % {"meal": service.get_meal_display(), "portions": portions},
         )
     return HttpResponseRedirect(f"{here}#service-{service.id}")
+
+
+@require_POST
+@login_required
+def service_plan(request, service_id):
+    """Change today's planned portions of a service: a number, or the forecast as it is
+    (the people held or checked in at the shelter)."""
+    access = _access(request, "mealservice.change")
+    found = selectors.meal_services_add_figures(
+        access.scope(
+            MealService.objects.select_related("city", "shelter"), "mealservice.change"
+        ).filter(id=service_id)
+    )
+    if not found:
+        raise Http404
+    service = found[0]
+    if request.POST.get("use_forecast") and service.forecast_portions is not None:
+        data = {"planned_portions": str(service.forecast_portions)}
+    else:
+        data = request.POST
+    form = PlanForm(data, auto_id=f"plan_{service.id.hex}_%s")
+    if not form.is_valid():
+        return _place_page(
+            request,
+            access,
+            city=service.city,
+            shelter=service.shelter,
+            location=service.location,
+            status=400,
+            bound={("plan", service.id): form},
+        )
+    planned = form.cleaned_data["planned_portions"]
+    services.meal_service_update(service_id=service.id, data={"planned_portions": planned})
+    if planned is None:
+        done = _("%(meal)s: no plan.") % {"meal": service.get_meal_display()}
+    else:
+        done = ngettext(
+            "%(meal)s: %(portions)s portion planned.",
+            "%(meal)s: %(portions)s portions planned.",
+            planned,
+        ) % {"meal": service.get_meal_display(), "portions": planned}
+    messages.success(request, done)
+    return HttpResponseRedirect(f"{_place_url(service)}#service-{service.id}")
+
+
+@require_POST
+@login_required
+def meal_add(request, shelter_id=None, city_id=None):
+    """A meal given today that no schedule made, at a shelter or (coordinators) a point."""
+    access = _access(request, "mealservice.view")
+    if shelter_id is not None:
+        shelter = get_object_or_404(
+            access.scope(Shelter.objects.select_related("city"), "mealservice.view"), id=shelter_id
+        )
+        city, location = shelter.city, ""
+    else:
+        shelter = None
+        city = get_object_or_404(access.scope(City.objects.all()), id=city_id)
+        location = request.POST.get("location", "").strip()[:MAX_LOCATION]
+        if not location or not location.isprintable():
+            raise Http404
+    form = MealAddForm(request.POST, auto_id="add_%s")
+
+    def again(status):
+        return _place_page(
+            request,
+            access,
+            city=city,
+            shelter=shelter,
+            location=location,
+            status=status,
+            bound={("add", None): form},
+        )
+
+    if not form.is_valid():
+        return again(400)
+    starts_at = timezone.make_aware(
+        datetime.combine(_today(city), form.cleaned_data["time"]), zoneinfo.ZoneInfo(city.timezone)
+    )
+    try:
+        service = services.meal_service_create(
+            meal=form.cleaned_data["meal"],
+            starts_at=starts_at,
+            access=access,
+            city=city,
+            shelter=shelter,
+            location=location,
+            planned_portions=form.cleaned_data["planned_portions"],
+        )
+    except DjangoValidationError as error:
+        if any(field in ("shelter", "city") for field in error.message_dict):
+            raise PermissionDenied from error
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return again(400)
+    except Conflict as conflict:
+        form.add_error("time", conflict.detail)
+        return again(409)
+    messages.success(
+        request,
+        _("%(meal)s at %(time)s added.")
+        % {"meal": service.get_meal_display(), "time": form.cleaned_data["time"].strftime("%H:%M")},
+    )
+    return HttpResponseRedirect(f"{_place_url(service)}#service-{service.id}")
 
 
 # --- A shelter's daily schedule -----------------------------------------------------------

@@ -188,11 +188,9 @@ class HostOfferViewSet(
     )
     def create(self, request, *args, **kwargs):
         """Offer an apartment: no login; a few offers per address an hour."""
-        body = request.data
-        robot = isinstance(body, dict) and bool(str(body.get("website") or "").strip())
-        if not robot:
-            serializer = HostOfferSubmitSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
+        serializer = HostOfferSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        robot = bool(str(serializer.validated_data.get("website") or "").strip())
         # Only an offer that would be stored (or a robot's) takes one of the address's
         # offers: one refused for its errors does not.
         ident = client_ident(request)

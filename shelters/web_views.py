@@ -43,7 +43,7 @@ def host_offer_new(request):
         robot = bool(str(request.POST.get("website", "")).strip())
         # Only an offer that would be stored (or a robot's) takes one of the address's
         # offers: a form sent back for its errors does not.
-        if robot or form.is_valid():
+        if form.is_valid():
             ident = client_ident(request)
             allowed, wait = host_offer_allowed(ident=ident)
             if not allowed:

@@ -275,3 +275,61 @@ def test_no_input_answers_500(manager, coordinator, volunteer, lunch, placed_par
         assert client.get(reverse("web-kitchen-report"), query).status_code < 500
     point = reverse("web-kitchen-point", args=[lunch.city_id])
     assert client.get(point, {"location": "\x00" * 500}).status_code < 500
+
+
+# --- Planning on the day ------------------------------------------------------------------
+
+
+def test_the_manager_plans_from_who_is_there(manager, volunteer, lunch):
+    url = reverse("web-kitchen-plan", args=[lunch.id])
+    page = web_client(manager).get(reverse("web-kitchen-shelter", args=[lunch.shelter_id]))
+    assert url in page.content.decode() and "Plan the forecast: 2" in page.content.decode()
+    # The forecast as it is: the 2 people held here.
+    done = web_client(manager).post(url, {"use_forecast": "1"}, follow=True)
+    assert "Lunch: 2 portions planned." in done.content.decode()
+    lunch.refresh_from_db()
+    assert lunch.planned_portions == 2
+    # A number typed.
+    assert web_client(manager).post(url, {"planned_portions": "35"}).status_code == 302
+    lunch.refresh_from_db()
+    assert lunch.planned_portions == 35
+    # Refused in place, with the number kept, and nothing changed.
+    for bad in ("-1", "abc", "100001"):
+        refused = web_client(manager).post(url, {"planned_portions": bad})
+        assert refused.status_code == 400
+        assert f'value="{bad}"' in refused.content.decode()
+        assert "There is a problem" in refused.content.decode()
+    lunch.refresh_from_db()
+    assert lunch.planned_portions == 35
+    # Volunteers record servings; they do not plan.
+    assert web_client(volunteer).post(url, {"planned_portions": "1"}).status_code == 403
+    page = web_client(volunteer).get(reverse("web-kitchen-shelter", args=[lunch.shelter_id]))
+    assert url not in page.content.decode()
+
+
+def test_a_meal_nobody_scheduled_is_added_for_today(manager, volunteer, shelter, lunch):
+    url = reverse("web-kitchen-add", args=[shelter.id])
+    done = web_client(manager).post(
+        url, {"meal": "hot_meal", "time": "02:00", "planned_portions": "30"}, follow=True
+    )
+    assert "Hot meal at 02:00 added." in done.content.decode()
+    added = MealService.objects.get(shelter=shelter, meal="hot_meal")
+    assert added.starts_at == today_at(shelter.city, 2)
+    assert (added.planned_portions, added.created_by) == (30, manager.username)
+    # The same meal at the same time again: told at the time, nothing added.
+    again = web_client(manager).post(url, {"meal": "hot_meal", "time": "02:00"})
+    assert again.status_code == 409
+    assert 'href="#add_time"' in again.content.decode()
+    bad = web_client(manager).post(url, {"meal": "feast", "time": "25:61"})
+    assert bad.status_code == 400
+    assert MealService.objects.filter(shelter=shelter).count() == 2
+    assert web_client(volunteer).post(url, {"meal": "snack", "time": "03:00"}).status_code == 403
+
+
+def test_coordinators_add_a_meal_at_a_point(coordinator, volunteer, city, point_meal):
+    url = reverse("web-kitchen-add-point", args=[city.id])
+    body = {"location": "Syrym border crossing", "meal": "snack", "time": "23:30"}
+    assert web_client(volunteer).post(url, body).status_code == 403
+    assert web_client(coordinator).post(url, body).status_code == 302
+    added = MealService.objects.get(location="Syrym border crossing", meal="snack")
+    assert added.starts_at == today_at(city, 23, 30) and added.shelter is None
