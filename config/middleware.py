@@ -1,11 +1,18 @@
 """Middleware of the whole site: request ids, the limit on request bodies, and a body for
-the error answers Django leaves bare."""
+the error answers Django leaves bare, and a word on the login page for a form sent after
+the session ended."""
 
 import io
+from urllib.parse import urlencode, urlsplit
 
 import django.middleware.common
 from django.conf import settings
+from django.contrib import messages
 from django.core.handlers.wsgi import LimitedStream
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from config import errors
 from config.logs import request_id, sane_request_id
@@ -100,3 +107,42 @@ class CommonMiddleware(django.middleware.common.CommonMiddleware):
         if errors.is_api(request):
             return False
         return super().should_redirect_with_slash(request)
+
+
+class SessionEndedMiddleware:
+    """A page's form sent after its sender's session ended (expired, signed out on another
+    phone, access removed) is turned away to the login page by `login_required`, and the
+    POST with what was typed is gone. The login page then says so, and returns to the page
+    the form was on (the form's own address may take only POST), so that the person knows
+    to send it again instead of believing it saved. After MessageMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.method != "POST"
+            or response.status_code != 302
+            or request.user.is_authenticated
+            or request.path == reverse("logout")
+            or urlsplit(response.get("Location", "")).path != resolve_url(settings.LOGIN_URL)
+        ):
+            return response
+        messages.warning(
+            request,
+            _(
+                "Your session had ended, so what you sent was not saved. Log in, then send it "
+                "again."
+            ),
+        )
+        back = request.META.get("HTTP_REFERER", "")
+        if url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            page = urlsplit(back)
+            target = page.path + (f"?{page.query}" if page.query else "")
+            response["Location"] = (
+                f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': target})}"
+            )
+        return response

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A page's form sent after the session ended: the login page says it was not saved.
+    "config.middleware.SessionEndedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A web or admin sign-in that axes refused answers 429 with Retry-After (its page
     # says why: accounts.login_limits.lockout_response).
