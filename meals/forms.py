@@ -38,51 +38,35 @@ class ServingForm(forms.Form):
         return cleaned
 
 
-class ScheduleEntryForm(forms.Form):
+def planned_portions_field(label) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=MAX_PLANNED_PORTIONS,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class MealTimeForm(forms.Form):
+    """A meal at a time of the day, with its planned portions: an entry of a shelter's
+    daily schedule, or a meal added for today that no schedule made (a hot meal for a
+    bus at 02:00)."""
+
     meal = forms.ChoiceField(label=_("Meal"), choices=Meal.choices)
     time = forms.TimeField(
         label=_("Time"),
         input_formats=["%H:%M", "%H:%M:%S"],
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    planned_portions = forms.IntegerField(
-        label=_("Planned portions (optional)"),
-        min_value=0,
-        max_value=MAX_PLANNED_PORTIONS,
-        required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+    planned_portions = planned_portions_field(_("Planned portions (optional)"))
 
 
 class PlanForm(forms.Form):
     """A service's planned portions, changed on the day: a number typed, or the forecast
     taken as it is (`use_forecast`). Empty: no plan."""
 
-    planned_portions = forms.IntegerField(
-        label=_("Planned portions"),
-        min_value=0,
-        max_value=MAX_PLANNED_PORTIONS,
-        required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
-
-
-class MealAddForm(forms.Form):
-    """A meal given today that no schedule made (a hot meal for a bus at 02:00)."""
-
-    meal = forms.ChoiceField(label=_("Meal"), choices=Meal.choices)
-    time = forms.TimeField(
-        label=_("Time"),
-        input_formats=["%H:%M", "%H:%M:%S"],
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-    )
-    planned_portions = forms.IntegerField(
-        label=_("Planned portions (optional)"),
-        min_value=0,
-        max_value=MAX_PLANNED_PORTIONS,
-        required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+    planned_portions = planned_portions_field(_("Planned portions"))
 
 
 class ReportForm(forms.Form):

@@ -45,10 +45,9 @@ from shelters.models import City, Shelter
 from . import selectors, services
 from .forms import (
     QUICK_PORTIONS,
-    MealAddForm,
+    MealTimeForm,
     PlanForm,
     ReportForm,
-    ScheduleEntryForm,
     ServingForm,
 )
 from .models import MAX_LOCATION, MealSchedule, MealService
@@ -174,7 +173,7 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
         if shelter is not None
         else access.allows("mealservice.add_at_point", city)
     )
-    add_form = bound.get(("add", None)) or MealAddForm(
+    add_form = bound.get(("add", None)) or MealTimeForm(
         initial={"time": timezone.localtime(timezone=zoneinfo.ZoneInfo(city.timezone)).time()},
         auto_id="add_%s",
     )
@@ -349,7 +348,7 @@ def meal_add(request, shelter_id=None, city_id=None):
         location = request.POST.get("location", "").strip()[:MAX_LOCATION]
         if not location or not location.isprintable():
             raise Http404
-    form = MealAddForm(request.POST, auto_id="add_%s")
+    form = MealTimeForm(request.POST, auto_id="add_%s")
 
     def again(status):
         return _place_page(
@@ -404,7 +403,7 @@ def _schedule_page(request, access, shelter, *, bound=None, status=200):
         if bound and bound[0] == entry.id:
             form = bound[1]
         else:
-            form = ScheduleEntryForm(
+            form = MealTimeForm(
                 initial={
                     "meal": entry.meal,
                     "time": entry.time,
@@ -413,7 +412,7 @@ def _schedule_page(request, access, shelter, *, bound=None, status=200):
                 auto_id=f"entry_{entry.id.hex}_%s",
             )
         entries.append({"entry": entry, "form": form})
-    new_form = bound[1] if bound and bound[0] == "new" else ScheduleEntryForm(auto_id="new_%s")
+    new_form = bound[1] if bound and bound[0] == "new" else MealTimeForm(auto_id="new_%s")
     summary = error_summary([(bound[1], "")]) if bound else []
     return render(
         request,
@@ -461,7 +460,7 @@ def schedule(request, shelter_id):
         messages.success(request, _("Removed from the schedule."))
         return redirect("web-kitchen-schedule", shelter_id=shelter.id)
     auto_id = f"entry_{entry.id.hex}_%s" if entry is not None else "new_%s"
-    form = ScheduleEntryForm(request.POST, auto_id=auto_id)
+    form = MealTimeForm(request.POST, auto_id=auto_id)
     bound_key = entry.id if entry is not None else "new"
     if not form.is_valid():
         return _schedule_page(request, access, shelter, bound=(bound_key, form), status=400)
