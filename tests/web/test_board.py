@@ -154,6 +154,8 @@ def test_placing_by_hand_offers_admitting_spaces_first_and_places(board, coordin
     page = board.get(url).content.decode()
     assert page.index("Tight") < page.index("Wide") < page.index("Men")
     assert "Small" not in page  # not enough beds
+    # A space that would refuse them links to where who it admits is changed.
+    assert f"/admin/shelters/space/{men.id}/change/" in page
     refused = board.post(url, {"space": str(men.id)})
     assert refused.status_code == 409
     assert not Placement.objects.filter(party=party).exists()
