@@ -194,6 +194,11 @@ def test_invitation_made_on_the_phone_and_accepted_elsewhere(
     link = _make_volunteer_link(page)
     assert "/join/" in link
     check(page, "invitation-made", axe_source)
+    # Passed on from the phone: "Copy link" puts the invitation's link on the clipboard.
+    phone.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page.click("[data-copy]")
+    page.wait_for_selector("[data-link-status]:has-text('Link copied.')")
+    assert page.evaluate("navigator.clipboard.readText()") == link
 
     # The person invited, in a browser of their own.
     fresh = chromium.new_context(base_url=server, **PHONE)

@@ -120,8 +120,10 @@ def test_the_slip_link_opens_in_a_fresh_context_without_a_name(
         # Copy the link (localhost is a secure context: the clipboard API).
         stranger.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
         slip.click("[data-copy]")
-        slip.wait_for_selector("[data-slip-status]:has-text('Link copied.')")
-        assert slip.evaluate("navigator.clipboard.readText()") == slip.inner_text("[data-slip-url]")
+        slip.wait_for_selector("[data-link-status]:has-text('Link copied.')")
+        assert slip.evaluate("navigator.clipboard.readText()") == slip.inner_text(
+            "[data-link-text]"
+        )
         # Printed, it is one A6 page (the print stylesheet's @page), QR code included.
         slip.emulate_media(media="print")
         assert slip.is_visible(".qr-box svg, .qr-box img")
