@@ -90,6 +90,10 @@ def test_the_invitations_page_lists_and_removes(coordinator, volunteer, manager,
     page.force_login(coordinator)
     listed = page.get("/invitations/").content.decode()
     assert volunteer.get_username() in listed and manager.get_username() in listed
+    # Once, in the page's main part; the title is the page's name only.
+    assert listed.count('id="people"') == 1
+    assert listed.index("<main") < listed.index('id="people"') < listed.index("</main>")
+    assert "<title>Invite people · Berth</title>" in listed
     browser = _signed_in_web(volunteer)
 
     done = page.post(f"/members/{volunteer.membership.id}/remove/", follow=True)
