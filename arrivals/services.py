@@ -1862,8 +1862,12 @@ def party_duplicate_merge(*, party_id, keep_id, access: Access) -> Party:
             "not_a_duplicate",
             _("The party to keep has left or was cancelled; keep this one instead."),
         )
-    return party_cancel(
+    cancelled = party_cancel(
         party_id=duplicate.pk,
         access=access,
         reason=_("Merged: a duplicate of %(code)s") % {"code": kept.code},
     )
+    # The pair is reviewed: the party kept is no longer anyone's possible duplicate (the
+    # flag may be on it, when the newer registration is the one checked in and kept).
+    Party.objects.filter(pk=kept.pk, possible_duplicate=True).update(possible_duplicate=False)
+    return cancelled

@@ -10,6 +10,7 @@ current state). These pages live in `arrivals` because they show parties as well
 """
 
 import hashlib
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -303,6 +304,14 @@ def space_beds(request, space_id):
     return HttpResponseRedirect(f"{shelter_url}#space-{space.id}")
 
 
+def _status_already(request, shelter):
+    if shelter.status == ShelterStatus.OPEN:
+        messages.info(request, _("The shelter was already opened by someone else."))
+    else:
+        messages.info(request, _("The shelter was already closed by someone else."))
+    return redirect("web-shelter", shelter_id=shelter.id)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @never_cache
@@ -312,6 +321,8 @@ def shelter_status(request, shelter_id):
     shelter = _manager_shelter(access, shelter_id)
     if request.method == "GET":
         return redirect("web-shelter", shelter_id=shelter.id)
+    if request.POST.get("status") == shelter.status:  # a page from before someone else did it
+        return _status_already(request, shelter)
     form = _status_form(shelter, request.POST)
     if not form.is_valid():
         return _shelter_page(request, access, shelter, status_form=form, status=400)
@@ -325,11 +336,7 @@ def shelter_status(request, shelter_id):
     except PreconditionFailed:
         shelter = _manager_shelter(access, shelter_id)
         if shelter.status == new_status:  # someone else did it in the meantime
-            if new_status == ShelterStatus.OPEN:
-                messages.info(request, _("The shelter was already opened by someone else."))
-            else:
-                messages.info(request, _("The shelter was already closed by someone else."))
-            return redirect("web-shelter", shelter_id=shelter.id)
+            return _status_already(request, shelter)
         # What was typed stays; the next send is against the shelter as it is now.
         data = request.POST.copy()
         data["version"] = str(shelter.version)
@@ -410,6 +417,20 @@ def _arrival_page(request, access, party, placement, formset, personal, *, error
     )
 
 
+def _placement_shown(request, access, party_id) -> Placement | None:
+    """The placement a check-in form showed (its `placement` field), if it was the party's
+    and is within the caller's reach; None otherwise."""
+    try:
+        shown_id = uuid.UUID(request.POST.get("placement", ""))
+    except ValueError:
+        return None
+    return (
+        access.scope(Placement.objects.select_related("party", "space"))
+        .filter(id=shown_id, party_id=party_id)
+        .first()
+    )
+
+
 def _placement_moved(request, party):
     """Back to the party's check-in page, which shows where it is held now."""
     messages.error(
@@ -436,7 +457,19 @@ def party_arrival(request, party_id):
     access = _access(request, "party.check_in")
     try:
         party, placement = _party_here(access, party_id, "party.check_in")
-    except Party.DoesNotExist:
+    except (Party.DoesNotExist, Http404) as missing:
+        # Sent from a page opened before the party left this shelter's reach (did not
+        # come and placed elsewhere, moved by a coordinator): back to the shelter it showed.
+        shown = _placement_shown(request, access, party_id)
+        if shown is not None:
+            messages.error(
+                request,
+                _("%(code)s has no beds held here any more. Nobody was checked in.")
+                % {"code": shown.party.code},
+            )
+            return redirect("web-shelter", shelter_id=shown.space.shelter_id)
+        if isinstance(missing, Http404):
+            raise
         messages.error(request, _("This party has no beds held here any more."))
         return redirect("home")
     shelter_url = reverse("web-shelter", args=[placement.space.shelter_id])

@@ -16,6 +16,10 @@
     sections.forEach(function (section) { section.hidden = section !== shown; });
     document.documentElement.lang = wanted;
     document.title = shown.dataset.title;
+    document.querySelectorAll('header button[name="language"]').forEach(function (button) {
+      if (button.value === wanted) button.setAttribute('aria-current', 'true');
+      else button.removeAttribute('aria-current');
+    });
   }
 
   document.querySelectorAll('[data-reload]').forEach(function (button) {

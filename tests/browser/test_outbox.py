@@ -151,6 +151,8 @@ def test_offline_at_the_tap_then_back_online_registers_once(phone, server, volun
     other.locator("[data-offline='kk'] h1").wait_for()
     assert other.locator("[data-offline='en']").is_hidden()
     assert other.evaluate("document.documentElement.lang") == "kk"
+    assert other.get_attribute("header button[value='kk']", "aria-current") == "true"
+    assert other.get_attribute("header button[value='en']", "aria-current") is None
     assert other.inner_text("[data-offline='kk'] [data-kept-registrations]") == "1"
     set_language(phone, server, "en")
     other.close()

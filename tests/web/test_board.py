@@ -9,7 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.access import access_for_user
 from accounts.models import Role
+from arrivals import services
 from arrivals.models import (
     CapacitySnapshot,
     Party,
@@ -200,6 +202,26 @@ def test_duplicates_side_by_side_and_merged(board, coordinator, city):
     assert event.actor == coordinator.username and first.code in event.reason
     page = board.get(URL).content.decode()
     assert "None to review." in page
+
+
+def test_a_duplicate_checked_in_already_is_the_one_kept(board, coordinator, city, shelter):
+    """The newer registration is the one that came: the merge offered cancels the older
+    one (cancelling a party checked in is refused), and then nothing is left to review."""
+    first, second = _duplicates(city)
+    space = factories.SpaceFactory(shelter=shelter, beds=10)
+    services.placement_create(party_id=second.id, space_id=space.id, actor="test")
+    services.party_check_in(party_id=second.id, access=access_for_user(coordinator))
+    page = board.get(URL).content.decode()
+    section = page[page.index('id="duplicates"') : page.index('id="shelters"')]
+    assert f"Merge: cancel {first.code}, keep {second.code}" in section
+    assert f"Merge: cancel {second.code}" not in section
+    assert f"/board/parties/{first.id}/duplicate/" in section
+    board.post(f"/board/parties/{first.id}/duplicate/", {"choice": "merge", "keep": str(second.id)})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == PartyStatus.CANCELLED and second.status == PartyStatus.CHECKED_IN
+    assert not second.possible_duplicate
+    assert "None to review." in board.get(URL).content.decode()
 
 
 def test_duplicates_kept(board, city):

@@ -295,6 +295,16 @@ def test_close_with_a_reason_and_open_again(manager, shelter, coordinator):
     assert shelter.status == ShelterStatus.OPEN
 
 
+def test_a_close_from_a_page_older_than_the_closing_is_told_it_is_closed(manager, shelter):
+    """Closed in another tab; this one sends "Close" without a reason: not an error on a
+    reason, but that it is closed already."""
+    shelter_services.shelter_update(shelter_id=shelter.id, data={"status": "closed"})
+    url = reverse("web-shelter-status", args=[shelter.id])
+    late = web_client(manager).post(url, {"status": "closed", "version": "1"}, follow=True)
+    assert b"already closed by someone else" in late.content
+    assert b"Say why the shelter closes" not in late.content
+
+
 def test_closing_says_who_is_still_on_the_way(manager, shelter, placed_party):
     url = reverse("web-shelter-status", args=[shelter.id])
     closed = web_client(manager).post(
@@ -450,6 +460,34 @@ def test_a_page_opened_before_the_party_moved_checks_nobody_in(
     assert _members(placed_party) == ["Aigerim", "Timur"]  # the correction was not applied
     school.refresh_from_db()
     assert (school.beds_held, school.beds_occupied) == (2, 0)
+
+
+def test_a_manager_s_old_page_of_a_party_placed_elsewhere_checks_nobody_in(
+    manager, city, space, placed_party
+):
+    """Out of this manager's reach now (did not come, then placed in a school): their old
+    check-in page says so and goes back to their shelter, not a 404."""
+    shown = _member_post(
+        [{"given_name": "Aigerim", "sex": "female", "age_group": "adult"}],
+        placed_party,
+        check_in="1",
+    )
+    services.placement_cancel(placement_id=shown["placement"], actor="cinema")
+    school = factories.SpaceFactory(shelter=factories.ShelterFactory(city=city), beds=5)
+    services.placement_create(party_id=placed_party.id, space_id=school.id, actor="matcher")
+    url = reverse("web-party-arrival", args=[placed_party.id])
+
+    response = web_client(manager).post(url, shown, follow=True)
+
+    shelter_url = reverse("web-shelter", args=[space.shelter_id])
+    assert response.redirect_chain == [(shelter_url, 302)]
+    assert f"{placed_party.code} has no beds held here any more." in response.content.decode()
+    placed_party.refresh_from_db()
+    assert placed_party.status == PartyStatus.PLACED
+    school.refresh_from_db()
+    assert (school.beds_held, school.beds_occupied) == (2, 0)
+    # Without the placement it showed (or with another party's), still a 404.
+    assert web_client(manager).post(url, {}).status_code == 404
 
 
 def test_check_in_of_another_placement_than_the_one_shown_is_a_conflict(
