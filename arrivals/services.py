@@ -764,9 +764,8 @@ def _door_space(party: Party, placement: Placement, composition: engine.Party) -
         except OperationalError:
             continue  # held by another writer: not waited for
         if (
-            space.shelter.status == ShelterStatus.OPEN
-            and space.beds_free >= party.size
-            and engine.admits(engine_space(space), composition)
+            placement_refusal(party=party, space=space, composition=composition, keeping=placement)
+            is None
         ):
             return space
     return None
@@ -811,9 +810,9 @@ def placement_refusal(
 
     The caller holds both rows' locks. `composition` is the party as the engine sees
     it (members, pets: as of the party's `revision`). The rules are the engine's
-    (docs/matching.md). `keeping` is the party's own held placement in `space`, re-checked
-    after a correction (`party_update`): the party need not be waiting, and the beds it
-    holds there count as free.
+    (docs/matching.md). `keeping` is the party's own held placement, re-checked after a
+    correction (`party_update`), in `space` or in the space it would move to at the door:
+    the party need not be waiting, and the beds it holds count as free in their space.
     """
     if keeping is None and party.status != PartyStatus.WAITING:
         return "party_not_waiting", _("Only a waiting party can be placed.")
@@ -825,7 +824,8 @@ def placement_refusal(
         return "not_admitted", _(
             "The space does not admit this party (who it admits, wheelchair access or pets)."
         )
-    if space.beds_free + (keeping.beds if keeping is not None else 0) < party.size:
+    own = keeping.beds if keeping is not None and keeping.space_id == space.id else 0
+    if space.beds_free + own < party.size:
         return "no_capacity", _("The space has not enough free beds.")
     return None
 
