@@ -93,6 +93,17 @@ def _report_failure(request, error: Exception) -> None:
 # --- Home ------------------------------------------------------------------------------
 
 
+def _beds_of(shelters) -> dict:
+    """The beds of some shelters (`shelters_with_beds` rows), added up."""
+    beds = {"total": 0, "occupied": 0, "held": 0, "free": 0}
+    for shelter in shelters:
+        beds["total"] += shelter.beds_total
+        beds["occupied"] += shelter.beds_occupied
+        beds["held"] += shelter.beds_held
+        beds["free"] += shelter.beds_free
+    return beds
+
+
 @require_GET
 @login_required
 @never_cache
@@ -108,21 +119,15 @@ def home(request):
                     "status", "-beds_free", "name"
                 )
             )
-            closed = [shelter for shelter in shelters if shelter.status != ShelterStatus.OPEN]
-            opened = [shelter for shelter in shelters if shelter.status == ShelterStatus.OPEN]
             cities.append(
                 {
                     "city": city,
                     "capacity": selectors.city_capacity(city=city),
                     "shelters": shelters,
-                    # The beds that count (the headline's free beds are theirs).
-                    "open_beds": {
-                        "total": sum(shelter.beds_total for shelter in opened),
-                        "occupied": sum(shelter.beds_occupied for shelter in opened),
-                        "held": sum(shelter.beds_held for shelter in opened),
-                    },
-                    "closed_beds": sum(shelter.beds_total for shelter in closed),
-                    "closed_occupied": sum(shelter.beds_occupied for shelter in closed),
+                    # Only open shelters' beds can be given: the headline and its line are
+                    # theirs; closed shelters' beds are said apart.
+                    "open_beds": _beds_of(x for x in shelters if x.status == ShelterStatus.OPEN),
+                    "closed_beds": _beds_of(x for x in shelters if x.status != ShelterStatus.OPEN),
                 }
             )
         context["cities"] = cities
