@@ -1,7 +1,7 @@
 """Writes of shelters, spaces and host offers. Every function here is atomic."""
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -485,36 +485,47 @@ def host_offer_accept(*, offer_id, by) -> HostOfferAccepted:
     return HostOfferAccepted(offer, shelter, space, invitation, path)
 
 
+def _host_offers_each(*, due: Q, act: Callable[[HostOffer], bool]) -> int:
+    """`act` on each offer matching `due`, each in a transaction of its own holding the
+    offer's lock, re-checked under it; returns on how many `act` said it acted. The
+    timers' way (`host_offers_begin`, `host_offers_end`): safe to run again."""
+    done = 0
+    for offer_id in HostOffer.objects.filter(due).order_by("id").values_list("id", flat=True):
+        with transaction.atomic():
+            offer = next(iter(host_offers_lock(offer_ids=[offer_id]).values()), None)
+            if offer is not None and HostOffer.objects.filter(due, id=offer_id).exists():
+                done += act(offer)
+    return done
+
+
 def host_offers_begin(*, now: datetime | None = None) -> int:
     """Open the shelters of the offers accepted before their first day, once that day has
     come in the city's time zone (as any shelter opens: `shelter_update`, which asks for
-    matching). A shelter someone opened earlier by hand is left as it is. Each offer is
-    one transaction holding its lock. Safe to run again. Returns how many were opened."""
+    matching). A shelter someone opened earlier by hand is left as it is. Returns how
+    many were opened."""
     now = now or timezone.now()
-    # No city's today is later than UTC's tomorrow: the rest is checked per city below.
+
+    def begin(offer: HostOffer) -> bool:
+        if offer.available_from > host_offer_city_today(offer.city, now):
+            return False
+        assert offer.shelter_id is not None  # accepted: it has its shelter
+        shelter = Shelter.objects.get(id=offer.shelter_id)
+        offer.opens_on_first_day = False
+        offer.save(update_fields=["opens_on_first_day"])
+        if shelter.status == ShelterStatus.OPEN:
+            return False
+        shelter_update(
+            shelter_id=shelter.id, data={"status": ShelterStatus.OPEN, "status_reason": ""}
+        )
+        return True
+
+    # No city's today is later than UTC's tomorrow: the rest is checked per city.
     due = Q(
         status=HostOfferStatus.ACCEPTED,
         opens_on_first_day=True,
         available_from__lte=(now + timedelta(days=1)).date(),
     )
-    opened = 0
-    for offer_id in HostOffer.objects.filter(due).order_by("id").values_list("id", flat=True):
-        with transaction.atomic():
-            offer = next(iter(host_offers_lock(offer_ids=[offer_id]).values()), None)
-            if offer is None or not HostOffer.objects.filter(due, id=offer_id).exists():
-                continue
-            if offer.available_from > host_offer_city_today(offer.city, now):
-                continue
-            assert offer.shelter_id is not None  # accepted: it has its shelter
-            shelter = Shelter.objects.get(id=offer.shelter_id)
-            if shelter.status != ShelterStatus.OPEN:
-                shelter_update(
-                    shelter_id=shelter.id, data={"status": ShelterStatus.OPEN, "status_reason": ""}
-                )
-                opened += 1
-            offer.opens_on_first_day = False
-            offer.save(update_fields=["opens_on_first_day"])
-    return opened
+    return _host_offers_each(due=due, act=begin)
 
 
 @transaction.atomic
@@ -538,31 +549,27 @@ def host_offers_end(*, now: datetime | None = None) -> int:
     passed: an accepted one's shelter is closed as any shelter closes (`shelter_update`
     with status `closed`: nobody new is placed there, the people in it are not moved),
     and a new one that nobody decided on ends too. Each offer is one transaction holding
-    its lock, then the shelter's and its spaces'. Safe to run again. Returns how many
-    ended.
+    its lock, then the shelter's and its spaces'. Returns how many ended.
     """
     now = now or timezone.now()
-    # No city's today is later than UTC's tomorrow: the rest is checked per city below.
+
+    def end(offer: HostOffer) -> bool:
+        assert offer.available_until is not None  # `due` asks for one
+        if offer.available_until >= host_offer_city_today(offer.city, now):
+            return False
+        if offer.shelter_id is not None:
+            shelter = Shelter.objects.get(id=offer.shelter_id)
+            if shelter.status != ShelterStatus.CLOSED:
+                shelter_update(shelter_id=shelter.id, data={"status": ShelterStatus.CLOSED})
+        offer.status = HostOfferStatus.ENDED
+        offer.status_changed_at = now
+        offer.save(update_fields=["status", "status_changed_at"])
+        return True
+
+    # No city's today is later than UTC's tomorrow: the rest is checked per city.
     latest = (now + timedelta(days=1)).date()
     due = Q(status__in=[HostOfferStatus.NEW, HostOfferStatus.ACCEPTED], available_until__lt=latest)
-    ended = 0
-    for offer_id in HostOffer.objects.filter(due).order_by("id").values_list("id", flat=True):
-        with transaction.atomic():
-            offer = next(iter(host_offers_lock(offer_ids=[offer_id]).values()), None)
-            if offer is None or not HostOffer.objects.filter(due, id=offer_id).exists():
-                continue
-            assert offer.available_until is not None  # `due` asks for one
-            if offer.available_until >= host_offer_city_today(offer.city, now):
-                continue
-            if offer.shelter_id is not None:
-                shelter = Shelter.objects.get(id=offer.shelter_id)
-                if shelter.status != ShelterStatus.CLOSED:
-                    shelter_update(shelter_id=shelter.id, data={"status": ShelterStatus.CLOSED})
-            offer.status = HostOfferStatus.ENDED
-            offer.status_changed_at = now
-            offer.save(update_fields=["status", "status_changed_at"])
-            ended += 1
-    return ended
+    return _host_offers_each(due=due, act=end)
 
 
 def host_offers_personal_data_show(*, access: Access, offers: Iterable[HostOffer]) -> set:
