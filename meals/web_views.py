@@ -60,14 +60,26 @@ def _access(request, action: str) -> Access:
     return access
 
 
+def _city_now(city: City) -> datetime:
+    return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(city.timezone))
+
+
 def _zone(city) -> str:
     """A city's time zone as people read it: "Uralsk (UTC+05:00)", not "Asia/Oral"."""
-    offset = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(city.timezone)).strftime("%z")
+    offset = _city_now(city).strftime("%z")
     return f"{city.name} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def _today(city: City) -> date:
-    return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(city.timezone)).date()
+    return _city_now(city).date()
+
+
+def _may_add_meal(access: Access, *, city: City, shelter: Shelter | None) -> bool:
+    """As `meals.services.meal_service_create` decides: at a shelter its staff and the
+    city's coordinators, at a point the city's coordinators."""
+    if shelter is not None:
+        return access.allows("mealservice.add", shelter)
+    return access.allows("mealservice.add_at_point", city)
 
 
 def _diets_shown(counts: dict[str, int] | None) -> list[str]:
@@ -168,14 +180,8 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
                 "api_url": reverse("meal-service-servings", args=[service.id]),
             }
         )
-    may_add = (
-        access.allows("mealservice.add", shelter)
-        if shelter is not None
-        else access.allows("mealservice.add_at_point", city)
-    )
     add_form = bound.get(("add", None)) or MealTimeForm(
-        initial={"time": timezone.localtime(timezone=zoneinfo.ZoneInfo(city.timezone)).time()},
-        auto_id="add_%s",
+        initial={"time": _city_now(city).time()}, auto_id="add_%s"
     )
     return render(
         request,
@@ -191,7 +197,7 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
             "here": request.get_full_path(),
             "may_schedule": shelter is not None and access.allows("mealschedule.change", shelter),
             "may_report": access.allows("mealsreport.view", city),
-            "may_add": may_add,
+            "may_add": _may_add_meal(access, city=city, shelter=shelter),
             "add_form": add_form,
             "error_summary": error_summary([(form, "") for form in bound.values()]),
         },
@@ -348,6 +354,8 @@ def meal_add(request, shelter_id=None, city_id=None):
         location = request.POST.get("location", "").strip()[:MAX_LOCATION]
         if not location or not location.isprintable():
             raise Http404
+    if not _may_add_meal(access, city=city, shelter=shelter):
+        raise PermissionDenied
     form = MealTimeForm(request.POST, auto_id="add_%s")
 
     def again(status):
@@ -363,9 +371,8 @@ def meal_add(request, shelter_id=None, city_id=None):
 
     if not form.is_valid():
         return again(400)
-    starts_at = timezone.make_aware(
-        datetime.combine(_today(city), form.cleaned_data["time"]), zoneinfo.ZoneInfo(city.timezone)
-    )
+    now = _city_now(city)
+    starts_at = datetime.combine(now.date(), form.cleaned_data["time"], tzinfo=now.tzinfo)
     try:
         service = services.meal_service_create(
             meal=form.cleaned_data["meal"],
@@ -377,8 +384,6 @@ def meal_add(request, shelter_id=None, city_id=None):
             planned_portions=form.cleaned_data["planned_portions"],
         )
     except DjangoValidationError as error:
-        if any(field in ("shelter", "city") for field in error.message_dict):
-            raise PermissionDenied from error
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return again(400)
