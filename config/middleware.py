@@ -121,12 +121,13 @@ class SessionEndedMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if request.method != "POST" or response.status_code != 302:
+            return response  # every other answer: nothing more is read
+        login = resolve_url(settings.LOGIN_URL)
         if (
-            request.method != "POST"
-            or response.status_code != 302
-            or request.user.is_authenticated
+            request.user.is_authenticated
             or request.path == reverse("logout")
-            or urlsplit(response.get("Location", "")).path != resolve_url(settings.LOGIN_URL)
+            or urlsplit(response.get("Location", "")).path != login
         ):
             return response
         messages.warning(
@@ -142,7 +143,5 @@ class SessionEndedMiddleware:
         ):
             page = urlsplit(back)
             target = page.path + (f"?{page.query}" if page.query else "")
-            response["Location"] = (
-                f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': target})}"
-            )
+            response["Location"] = f"{login}?{urlencode({'next': target})}"
         return response

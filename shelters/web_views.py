@@ -40,10 +40,10 @@ def host_offer_new(request):
     status = 200
     if request.method == "POST":
         form = HostOfferForm(request.POST)
-        robot = bool(str(request.POST.get("website", "")).strip())
         # Only an offer that would be stored (or a robot's) takes one of the address's
         # offers: a form sent back for its errors does not.
         if form.is_valid():
+            robot = bool(form.cleaned_data.get("website", "").strip())
             ident = client_ident(request)
             allowed, wait = host_offer_allowed(ident=ident)
             if not allowed:
