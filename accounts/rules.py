@@ -94,6 +94,9 @@ RULES: dict[str, Rule] = {
     # coordinators do (`meals.services.meal_service_create`).
     "mealservice.add_at_point": Rule(COORDINATOR),
     "mealservice.servings": Rule(EVERYONE, Scope.MEALS_WRITE),
+    # Taking a serving back: who recorded it, within minutes; staff who may change the
+    # service, at any time (`meals.services.serving_may_take_back`).
+    "mealservice.serving_take_back": Rule(EVERYONE, Scope.MEALS_WRITE),
     "mealschedule.view": Rule(EVERYONE),
     "mealschedule.add": Rule(SHELTER_STAFF),
     "mealschedule.change": Rule(SHELTER_STAFF),

@@ -10,13 +10,14 @@ which is the last lock taken; meals never locks spaces or parties.
 
 import zoneinfo
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.access import Access
 from config.exceptions import Conflict
@@ -191,6 +192,50 @@ def serving_record(*, service_id, portions: int, diet: dict, actor: str) -> Serv
         recorded_by=actor,
         recorded_at=timezone.now(),
     )
+
+
+# How long whoever recorded a serving may take it back (a mis-tap, a number typed
+# twice); after it the count stands, and only staff who may change the service correct it.
+SERVING_TAKE_BACK = timedelta(minutes=15)
+
+
+def serving_may_take_back(*, serving: Serving, access: Access, now: datetime | None = None) -> bool:
+    """Whether `access` may take `serving` back: who recorded it, within SERVING_TAKE_BACK;
+    staff who may change its service (`mealservice.change`), at any time. The caller has
+    found the serving within the caller's reach (`mealservice.servings`)."""
+    now = now or timezone.now()
+    if serving.recorded_by == access.username and now - serving.recorded_at <= SERVING_TAKE_BACK:
+        return True
+    return access.allows("mealservice.change", serving.service)
+
+
+@transaction.atomic
+def serving_take_back(*, serving_id, access: Access) -> Serving:
+    """Delete a serving recorded by mistake, under its service's row lock; the service's
+    counts are the sum of what remains. Raises Serving.DoesNotExist if it is gone (taken
+    back already), Conflict `serving_final` if `access` may no longer take it back."""
+    service_id = Serving.objects.filter(id=serving_id).values_list("service_id", flat=True).first()
+    if service_id is None:
+        raise Serving.DoesNotExist(serving_id)
+    _service_locked(service_id)
+    serving = Serving.objects.select_related("service").filter(id=serving_id).first()
+    if serving is None:  # taken back while this waited for the lock
+        raise Serving.DoesNotExist(serving_id)
+    if not serving_may_take_back(serving=serving, access=access):
+        minutes = int(SERVING_TAKE_BACK.total_seconds() // 60)
+        raise Conflict(
+            "serving_final",
+            ngettext(
+                "Only who recorded a serving may take it back, within %(minutes)d minute; "
+                "a shelter manager or coordinator can correct it.",
+                "Only who recorded a serving may take it back, within %(minutes)d minutes; "
+                "a shelter manager or coordinator can correct it.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+    serving.delete()
+    return serving
 
 
 def _check_schedule_slot_free(*, entry: MealSchedule, data: dict | None = None) -> None:

@@ -1,3 +1,4 @@
+import uuid
 import zoneinfo
 
 from django.shortcuts import get_object_or_404
@@ -6,6 +7,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +18,7 @@ from idempotency.api import idempotent_response
 from shelters.models import City
 
 from . import selectors, services
-from .models import Meal, MealSchedule, MealService
+from .models import Meal, MealSchedule, MealService, Serving
 from .renderers import MealsReportCsvRenderer
 from .serializers import (
     MealScheduleSerializer,
@@ -110,6 +112,20 @@ class MealServiceViewSet(AccessMixin, viewsets.ModelViewSet):
         return idempotent_response(
             request, access=access, scope=f"meals.servings:{service_id}", work=record
         )
+
+    @extend_schema(request=None, responses={204: None}, filters=False)
+    @action(detail=True, methods=["delete"], url_path=r"servings/(?P<serving_id>[^/]+)")
+    def serving_take_back(self, request, pk=None, serving_id=None):
+        """Take back a serving recorded by mistake: who recorded it, within 15 minutes;
+        a shelter manager or coordinator who may change the service, at any time."""
+        service = self.get_object()
+        try:
+            serving_id = uuid.UUID(str(serving_id))
+        except ValueError as error:
+            raise NotFound from error
+        get_object_or_404(Serving.objects.filter(service=service), id=serving_id)
+        services.serving_take_back(serving_id=serving_id, access=self.access)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MealScheduleFilter(FilterSet):

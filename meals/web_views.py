@@ -50,7 +50,7 @@ from .forms import (
     ReportForm,
     ServingForm,
 )
-from .models import MAX_LOCATION, MealSchedule, MealService
+from .models import MAX_LOCATION, MealSchedule, MealService, Serving
 
 
 def _access(request, action: str) -> Access:
@@ -162,6 +162,14 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
             day=_today(city),
         ).order_by("starts_at", "meal", "id")
     )
+    # The caller's last serving at each service, while they may still take it back.
+    last_serving: dict = {}
+    for serving in Serving.objects.filter(
+        service__in=services_today,
+        recorded_by=access.username,
+        recorded_at__gt=timezone.now() - services.SERVING_TAKE_BACK,
+    ).order_by("-recorded_at", "-id"):
+        last_serving.setdefault(serving.service_id, serving)
     rows = []
     for service in services_today:
         rows.append(
@@ -178,6 +186,7 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
                 "diet_forecast": _diets_shown(service.diet_forecast),
                 "served_diet": _diets_shown(service.served_diet),
                 "api_url": reverse("meal-service-servings", args=[service.id]),
+                "last_serving": last_serving.get(service.id),
             }
         )
     add_form = bound.get(("add", None)) or MealTimeForm(
@@ -293,6 +302,40 @@ def serving_add(request, service_id):
             % {"meal": service.get_meal_display(), "portions": portions},
         )
     return HttpResponseRedirect(f"{here}#service-{service.id}")
+
+
+@require_POST
+@login_required
+def serving_take_back(request, service_id, serving_id):
+    """Take back a serving tapped by mistake (`meals.services.serving_take_back`): a second
+    tap, or one on a serving taken back already, says so instead of failing."""
+    access = _access(request, "mealservice.serving_take_back")
+    service = get_object_or_404(
+        access.scope(MealService.objects.select_related("city", "shelter"), "mealservice.servings"),
+        id=service_id,
+    )
+    here = f"{_place_url(service)}#service-{service.id}"
+    serving = Serving.objects.filter(service=service, id=serving_id).first()
+    if serving is None:
+        messages.info(request, _("This serving was taken back already."))
+        return HttpResponseRedirect(here)
+    try:
+        services.serving_take_back(serving_id=serving.id, access=access)
+    except Serving.DoesNotExist:
+        messages.info(request, _("This serving was taken back already."))
+    except Conflict as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(meal)s: %(portions)s portion taken back.",
+                "%(meal)s: %(portions)s portions taken back.",
+                serving.portions,
+            )
+            % {"meal": service.get_meal_display(), "portions": serving.portions},
+        )
+    return HttpResponseRedirect(here)
 
 
 @require_POST

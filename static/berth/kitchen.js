@@ -7,6 +7,7 @@
  * answered from the server's idempotency store). Each service shows what waits on this
  * phone, and the served count the server answers. Without this file (or IndexedDB) the
  * buttons post the form, as before. Messages come from the page (#kitchen-text).
+ * Once a serving is recorded, the service's "Take it back" form points at it.
  */
 (function () {
   'use strict';
@@ -97,8 +98,27 @@
     }
     var note = section.querySelector('[data-pending]');
     note.dataset.recorded = t('recorded', { n: detail.item.body.portions });
+    showTakeBack(section, detail.answer);
     renderSoon();
   });
+
+  // "Take it back" for the serving just recorded: the page showed the one before.
+  var zone = (document.getElementById('kitchen-text') || {}).dataset || {};
+  function showTakeBack(section, serving) {
+    var form = section.querySelector('[data-take-back]');
+    if (!form || !serving || !serving.id || !serving.recorded_at) return;
+    var time;
+    try {
+      time = new Intl.DateTimeFormat([], {
+        hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone.timezone,
+      }).format(new Date(serving.recorded_at));
+    } catch (error) {
+      time = serving.recorded_at.slice(11, 16);
+    }
+    form.action = form.dataset.action.replace('00000000-0000-0000-0000-000000000000', serving.id);
+    form.querySelector('[data-take-back-text]').textContent = t('last', { n: serving.portions, time: time });
+    form.hidden = false;
+  }
 
   Array.prototype.forEach.call(forms, function (form) {
     form.addEventListener('submit', function (event) {

@@ -295,6 +295,28 @@ def test_a_lost_answer_is_sent_again_with_the_same_key(phone, server, site):
     assert _served() == 10
 
 
+def test_a_mis_tapped_serving_is_taken_back(phone, server, site, axe_source):
+    log_in(phone, server, site["volunteer"])
+    page = open_page(phone, f"/kitchen/shelters/{site['shelter'].id}/")
+    assert page.locator("form[data-take-back]").is_hidden()
+    page.click("button[name='add'][value='1']")
+    wait_served(page, "1")
+    page.click("button[name='add'][value='10']")
+    wait_served(page, "11")
+    # The form points at the serving just sent, without a reload.
+    take_back = page.locator("form[data-take-back]")
+    take_back.locator("text=Your last serving here: +10 at").wait_for()
+    check(page, "kitchen-take-back", axe_source)
+    with page.expect_navigation():
+        take_back.locator("button").click()
+    page.locator(".messages .success", has_text="10 portions taken back").wait_for()
+    assert page.inner_text("[data-served]").strip() == "1"
+    assert _served() == 1
+    # The serving before it is now the one offered.
+    page.locator("form[data-take-back]", has_text="+1 at").wait_for()
+    assert page.errors == []
+
+
 def test_a_typed_number_is_checked_before_it_is_kept(phone, server, site):
     log_in(phone, server, site["volunteer"])
     page = open_page(phone, f"/kitchen/shelters/{site['shelter'].id}/")

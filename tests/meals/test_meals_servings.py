@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import Role
 from idempotency.models import IdempotencyKey
 from meals.models import Serving
 from tests import factories
@@ -222,3 +223,74 @@ def test_concurrent_replays_record_one_serving(city, shelter, space):
     assert (serving.portions, serving.diet) == (7, {"halal": 2})
     assert answers[0][1]["id"] == str(serving.id)
     assert IdempotencyKey.objects.count() == 1
+
+
+# --- Taking a serving back -------------------------------------------------------------
+
+
+def take_back_url(serving) -> str:
+    return f"{servings_url(serving.service)}{serving.id}/"
+
+
+def record(client, service, portions: int) -> Serving:
+    response = client.post(servings_url(service), {"portions": portions}, format="json")
+    assert response.status_code == 201, response.content
+    return Serving.objects.get(id=response.data["id"])
+
+
+@pytest.mark.django_db
+def test_who_recorded_a_serving_takes_it_back_and_the_count_follows(volunteer_client, lunch):
+    kept = record(volunteer_client, lunch, 3)
+    mistake = record(volunteer_client, lunch, 10)
+    assert volunteer_client.get(service_url(lunch.id)).data["served_portions"] == 13
+
+    response = volunteer_client.delete(take_back_url(mistake))
+    assert response.status_code == 204
+    assert list(Serving.objects.values_list("id", flat=True)) == [kept.id]
+    assert volunteer_client.get(service_url(lunch.id)).data["served_portions"] == 3
+    # Taken back already: gone.
+    assert volunteer_client.delete(take_back_url(mistake)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_after_the_window_only_staff_may_take_a_serving_back(
+    volunteer_client, manager_client, coordinator_client, lunch
+):
+    serving = record(volunteer_client, lunch, 4)
+    Serving.objects.filter(id=serving.id).update(recorded_at=timezone.now() - timedelta(minutes=16))
+    response = volunteer_client.delete(take_back_url(serving))
+    assert response.status_code == 409
+    assert response.data["code"] == "serving_final"
+    assert "15 minutes" in response.data["detail"]
+    assert Serving.objects.filter(id=serving.id).exists()
+
+    assert manager_client.delete(take_back_url(serving)).status_code == 204
+    assert not Serving.objects.exists()
+    other = record(volunteer_client, lunch, 2)
+    assert coordinator_client.delete(take_back_url(other)).status_code == 204
+
+
+@pytest.mark.django_db
+def test_another_volunteer_may_not_take_back_what_they_did_not_record(
+    volunteer_client, city, lunch
+):
+    serving = record(volunteer_client, lunch, 5)
+    colleague = factories.member(Role.VOLUNTEER, cities=[city])
+    response = client_for(colleague).delete(take_back_url(serving))
+    assert response.status_code == 409
+    assert response.data["code"] == "serving_final"
+    assert Serving.objects.filter(id=serving.id).exists()
+
+
+@pytest.mark.django_db
+def test_a_serving_out_of_reach_or_of_another_service_is_not_found(
+    volunteer_client, other_volunteer_client, lunch, shelter
+):
+    serving = record(volunteer_client, lunch, 5)
+    assert other_volunteer_client.delete(take_back_url(serving)).status_code == 404
+    dinner = meal_service(shelter=shelter, meal="dinner", starts_at=timezone.now())
+    wrong = f"{servings_url(dinner)}{serving.id}/"
+    assert volunteer_client.delete(wrong).status_code == 404
+    for bad in ("not-a-uuid", "0" * 40, "%00"):
+        assert volunteer_client.delete(f"{servings_url(lunch)}{bad}/").status_code == 404
+    assert Serving.objects.filter(id=serving.id).exists()

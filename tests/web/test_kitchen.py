@@ -333,3 +333,56 @@ def test_coordinators_add_a_meal_at_a_point(coordinator, volunteer, city, point_
     assert web_client(coordinator).post(url, body).status_code == 302
     added = MealService.objects.get(location="Syrym border crossing", meal="snack")
     assert added.starts_at == today_at(city, 23, 30) and added.shelter is None
+
+
+def test_the_last_serving_is_taken_back_on_the_page_and_a_second_tap_says_so(volunteer, lunch):
+    client = web_client(volunteer)
+    page_url = reverse("web-kitchen-shelter", args=[lunch.shelter_id])
+    assert 'data-take-back data-action="' in client.get(page_url).content.decode()
+    serve = reverse("web-kitchen-serve", args=[lunch.id])
+    client.post(serve, {"add": "1", "key": uuid.uuid4().hex})
+    client.post(serve, {"add": "10", "key": uuid.uuid4().hex})
+    mistake = Serving.objects.get(portions=10)
+    Serving.objects.create(service=lunch, portions=7, recorded_by="someone else")
+    text = client.get(page_url).content.decode()
+    take_back = reverse("web-kitchen-take-back", args=[lunch.id, mistake.id])
+    assert f'action="{take_back}"' in text
+    assert "Your last serving here: +10 at" in text
+
+    answer = client.post(take_back, follow=True)
+    assert answer.redirect_chain[-1][0].endswith(f"#service-{lunch.id}")
+    assert "Lunch: 10 portions taken back." in answer.content.decode()
+    assert served(lunch) == 8
+    # The one before is now the last: taken back the same way; someone else's never shown.
+    text = answer.content.decode()
+    first = Serving.objects.get(portions=1)
+    assert reverse("web-kitchen-take-back", args=[lunch.id, first.id]) in text
+    assert "+7" not in text
+
+    again = client.post(take_back, follow=True)
+    assert "This serving was taken back already." in again.content.decode()
+    assert served(lunch) == 8
+
+
+def test_a_serving_of_another_person_or_past_the_window_is_not_taken_back(
+    volunteer, manager, lunch
+):
+    other = Serving.objects.create(service=lunch, portions=7, recorded_by="someone else")
+    url = reverse("web-kitchen-take-back", args=[lunch.id, other.id])
+    answer = web_client(volunteer).post(url, follow=True)
+    assert "Only who recorded a serving may take it back, within 15 minutes" in (
+        answer.content.decode()
+    )
+    assert served(lunch) == 7
+    # The shelter's manager corrects the count.
+    web_client(manager).post(url)
+    assert served(lunch) == 0
+
+
+def test_a_serving_out_of_reach_is_not_found(other_volunteer, lunch):
+    mine = other_volunteer.username
+    serving = Serving.objects.create(service=lunch, portions=3, recorded_by=mine)
+    url = reverse("web-kitchen-take-back", args=[lunch.id, serving.id])
+    assert web_client(other_volunteer).post(url).status_code == 404
+    assert web_client(other_volunteer).get(url).status_code == 405
+    assert served(lunch) == 3
