@@ -67,6 +67,8 @@ class PlanForm(forms.Form):
     taken as it is (`use_forecast`). Empty: no plan."""
 
     planned_portions = planned_portions_field(_("Planned portions"))
+    # The plan the page showed ("" for none): a plan changed since is not overwritten.
+    seen = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
 
 
 class ReportForm(forms.Form):

@@ -42,6 +42,10 @@ def to_minute(value: Minutes) -> Minutes:
     return value.replace(second=0, microsecond=0)
 
 
+# `meal_service_update`'s plan as the caller saw it, when the caller does not say.
+UNSEEN = object()
+
+
 def meal_services_lock(*, service_ids: Iterable) -> dict:
     """Lock the services' rows (SELECT ... FOR UPDATE) in primary-key order.
 
@@ -139,13 +143,20 @@ def meal_service_create(
 
 
 @transaction.atomic
-def meal_service_update(*, service_id, data: dict) -> MealService:
+def meal_service_update(*, service_id, data: dict, planned_seen: Any = UNSEEN) -> MealService:
     """Change a service's place text, meal, time or plan, under its row lock.
 
     A service made from a schedule keeps the day it was made for (`schedule_day`)
     wherever it is moved, so the schedule does not make that day's service again.
+    `planned_seen`, when given, is the plan the caller's page showed: if someone changed
+    it since, Conflict `meal_service_changed` (the page shows the plan as it is now).
     """
     service = _service_locked(service_id)
+    if planned_seen is not UNSEEN and planned_seen != service.planned_portions:
+        raise Conflict(
+            "meal_service_changed",
+            _("Someone else changed the plan meanwhile: check it and save again."),
+        )
     cleaners: dict[str, Callable[[Any], Any]] = {"location": str.strip, "starts_at": to_minute}
     data = {name: cleaners.get(name, lambda v: v)(value) for name, value in data.items()}
     _check_place(shelter=service.shelter, location=data.get("location", service.location))

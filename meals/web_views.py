@@ -179,7 +179,10 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
                 or ServingForm(initial={"key": uuid.uuid4().hex}),
                 "plan_form": bound.get(("plan", service.id))
                 or PlanForm(
-                    initial={"planned_portions": service.planned_portions},
+                    initial={
+                        "planned_portions": service.planned_portions,
+                        "seen": service.planned_portions,
+                    },
                     auto_id=f"plan_{service.id.hex}_%s",
                 ),
                 "may_plan": access.allows("mealservice.change", service),
@@ -352,23 +355,46 @@ def service_plan(request, service_id):
     if not found:
         raise Http404
     service = found[0]
+    data = request.POST.copy()
     if request.POST.get("use_forecast") and service.forecast_portions is not None:
-        data = {"planned_portions": str(service.forecast_portions)}
-    else:
-        data = request.POST
+        data["planned_portions"] = str(service.forecast_portions)
     form = PlanForm(data, auto_id=f"plan_{service.id.hex}_%s")
-    if not form.is_valid():
+
+    def again(status):
         return _place_page(
             request,
             access,
             city=service.city,
             shelter=service.shelter,
             location=service.location,
-            status=400,
+            status=status,
             bound={("plan", service.id): form},
         )
+
+    if not form.is_valid():
+        return again(400)
     planned = form.cleaned_data["planned_portions"]
-    services.meal_service_update(service_id=service.id, data={"planned_portions": planned})
+    seen = form.cleaned_data["seen"] if "seen" in data else services.UNSEEN
+    try:
+        services.meal_service_update(
+            service_id=service.id, data={"planned_portions": planned}, planned_seen=seen
+        )
+    except Conflict as error:
+        # What was typed stays; the plan as it is now becomes the one seen.
+        current = MealService.objects.get(id=service.id).planned_portions
+        data["seen"] = "" if current is None else str(current)
+        form = PlanForm(data, auto_id=f"plan_{service.id.hex}_%s")
+        form.is_valid()
+        form.add_error(
+            "planned_portions",
+            f"{error.detail} "
+            + (
+                _("The plan is now: none.")
+                if current is None
+                else _("The plan is now: %(portions)s.") % {"portions": current}
+            ),
+        )
+        return again(409)
     if planned is None:
         done = _("%(meal)s: no plan.") % {"meal": service.get_meal_display()}
     else:

@@ -280,6 +280,37 @@ def test_no_input_answers_500(manager, coordinator, volunteer, lunch, placed_par
 # --- Planning on the day ------------------------------------------------------------------
 
 
+def test_a_plan_changed_in_another_tab_is_not_overwritten(manager, coordinator, lunch):
+    url = reverse("web-kitchen-plan", args=[lunch.id])
+    page = web_client(manager).get(reverse("web-kitchen-shelter", args=[lunch.shelter_id]))
+    assert 'name="seen" value="40"' in page.content.decode()
+    # The coordinator plans 60 from a page showing 40; then the manager, from one too.
+    assert (
+        web_client(coordinator).post(url, {"planned_portions": "60", "seen": "40"}).status_code
+        == 302
+    )
+    refused = web_client(manager).post(url, {"planned_portions": "45", "seen": "40"})
+    assert refused.status_code == 409
+    text = refused.content.decode()
+    assert "Someone else changed the plan meanwhile" in text and "The plan is now: 60." in text
+    assert 'value="45"' in text and 'name="seen" value="60"' in text
+    lunch.refresh_from_db()
+    assert lunch.planned_portions == 60
+    # Sent again from the page as it came back: saved.
+    assert (
+        web_client(manager).post(url, {"planned_portions": "45", "seen": "60"}).status_code == 302
+    )
+    lunch.refresh_from_db()
+    assert lunch.planned_portions == 45
+    # "No plan" seen is the empty field.
+    web_client(manager).post(url, {"planned_portions": "", "seen": "45"})
+    lunch.refresh_from_db()
+    assert lunch.planned_portions is None
+    assert web_client(manager).post(url, {"use_forecast": "1", "seen": ""}).status_code == 302
+    lunch.refresh_from_db()
+    assert lunch.planned_portions == 2
+
+
 def test_the_manager_plans_from_who_is_there(manager, volunteer, lunch):
     url = reverse("web-kitchen-plan", args=[lunch.id])
     page = web_client(manager).get(reverse("web-kitchen-shelter", args=[lunch.shelter_id]))
