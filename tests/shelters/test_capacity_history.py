@@ -150,6 +150,11 @@ def test_default_window_is_the_last_seven_days(coordinator_client, city):
         {"city": "CITY", "from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"},
         {"city": "CITY", "page": "0"},
         {"city": "CITY", "from": "\x00"},
+        # A week before the first year, or a zone past the last: no 500.
+        {"city": "CITY", "to": "0001-01-01T00:00:00Z"},
+        {"city": "CITY", "to": "0001-01-05T00:00:00Z", "interval": "day"},
+        {"city": "CITY", "from": "9999-12-31T23:00:00-05:00"},
+        {"city": "CITY", "from": "1999-12-31T23:59:00Z"},
     ],
 )
 def test_bad_parameters_answer_400_or_404(coordinator_client, city, params):

@@ -192,6 +192,11 @@ def test_capacity_history(coordinator_client, volunteer_client, city, fmt):
     assert get(volunteer_client, "/api/v1/exports/capacity-history/", city).status_code == 403
     answer = get(coordinator_client, "/api/v1/exports/capacity-history/", city, interval="week")
     assert answer.status_code == 400
+    answer = get(
+        coordinator_client, "/api/v1/exports/capacity-history/", city, to="0001-01-03T00:00:00Z"
+    )
+    assert answer.status_code == 400
+    assert "2000 to 2099" in answer.json()["to"][0]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

@@ -87,6 +87,40 @@ def test_a_member_sent_without_family_name_keeps_it(volunteer_client, register):
     assert party.members.order_by("position").first().family_name is None
 
 
+def family_names(party) -> list:
+    return [(m.given_name, m.family_name) for m in party.members.order_by("position")]
+
+
+def test_family_names_follow_their_people_when_members_are_reordered_or_removed(
+    volunteer_client, register
+):
+    ivan = {"given_name": "Ivan", "family_name": "Petrov", "sex": "male"}
+    olga = {"given_name": "Olga", "family_name": "Petrova", "sex": "female"}
+    party = register(members=[ivan, olga, CHILD])
+    without = [{k: v for k, v in m.items() if k != "family_name"} for m in (ivan, olga)]
+    # Reordered by someone who never saw the family names: each keeps their own.
+    assert patch(volunteer_client, party, {"members": [without[1], without[0]]}).status_code == 200
+    assert family_names(party) == [("Olga", "Petrova"), ("Ivan", "Petrov")]
+    # The first removed: the one left keeps hers, not the removed one's.
+    assert patch(volunteer_client, party, {"members": [without[1]]}).status_code == 200
+    assert family_names(party) == [("Olga", "Petrova")]
+    # Renamed in place (another person): no family name passes to them.
+    assert patch(volunteer_client, party, {"members": [WOMAN]}).status_code == 200
+    assert family_names(party) == [("Aigerim", None)]
+
+
+def test_two_members_of_one_given_name_keep_theirs_by_position(volunteer_client, register):
+    first = {"given_name": "Ali", "family_name": "Abenov", "sex": "male"}
+    second = {"given_name": "Ali", "family_name": "Bekov", "sex": "male"}
+    party = register(members=[first, second])
+    ali = {"given_name": "Ali", "sex": "male"}
+    assert patch(volunteer_client, party, {"members": [ali, ali, CHILD]}).status_code == 200
+    assert family_names(party) == [("Ali", "Abenov"), ("Ali", "Bekov"), ("Timur", None)]
+    # A new member put first: each Ali keeps theirs, in their order.
+    assert patch(volunteer_client, party, {"members": [CHILD, ali, ali]}).status_code == 200
+    assert family_names(party) == [("Timur", None), ("Ali", "Abenov"), ("Ali", "Bekov")]
+
+
 def test_the_same_correction_twice_changes_nothing_more(volunteer_client, register):
     party = register()
     data = {"members": [WOMAN], "notes": "Alone after all"}
