@@ -537,8 +537,8 @@ def _family_names_kept(current: list[PartyMember], members: list[dict]) -> list[
         of_name[member.given_name].append(member.family_name)
     seen: defaultdict[str, int] = defaultdict(int)
     kept: list[str | None] = []
-    for member in members:
-        name = member["given_name"]
+    for sent in members:
+        name = sent["given_name"]
         names = of_name[name]
         kept.append(names[seen[name]] if seen[name] < len(names) else None)
         seen[name] += 1
