@@ -224,6 +224,12 @@
       } else if (saved) {
         if (el.tagName === 'SELECT' && !Array.prototype.some.call(el.options, function (o) { return o.value === saved[0]; })) return;
         el.value = saved[0];
+      } else if (el.tagName === 'SELECT') {
+        // Not given: as the page first showed it, never the last party's choice.
+        var first = Array.prototype.find.call(el.options, function (o) { return o.defaultSelected; });
+        el.value = first ? first.value : (el.options[0] ? el.options[0].value : '');
+      } else if (el.type !== 'hidden') {
+        el.value = ''; // a phone or a note is one party's, never the next one's
       }
     });
     Array.prototype.forEach.call(form.querySelectorAll('select'), syncTaps);
@@ -489,7 +495,8 @@
     restore(pairs, (body.members || []).length);
   }
 
-  /* Empties the form for the next party; the city, registration point and languages stay. */
+  /* Empties the form for the next party; the city, registration point and languages stay,
+   * everything else (phone, notes, members) is emptied. */
   function resetForNext() {
     var kept = values().filter(function (pair) { return KEPT_FOR_NEXT.indexOf(pair[0]) >= 0; });
     restore(kept.concat([['pets', '0'], ['nights_needed', '1']]), 1);

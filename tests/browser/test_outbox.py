@@ -120,6 +120,38 @@ def test_online_registration_shows_the_code_and_keeps_point_and_languages(phone,
     assert page.errors == []
 
 
+def test_the_next_party_never_gets_the_last_one_s_phone_or_notes(phone, server, volunteer):
+    log_in(phone, server, volunteer)
+    page = open_register(phone)
+    fill_party(page, [{"given": "Sergei", "sex": "male"}])
+    page.fill("[name='contact_phone']", "+7 705 000 00 01")
+    page.fill("[name='notes']", "A dog, a shepherd")
+    page.fill("[name='pets']", "1")
+    register(page)
+    page.wait_for_selector(".outbox-item.sent")
+    for field in ("contact_phone", "notes"):
+        assert page.input_value(f"[name='{field}']") == ""
+    assert page.input_value("[name='pets']") == "0"
+    # The next party: only its people typed, and the consent asked again.
+    page.click("[data-sizes] a[data-size='2']")
+    page.fill("[name='members-0-given_name']", "Madina")
+    tap(page, 0, "sex", "female")
+    page.fill("[name='members-1-given_name']", "Arman")
+    tap(page, 1, "age_group", "child")
+    page.check("[name='consent']")
+    register(page)
+    page.locator(".outbox-item.sent").nth(1).wait_for()
+    first, second = parties()
+    assert (first.contact_phone, first.notes, first.pets) == (
+        "+7 705 000 00 01",
+        "A dog, a shepherd",
+        1,
+    )
+    assert (second.contact_phone or "", second.notes, second.pets) == ("", "", 0)
+    assert second.registration_point == "Syrym border crossing"
+    assert page.errors == []
+
+
 def test_offline_at_the_tap_then_back_online_registers_once(phone, server, volunteer):
     log_in(phone, server, volunteer)
     page = open_register(phone)
