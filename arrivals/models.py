@@ -386,6 +386,11 @@ class Placement(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Its beds were given up without the party coming in ("did not come", a hold taken
+    # back by a coordinator, or expired): the matcher keeps the party out of this shelter
+    # for a while (arrivals.selectors.shelters_released_from). Not set when a correction
+    # or a move released it: the party did nothing wrong there.
+    unclaimed = models.BooleanField(_("not claimed"), default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "id"]

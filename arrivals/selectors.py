@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -25,6 +26,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Access
@@ -182,6 +184,30 @@ def matching_snapshot(
     ]
     revisions = {party_id: revision for party_id, _since, _pets, revision in waiting}
     return spaces, parties, revisions
+
+
+def shelters_released_from(*, city_id, party_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+    """The shelters each of these waiting parties (ids as text) left without coming in
+    lately (`Placement.unclaimed`: its hold taken back, "did not come" or a coordinator's
+    cancel, or expired), in the last RELEASED_SHELTER_AVOID_HOURS. The matcher places it
+    elsewhere meanwhile (`arrivals.services.matching_solve`); a coordinator may still
+    place it there by hand. By party id, shelter ids as text; parties with none are left
+    out."""
+    wanted = set(party_ids)
+    if not wanted:
+        return {}
+    since = timezone.now() - timedelta(hours=settings.RELEASED_SHELTER_AVOID_HOURS)
+    released: defaultdict[str, set[str]] = defaultdict(set)
+    rows = Placement.objects.filter(
+        party__city_id=city_id,
+        party__status=PartyStatus.WAITING,
+        unclaimed=True,
+        ended_at__gte=since,
+    ).values_list("party_id", "space__shelter_id")
+    for party_id, shelter_id in rows:
+        if str(party_id) in wanted:
+            released[str(party_id)].add(str(shelter_id))
+    return {party_id: frozenset(shelters) for party_id, shelters in released.items()}
 
 
 def parties_for_display(queryset: QuerySet[Party]) -> QuerySet[Party]:

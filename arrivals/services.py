@@ -7,6 +7,7 @@ Lock order, everywhere, so that two writers never deadlock:
 Each helper locks its rows in primary-key order.
 """
 
+import dataclasses
 import functools
 import logging
 import secrets
@@ -73,6 +74,7 @@ from .selectors import (
     party_correctable,
     party_correction_refusal,
     party_has_personal_data,
+    shelters_released_from,
 )
 
 if TYPE_CHECKING:
@@ -792,7 +794,8 @@ def _door_space(party: Party, placement: Placement, composition: engine.Party) -
 def placement_cancel(
     *, placement_id, actor: str, reason: str = "", access: Access | None = None
 ) -> Placement:
-    """Take back a held placement: its beds are freed and the party waits again.
+    """Take back a held placement: its beds are freed and the party waits again, not
+    placed in that shelter by the matcher for a while (`Placement.unclaimed`).
 
     With the caller's `access` (a shelter's page: "did not come"), it must allow
     `party.no_show` on the party, checked under the party's lock (a manager: held at
@@ -810,7 +813,8 @@ def placement_cancel(
         space_counters_change(space=space, held=-active.beds)
         fields = _placement_transition(active, to_status=PlacementStatus.CANCELLED)
         active.reason = (reason or active.reason)[:500]
-        active.save(update_fields=[*fields, "reason"])
+        active.unclaimed = True
+        active.save(update_fields=[*fields, "reason", "unclaimed"])
         event = _party_transition(party, to_status=PartyStatus.WAITING, actor=actor, reason=reason)
         party.save(update_fields=PARTY_MOVE_FIELDS)
         event.save()
@@ -1301,10 +1305,11 @@ def placements_expire(*, now: datetime | None = None, batch: int = 500) -> int:
                 party = parties[placement.party_id]
                 freed[placement.space_id] += placement.beds
                 fields = _placement_transition(placement, to_status=PlacementStatus.EXPIRED, at=now)
+                placement.unclaimed = True
                 events.append(
                     _party_transition(party, to_status=PartyStatus.WAITING, actor=EXPIRY_ACTOR)
                 )
-                placement.save(update_fields=fields)
+                placement.save(update_fields=[*fields, "unclaimed"])
                 party.save(update_fields=PARTY_MOVE_FIELDS)
             spaces_counters_change(changes=[(spaces[sid], -beds, 0) for sid, beds in freed.items()])
             PartyEvent.objects.bulk_create(events)
@@ -1698,8 +1703,11 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
             if run.trigger in INCREMENTAL_TRIGGERS and last is not None:
                 since = last - INCREMENTAL_MARGIN
             spaces, parties, revisions = matching_snapshot(city_id=run.city_id, since=since)
+            released = shelters_released_from(
+                city_id=run.city_id, party_ids=[party.id for party in parties]
+            )
             engine_started = time.perf_counter()
-            answer = engine.solve(spaces=spaces, parties=parties)
+            answer = matching_solve(spaces=spaces, parties=parties, released=released)
             run.engine_ms = round((time.perf_counter() - engine_started) * 1000)
             # The list of reasons is saved now, before the spaces are locked (the writes
             # below hold them to the commit): thousands of them in a big city.
@@ -1765,6 +1773,54 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
         run.placed_parties,
     )
     return run
+
+
+def matching_solve(
+    *,
+    spaces: list[engine.Space],
+    parties: list[engine.Party],
+    released: Mapping[str, frozenset[str]],
+) -> engine.Answer:
+    """The engine's answer, with each party of `released` kept out of the shelters it was
+    released from lately (`shelters_released_from`): a party that did not come, or whose
+    hold a coordinator took back, is not sent straight back there. The others are
+    matched first, over every space; then each group of released parties, over the beds
+    left outside its shelters (few parties: small runs of the same engine)."""
+    if not released:
+        return engine.solve(spaces=spaces, parties=parties)
+    answer = engine.solve(spaces=spaces, parties=[p for p in parties if p.id not in released])
+    placements, unplaced, weight = list(answer.placements), list(answer.unplaced), answer.weight
+    size = {party.id: len(party.members) for party in parties}
+    taken: defaultdict[str, int] = defaultdict(int)
+    for placement in placements:
+        taken[placement.space] += size[placement.party]
+    groups: defaultdict[frozenset[str], list[engine.Party]] = defaultdict(list)
+    for party in parties:
+        if party.id in released:
+            groups[released[party.id]].append(party)
+    for shelters, group in groups.items():
+        left = [
+            dataclasses.replace(space, beds=space.beds - taken[space.id])
+            for space in spaces
+            if space.shelter not in shelters
+        ]
+        more = engine.solve(spaces=left, parties=group)
+        for placement in more.placements:
+            taken[placement.space] += size[placement.party]
+        placements += more.placements
+        weight += more.weight
+        # A space of a shelter it was released from would admit it: what it lacks now is
+        # beds it may be given (the reasons are the engine's only: docs/matching.md).
+        withheld = [space for space in spaces if space.shelter in shelters]
+        by_id = {party.id: party for party in group}
+        unplaced += [
+            item
+            if item.reason == engine.NO_CAPACITY
+            or not any(engine.admits(space, by_id[item.party]) for space in withheld)
+            else engine.Unplaced(party=item.party, reason=engine.NO_CAPACITY)
+            for item in more.unplaced
+        ]
+    return engine.Answer(placements=tuple(placements), unplaced=tuple(unplaced), weight=weight)
 
 
 def _waiting_reasons_set(*, unplaced: Iterable[engine.Unplaced], revisions: Mapping) -> int:

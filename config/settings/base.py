@@ -453,6 +453,9 @@ PHONE_TRUNK_PREFIX = os.environ.get("PHONE_TRUNK_PREFIX", "8")
 PHONE_COUNTRY_CODE = os.environ.get("PHONE_COUNTRY_CODE", "7")
 PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "30"))
 PLACEMENT_HOLD_HOURS = float(os.environ.get("PLACEMENT_HOLD_HOURS", "3"))
+# A party released from a shelter without coming in (its hold taken back or expired) is
+# not placed there again by the matcher for this long (arrivals.selectors.shelters_released_from).
+RELEASED_SHELTER_AVOID_HOURS = float(os.environ.get("RELEASED_SHELTER_AVOID_HOURS", "12"))
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 # Webhooks (webhooks.services): each try waits this long to connect and for the answer;
 # a worker holds a delivery this long while it sends (a worker killed mid-send leaves it

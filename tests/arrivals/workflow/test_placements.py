@@ -213,6 +213,84 @@ def test_placement_cancel_returns_the_party_to_waiting(coordinator_client, city,
     assert coordinator_client.post(f"/api/v1/placements/{placement_id}/cancel/").status_code == 409
 
 
+def run_matching(city, callbacks) -> MatchingRun:
+    with callbacks(execute=True):
+        run = services.matching_request(city_id=city.id, trigger="test")
+    run.refresh_from_db()
+    return run
+
+
+def test_a_party_released_from_a_shelter_is_placed_elsewhere_not_sent_back(
+    coordinator_client, city, shelter, django_capture_on_commit_callbacks
+):
+    cinema = factories.SpaceFactory(shelter=shelter, beds=6)
+    school = factories.SpaceFactory(shelter=factories.ShelterFactory(city=city), beds=2)
+    party = factories.PartyFactory(city=city, members=[WOMAN, CHILD])
+    placement_id = place(coordinator_client, party, cinema).json()["id"]
+    assert coordinator_client.post(f"/api/v1/placements/{placement_id}/cancel/").status_code == 200
+    # The cinema has the most room, but the party was just released from it.
+    run_matching(city, django_capture_on_commit_callbacks)
+    [held] = Placement.objects.filter(party=party, status=PlacementStatus.HELD)
+    assert held.space_id == school.id
+    # Released from the school too: nowhere else has room, so it waits, saying why.
+    held = Placement.objects.get(party=party, status=PlacementStatus.HELD)
+    services.placement_cancel(placement_id=held.id, actor="coord")
+    run = run_matching(city, django_capture_on_commit_callbacks)
+    party.refresh_from_db()
+    assert party.status == PartyStatus.WAITING
+    assert run.unplaced == [{"party": str(party.id), "reason": "no_capacity"}]
+    # Others are still placed in the cinema; a coordinator may still place it there by hand.
+    other = factories.PartyFactory(city=city, members=[MAN, MAN, MAN])  # the cinema only
+    run_matching(city, django_capture_on_commit_callbacks)
+    assert Placement.objects.get(party=other, status=PlacementStatus.HELD).space_id == cinema.id
+    assert place(coordinator_client, party, cinema).status_code == 201
+    assert_consistent()
+
+
+def test_a_released_shelter_is_offered_again_after_the_avoid_hours(
+    city, shelter, django_capture_on_commit_callbacks, settings
+):
+    settings.RELEASED_SHELTER_AVOID_HOURS = 2
+    space = factories.SpaceFactory(shelter=shelter, beds=2)
+    party = factories.PartyFactory(city=city)
+    placement = services.placement_create(party_id=party.id, space_id=space.id, actor="c")
+    with time_machine.travel(timezone.now() + timedelta(hours=3, minutes=1)):
+        assert services.placements_expire() == 1  # expired: released as well
+        assert run_matching(city, django_capture_on_commit_callbacks).placed_parties == 0
+    with time_machine.travel(timezone.now() + timedelta(hours=5, minutes=2)):
+        assert run_matching(city, django_capture_on_commit_callbacks).placed_parties == 1
+        new = Placement.objects.get(party=party, status=PlacementStatus.HELD)
+    assert new.id != placement.id and new.space_id == space.id
+    assert_consistent()
+
+
+def test_released_parties_never_take_the_beds_the_others_were_given(city, shelter):
+    spaces = [
+        engine.Space(
+            id=f"s{i}",
+            shelter=f"h{i}",
+            beds=2,
+            admits="anyone",
+            wheelchair_accessible=False,
+            pets_allowed=False,
+        )
+        for i in range(2)
+    ]
+    members = (engine.Member(sex="male", age_group="adult"),) * 2
+    since = timezone.now()
+    parties = [engine.Party(id=f"p{i}", waiting_since=since, members=members) for i in range(3)]
+    answer = services.matching_solve(
+        spaces=spaces, parties=parties, released={"p2": frozenset({"h0"})}
+    )
+    assert engine.violations(spaces=spaces, parties=parties, answer=answer) == []
+    placed = {placement.party: placement.space for placement in answer.placements}
+    assert "p2" not in placed or placed["p2"] != "s0"
+    assert sorted(placed.values()) == ["s0", "s1"]  # each space used once, 2 beds each
+    assert [u.party for u in answer.unplaced] == [
+        party for party in ("p0", "p1", "p2") if party not in placed
+    ]
+
+
 def test_placements_filters_and_scope(coordinator_client, volunteer_client, city, shelter):
     space = factories.SpaceFactory(shelter=shelter, beds=10)
     mine = factories.PartyFactory(city=city)
