@@ -295,14 +295,14 @@ class PartyEventSerializer(serializers.ModelSerializer):
 
 
 class PartyActionSerializer(serializers.Serializer):
-    reason = TextField(max_length=500, required=False, allow_blank=True, default="")
+    reason = LineField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class PlacementSerializer(ModelSerializer):
     party = ScopedRelatedField()
     space = ScopedRelatedField()
     shelter = serializers.UUIDField(source="space.shelter_id", read_only=True)
-    reason = TextField(max_length=500, required=False, allow_blank=True, default="")
+    reason = LineField(max_length=500, required=False, allow_blank=True, default="")
 
     class Meta:
         model = Placement

@@ -10,8 +10,10 @@ of a terminal that prints the CSV, and breaks the spreadsheets coordinators open
   which browsers send from a text area) and tabs are allowed, nothing else.
 
 Lone surrogates (Cs) are refused too: they are not text and cannot be stored as UTF-8.
-Format characters (Cf) stay: right-to-left marks and the zero-width joiner of emoji
-sequences are part of real names.
+The line and paragraph separators (U+2028, U+2029) are line breaks: refused in one line,
+allowed in free text. Format characters (Cf) stay: right-to-left marks and the
+zero-width joiner of emoji sequences are part of real names; but not the bidirectional
+overrides (U+202D, U+202E), which show the text after them reversed.
 
 Serializers get them through `config.fields` (`LineField`, `TextField`, and its
 `ModelSerializer`, which maps a model's `CharField` to `LineField` and `TextField` to
@@ -38,11 +40,25 @@ TEXT_MESSAGE = _("The text cannot hold control characters.")
 _LONE_CR = re.compile(r"\r(?!\n)")
 
 
+# Refused with the control characters: the line and paragraph separators (Zl, Zp: line
+# breaks by another name), and the bidirectional overrides, which turn the text after them
+# around on screen ("Trojan source"); the marks and isolates real names use stay.
+_REFUSED_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")
+_BIDI_OVERRIDES = "\u202d\u202e"
+# What free text allows besides: its line breaks and tabs.
+TEXT_ALLOWED = "\n\r\t\u2028\u2029"
+
+
 def has_control_characters(value: str, *, allowed: str = "") -> bool:
-    """Control characters (Cc) or lone surrogates (Cs), other than those in `allowed`."""
+    """Control characters (Cc), lone surrogates (Cs), line or paragraph separators and
+    bidirectional overrides, other than those in `allowed`."""
     if value.isprintable():  # the common case, in C
         return False
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value)
+    return any(
+        (unicodedata.category(ch) in _REFUSED_CATEGORIES or ch in _BIDI_OVERRIDES)
+        and ch not in allowed
+        for ch in value
+    )
 
 
 def line_validator(value: str) -> None:
@@ -74,7 +90,7 @@ def name_validator(value: str) -> None:
 def text_validator(value: str) -> None:
     """Free text: line breaks and tabs allowed, other control characters not."""
     if isinstance(value, str) and (
-        has_control_characters(value, allowed="\n\r\t") or _LONE_CR.search(value)
+        has_control_characters(value, allowed=TEXT_ALLOWED) or _LONE_CR.search(value)
     ):
         raise ValidationError(TEXT_MESSAGE, code=CODE)
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from config.text import has_control_characters
+from config.text import TEXT_ALLOWED, has_control_characters
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -234,7 +234,7 @@ def table_read(*, file_name: str, content: bytes, columns: Sequence[Column]) -> 
                     % {"line": line, "column": name},
                     "formula",
                 )
-            allowed = "\n\r\t" if known[name].multiline else ""
+            allowed = TEXT_ALLOWED if known[name].multiline else ""
             if has_control_characters(value, allowed=allowed):
                 raise FileRefused(
                     _("Row %(line)s, column %(column)s holds control characters.")

@@ -131,14 +131,39 @@ def test_names_with_direction_marks_and_joiners_are_taken(coordinator_client, ci
     assert answer.status_code == 201, answer.content
 
 
+@pytest.mark.parametrize("value", ["did not\ncome", "tab\there", "a\u2028b"])
+def test_reasons_are_one_line(coordinator_client, city, placed_party, value):
+    party, space = placed_party
+    placement = coordinator_client.post(
+        "/api/v1/placements/",
+        {"party": str(party.id), "space": str(space.id), "reason": value},
+        format="json",
+    )
+    assert placement.status_code == 400 and "reason" in placement.json()
+    placement = coordinator_client.post(
+        "/api/v1/placements/", {"party": str(party.id), "space": str(space.id)}, format="json"
+    )
+    assert placement.status_code == 201
+    for path in (
+        f"/api/v1/placements/{placement.json()['id']}/cancel/",
+        f"/api/v1/parties/{party.id}/cancel/",
+    ):
+        answer = coordinator_client.post(path, {"reason": value}, format="json")
+        assert answer.status_code == 400 and "reason" in answer.json(), path
+    party.refresh_from_db()
+    assert party.status == "placed"
+
+
 def test_notes_keep_line_breaks_and_tabs(coordinator_client, city):
-    notes = "Needs a ground floor.\r\nArrives at 02:00\twith a cat."
+    notes = "Needs a ground floor.\r\nArrives at 02:00\twith a cat.\u2028A pasted line."
     answer = coordinator_client.post("/api/v1/parties/", _party(city, notes=notes), format="json")
     assert answer.status_code == 201, answer.content
     assert Party.objects.get().notes == notes
 
 
-@pytest.mark.parametrize("value", ["Gym\nNumber 2", "Gym\t2", "a\rb"])
+@pytest.mark.parametrize(
+    "value", ["Gym\nNumber 2", "Gym\t2", "a\rb", "Gym\u2028Number 2", "Gym \u202e2 mys"]
+)
 def test_one_line_fields_refuse_line_breaks_and_tabs(coordinator_client, city, value):
     answer = coordinator_client.post(
         "/api/v1/shelters/",

@@ -124,7 +124,7 @@ def test_only_given_name_is_required(volunteer_client, city):
     "name",
     [
         "עדי",  # Hebrew, right to left
-        "\u202eAli\u202c",  # explicit RTL override, still printable text for a name
+        "\u202bAli\u202c",  # a right-to-left embedding (an override is refused)
         "Zoë 👶🏽",  # emoji with a skin-tone modifier
         "Zoe\u0308",  # e + combining diaeresis
         "Ҡаҙаҡ",

@@ -27,10 +27,16 @@ from .conftest import PARTIES
 
 pytestmark = pytest.mark.django_db
 
-# Text a person could type: anything but control characters (and surrogates, which
-# are not text); RTL, emoji and combining marks included.
+# Text a person could type: anything but control characters, surrogates (not text), line
+# separators and the bidirectional overrides (config.text); RTL, emoji and combining
+# marks included. Notes may hold line separators.
+OVERRIDES = "\u202d\u202e"
 typed = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=100
+    alphabet=st.characters(
+        blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters=OVERRIDES
+    ),
+    min_size=1,
+    max_size=100,
 ).filter(str.strip)
 
 
@@ -80,7 +86,12 @@ def valid_registrations(draw, city_id):
         "languages": st.lists(st.sampled_from(["ru", "kk", "en", "uk"]), max_size=4),
         "pets": st.integers(0, 10),
         "nights_needed": st.integers(1, 365),
-        "notes": st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=1000),
+        "notes": st.text(
+            alphabet=st.characters(
+                blacklist_categories=("Cc", "Cs"), blacklist_characters=OVERRIDES
+            ),
+            max_size=1000,
+        ),
         "registration_point": typed,
     }
     for name, strategy in optional.items():
