@@ -49,6 +49,22 @@ logger = logging.getLogger(__name__)
 GROUPS = ("one account from one address", "one account", "one address")
 
 
+def attempt_username(request, credentials: dict | None = None) -> str | None:
+    """The name an attempt counts under (axes's AXES_USERNAME_CALLABLE): as typed, in lower
+    case, since sign-in takes any case (`accounts.backends`)."""
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")  # set by axes.conf
+    if credentials:
+        value = credentials.get(field)
+    else:
+        value = getattr(request, "data", request.POST).get(field)
+    return attempt_key(value) if isinstance(value, str) else value
+
+
+def attempt_key(username: str) -> str:
+    """A person's failed attempts are kept under this form of their username."""
+    return username.lower()
+
+
 def failure_limits() -> list[int]:
     """The limit of each group of `AXES_LOCKOUT_PARAMETERS`, in its order."""
     return [
@@ -172,7 +188,7 @@ class LoginLimitHandler(AxesDatabaseHandler):
         (this attempt's, counted before its password was checked, among them)."""
         super().user_logged_in(sender, request, user, **kwargs)
         AccessAttempt.objects.filter(
-            username=user.get_username(), ip_address=request.axes_ip_address
+            username=attempt_key(user.get_username()), ip_address=request.axes_ip_address
         ).delete()
 
     def retry_after(self, request, credentials=None) -> int:

@@ -19,6 +19,7 @@ from config.exceptions import Conflict
 
 from .access import Access, access_for_user
 from .authentication import PREFIX_LENGTH, api_key_digest
+from .login_limits import attempt_key
 from .models import INVITATION_HOURS, ApiKey, Invitation, Membership, Role
 from .rules import SHELTER_STAFF
 from .selectors import invitation_digest, invitation_refusal
@@ -106,7 +107,9 @@ def member_login_unlock(*, membership: Membership, by) -> int:
     Returns the number of attempt rows removed."""
     if not access_for_user(by).allows("membership.unlock", membership):
         raise PermissionDenied(_("Only a coordinator of the member's cities unlocks sign-in."))
-    removed, _rows = AccessAttempt.objects.filter(username=membership.user.get_username()).delete()
+    removed, _rows = AccessAttempt.objects.filter(
+        username=attempt_key(membership.user.get_username())
+    ).delete()
     return removed
 
 

@@ -139,7 +139,7 @@ def join(request, token: str):
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, membership.user, backend="accounts.backends.UsernameAnyCaseBackend")
             messages.success(
                 request,
                 _("Welcome, %(username)s. You are a %(role)s in %(city)s.")

@@ -280,7 +280,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # axes's backend first: it refuses a locked-out sign-in before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.UsernameAnyCaseBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -439,6 +439,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False  # the handler forgets that account's failures from that address
 AXES_DISABLE_ACCESS_LOG = True  # no row for every successful sign-in
 AXES_CLIENT_IP_CALLABLE = "accounts.login_limits.client_address"
+AXES_USERNAME_CALLABLE = "accounts.login_limits.attempt_username"
 AXES_LOCKOUT_CALLABLE = "accounts.login_limits.lockout_response"
 
 # --- Berth ---

@@ -65,6 +65,54 @@ def test_wrong_credentials_answer_401(anonymous, person, credentials):
     assert not AuthToken.objects.exists()
 
 
+@pytest.mark.parametrize("typed", ["Aigerim", "AIGERIM", "aIgErIm"])
+def test_the_username_is_taken_in_any_case(anonymous, person, typed):
+    response = anonymous.post(
+        TOKEN_URL, {"username": typed, "password": factories.PASSWORD}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert AuthToken.objects.get().user == person
+    web = Client()
+    web.post("/accounts/login/", {"username": typed, "password": factories.PASSWORD})
+    assert web.session["_auth_user_id"] == str(person.pk)
+
+
+def test_names_alike_but_for_case_need_the_exact_case(anonymous, city):
+    # Made before names were unique whatever their case (the back office): neither is
+    # guessed for the other.
+    lower = factories.member(Role.VOLUNTEER, cities=[city], username="ali")
+    upper = factories.member(Role.VOLUNTEER, cities=[city], username="Ali")
+    for typed, user in (("ali", lower), ("Ali", upper)):
+        answer = anonymous.post(
+            TOKEN_URL, {"username": typed, "password": factories.PASSWORD}, format="json"
+        )
+        assert answer.status_code == 200
+        assert AuthToken.objects.order_by("-created").first().user == user
+    answer = anonymous.post(
+        TOKEN_URL, {"username": "ALI", "password": factories.PASSWORD}, format="json"
+    )
+    assert answer.status_code == 401
+
+
+def test_guesses_in_another_case_count_toward_the_same_limit(anonymous, person, coordinator):
+    for attempt in range(LOGIN_LIMIT):
+        typed = "aigerim".upper() if attempt % 2 else "Aigerim"
+        response = anonymous.post(
+            TOKEN_URL, {"username": typed, "password": "guess"}, format="json"
+        )
+        assert response.status_code == (401 if attempt < LOGIN_LIMIT - 1 else 429)
+    response = anonymous.post(
+        TOKEN_URL, {"username": "aigerim", "password": factories.PASSWORD}, format="json"
+    )
+    assert response.status_code == 429
+    # A coordinator lifts it, whatever case the guesses came in.
+    assert services.member_login_unlock(membership=person.membership, by=coordinator) > 0
+    response = anonymous.post(
+        TOKEN_URL, {"username": "AIGERIM", "password": factories.PASSWORD}, format="json"
+    )
+    assert response.status_code == 200
+
+
 def test_an_inactive_person_gets_no_token(anonymous, person):
     person.is_active = False
     person.save()
