@@ -66,3 +66,30 @@ def test_every_message_is_translated(extracted, language, which):
     ).stdout
     messages = [line for line in missing.splitlines() if line.startswith("msgid ")]
     assert messages in ([], ['msgid ""']), f"{language} {which}: {messages}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_django_s_password_checks_speak_the_page_s_language(language):
+    """Django's Kazakh leaves its password checks in English: Berth's catalog carries them
+    (accounts/password_texts.py). A short, common, numeric password is refused in the
+    language of the page."""
+    from django.contrib.auth.password_validation import (
+        password_validators_help_texts,
+        validate_password,
+    )
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as english:
+            validate_password("123")
+        english_help = password_validators_help_texts()
+    with translation.override(language):
+        with pytest.raises(ValidationError) as translated:
+            validate_password("123")
+        translated_help = password_validators_help_texts()
+    assert len(english.value.messages) == len(translated.value.messages) == 3
+    for text, original in zip(translated.value.messages, english.value.messages, strict=True):
+        assert text != original
+        assert ("8" in text) == ("8" in original)  # the minimum length, said
+    assert not set(translated_help) & set(english_help)
