@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the msgids are Django's, with its typographic apostrophe
 """Django's password checks speak through its own catalog, whose Kazakh leaves them
 untranslated: a new volunteer joining in Kazakh was told in English that their password
 was too short. Marked here, they are in Berth's catalog (locale/), which Django reads
