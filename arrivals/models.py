@@ -87,6 +87,29 @@ WAITING_REASON_TEXTS: "dict[str, StrPromise]" = {
         "by hand or open more beds."
     ),
 }
+# What the coordinator can do, for each reason: the city board (a coordinator is never told
+# to call the coordinator).
+BOARD_WAITING_TEXTS: "dict[str, StrPromise]" = {
+    WaitingReason.NOT_YET_MATCHED: _("The next matching run looks at them, within a minute."),
+    WaitingReason.NO_CAPACITY: _(
+        "No free bed fits them. Open more beds, a shelter or a host's apartment: they are "
+        "placed as soon as there is room."
+    ),
+    WaitingReason.NO_ACCESSIBLE_SPACE: _(
+        "No wheelchair-accessible space has room. Mark a suitable space accessible, or place "
+        "them by hand."
+    ),
+    WaitingReason.NO_PET_FRIENDLY_SPACE: _(
+        "No space that takes pets has room. Let a shelter take pets, or place them by hand."
+    ),
+    WaitingReason.NO_ADMITTING_SPACE: _(
+        "No free space admits this group. Check the sex and age of each person, or change "
+        "whom a space admits."
+    ),
+    WaitingReason.PARTY_TOO_LARGE: _(
+        "The group is larger than any free space. Add beds to a space, or place it by hand."
+    ),
+}
 # The reasons a coordinator can act on: the party page shows the coordinator's phone.
 WAITING_REASONS_CALL_COORDINATOR = (
     WaitingReason.NO_ACCESSIBLE_SPACE,

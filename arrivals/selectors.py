@@ -37,10 +37,10 @@ from shelters.selectors import beds_summary, city_beds, shelters_with_beds
 from . import matching as engine
 from .models import (
     ACTIVE_PLACEMENT,
+    BOARD_WAITING_TEXTS,
     MEMBER_PERSONAL_FIELDS,
     PARTY_EDIT_HOURS,
     PARTY_PERSONAL_FIELDS,
-    WAITING_REASON_TEXTS,
     CapacitySnapshot,
     Party,
     PartyMember,
@@ -593,7 +593,7 @@ def board_waiting(*, city: City) -> list[dict]:
         {
             "reason": reason.value,
             "label": reason.label,
-            "text": WAITING_REASON_TEXTS[reason],
+            "text": BOARD_WAITING_TEXTS[reason],
             "parties_count": counts[reason]["parties"],
             "people": counts[reason]["people"],
             "parties": firsts[reason],

@@ -122,6 +122,9 @@ def test_waiting_grouped_by_reason_with_what_can_be_done(board, city):
     assert f"/board/parties/{first.id}/place/" in waiting
     assert f"/parties/{first.id}/edit/" in waiting
     assert f"/parties/{first.id}/cancel/" in waiting
+    # Told what a coordinator can do, never to call the coordinator.
+    assert "Add beds to a space, or place it by hand." in waiting
+    assert "Call the coordinator" not in waiting
 
 
 def test_more_than_five_of_a_reason_link_to_all(board, city):
