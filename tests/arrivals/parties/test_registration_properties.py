@@ -20,6 +20,7 @@ from arrivals.models import (
     Placement,
     Sex,
 )
+from config.text import has_nothing_visible
 from shelters.models import Admits
 from tests import factories
 
@@ -38,6 +39,9 @@ typed = st.text(
     min_size=1,
     max_size=100,
 ).filter(str.strip)
+# A name also needs something to see (config.text.has_nothing_visible): a soft hyphen or a
+# zero-width space alone is refused.
+named = typed.filter(lambda text: not has_nothing_visible(text))
 
 
 def choices(values):
@@ -45,9 +49,9 @@ def choices(values):
 
 
 valid_member = st.fixed_dictionaries(
-    {"given_name": typed},
+    {"given_name": named},
     optional={
-        "family_name": st.one_of(typed, st.none(), st.just("")),
+        "family_name": st.one_of(named, st.none(), st.just("")),
         "sex": st.sampled_from(Sex.values),
         "age_group": st.sampled_from(AgeGroup.values),
         "needs": choices(Need.values),
