@@ -26,7 +26,10 @@ def error_summary(parts: Iterable[tuple[forms.BaseForm, str]]) -> list[dict[str,
             if field.is_hidden:  # nothing on the page to name or link to
                 named, href = where, ""
             else:
-                named = ", ".join(str(part) for part in (where, field.label) if part)
+                # A label written as a sentence ("I asked … for a place.") ends without its
+                # full stop before the ": error" that follows it.
+                label = str(field.label or "").rstrip(".:")
+                named = ", ".join(str(part) for part in (where, label) if part)
                 # A group of checkboxes or radios has no element of its id: link its first.
                 href = field.id_for_label or f"{field.auto_id}_0"
             for error in errors:

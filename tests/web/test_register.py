@@ -219,6 +219,13 @@ def test_an_adult_or_senior_without_a_sex_is_refused_at_their_sex_field(voluntee
     assert selected(text, "members-1-age_group") == [age_group]
 
 
+def test_a_label_written_as_a_sentence_loses_its_full_stop_in_the_summary(volunteer, city):
+    response = web_client(volunteer).post(reverse("web-register"), form_data(city, consent=None))
+    summary = response.content.decode().split('class="error-summary"')[1].split("</div>")[0]
+    link = re.search(r'<a href="#id_consent">([^<]*)</a>', summary).group(1)
+    assert ".:" not in link and ": " in link
+
+
 def test_prefers_not_to_say_is_a_choice_that_registers(volunteer, city):
     members = [{"given_name": "Sam", "sex": "unspecified", "age_group": "senior"}]
     response = web_client(volunteer).post(reverse("web-register"), form_data(city, members))
