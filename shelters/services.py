@@ -324,23 +324,42 @@ def host_offer_client_digest(ident: str) -> str:
     return keyed_digest(f"host-offer-client:{ident}") if ident else ""
 
 
+# How far ahead an offer's dates may be.
+HOST_OFFER_DAYS_AHEAD = 366
+
+
 def host_offer_check(*, data: dict, today: date) -> None:
     """The rules of an offer's dates, by field: ValidationError({field: [message]}).
 
     `available_until` may not be before `available_from` nor in the past; `available_from`
-    may not be in the past (an offer is for days to come).
+    may not be in the past (an offer is for days to come). Neither is more than
+    HOST_OFFER_DAYS_AHEAD days ahead: an offer is for this crisis, not a year 9999.
     """
     errors: dict[str, list] = {}
     start = data.get("available_from") or today
     until = data.get("available_until")
+    last = today + timedelta(days=HOST_OFFER_DAYS_AHEAD)
+    too_far = _("Give a date up to %(date)s.") % {"date": date_format(last, "SHORT_DATE_FORMAT")}
     if data.get("available_from") and data["available_from"] < today:
         errors["available_from"] = [_("The date is in the past.")]
+    elif start > last:
+        errors["available_from"] = [too_far]
     if until is not None and until < start:
         errors["available_until"] = [_("The end is before the start.")]
     elif until is not None and until < today:
         errors["available_until"] = [_("The date is in the past.")]
+    elif until is not None and until > last:
+        errors["available_until"] = [too_far]
     if errors:
         raise ValidationError(errors)
+
+
+class HostOfferLimit(Exception):
+    """The sender's address has sent its offers for now (`host_offer_submit`'s `allowed`)."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(wait)
+        self.wait = wait
 
 
 @transaction.atomic
@@ -350,13 +369,21 @@ def host_offer_submit(
     client_ident: str = "",
     actor_id: int | None = None,
     actor: str = HOST_OFFER_PUBLIC_ACTOR,
-) -> HostOffer:
+    allowed: Callable[[], tuple[bool, int]] | None = None,
+    robot: bool = False,
+) -> HostOffer | None:
     """A resident's offer (no login): checked (`host_offer_check`, the model's
     validation), stored with the host's name and phone encrypted, and its creation
     audited. `data` holds HOST_OFFER_FIELDS; `available_from` is today by default (in the
     city's time zone). `client_ident` is the sender's address, stored only as a keyed
     hash for the per-address limit. Raises ValidationError by field. The audit names
-    `actor` (the public; a coordinator who imports offers from a spreadsheet)."""
+    `actor` (the public; a coordinator who imports offers from a spreadsheet).
+
+    The public's offers (the API and the page, in this one order): every check first, so
+    that an offer refused for its errors takes none of the address's offers; then one is
+    taken (`allowed`: (allowed, seconds to wait), `shelters.throttling.host_offer_allowed`;
+    HostOfferLimit when there is none left); then a robot's (`robot`: the hidden field
+    was filled) stops, told it succeeded: None, nothing stored."""
     city = data["city"]
     today = host_offer_city_today(city)
     host_offer_check(data=data, today=today)
@@ -365,6 +392,12 @@ def host_offer_submit(
         values["available_from"] = today
     offer = HostOffer(**values, client_digest=host_offer_client_digest(client_ident))
     offer.full_clean()
+    if allowed is not None:
+        admitted, wait = allowed()
+        if not admitted:
+            raise HostOfferLimit(wait)
+    if robot:
+        return None
     offer.save()
     audit_record(
         actor_id=actor_id,

@@ -190,21 +190,23 @@ class HostOfferViewSet(
         """Offer an apartment: no login; a few offers per address an hour."""
         serializer = HostOfferSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        robot = bool(str(serializer.validated_data.get("website") or "").strip())
-        # Only an offer that would be stored (or a robot's) takes one of the address's
-        # offers: one refused for its errors does not.
         ident = client_ident(request)
-        allowed, wait = host_offer_allowed(ident=ident)
-        if not allowed:
-            raise exceptions.Throttled(wait=wait)
-        if robot:
+        data = {k: v for k, v in serializer.validated_data.items() if k != "website"}
+        try:
+            offer = services.host_offer_submit(
+                data=data,
+                client_ident=ident,
+                allowed=lambda: host_offer_allowed(ident=ident),
+                robot=bool(str(serializer.validated_data.get("website") or "").strip()),
+            )
+        except services.HostOfferLimit as limit:
+            raise exceptions.Throttled(wait=limit.wait) from limit
+        if offer is None:
             # A robot filled the hidden field: it is told it succeeded; nothing is stored.
             return Response(
                 {"id": str(uuid.uuid4()), "status": HostOfferStatus.NEW},
                 status=status.HTTP_201_CREATED,
             )
-        data = {k: v for k, v in serializer.validated_data.items() if k != "website"}
-        offer = services.host_offer_submit(data=data, client_ident=ident)
         return Response(HostOfferSubmittedSerializer(offer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={201: HostOfferAcceptedSerializer})

@@ -37,34 +37,33 @@ def _tel(phone: str) -> str:
 def host_offer_new(request):
     """Offer an apartment: no login, a few offers per address an hour; a robot that fills
     the hidden field is shown the thanks and nothing is stored."""
-    status = 200
+    status, wait = 200, 0
     if request.method == "POST":
         form = HostOfferForm(request.POST)
-        # Only an offer that would be stored (or a robot's) takes one of the address's
-        # offers: a form sent back for its errors does not.
         if form.is_valid():
-            robot = bool(form.cleaned_data.get("website", "").strip())
             ident = client_ident(request)
-            allowed, wait = host_offer_allowed(ident=ident)
-            if not allowed:
-                minutes = max(1, round(wait / 60))
+            data = {name: form.cleaned_data.get(name) for name in HOST_OFFER_FIELDS}
+            try:
+                # A robot (the hidden field filled) is shown the thanks; nothing is stored.
+                services.host_offer_submit(
+                    data=data,
+                    client_ident=ident,
+                    allowed=lambda: host_offer_allowed(ident=ident),
+                    robot=bool(form.cleaned_data.get("website", "").strip()),
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except services.HostOfferLimit as limit:
+                wait = limit.wait
                 form.add_error(
                     None,
                     _("Too many offers from this connection. Try again in %(minutes)s minutes.")
-                    % {"minutes": minutes},
+                    % {"minutes": max(1, round(wait / 60))},
                 )
                 status = 429
-            elif robot:
-                return redirect("host-offer-thanks")
             else:
-                data = {name: form.cleaned_data.get(name) for name in HOST_OFFER_FIELDS}
-                try:
-                    services.host_offer_submit(data=data, client_ident=ident)
-                except ValidationError as error:
-                    for field, errors in error.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    return redirect("host-offer-thanks")
+                return redirect("host-offer-thanks")
         if status == 200:
             status = 400
     else:

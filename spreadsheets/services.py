@@ -435,6 +435,7 @@ def _host_offer_row_apply(run: _Run, row: Row) -> None:
         )
     except DjangoValidationError as error:
         raise RowsRefused(_service_errors(error, row.line, HOST_OFFER_NAMES)) from None
+    assert offer is not None  # no robot, no limit: a coordinator's import is stored
     imported = ImportedRow.objects.create(
         city=city,
         kind=ImportKind.HOST_OFFERS,

@@ -125,6 +125,18 @@ def test_dates_in_reverse_or_in_the_past_answer_400(anonymous, city):
     assert not HostOffer.objects.exists()
 
 
+def test_dates_more_than_a_year_ahead_answer_400(anonymous, city):
+    today = services.host_offer_city_today(city)
+    for field in ("available_from", "available_until"):
+        far = offer_body(city, **{"available_until": "9999-12-31", field: "9999-12-31"})
+        response = anonymous.post(OFFERS, far, format="json")
+        assert response.status_code == 400
+        assert "Give a date up to" in str(response.data[field])
+    furthest = (today + timedelta(days=services.HOST_OFFER_DAYS_AHEAD)).isoformat()
+    body = offer_body(city, available_from=furthest, available_until=furthest)
+    assert anonymous.post(OFFERS, body, format="json").status_code == 201
+
+
 @pytest.mark.parametrize("body", [[], "text", {"city": None}, {"beds": {"a": 1}}], ids=repr)
 def test_malformed_bodies_answer_400(anonymous, city, body):
     response = anonymous.post(OFFERS, body, format="json")

@@ -160,6 +160,37 @@ def test_the_page_and_the_api_share_the_limit_per_address(city, settings):
     api = APIClient()
     assert api.post("/api/v1/host-offers/", {}, format="json").status_code == 400
     assert api.post("/api/v1/host-offers/", offer_body(city), format="json").status_code == 429
+    # A date in the past is an error of the body, told first, on the page and the API.
+    past = api.post(
+        "/api/v1/host-offers/", offer_body(city, available_from="2020-01-01"), format="json"
+    )
+    assert past.status_code == 400 and "available_from" in past.json()
+    page = client.post(NEW, form_data(city, available_from="2020-01-01"))
+    assert page.status_code == 400 and "The date is in the past." in page.content.decode()
+    assert HostOffer.objects.count() == 2
+
+
+def test_offers_refused_for_their_dates_take_none_of_the_address_s_offers(city, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "host_offer": "2/hour",
+        },
+    }
+    from rest_framework.test import APIClient
+
+    from tests.shelters.test_host_offers import offer_body
+
+    api, client = APIClient(), Client()
+    for _ in range(3):
+        answer = api.post(
+            "/api/v1/host-offers/", offer_body(city, available_from="2020-01-01"), format="json"
+        )
+        assert answer.status_code == 400
+        assert client.post(NEW, form_data(city, available_from="2020-01-01")).status_code == 400
+    assert api.post("/api/v1/host-offers/", offer_body(city), format="json").status_code == 201
+    assert client.post(NEW, form_data(city)).status_code == 302
     assert HostOffer.objects.count() == 2
 
 
