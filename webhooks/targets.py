@@ -46,6 +46,12 @@ def target_check(url: str) -> None:
         raise TargetRefused(_("Enter a valid URL.")) from error
     if parts.scheme not in SCHEMES or not parts.hostname:
         raise TargetRefused(_("The URL must start with http:// or https://."))
+    if parts.username is not None or parts.password is not None:
+        # It would be shown to every coordinator of the city and sent in clear: the
+        # signature (the secret shown once) is how a receiver knows Berth.
+        raise TargetRefused(
+            _("The URL cannot hold a username or password: check the signature instead.")
+        )
     if getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_URLS", False):
         return
     if not all(_public(address) for address in _addresses(parts.hostname, port)):

@@ -94,6 +94,18 @@ def test_private_addresses_are_refused_in_production(coordinator_client, city, u
     assert "url" in answer.json()
 
 
+@pytest.mark.parametrize(
+    "url", ["http://user:pw@127.0.0.1:8131/a", "https://token@93.184.215.14/hook"]
+)
+def test_a_url_with_a_username_or_password_is_refused(coordinator_client, city, url):
+    answer = coordinator_client.post(
+        URL, {"city": str(city.id), "url": url, "events": ["party.placed"]}, format="json"
+    )
+    assert answer.status_code == 400
+    assert "username or password" in str(answer.json()["url"])
+    assert not Subscription.objects.exists()
+
+
 @override_settings(WEBHOOKS_ALLOW_PRIVATE_URLS=False)
 def test_a_public_address_is_taken_in_production(coordinator_client, city):
     assert subscribe(coordinator_client, city, "https://93.184.215.14/hook")["active"] is True
