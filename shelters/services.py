@@ -172,8 +172,10 @@ def shelter_update(*, shelter_id, data: dict, expected_version: int | None = Non
 
 
 @transaction.atomic
-def shelter_delete(*, shelter_id) -> None:
+def shelter_delete(*, shelter_id, expected_version: int | None = None) -> None:
+    """Delete a shelter and its spaces, none in use; `expected_version` as an update's."""
     shelter = _shelter_locked(shelter_id)
+    _check_version(current=shelter.version, expected=expected_version)
     spaces = spaces_lock(space_ids=shelter.spaces.values_list("id", flat=True))
     for space in spaces.values():
         _space_check_unused(space)
@@ -259,8 +261,10 @@ def _space_check_unused(space: Space) -> None:
 
 
 @transaction.atomic
-def space_delete(*, space_id) -> None:
+def space_delete(*, space_id, expected_version: int | None = None) -> None:
+    """Delete a space not in use; `expected_version` as an update's."""
     space = _space_locked(space_id)
+    _check_version(current=space.version, expected=expected_version)
     _space_check_unused(space)
     space.delete()
 

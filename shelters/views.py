@@ -97,7 +97,9 @@ class ShelterViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
         return self._answer(shelter.id)
 
     def destroy(self, request, *args, **kwargs):
-        services.shelter_delete(shelter_id=self.get_object().id)
+        services.shelter_delete(
+            shelter_id=self.get_object().id, expected_version=expected_version(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -128,7 +130,9 @@ class SpaceViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
         return Response(self.get_serializer(space).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.space_delete(space_id=self.get_object().id)
+        services.space_delete(
+            space_id=self.get_object().id, expected_version=expected_version(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -410,6 +410,20 @@ def test_shelter_if_match(coordinator_client, shelter):
     assert (shelter.name, shelter.version) == ("Fresh", 2)
 
 
+def test_a_delete_with_a_stale_if_match_changes_nothing(coordinator_client, city):
+    shelter = factories.ShelterFactory(city=city)
+    space = factories.SpaceFactory(shelter=shelter, beds=3)
+    coordinator_client.patch(f"/api/v1/spaces/{space.id}/", {"beds": 4}, format="json")
+    for url, stale, current in (
+        (f"/api/v1/spaces/{space.id}/", '"1"', '"2"'),
+        (detail(shelter), '"2"', '"1"'),
+    ):
+        assert coordinator_client.delete(url, HTTP_IF_MATCH=stale).status_code == 412
+        assert coordinator_client.get(url).status_code == 200
+        assert coordinator_client.delete(url, HTTP_IF_MATCH=current).status_code == 204
+        assert coordinator_client.get(url).status_code == 404
+
+
 def test_bad_update_changes_nothing(coordinator_client, shelter):
     response = coordinator_client.patch(
         detail(shelter), {"latitude": 100, "name": "Changed"}, format="json"
