@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the msgids are Django's, with its typographic apostrophe
 """Django's and Django REST framework's own messages that Berth's pages and API can show,
 put into Berth's catalogs.
 
@@ -33,6 +34,13 @@ MESSAGES = [
     ),
     # django.db.models.fields.UUIDField (a related object's id, in the API)
     gettext_noop("“%(value)s” is not a valid UUID."),
+    # django.contrib.auth.password_validation (joining by invitation: untranslated in Kazakh)
+    gettext_noop("The password is too similar to the %(verbose_name)s."),
+    gettext_noop("Your password can’t be too similar to your other personal information."),
+    gettext_noop("This password is too common."),
+    gettext_noop("Your password can’t be a commonly used password."),
+    gettext_noop("This password is entirely numeric."),
+    gettext_noop("Your password can’t be entirely numeric."),
     # rest_framework.fields, rest_framework.serializers (untranslated in its Russian)
     gettext_noop("Invalid input."),
     gettext_noop("Must be a valid boolean."),
@@ -62,6 +70,17 @@ PLURALS = [
     ),
     ngettext_lazy(
         "Please submit at least %(num)d form.", "Please submit at least %(num)d forms.", "num"
+    ),
+    # django.contrib.auth.password_validation
+    ngettext_lazy(
+        "This password is too short. It must contain at least %d character.",
+        "This password is too short. It must contain at least %d characters.",
+        "min_length",
+    ),
+    ngettext_lazy(
+        "Your password must contain at least %(min_length)d character.",
+        "Your password must contain at least %(min_length)d characters.",
+        "min_length",
     ),
     # django.utils.timesince (the `timesince` filter: "waiting for 3 hours" on the board)
     ngettext_lazy("%(num)d year", "%(num)d years", "num"),

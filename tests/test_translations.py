@@ -71,7 +71,7 @@ def test_every_message_is_translated(extracted, language, which):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_django_s_password_checks_speak_the_page_s_language(language):
     """Django's Kazakh leaves its password checks in English: Berth's catalog carries them
-    (accounts/password_texts.py). A short, common, numeric password is refused in the
+    (config/django_messages.py). A short, common, numeric password is refused in the
     language of the page."""
     from django.contrib.auth.password_validation import (
         password_validators_help_texts,
