@@ -397,6 +397,18 @@ class CapacityHistoryQuerySerializer(serializers.Serializer):
         return fields
 
     def validate(self, attrs):
+        # Years 2000 to 2099, as a meal service's day: a week back from a `to` of year 1
+        # would leave the years Python holds.
+        for name in ("from", "to"):
+            if attrs.get(name) is not None and not 2000 <= attrs[name].year <= 2099:
+                raise serializers.ValidationError(
+                    {
+                        name: [
+                            _("Give a date between %(first)s and %(last)s.")
+                            % {"first": "2000-01-01", "last": "2099-12-31"}
+                        ]
+                    }
+                )
         until = attrs.get("to") or timezone.now()
         since = attrs.get("from") or until - timedelta(days=HISTORY_DEFAULT_DAYS)
         if since > until:

@@ -362,6 +362,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsMember"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.Pagination",
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.ContentNegotiation",
     # django-filter's, refusing a filter sent empty (config.filters).
     "DEFAULT_FILTER_BACKENDS": ["config.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

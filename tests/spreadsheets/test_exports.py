@@ -139,7 +139,7 @@ def test_bad_queries_answer_400_in_json(coordinator_client, city):
     answer = get(coordinator_client, "/api/v1/exports/parties/", city, personal="perhaps")
     assert answer.status_code == 400
     assert "personal" in answer.json()
-    assert get(coordinator_client, "/api/v1/exports/parties/", city, "pdf").status_code == 404
+    assert get(coordinator_client, "/api/v1/exports/parties/", city, "pdf").status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -192,11 +192,15 @@ def test_capacity_history(coordinator_client, volunteer_client, city, fmt):
     assert get(volunteer_client, "/api/v1/exports/capacity-history/", city).status_code == 403
     answer = get(coordinator_client, "/api/v1/exports/capacity-history/", city, interval="week")
     assert answer.status_code == 400
+    for path in ("/api/v1/exports/parties/", "/api/v1/meals/report/"):
+        answer = get(coordinator_client, path, city, "pdf")
+        assert answer.status_code == 400
+        assert "csv" in answer.json()["format"][0]
     answer = get(
         coordinator_client, "/api/v1/exports/capacity-history/", city, to="0001-01-03T00:00:00Z"
     )
     assert answer.status_code == 400
-    assert "2000 to 2099" in answer.json()["to"][0]
+    assert "2000-01-01 and 2099-12-31" in answer.json()["to"][0]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
