@@ -44,7 +44,7 @@ from .models import (
 from .selectors import party_current_placement
 
 language_validator = RegexValidator(
-    r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$", _("Use a language code such as ru, kk or en.")
+    r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$", _("Use a language code such as ru, kk or en.")
 )
 
 

@@ -178,7 +178,13 @@ def shelter_delete(*, shelter_id, expected_version: int | None = None) -> None:
     _check_version(current=shelter.version, expected=expected_version)
     spaces = spaces_lock(space_ids=shelter.spaces.values_list("id", flat=True))
     for space in spaces.values():
-        _space_check_unused(space)
+        _space_check_unused(
+            space,
+            advice=_(
+                "People were placed in this shelter; close it instead of deleting it, and "
+                "its history stays."
+            ),
+        )
     for space in spaces.values():
         space.delete()
     shelter.delete()
@@ -252,11 +258,12 @@ def space_update(*, space_id, data: dict, expected_version: int | None = None) -
     return space
 
 
-def _space_check_unused(space: Space) -> None:
+def _space_check_unused(space: Space, *, advice: str = "") -> None:
     if space.beds_occupied or space.beds_held or space.placements.exists():
         raise Conflict(
             "space_in_use",
-            _("People were placed in this space; set its beds to 0 instead of deleting it."),
+            advice
+            or _("People were placed in this space; set its beds to 0 instead of deleting it."),
         )
 
 

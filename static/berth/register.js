@@ -33,7 +33,7 @@
   var KEPT_FOR_NEXT = ['city', 'registration_point', 'languages', 'other_languages'];
   var NOT_SAVED = ['csrfmiddlewaretoken', 'form_token'];
   var PHONE = /^\+?[0-9][0-9 ()\-.]{3,30}$/;
-  var LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
+  var LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/;
 
   var t = B.texts('field-text');
   var personText = template.content.querySelector('h3').textContent;

@@ -454,6 +454,7 @@ def test_a_shelter_with_people_in_it_is_not_deleted(coordinator_client, shelter,
     response = coordinator_client.delete(detail(shelter))
     assert response.status_code == 409
     assert response.json()["code"] == "space_in_use"
+    assert "close it instead" in response.json()["detail"]  # the shelter's advice
     assert Shelter.objects.filter(id=shelter.id).exists()
     assert Space.objects.filter(id=space.id).exists()
 

@@ -349,10 +349,10 @@ def test_language_codes_are_taken_in_any_case(volunteer_client, city):
         {
             "city": str(city.id),
             "consent": True,
-            "languages": ["RU", "kk", "ru", "en-GB"],
+            "languages": ["RU", "kk", "ru", "en-GB", "zh-Hant-TW"],
             "members": [{"given_name": "Aliya"}],
         },
         format="json",
     )
     assert response.status_code == 201, response.content
-    assert response.json()["languages"] == ["ru", "kk", "en-GB"]
+    assert response.json()["languages"] == ["ru", "kk", "en-GB", "zh-Hant-TW"]
