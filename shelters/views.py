@@ -1,7 +1,7 @@
 import uuid
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -27,6 +27,15 @@ from .serializers import (
     shelter_list_item,
 )
 from .throttling import client_ident, host_offer_allowed
+
+# A PATCH or DELETE of a shelter or space may name the version it saw (config.conditional).
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag the object was read with, like "3": if it changed since, 412.',
+)
 
 
 class CityViewSet(
@@ -85,6 +94,7 @@ class ShelterViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
         shelter = services.shelter_create(**serializer.validated_data)
         return self._answer(shelter.id, status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, *args, **kwargs):
         shelter = self.get_object()
         serializer = self.get_serializer(shelter, data=request.data, partial=True)
@@ -96,6 +106,7 @@ class ShelterViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
         )
         return self._answer(shelter.id)
 
+    @extend_schema(parameters=[IF_MATCH])
     def destroy(self, request, *args, **kwargs):
         services.shelter_delete(
             shelter_id=self.get_object().id, expected_version=expected_version(request)
@@ -118,6 +129,7 @@ class SpaceViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
         space = services.space_create(**serializer.validated_data)
         return Response(self.get_serializer(space).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, *args, **kwargs):
         space = self.get_object()
         serializer = self.get_serializer(space, data=request.data, partial=True)
@@ -129,6 +141,7 @@ class SpaceViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
         )
         return Response(self.get_serializer(space).data)
 
+    @extend_schema(parameters=[IF_MATCH])
     def destroy(self, request, *args, **kwargs):
         services.space_delete(
             space_id=self.get_object().id, expected_version=expected_version(request)
