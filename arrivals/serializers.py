@@ -14,6 +14,7 @@ from rest_framework.fields import empty
 from accounts.access import access_for
 from accounts.fields import ScopedRelatedField
 from config.fields import AwareDateTimeField, LineField, ModelSerializer, TextField
+from config.filters import QuerySerializer
 from config.text import name_validator
 from shelters.models import City
 from shelters.serializers import phone_validator
@@ -357,7 +358,7 @@ class MatchingRunSerializer(serializers.ModelSerializer):
         read_only_fields = [name for name in fields if name != "city"]
 
 
-class CapacityQuerySerializer(serializers.Serializer):
+class CapacityQuerySerializer(QuerySerializer):
     city = serializers.UUIDField()
 
 
@@ -382,7 +383,7 @@ class CapacitySerializer(serializers.Serializer):
 HISTORY_DEFAULT_DAYS = 7
 
 
-class CapacityHistoryQuerySerializer(serializers.Serializer):
+class CapacityHistoryQuerySerializer(QuerySerializer):
     city = serializers.UUIDField()
     # `from` is a Python keyword: the field is renamed by get_fields().
     from_ = AwareDateTimeField(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import BooleanFilter, CharFilter
 from django_filters import rest_framework as filters
 from django_filters.filters import QuerySetRequestMixin
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 EMPTY = _("Give a value, or leave the parameter out.")
@@ -68,3 +69,28 @@ class FilterBackend(filters.DjangoFilterBackend):
             if errors:
                 raise ValidationError(errors)
         return filterset
+
+
+class QuerySerializer(serializers.Serializer):
+    """A serializer of query parameters, with the filters' rules: a parameter sent empty
+    (`?from=`) is refused rather than read as left out, unless it is free text, and a
+    yes/no takes `true`, `false`, `1` or `0` only (DRF takes `yes`, `on` as well)."""
+
+    def to_internal_value(self, data):
+        getlist = getattr(data, "getlist", lambda name: [data[name]])
+        errors = {}
+        for name, field in self.fields.items():
+            if field.read_only or name not in data:
+                continue
+            values = [str(value) for value in getlist(name)]
+            if not isinstance(field, serializers.CharField) and not any(
+                value.strip() for value in values
+            ):
+                errors[name] = [EMPTY]
+            elif isinstance(field, serializers.BooleanField) and any(
+                value.strip().lower() not in BOOLEANS for value in values
+            ):
+                errors[name] = [NOT_BOOLEAN]
+        if errors:
+            raise ValidationError(errors)
+        return super().to_internal_value(data)

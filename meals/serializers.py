@@ -8,6 +8,7 @@ from rest_framework import serializers
 from accounts.fields import ScopedRelatedField
 from arrivals.models import Diet
 from config.fields import LineField, ModelSerializer
+from config.filters import QuerySerializer
 from shelters.models import City
 from shelters.serializers import ImmutableOnUpdateMixin
 
@@ -182,7 +183,7 @@ class MealScheduleSerializer(ImmutableOnUpdateMixin, ModelSerializer):
         validators: list[object] = []  # the service answers a taken slot with 409
 
 
-class ReportQuerySerializer(serializers.Serializer):
+class ReportQuerySerializer(QuerySerializer):
     city = serializers.UUIDField()
     date = serializers.DateField(validators=[day_check])
 

@@ -9,6 +9,7 @@ from accounts.fields import ScopedRelatedField
 from arrivals.models import MAX_MEMBERS, PartyStatus, PlacementStatus
 from arrivals.serializers import MemberSerializer, PartySerializer, phone_validator
 from config.fields import LineField, TextField
+from config.filters import QuerySerializer
 from shelters.models import (
     MAX_BEDS,
     MAX_HOST_ADDRESS,
@@ -70,7 +71,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         return 100 * job.rows_done // job.rows_total if job.rows_total else 0
 
 
-class ExportQuerySerializer(serializers.Serializer):
+class ExportQuerySerializer(QuerySerializer):
     city = serializers.UUIDField()
 
 

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from accounts.fields import ScopedRelatedField
 from config.fields import ModelSerializer
+from config.filters import QuerySerializer
 from config.text import line_validator
 
 from .models import Attempt, Delivery, DeliveryStatus, EventType, Subscription
@@ -84,5 +85,5 @@ class DeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeliveryQuerySerializer(serializers.Serializer):
+class DeliveryQuerySerializer(QuerySerializer):
     status = serializers.MultipleChoiceField(choices=DeliveryStatus.choices, required=False)

@@ -155,6 +155,8 @@ def test_default_window_is_the_last_seven_days(coordinator_client, city):
         {"city": "CITY", "to": "0001-01-05T00:00:00Z", "interval": "day"},
         {"city": "CITY", "from": "9999-12-31T23:00:00-05:00"},
         {"city": "CITY", "from": "1999-12-31T23:59:00Z"},
+        {"city": "CITY", "from": ""},  # sent empty: refused, not taken as left out
+        {"city": ""},
     ],
 )
 def test_bad_parameters_answer_400_or_404(coordinator_client, city, params):

@@ -136,9 +136,13 @@ def test_bad_queries_answer_400_in_json(coordinator_client, city):
     answer = coordinator_client.get("/api/v1/exports/parties/", {"city": "nope", "format": "xlsx"})
     assert answer.status_code == 400
     assert "city" in answer.json()
-    answer = get(coordinator_client, "/api/v1/exports/parties/", city, personal="perhaps")
-    assert answer.status_code == 400
-    assert "personal" in answer.json()
+    for value in ("perhaps", "yes", ""):
+        answer = get(coordinator_client, "/api/v1/exports/parties/", city, personal=value)
+        assert answer.status_code == 400
+        assert "personal" in answer.json()
+    for value in ("true", "1", "false", "0"):
+        answer = get(coordinator_client, "/api/v1/exports/parties/", city, personal=value)
+        assert answer.status_code == 200
     assert get(coordinator_client, "/api/v1/exports/parties/", city, "pdf").status_code == 400
 
 
