@@ -11,7 +11,7 @@ field errors, named here too. Nothing imports this module at run time: it only n
 messages (exactly as Django 5.2 and DRF 3.16 spell them).
 """
 
-from django.utils.translation import gettext_noop, ngettext_lazy
+from django.utils.translation import gettext_noop, ngettext_lazy, pgettext_lazy
 
 MESSAGES = [
     # django.forms.fields
@@ -89,4 +89,21 @@ PLURALS = [
     ngettext_lazy("%(num)d day", "%(num)d days", "num"),
     ngettext_lazy("%(num)d hour", "%(num)d hours", "num"),
     ngettext_lazy("%(num)d minute", "%(num)d minutes", "num"),
+]
+
+# django.utils.dates.MONTHS_ALT, a date's `E` ("3 декабря", "3 желтоқсан"): inside a date a
+# month is lower case, which Django's Kazakh does not write.
+MONTHS_IN_A_DATE = [
+    pgettext_lazy("alt. month", "January"),
+    pgettext_lazy("alt. month", "February"),
+    pgettext_lazy("alt. month", "March"),
+    pgettext_lazy("alt. month", "April"),
+    pgettext_lazy("alt. month", "May"),
+    pgettext_lazy("alt. month", "June"),
+    pgettext_lazy("alt. month", "July"),
+    pgettext_lazy("alt. month", "August"),
+    pgettext_lazy("alt. month", "September"),
+    pgettext_lazy("alt. month", "October"),
+    pgettext_lazy("alt. month", "November"),
+    pgettext_lazy("alt. month", "December"),
 ]

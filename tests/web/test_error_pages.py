@@ -279,8 +279,10 @@ def test_the_django_messages_named_are_djangos_own():
     (found in Django's Russian catalog or DRF's German one, which has every message), so
     the translations given replace theirs."""
     catalog = {}
+    django_dir = Path(django.__file__).parent
     for path in (
-        Path(django.__file__).parent / "conf" / "locale" / "ru" / "LC_MESSAGES" / "django.mo",
+        django_dir / "conf" / "locale" / "ru" / "LC_MESSAGES" / "django.mo",
+        django_dir / "contrib" / "auth" / "locale" / "ru" / "LC_MESSAGES" / "django.mo",
         Path(rest_framework.__file__).parent / "locale" / "de" / "LC_MESSAGES" / "django.mo",
     ):
         catalog.update(gettext.GNUTranslations(path.open("rb"))._catalog)  # type: ignore[attr-defined]
@@ -289,6 +291,9 @@ def test_the_django_messages_named_are_djangos_own():
     for plural in django_messages.PLURALS:
         singular = plural._kw["singular"]  # type: ignore[attr-defined]
         assert (singular, 0) in catalog, singular
+    for month in django_messages.MONTHS_IN_A_DATE:
+        context, name = month._args  # type: ignore[attr-defined]
+        assert f"{context}\x04{name}" in catalog, name
 
 
 @pytest.mark.parametrize("language", ["en", *LANGUAGES])

@@ -22,5 +22,5 @@ def test_an_invitations_expiry_is_in_the_city_s_time(coordinator, city):
     assert local.utcoffset() != expires.utcoffset()  # the city is not on UTC
     assert local.strftime("%H:%M") in made.content.decode()
     listed = client.get(reverse("web-invitations")).content.decode()
-    assert f"open until {local.day} {local:%b %H:%M}" in listed
+    assert f"open until {local.day} {local:%B %H:%M}" in listed
     assert expires.strftime("%H:%M") not in listed
