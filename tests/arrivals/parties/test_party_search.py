@@ -48,6 +48,19 @@ def test_coordinators_search_by_code_names_and_phone(coordinator_client, registe
     )
 
 
+def test_a_given_name_is_found_in_any_case_in_every_alphabet(coordinator_client, register):
+    # SQLite's own LIKE folds ASCII only (config/sqlite); PostgreSQL's every alphabet.
+    madina = register(members=[{"given_name": "Мадина", "sex": "female"}])
+    aigul = register(members=[{"given_name": "Айгүл_50%", "sex": "female"}])
+    assert found(coordinator_client, "мадина") == {str(madina.id)}
+    assert found(coordinator_client, "МАДИ") == {str(madina.id)}
+    assert found(coordinator_client, "АЙГҮЛ") == {str(aigul.id)}
+    # % and _ are letters to look for, not wildcards.
+    assert found(coordinator_client, "_50%") == {str(aigul.id)}
+    # Were _ a wildcard, this letter followed by any other would be found.
+    assert found(coordinator_client, "ү_") == set()  # noqa: RUF001
+
+
 def test_family_names_are_stored_only_as_a_keyed_hash(register):
     party = register()
     member = PartyMember.objects.get(party=party, position=0)
