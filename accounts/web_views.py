@@ -9,6 +9,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.error_summary import error_summary
 from config.exceptions import Conflict
+from config.pagination import page_number
 from config.qr import qr_svg
 
 from . import selectors, services
@@ -78,6 +80,15 @@ def invitations(request):
                     },
                 )
         status = 400
+    # People with access: found by their username, a page at a time (a city may have
+    # hundreds of volunteers).
+    who = request.GET.get("who", "").strip()[:150]
+    people = selectors.members_removable(access=access)
+    if who:
+        people = people.filter(user__username__icontains=who)
+    members = Paginator(people, MEMBERS_PER_PAGE).get_page(
+        page_number(request.GET.get("people_page"))
+    )
     return render(
         request,
         "accounts/invitations.html",
@@ -85,11 +96,15 @@ def invitations(request):
             "form": form,
             "error_summary": error_summary([(form, "")]),
             "invitations": selectors.invitations_listed(access=access)[:INVITATIONS_SHOWN],
-            "members": selectors.members_removable(access=access),
+            "members": members,
+            "who": who,
             "now": timezone.now(),
         },
         status=status,
     )
+
+
+MEMBERS_PER_PAGE = 50
 
 
 @require_http_methods(["POST"])

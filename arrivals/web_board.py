@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import Access, access_for
 from config.exceptions import Conflict
+from config.pagination import page_number
 from shelters.models import City, ShelterKind, ShelterStatus, Space
 
 from . import selectors, services
@@ -108,13 +109,6 @@ def _party_rows(parties) -> list[dict]:
             }
         )
     return rows
-
-
-def _page_number(raw: str | None) -> int:
-    try:
-        return max(1, min(int(raw or 1), 100_000))
-    except ValueError:
-        return 1
 
 
 # --- The chart ------------------------------------------------------------------------
@@ -284,7 +278,7 @@ def board(request):
     if reason in WaitingReason.values:
         reason_page = Paginator(
             selectors.parties_waiting_for_reason(city=city, reason=reason), PARTIES_PER_PAGE
-        ).get_page(_page_number(request.GET.get("reason_page")))
+        ).get_page(page_number(request.GET.get("reason_page")))
         reason_rows = _party_rows(reason_page.object_list)
     else:
         reason = ""
@@ -295,13 +289,13 @@ def board(request):
         "beds": beds,
         "kinds": _kinds(beds),
         "shelters": _Counted(open_shelters, SHELTERS_PER_PAGE, count=counts["open"]).get_page(
-            _page_number(request.GET.get("page"))
+            page_number(request.GET.get("page"))
         ),
         "stale_count": counts["stale"],
         "stale_hours": selectors.SHELTER_STALE_HOURS,
         "closed_shelters": _Counted(
             closed_shelters, SHELTERS_PER_PAGE, count=counts["closed"]
-        ).get_page(_page_number(request.GET.get("closed_page"))),
+        ).get_page(page_number(request.GET.get("closed_page"))),
         "waiting": [
             {**group, "rows": _party_rows(group["parties"])}
             for group in selectors.board_waiting(city=city)

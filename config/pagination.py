@@ -15,6 +15,15 @@ from rest_framework.pagination import PageNumberPagination
 MESSAGE = _("A whole number of at least 1.")
 
 
+def page_number(raw: str | None) -> int:
+    """A web page's `?page=`-like parameter: a number from 1 (anything else is the first
+    page; Django's paginator shows the last for a number past it)."""
+    try:
+        return max(1, min(int(raw or 1), 100_000))
+    except ValueError:
+        return 1
+
+
 def _at_least_one(request, name: str) -> int | None:
     """The query parameter `name` as an int of at least 1; None when absent."""
     raw = request.query_params.get(name)

@@ -105,3 +105,20 @@ def test_the_invitations_page_lists_and_removes(coordinator, volunteer, manager,
     assert browser.get("/register/").status_code == 302  # to the login
     twice = page.post(f"/members/{volunteer.membership.id}/remove/", follow=True)
     assert b"has no access to your cities any more" in twice.content
+
+
+def test_people_with_access_are_paged_and_found_by_username(coordinator, city):
+    for n in range(55):
+        factories.member(Role.VOLUNTEER, cities=[city], username=f"volunteer{n:02d}")
+    factories.member(Role.VOLUNTEER, cities=[city], username="Aruzhan")
+    page = _signed_in_web(coordinator)
+    first = page.get("/invitations/").content.decode()
+    assert "Page 1 of 2" in first and "people_page=2#people" in first
+    assert "Aruzhan" in first and "volunteer48" in first and "volunteer49" not in first
+    second = page.get("/invitations/", {"people_page": "2"}).content.decode()
+    assert "volunteer49" in second and "volunteer54" in second and "Aruzhan" not in second
+    found = page.get("/invitations/", {"who": "aru"}).content.decode()
+    people = found[found.index('id="people"') :]
+    assert "1 person found." in people and "Aruzhan" in people and "volunteer" not in people
+    assert "Nobody of that name." in page.get("/invitations/", {"who": "zz"}).content.decode()
+    assert page.get("/invitations/", {"people_page": "x"}).status_code == 200
