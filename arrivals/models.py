@@ -419,7 +419,13 @@ class Placement(models.Model):
         ordering = ["-created_at", "id"]
         verbose_name = _("placement")
         verbose_name_plural = _("placements")
-        indexes = [models.Index(fields=["status", "held_until"])]
+        indexes = [
+            models.Index(fields=["status", "held_until"]),
+            # The holds given up lately, each matching run's (shelters_released_from).
+            models.Index(
+                fields=["ended_at"], condition=Q(unclaimed=True), name="placement_unclaimed"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["party"],

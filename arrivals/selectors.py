@@ -198,13 +198,15 @@ def shelters_released_from(*, city_id, party_ids: Iterable[str]) -> dict[str, fr
         return {}
     since = timezone.now() - timedelta(hours=settings.RELEASED_SHELTER_AVOID_HOURS)
     released: defaultdict[str, set[str]] = defaultdict(set)
-    rows = Placement.objects.filter(
+    given_up = Placement.objects.filter(
         party__city_id=city_id,
         party__status=PartyStatus.WAITING,
         unclaimed=True,
         ended_at__gte=since,
-    ).values_list("party_id", "space__shelter_id")
-    for party_id, shelter_id in rows:
+    )
+    if len(wanted) <= 1000:  # an incremental run's few parties: asked by id
+        given_up = given_up.filter(party_id__in=wanted)
+    for party_id, shelter_id in given_up.values_list("party_id", "space__shelter_id"):
         if str(party_id) in wanted:
             released[str(party_id)].add(str(shelter_id))
     return {party_id: frozenset(shelters) for party_id, shelters in released.items()}
