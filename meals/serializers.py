@@ -169,8 +169,12 @@ class ServingSerializer(serializers.ModelSerializer):
 class MealScheduleSerializer(ImmutableOnUpdateMixin, ModelSerializer):
     immutable_fields = ("shelter",)
     shelter = ScopedRelatedField()
+    # "HH:MM" (seconds are dropped: meals are to the minute); "10" or an offset, which
+    # ISO 8601 would take, is refused rather than read as something else.
     time = serializers.TimeField(
-        format="%H:%M", help_text=_("Every day at this time, in the city's time zone.")
+        format="%H:%M",
+        input_formats=["%H:%M", "%H:%M:%S", "%H:%M:%S.%f"],
+        help_text=_("Every day at this time, in the city's time zone."),
     )
     planned_portions = serializers.IntegerField(
         min_value=0, max_value=MAX_PLANNED_PORTIONS, required=False, allow_null=True

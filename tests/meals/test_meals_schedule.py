@@ -82,6 +82,8 @@ def test_coordinators_and_the_shelters_manager_edit_the_schedule(
     [
         ({"time": "25:00"}, 400, "time"),
         ({"time": "noon"}, 400, "time"),
+        ({"time": "10"}, 400, "time"),  # "HH:MM" only: nothing guessed
+        ({"time": "10:00+05:00"}, 400, "time"),
         ({"time": None}, 400, "time"),
         ({"meal": "tea"}, 400, "meal"),
         ({"planned_portions": -1}, 400, "planned_portions"),
