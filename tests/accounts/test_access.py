@@ -210,3 +210,29 @@ def test_a_scoped_related_field_offers_the_rows_the_caller_reaches(world, city, 
     assert choices(MealServiceSerializer, coordinator, "city") == {city}
     assert choices(MealServiceSerializer, manager, "city") == set()
     assert choices(MealServiceSerializer, manager, "shelter") == {world["shelter"]}
+
+
+@pytest.mark.django_db
+def test_options_describes_an_endpoint_to_any_signed_in_caller(volunteer_client, anonymous):
+    answer = volunteer_client.options("/api/v1/parties/")
+    assert answer.status_code == 200
+    assert answer.json()["name"]
+    assert anonymous.options("/api/v1/parties/").status_code == 401
+    # Described is not allowed: the volunteer still may not make a shelter.
+    assert volunteer_client.options("/api/v1/shelters/").status_code == 200
+    assert volunteer_client.post("/api/v1/shelters/", {}, format="json").status_code == 403
+
+
+@pytest.mark.django_db
+def test_options_on_every_documented_path_answers(coordinator_client, city):
+    import re
+    import uuid
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    assert len(paths) > 30
+    for template in paths:
+        path = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), template)
+        answer = coordinator_client.options(path)
+        assert answer.status_code in (200, 404), (path, answer.status_code)
