@@ -195,12 +195,13 @@ class MealsReportView(AccessMixin, APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         csv_wanted = isinstance(getattr(request, "accepted_renderer", None), MealsReportCsvRenderer)
-        if csv_wanted and response.status_code >= 400:
-            # Errors stay JSON whatever was asked for: they are no report.
+        report = response.status_code < 400 and request.method in ("GET", "HEAD")
+        if csv_wanted and not report:
+            # Errors and OPTIONS' description stay JSON whatever was asked for: no report.
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         response = super().finalize_response(request, response, *args, **kwargs)
-        if csv_wanted and response.status_code < 400:
+        if csv_wanted and report:
             day = response.data["date"]
             response["Content-Disposition"] = f'attachment; filename="meals-{day}.csv"'
         return response

@@ -82,8 +82,8 @@ class _ExportView(AccessMixin, APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         table = getattr(response, "data", None)
-        if response.status_code >= 400:
-            # Errors stay JSON whatever was asked for: they are no export.
+        if response.status_code >= 400 or not isinstance(table, selectors.ExportTable):
+            # Errors and OPTIONS' description stay JSON whatever was asked for: no export.
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -234,5 +234,7 @@ def test_options_on_every_documented_path_answers(coordinator_client, city):
     assert len(paths) > 30
     for template in paths:
         path = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), template)
-        answer = coordinator_client.options(path)
-        assert answer.status_code in (200, 404), (path, answer.status_code)
+        for query in ("", "?format=csv", "?format=xlsx"):
+            answer = coordinator_client.options(path + query)
+            assert answer.status_code in (200, 400, 404), (path, query, answer.status_code)
+            assert answer["Content-Type"] == "application/json", (path, query)
