@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -98,6 +99,8 @@ def invitations(request):
             "invitations": selectors.invitations_listed(access=access)[:INVITATIONS_SHOWN],
             "members": members,
             "who": who,
+            # The people pager's address: this page, with the search if there is one.
+            "people_url": f"?{urlencode({'who': who})}" if who else "",
             "now": timezone.now(),
         },
         status=status,
