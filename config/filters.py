@@ -7,6 +7,8 @@ mistake silently ignored: it answers `400 {"city": [...]}` instead. Free-text fi
 `false`, `1` or `0` only (django-filter ignores any other value).
 """
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from django_filters import BooleanFilter, CharFilter
@@ -46,51 +48,56 @@ class FilterSet(filters.FilterSet):
         return form_class
 
 
+def parameters_check(params, named: Iterable[tuple[str, bool, bool]]) -> None:
+    """The rules of query parameters, for the filters and `QuerySerializer`: `named` gives
+    each parameter as (name, free text?, yes/no?). One sent without a value answers 400
+    naming it, unless it is free text; a yes/no takes `true`, `false`, `1` or `0` only
+    (django-filter reads any other value, `null`, `yes`, as no filter at all; DRF takes
+    `yes` and `on` too)."""
+    getlist = getattr(params, "getlist", lambda name: [params[name]])
+    errors = {}
+    for name, free_text, boolean in named:
+        if name not in params:
+            continue
+        values = [str(value) for value in getlist(name)]
+        if not free_text and not any(value.strip() for value in values):
+            errors[name] = [EMPTY]
+        elif boolean and any(value.strip().lower() not in BOOLEANS for value in values):
+            errors[name] = [NOT_BOOLEAN]
+    if errors:
+        raise ValidationError(errors)
+
+
 class FilterBackend(filters.DjangoFilterBackend):
     filterset_base = FilterSet  # also under the filter sets made from `filterset_fields`
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
-            params = request.query_params
-            empty = [
-                name
-                for name, field in filterset.filters.items()
-                if not isinstance(field, CharFilter)
-                and name in params
-                and not any(value.strip() for value in params.getlist(name))
-            ]
-            errors = {name: [EMPTY] for name in empty}
-            for name, field in filterset.filters.items():
-                # django-filter reads any other value (`null`, `yes`) as no filter at all.
-                refused = [v for v in params.getlist(name) if v.strip().lower() not in BOOLEANS]
-                if isinstance(field, BooleanFilter) and name not in errors and refused:
-                    errors[name] = [NOT_BOOLEAN]
-            if errors:
-                raise ValidationError(errors)
+            parameters_check(
+                request.query_params,
+                (
+                    (name, isinstance(field, CharFilter), isinstance(field, BooleanFilter))
+                    for name, field in filterset.filters.items()
+                ),
+            )
         return filterset
 
 
 class QuerySerializer(serializers.Serializer):
-    """A serializer of query parameters, with the filters' rules: a parameter sent empty
-    (`?from=`) is refused rather than read as left out, unless it is free text, and a
-    yes/no takes `true`, `false`, `1` or `0` only (DRF takes `yes`, `on` as well)."""
+    """A serializer of query parameters, with the filters' rules (`parameters_check`)."""
 
     def to_internal_value(self, data):
-        getlist = getattr(data, "getlist", lambda name: [data[name]])
-        errors = {}
-        for name, field in self.fields.items():
-            if field.read_only or name not in data:
-                continue
-            values = [str(value) for value in getlist(name)]
-            if not isinstance(field, serializers.CharField) and not any(
-                value.strip() for value in values
-            ):
-                errors[name] = [EMPTY]
-            elif isinstance(field, serializers.BooleanField) and any(
-                value.strip().lower() not in BOOLEANS for value in values
-            ):
-                errors[name] = [NOT_BOOLEAN]
-        if errors:
-            raise ValidationError(errors)
+        parameters_check(
+            data,
+            (
+                (
+                    name,
+                    isinstance(field, serializers.CharField),
+                    isinstance(field, serializers.BooleanField),
+                )
+                for name, field in self.fields.items()
+                if not field.read_only
+            ),
+        )
         return super().to_internal_value(data)
