@@ -4,7 +4,8 @@ django-filter reads `?city=` (a parameter sent without a value) as no filter at 
 a filter that names an id, a choice, a number, a date or a yes/no, that is a client's
 mistake silently ignored: it answers `400 {"city": [...]}` instead. Free-text filters
 (`code`, `search`) keep an empty value as "no filter". A yes/no filter takes `true`,
-`false`, `1` or `0` only (django-filter ignores any other value).
+`false`, `1` or `0` only (django-filter ignores any other value). The query parameters
+read by a serializer rather than a filter set (`QuerySerializer`) follow the same rules.
 """
 
 from collections.abc import Iterable

@@ -210,12 +210,12 @@ def serving_record(*, service_id, portions: int, diet: dict, actor: str) -> Serv
 SERVING_TAKE_BACK = timedelta(minutes=15)
 
 
-def serving_may_take_back(*, serving: Serving, access: Access, now: datetime | None = None) -> bool:
+def serving_may_take_back(*, serving: Serving, access: Access) -> bool:
     """Whether `access` may take `serving` back: who recorded it, within SERVING_TAKE_BACK;
     staff who may change its service (`mealservice.change`), at any time. The caller has
     found the serving within the caller's reach (`mealservice.servings`)."""
-    now = now or timezone.now()
-    if serving.recorded_by == access.username and now - serving.recorded_at <= SERVING_TAKE_BACK:
+    recently = timezone.now() - serving.recorded_at <= SERVING_TAKE_BACK
+    if serving.recorded_by == access.username and recently:
         return True
     return access.allows("mealservice.change", serving.service)
 

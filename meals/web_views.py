@@ -217,10 +217,26 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
     )
 
 
-def _place_url(service: MealService) -> str:
+def _service_url(service: MealService) -> str:
+    """Its place's page, at the service's card."""
     if service.shelter_id:
-        return reverse("web-kitchen-shelter", args=[service.shelter_id])
-    return _point_url(service.city_id, service.location)
+        place = reverse("web-kitchen-shelter", args=[service.shelter_id])
+    else:
+        place = _point_url(service.city_id, service.location)
+    return f"{place}#service-{service.id}"
+
+
+def _service_page(request, access, service: MealService, *, status: int, bound: dict):
+    """Its place's page again, with `bound` (see `_place_page`): a form sent back."""
+    return _place_page(
+        request,
+        access,
+        city=service.city,
+        shelter=service.shelter,
+        location=service.location,
+        status=status,
+        bound=bound,
+    )
 
 
 @require_GET
@@ -255,18 +271,11 @@ def serving_add(request, service_id):
         access.scope(MealService.objects.select_related("city", "shelter"), "mealservice.servings"),
         id=service_id,
     )
-    here = _place_url(service)
     form = ServingForm(request.POST, auto_id=f"serve_{service.id.hex}_%s")
 
     def again(status):
-        return _place_page(
-            request,
-            access,
-            city=service.city,
-            shelter=service.shelter,
-            location=service.location,
-            status=status,
-            bound={("serve", service.id): form},
+        return _service_page(
+            request, access, service, status=status, bound={("serve", service.id): form}
         )
 
     if not form.is_valid():
@@ -304,7 +313,7 @@ def serving_add(request, service_id):
             )
             % {"meal": service.get_meal_display(), "portions": portions},
         )
-    return HttpResponseRedirect(f"{here}#service-{service.id}")
+    return HttpResponseRedirect(_service_url(service))
 
 
 @require_POST
@@ -317,7 +326,7 @@ def serving_take_back(request, service_id, serving_id):
         access.scope(MealService.objects.select_related("city", "shelter"), "mealservice.servings"),
         id=service_id,
     )
-    here = f"{_place_url(service)}#service-{service.id}"
+    here = _service_url(service)
     serving = Serving.objects.filter(service=service, id=serving_id).first()
     if serving is None:
         messages.info(request, _("This serving was taken back already."))
@@ -359,20 +368,10 @@ def service_plan(request, service_id):
     if request.POST.get("use_forecast") and service.forecast_portions is not None:
         data["planned_portions"] = str(service.forecast_portions)
     form = PlanForm(data, auto_id=f"plan_{service.id.hex}_%s")
-
-    def again(status):
-        return _place_page(
-            request,
-            access,
-            city=service.city,
-            shelter=service.shelter,
-            location=service.location,
-            status=status,
-            bound={("plan", service.id): form},
-        )
-
     if not form.is_valid():
-        return again(400)
+        return _service_page(
+            request, access, service, status=400, bound={("plan", service.id): form}
+        )
     planned = form.cleaned_data["planned_portions"]
     seen = form.cleaned_data["seen"] if "seen" in data else services.UNSEEN
     try:
@@ -394,7 +393,9 @@ def service_plan(request, service_id):
                 else _("The plan is now: %(portions)s.") % {"portions": current}
             ),
         )
-        return again(409)
+        return _service_page(
+            request, access, service, status=409, bound={("plan", service.id): form}
+        )
     if planned is None:
         done = _("%(meal)s: no plan.") % {"meal": service.get_meal_display()}
     else:
@@ -404,7 +405,7 @@ def service_plan(request, service_id):
             planned,
         ) % {"meal": service.get_meal_display(), "portions": planned}
     messages.success(request, done)
-    return HttpResponseRedirect(f"{_place_url(service)}#service-{service.id}")
+    return HttpResponseRedirect(_service_url(service))
 
 
 @require_POST
@@ -464,7 +465,7 @@ def meal_add(request, shelter_id=None, city_id=None):
         _("%(meal)s at %(time)s added.")
         % {"meal": service.get_meal_display(), "time": form.cleaned_data["time"].strftime("%H:%M")},
     )
-    return HttpResponseRedirect(f"{_place_url(service)}#service-{service.id}")
+    return HttpResponseRedirect(_service_url(service))
 
 
 # --- A shelter's daily schedule -----------------------------------------------------------
