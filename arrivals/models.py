@@ -233,6 +233,7 @@ class Party(models.Model):
     personal_data_erased_at = models.DateTimeField(
         _("personal data erased at"), null=True, blank=True
     )
+    # Indexed with created_at by `party_by_registrar` (Meta), which starts with it.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -240,8 +241,9 @@ class Party(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("registered by"),
+        db_index=False,
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -266,6 +268,9 @@ class Party(models.Model):
                 name="party_to_erase",
             ),
             models.Index(fields=["contact_phone_digest"], name="party_contact_phone_digest"),
+            # A volunteer's own registrations, newest first (their home page and list):
+            # one index where a foreign-key index and one on created_at were two.
+            models.Index(fields=["created_by", "created_at"], name="party_by_registrar"),
             # An incremental matching run reads the waiting parties changed since the last
             # run; only waiting rows are in it (a run that places thousands adds nothing).
             models.Index(
@@ -398,6 +403,8 @@ class Placement(models.Model):
     held_until = models.DateTimeField(_("held until"), null=True, blank=True)
     created_by = models.CharField(_("created by"), max_length=150)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Which run made it, for the record: nothing looks placements up by run, and a national
+    # run writes tens of thousands of them, so no index.
     run = models.ForeignKey(
         "MatchingRun",
         on_delete=models.SET_NULL,
@@ -405,6 +412,7 @@ class Placement(models.Model):
         blank=True,
         related_name="placements",
         verbose_name=_("matching run"),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)

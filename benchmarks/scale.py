@@ -493,6 +493,11 @@ def main(argv: list[str] | None = None) -> int:
         help="measure again only these, keeping the other figures of the last run",
     )
     args = parser.parse_args(argv)
+    kept = ROOT / "artifacts" / "bench-scale" / "figures.json"
+    figures = json.loads(kept.read_text()) if args.only and kept.exists() else {}
+    if args.only and not {"http", "runs", "latency", "workers"} <= figures.keys():
+        # The section is written from every part: the others come from the last whole run.
+        parser.error(f"--only {args.only} needs a whole run's figures first ({kept})")
 
     env = _environment()
     server = env["DATABASE_URL"].rsplit("/", 1)[0]
@@ -520,8 +525,6 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.db import connections
 
-    kept = ROOT / "artifacts" / "bench-scale" / "figures.json"
-    figures = json.loads(kept.read_text()) if args.only and kept.exists() else {}
     if args.only in (None, "runs"):
         runs = measure_runs()
         city = runs.pop("city")
