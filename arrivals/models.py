@@ -58,7 +58,7 @@ class WaitingReason(models.TextChoices):
     NO_ACCESSIBLE_SPACE = "no_accessible_space", _("No wheelchair-accessible space")
     NO_PET_FRIENDLY_SPACE = "no_pet_friendly_space", _("No pet-friendly space")
     NO_ADMITTING_SPACE = "no_admitting_space", _("No space admits the party")
-    PARTY_TOO_LARGE = "party_too_large", _("The party is larger than any space")
+    PARTY_TOO_LARGE = "party_too_large", _("More people than any space has free beds")
 
 
 # What a volunteer should do, for each reason: the API's `waiting_reason_text`, the party page.

@@ -117,7 +117,7 @@ def test_waiting_grouped_by_reason_with_what_can_be_done(board, city):
     factories.PartyFactory(city=city, status=PartyStatus.CANCELLED, code="GONE22")
     page = board.get(URL).content.decode()
     waiting = page[page.index('id="waiting"') : page.index('id="duplicates"')]
-    assert "No free beds" in waiting and "The party is larger than any space" in waiting
+    assert "No free beds" in waiting and "More people than any space has free beds" in waiting
     assert first.code in waiting and second.code in waiting and "GONE22" not in waiting
     assert f"/board/parties/{first.id}/place/" in waiting
     assert f"/parties/{first.id}/edit/" in waiting
