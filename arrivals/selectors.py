@@ -243,6 +243,13 @@ def party_current_placement(party: Party) -> Placement | None:
     return None
 
 
+def party_was_placed_in_reach(*, access: Access, party_id) -> bool:
+    """Whether the party ever had a placement the caller can see (a shelter manager: at one
+    of their shelters), whatever became of it: a manager acting on a party that left their
+    shelter is told why (`409`), as for a party still there, not that it does not exist."""
+    return access.scope(Placement.objects.filter(party_id=party_id)).exists()
+
+
 def party_correction_refusal(*, access: Access, party: Party, now: datetime) -> str | None:
     """Why the caller may not correct this party, or None: coordinators (and
     superusers) may correct any party they reach, a volunteer only one they registered, for

@@ -74,6 +74,7 @@ from .selectors import (
     party_correctable,
     party_correction_refusal,
     party_has_personal_data,
+    party_was_placed_in_reach,
     shelters_released_from,
 )
 
@@ -417,12 +418,8 @@ def _party_locked(
             placement = _active_placement(party_id)
             if (placement and placement.id) == (seen and seen.id):
                 if access is not None and not access.allows(action, party):
-                    closed = party.status in CLOSED_STATUSES
-                    if closed and access.allows(action) and access.allows("party.view", party):
-                        # Theirs until it closed (a manager's: it left their shelter): the
-                        # state is why, a 409 as for anyone allowed the action, not a 403.
-                        raise _state_conflict(party)
-                    raise PermissionDenied(_("You may not do this to this party."))
+                    left = party_left_reach(access=access, party=party, action=action)
+                    raise left or PermissionDenied(_("You may not do this to this party."))
                 yield party, placement, spaces.get(placement.space_id) if placement else None
                 return
     raise Conflict(
@@ -454,6 +451,20 @@ def _state_conflict(party: Party) -> Conflict:
     """The 409 for an action the party's status does not allow: its code says why."""
     code, detail = STATE_CONFLICTS[party.status]
     return Conflict(code, str(detail))
+
+
+def party_left_reach(*, access: Access, party: Party, action: str) -> Conflict | None:
+    """Why the caller may not do `action` to this party, if it was theirs until it left
+    (a manager's: placed at their shelter, then gone), as the `409` anyone allowed the
+    action gets: a closed party's status, else `not_held_here` (its beds there were given
+    up or moved: it waits again, or is held elsewhere). None if it never was theirs."""
+    if not access.allows(action) or not party_was_placed_in_reach(access=access, party_id=party.id):
+        return None
+    if party.status in CLOSED_STATUSES:
+        return _state_conflict(party)
+    return Conflict(
+        "not_held_here", _("The party has no beds held at your shelter any more: nothing was done.")
+    )
 
 
 def party_check_in(*, party_id, access: Access, placement_id: UUID | str | None = None) -> Party:

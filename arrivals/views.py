@@ -1,10 +1,11 @@
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -164,29 +165,41 @@ class PartyViewSet(
         services.party_update(party_id=party.id, access=self.access, **serializer.validated_data)
         return Response(self._answers([self._party(party.id)])[0])
 
-    def _act(self, service, **kwargs):
+    def _act(self, service, rule: str, **kwargs):
         """A party action: the service checks, under the party's lock, that the caller
-        may do it to this party (a manager: placed at their shelter)."""
-        party = self.get_object()
+        may do it to this party (a manager: placed at their shelter). A party out of the
+        caller's reach that was placed where they could see it (a manager's, that left
+        their shelter since) answers why, `409`, as the service does under the lock."""
+        try:
+            party = self.get_object()
+        except Http404:
+            # DRF's get_object_or_404: a malformed id is a 404 too, as for get_object.
+            gone = generics.get_object_or_404(Party.objects.all(), id=self.kwargs["pk"])
+            left = services.party_left_reach(access=self.access, party=gone, action=rule)
+            if left is None:
+                raise
+            raise left from None
         service(party_id=party.id, access=self.access, **kwargs)
         return Response(self._answers([self._party(party.id)])[0])
 
     @extend_schema(request=None, responses=PartySerializer)
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, pk=None):
-        return self._act(services.party_check_in)
+        return self._act(services.party_check_in, "party.check_in")
 
     @extend_schema(request=None, responses=PartySerializer)
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request, pk=None):
-        return self._act(services.party_check_out)
+        return self._act(services.party_check_out, "party.check_out")
 
     @extend_schema(request=PartyActionSerializer, responses=PartySerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         serializer = PartyActionSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
-        return self._act(services.party_cancel, reason=serializer.validated_data["reason"])
+        return self._act(
+            services.party_cancel, "party.cancel", reason=serializer.validated_data["reason"]
+        )
 
     @extend_schema(responses=PartyEventSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])

@@ -254,6 +254,34 @@ def test_the_manager_who_checked_a_party_out_is_told_it_left(
     assert volunteer_client.post(party_url(checked_in.id, action)).status_code == 403
 
 
+def test_the_manager_whose_party_was_cancelled_meanwhile_is_told_so(
+    placed, coordinator_client, manager_client, space
+):
+    """The coordinator cancels the party while its shelter's manager is at the door: the
+    manager's check-in says why (409), not that the party does not exist (404)."""
+    assert coordinator_client.post(party_url(placed.id, "cancel")).status_code == 200
+    _assert_conflict(manager_client, placed, space, "check-in", "party_closed")
+
+
+def test_the_manager_whose_hold_was_given_up_meanwhile_is_told_so(
+    placed, manager_client, other_manager_client, other_coordinator_client, space
+):
+    """Its hold taken back, the party waits again: the manager who held it is told that no
+    beds are held at their shelter; others still get 404 and learn nothing."""
+    held = Placement.objects.get(party=placed, status=PlacementStatus.HELD)
+    services.placement_cancel(placement_id=held.id, actor="coord")
+    _assert_conflict(manager_client, placed, space, "check-in", "not_held_here")
+    assert manager_client.post(party_url(placed.id, "check-in")).data["detail"] == (
+        "The party has no beds held at your shelter any more: nothing was done."
+    )
+    for client in (other_manager_client, other_coordinator_client):
+        assert client.post(party_url(placed.id, "check-in")).status_code == 404
+
+
+def test_an_action_on_a_malformed_party_id_is_404(manager_client):
+    assert manager_client.post("/api/v1/parties/not-a-uuid/check-in/").status_code == 404
+
+
 @pytest.mark.parametrize("action", ["check-in", "check-out", "cancel"])
 def test_nothing_happens_to_a_cancelled_party(placed, coordinator_client, space, action):
     assert coordinator_client.post(party_url(placed.id, "cancel")).status_code == 200
