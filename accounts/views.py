@@ -12,7 +12,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.conditional import NoStoreMixin
 from config.error_summary import error_summary
 
 from . import login_limits, services
@@ -42,7 +41,7 @@ class SignInLockedOut(exceptions.Throttled):
         self.wait = wait
 
 
-class TokenView(NoStoreMixin, APIView):
+class TokenView(APIView):
     """Exchange a username and password for a token (`Authorization: Token <token>`)."""
 
     authentication_classes = []
@@ -198,9 +197,7 @@ class MemberViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         return Response(self.get_serializer(membership).data)
 
 
-class ApiKeyViewSet(
-    AccessMixin, NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
-):
+class ApiKeyViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Integration keys. The key itself is in the creation answer only."""
 
     serializer_class = ApiKeySerializer
@@ -232,9 +229,7 @@ class ApiKeyViewSet(
         return Response(self.get_serializer(api_key).data)
 
 
-class InvitationViewSet(
-    AccessMixin, NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
-):
+class InvitationViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """One-time links to join a city in a role (`accounts.services.invitation_create`).
     The link is in the creation answer only."""
 

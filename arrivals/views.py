@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from accounts.access import access_for
 from accounts.permissions import AccessMixin
-from config.conditional import NoStoreMixin
 from config.filters import FilterSet
 from idempotency.api import idempotent_response
 from shelters.models import City
@@ -68,9 +67,7 @@ class PartyFilter(FilterSet):
         return selectors.parties_search(queryset, value)
 
 
-class PartyViewSet(
-    AccessMixin, NoStoreMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
-):
+class PartyViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PartySerializer
     filterset_class = PartyFilter
     resource = "party"

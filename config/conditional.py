@@ -1,6 +1,5 @@
-"""What caches may do with an answer: never keep one that carries personal data or a
-secret (`NoStoreMixin`); ETag and If-Match on versioned objects (optimistic
-concurrency).
+"""ETag and If-Match on versioned objects (optimistic concurrency). (No cache keeps an
+API answer: `config.middleware.ApiNoStoreMiddleware`.)
 
 An answer carries `ETag: "<version>"`; a PATCH may send it back as `If-Match`. The
 service compares versions under the row lock, so two writers holding the same
@@ -22,16 +21,6 @@ else:
     _View = object
 
 _ETAG = re.compile(r'(?:W/)?(?:"(?P<quoted>[0-9]{1,18})"|(?P<bare>[0-9]{1,18}))')
-
-
-class NoStoreMixin(_View):
-    """Answers that carry personal data or a secret shown once (a token, a key, a
-    webhook's secret) must not be kept by any cache: `Cache-Control: no-store`."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 def etag_for(version: int) -> str:

@@ -98,6 +98,21 @@ class BareAnswersMiddleware:
         return errors.bare_answer(request, self.get_response(request))
 
 
+class ApiNoStoreMiddleware:
+    """Every answer under /api/ carries `Cache-Control: no-store` unless its view set its
+    own: each is for one signed-in caller, and most carry personal data (names, phones,
+    reasons typed about a person) or a secret shown once (a token, a key)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if errors.is_api(request) and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
 class CommonMiddleware(django.middleware.common.CommonMiddleware):
     """Django's, but a path under /api/ without its trailing slash is not redirected: a
     redirect answers HTML and turns a POST into a GET. It answers the API's JSON 404

@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.permissions import AccessMixin
-from config.conditional import ETagMixin, NoStoreMixin, expected_version
+from config.conditional import ETagMixin, expected_version
 from config.filters import FilterSet
 from config.pagination import CountedPagination
 
@@ -163,7 +163,6 @@ class HostOfferFilter(FilterSet):
 
 class HostOfferViewSet(
     AccessMixin,
-    NoStoreMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -9,7 +9,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.permissions import AccessMixin
-from config.conditional import NoStoreMixin
 
 from . import services
 from .models import Attempt, Delivery, DeliveryStatus, Subscription
@@ -23,7 +22,6 @@ from .serializers import (
 
 class WebhookViewSet(
     AccessMixin,
-    NoStoreMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.ReadOnlyModelViewSet,

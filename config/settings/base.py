@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "config.metrics.RequestMetricsMiddleware",
     # A body for what Django answers bare: a 405 page, the API's JSON 404 under DEBUG.
     "config.middleware.BareAnswersMiddleware",
+    # No cache keeps an API answer (Cache-Control: no-store), whichever view made it.
+    "config.middleware.ApiNoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before anything reads the body (CSRF reads forms, DRF its parsers).

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 import time_machine
 from rest_framework.test import APIClient
 
@@ -112,6 +113,10 @@ def test_requests_without_login_are_limited_per_address(clock, db):
     assert "Retry-After" in refused
     # Another address is not held back.
     assert APIClient(REMOTE_ADDR="10.1.2.3").get("/api/schema/").status_code == 200
+    # Counted under a keyed hash of each address: the cache holds no address.
+    keys = [key.decode() for key in redis.Redis.from_url(redis_url()).keys("*throttle*")]
+    assert any("anonymous" in key for key in keys), keys
+    assert not any("127.0.0.1" in key or "10.1.2.3" in key for key in keys), keys
 
 
 def test_other_writes_of_a_person_are_limited(clock, city, coordinator):
