@@ -60,9 +60,16 @@ class PartyMemberInline(PartyInline):
 
 
 class PartyEventInline(PartyInline):
+    """The party's history, to those the API gives it (`party.history`: coordinators)."""
+
     model = PartyEvent
     fields = readonly_fields = ("at", "actor", "from_status", "to_status", "reason")
     ordering = ("at", "id")
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self.access(request).allows(
+            "party.history", obj
+        )
 
 
 @admin.register(Party)
@@ -101,9 +108,24 @@ class PartyAdmin(ScopedModelAdmin):
         # Codes are typed as read aloud: any case, spaces, Cyrillic look-alikes.
         return super().get_search_results(request, queryset, code_from_typed(search_term))
 
+    def _hidden(self, request, obj=None) -> set[str]:
+        """What the API does not show this caller: whether a party may be a duplicate
+        (`party.possible_duplicate`), who registered it (its history: `party.history`)."""
+        access = self.access(request)
+        hidden = set()
+        if not access.allows("party.possible_duplicate", obj):
+            hidden.add("possible_duplicate")
+        if not access.allows("party.history", obj):
+            hidden.add("created_by")
+        return hidden
+
+    def get_list_display(self, request):
+        return _without(self.list_display, self._hidden(request), False)
+
     def get_fields(self, request, obj=None):
         shown = _personal_data_shown(request, obj)
-        return _without(self.party_fields, PARTY_PERSONAL_FIELDS, shown)
+        fields = _without(self.party_fields, PARTY_PERSONAL_FIELDS, shown)
+        return _without(fields, self._hidden(request, obj), False)
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)

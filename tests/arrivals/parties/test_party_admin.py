@@ -113,6 +113,29 @@ def test_manager_sees_personal_data_while_the_party_is_placed_at_their_shelter(
     assert reads(placed).count() == before
 
 
+def test_manager_sees_neither_history_nor_duplicate_flag_nor_registrar(
+    placed, shelter, city, volunteer
+):
+    """As the API: the history (its actors and reasons), whether a party may be a
+    duplicate and who registered it are the coordinators'."""
+    Party.objects.filter(pk=placed.pk).update(possible_duplicate=True)
+    placed.events.update(reason="moved away from Ivan S.")
+    manager = staff(Role.SHELTER_MANAGER, shelters=[shelter])
+    coordinator = staff(Role.COORDINATOR, cities=[city])
+
+    for client, sees in ((manager, False), (coordinator, True)):
+        page = client.get(f"/admin/arrivals/party/{placed.pk}/change/")
+        assert page.status_code == 200
+        content = page.content.decode()
+        assert placed.code in content
+        assert ("moved away from Ivan S." in content) is sees
+        assert ("Party history" in content) is sees
+        assert ("Possible duplicate" in content) is sees
+        assert (volunteer.username in content) is sees
+        listed = client.get("/admin/arrivals/party/").content.decode()
+        assert ("Possible duplicate" in listed) is sees
+
+
 def test_manager_of_another_shelter_does_not_find_the_party(placed, city):
     client = staff(Role.SHELTER_MANAGER, shelters=[factories.ShelterFactory(city=city)])
     response = client.get(f"/admin/arrivals/party/{placed.pk}/change/", follow=True)
