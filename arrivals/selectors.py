@@ -243,6 +243,24 @@ def party_current_placement(party: Party) -> Placement | None:
     return None
 
 
+def family_names_kept(current: list[PartyMember], members: list[dict]) -> list[str | None]:
+    """For each corrected member, the family name a member sent without the key
+    `family_name` keeps: the n-th member of a given name keeps that of the n-th member of
+    that name as it was. A member moved keeps theirs; one renamed or new has none: a
+    family name never passes to another person."""
+    of_name: defaultdict[str, list] = defaultdict(list)
+    for member in current:
+        of_name[member.given_name].append(member.family_name)
+    seen: defaultdict[str, int] = defaultdict(int)
+    kept: list[str | None] = []
+    for sent in members:
+        name = sent["given_name"]
+        names = of_name[name]
+        kept.append(names[seen[name]] if seen[name] < len(names) else None)
+        seen[name] += 1
+    return kept
+
+
 def party_was_placed_in_reach(*, access: Access, party_id) -> bool:
     """Whether the party ever had a placement the caller can see (a shelter manager: at one
     of their shelters), whatever became of it: a manager acting on a party that left their

@@ -42,7 +42,7 @@ from .models import (
     Sex,
     WaitingReason,
 )
-from .selectors import party_current_placement
+from .selectors import family_names_kept, party_current_placement
 
 language_validator = RegexValidator(
     r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$", _("Use a language code such as ru, kk or en.")
@@ -109,6 +109,21 @@ def party_data_without_personal(data: dict) -> dict:
     for member in data.get("members") or ():
         for name in MEMBER_PERSONAL_FIELDS:
             member.pop(name, None)
+    return data
+
+
+def party_data_personal_now(data: dict, party: Party) -> dict:
+    """A party's answer as first given (`data`, a replay's) with its personal data as the
+    party holds it now, for a caller who may see it now: a phone or family name removed
+    or erased since is not given back. Each member has the family name of the n-th member
+    of that given name now (`family_names_kept`), never another person's."""
+    data = party_data_without_personal(data)
+    data["contact_phone"] = party.contact_phone
+    members = data.get("members") or []
+    for member, family_name in zip(
+        members, family_names_kept(list(party.members.all()), members), strict=True
+    ):
+        member["family_name"] = family_name
     return data
 
 

@@ -69,6 +69,7 @@ from .selectors import (
     engine_member,
     engine_party,
     engine_space,
+    family_names_kept,
     matching_snapshot,
     parties_personal_data_visible,
     party_correctable,
@@ -540,30 +541,12 @@ def party_cancel(*, party_id, access: Access, reason: str = "") -> Party:
         return party
 
 
-def _family_names_kept(current: list[PartyMember], members: list[dict]) -> list[str | None]:
-    """For each corrected member, the family name a member sent without the key
-    `family_name` keeps: the n-th member of a given name keeps that of the n-th member of
-    that name as it was. A member moved keeps theirs; one renamed or new has none: a
-    family name never passes to another person."""
-    of_name: defaultdict[str, list] = defaultdict(list)
-    for member in current:
-        of_name[member.given_name].append(member.family_name)
-    seen: defaultdict[str, int] = defaultdict(int)
-    kept: list[str | None] = []
-    for sent in members:
-        name = sent["given_name"]
-        names = of_name[name]
-        kept.append(names[seen[name]] if seen[name] < len(names) else None)
-        seen[name] += 1
-    return kept
-
-
 def _members_as_given(party_id, members: list[dict]) -> list[dict]:
     """The corrected members, each with every field: a member sent without the key
     `family_name` (a caller who may not see family names never gets them) keeps the family
-    name of the member of the same given name (`_family_names_kept`)."""
+    name of the member of the same given name (`family_names_kept`)."""
     current = list(PartyMember.objects.filter(party_id=party_id).order_by("position"))
-    kept = _family_names_kept(current, members)
+    kept = family_names_kept(current, members)
     given = []
     for position, member in enumerate(members):
         member = dict(member)

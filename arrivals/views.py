@@ -37,6 +37,7 @@ from .serializers import (
     PartySerializer,
     PartyUpdateSerializer,
     PlacementSerializer,
+    party_data_personal_now,
     party_data_without_personal,
 )
 
@@ -141,12 +142,15 @@ class PartyViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
 
         def replayed(body: dict) -> dict:
             """The first answer, through the personal-data service as any answer: a
-            caller who may no longer see the party's personal data gets it without."""
+            caller who may no longer see the party's personal data gets it without, one
+            who may gets it as the party holds it now (none that was removed since)."""
             parties = list(selectors.parties_for_display(Party.objects.filter(id=body["id"])))
             shown = services.parties_personal_data_show(access=access, parties=parties)
             if not access.allows("party.possible_duplicate"):
                 body.pop("possible_duplicate", None)
-            return body if shown else party_data_without_personal(body)
+            if not shown:
+                return party_data_without_personal(body)
+            return party_data_personal_now(body, parties[0])
 
         return idempotent_response(
             request, access=access, scope="parties.create", work=register, on_replay=replayed

@@ -109,6 +109,38 @@ def test_a_replay_that_shows_personal_data_is_audited(coordinator_client, city):
     assert reads(first.json()["id"]).count() == 1
 
 
+def test_a_replay_gives_back_no_personal_data_removed_since(coordinator_client, city):
+    """A phone and a family name removed after the registration do not come back with a
+    replay of it; what the party holds now does."""
+    data = body(city)
+    data["members"].append({"given_name": "Dana", "family_name": "Ospanova"})
+    first = coordinator_client.post(PARTIES, data, format="json", HTTP_IDEMPOTENCY_KEY="reg-3")
+    assert first.status_code == 201, first.content
+    party_id = first.json()["id"]
+    members = [
+        {key: value for key, value in member.items() if key != "family_name"}
+        for member in first.json()["members"]
+    ]
+    members[0]["family_name"] = None  # Nurlanova's removed; Dana keeps hers
+    changed = coordinator_client.patch(
+        f"{PARTIES}{party_id}/", {"contact_phone": None, "members": members}, format="json"
+    )
+    assert changed.status_code == 200, changed.content
+
+    replay = coordinator_client.post(PARTIES, data, format="json", HTTP_IDEMPOTENCY_KEY="reg-3")
+
+    assert replay.status_code == 201
+    assert replay["Idempotent-Replayed"] == "true"
+    answer = replay.json()
+    assert answer["id"] == party_id
+    assert answer["contact_phone"] is None
+    kept = [member["family_name"] for member in first.json()["members"][1:]]
+    assert "Ospanova" in kept
+    assert [member["family_name"] for member in answer["members"]] == [None, *kept]
+    assert "Nurlanova" not in replay.content.decode()
+    assert data["contact_phone"] not in replay.content.decode()
+
+
 def test_the_personal_data_service_decides_and_audits_a_page_at_once(
     placed, register, coordinator, manager
 ):
