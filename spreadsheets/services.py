@@ -42,6 +42,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from accounts.access import Access, access_for_user, system_access
@@ -84,8 +85,19 @@ class RowsRefused(Exception):
         self.errors = errors
 
 
-def _error(line: int, column: str, message) -> dict:
-    return {"line": line, "column": column, "message": str(message)}
+# What the API's messages say with the value in them, said without it: a job's errors name
+# columns and reasons, never what a cell held (a name typed in the wrong column).
+VALUE_FREE_MESSAGES = {
+    "invalid_choice": gettext_lazy("Not one of the values this column takes."),
+    "does_not_exist": gettext_lazy("Nothing of that name or id exists here."),
+}
+
+
+def _error(line: int, column: str, message, code: str | None = None) -> dict:
+    """A row error; `code` (else the message's own, a DRF ErrorDetail's) may say it
+    carries a value, which it then does not."""
+    code = code or getattr(message, "code", None) or ""
+    return {"line": line, "column": column, "message": str(VALUE_FREE_MESSAGES.get(code, message))}
 
 
 def _flatten(detail, line: int, column: str = "") -> list[dict]:
@@ -108,13 +120,14 @@ def _service_errors(error: Exception, line: int, names: dict[str, str] | None = 
     """What a service refused, as row errors; `names` maps a model's field to its column."""
     names = names or {}
     if isinstance(error, DjangoValidationError):
-        if hasattr(error, "error_dict"):
-            return [
-                _error(line, names.get(name, "" if name == "__all__" else name), message)
-                for name, messages in error.message_dict.items()
-                for message in messages
-            ]
-        return [_error(line, "", message) for message in error.messages]
+        by_column = error.error_dict.items() if hasattr(error, "error_dict") else [("", [error])]
+        return [
+            _error(line, names.get(name, "" if name == "__all__" else name), text, one.code)
+            for name, found in by_column
+            for each in found
+            for one in each.error_list
+            for text in one
+        ]
     if isinstance(error, Conflict):
         column = "beds" if error.code == "capacity_below_occupancy" else ""
         return [_error(line, column, error.detail)]

@@ -121,6 +121,23 @@ def test_bad_rows_of_a_register_are_reported_by_line(coordinator_client, city):
     assert not Party.objects.exists()
 
 
+def test_errors_never_repeat_what_a_cell_held(coordinator_client, city):
+    """Names typed into the wrong columns: the errors say which column and why, not the
+    names (a job's errors are kept and shown, and no erasure reaches them)."""
+    rows = [
+        HEADER,
+        ["1", "Anna", "", "+7 701 555", "Petrova Anna", "Sidorov", "Kuznetsova", "", "", "", "yes"],
+    ]
+    job = upload(coordinator_client, city, "parties", csv_file(rows)).json()
+    assert {error["column"] for error in job["errors"]} >= {"sex", "age_group", "needs", "diet"}
+    shown = str(job["errors"]).lower()
+    for typed in ("petrova", "sidorov", "kuznetsova", "701 555"):
+        assert typed not in shown, job["errors"]
+    said = {error["column"]: error["message"] for error in job["errors"]}
+    assert said["age_group"] == "Not one of the values this column takes."
+    assert not Party.objects.exists()
+
+
 def test_a_corrected_file_corrects_a_waiting_party_and_refuses_one_checked_in(
     coordinator_client, city
 ):
