@@ -10,8 +10,9 @@ against a live Berth in CI, so it keeps working.
     python examples/berth_integration.py --base-url http://127.0.0.1:8000 \\
         --username coordinator --password berth-demo-2022 --events 3
 
-Each line it prints is one JSON object: `subscribed`, then one `event` per verified
-delivery (and a `capacity` after each `capacity.changed`), then `deleted`.
+Each line it prints is one JSON object: `signed_in`, `subscribed`, then one `event` per
+verified delivery (and a `capacity` after each `capacity.changed`; a `timeout` if too few
+came), then `deleted` and `signed_out`.
 
 Berth must be able to reach the address it listens on: on one machine the defaults do
 (a development Berth lets webhooks go to 127.0.0.1; a production one refuses private
