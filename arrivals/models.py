@@ -75,8 +75,8 @@ WAITING_REASON_TEXTS: "dict[str, StrPromise]" = {
         "accessible place or make a space accessible."
     ),
     WaitingReason.NO_PET_FRIENDLY_SPACE: _(
-        "No pet-friendly space is free. Call the coordinator: they can find a place that "
-        "takes pets."
+        "No space here takes pets (and is wheelchair accessible, where someone needs it). "
+        "Call the coordinator: they can find a place that takes pets."
     ),
     WaitingReason.NO_ADMITTING_SPACE: _(
         "No free space admits this group (women and children only, men only or families). "
@@ -100,7 +100,8 @@ BOARD_WAITING_TEXTS: "dict[str, StrPromise]" = {
         "them by hand."
     ),
     WaitingReason.NO_PET_FRIENDLY_SPACE: _(
-        "No space that takes pets has room. Let a shelter take pets, or place them by hand."
+        "No space takes pets (and is wheelchair accessible, where someone needs it). Let "
+        "such a shelter take pets, or place them by hand."
     ),
     WaitingReason.NO_ADMITTING_SPACE: _(
         "No free space admits this group. Check the sex and age of each person, or change "

@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -322,22 +322,26 @@ def board(request):
 @login_required
 @never_cache
 def party_place(request, party_id):
-    """Place a waiting party by hand: the spaces that admit it first (tightest fit), then
-    those with the beds that would refuse it, and why. The same service as
-    `POST /api/v1/placements/` (`arrivals.services.placement_create`)."""
+    """Place a waiting party by hand, or move one whose beds are held: the spaces that
+    admit it first (tightest fit), then those with the beds that would refuse it, and
+    why. The same service as `POST /api/v1/placements/`
+    (`arrivals.services.placement_create`), which frees the beds a moved party held."""
     access = _access(request, "placement.add")
     party = get_object_or_404(
         access.scope(Party.objects.select_related("city"), "placement.add"), id=party_id
     )
     status = 200
     if request.method == "POST":
+        moving = party.status == PartyStatus.PLACED
         try:
             space_id = uuid.UUID(request.POST.get("space", ""))
             placement = services.placement_create(
                 party_id=party.id,
                 space_id=space_id,
                 actor=access.username,
-                reason=_("placed by hand from the city board"),
+                reason=_("moved by hand from the city board")
+                if moving
+                else _("placed by hand from the city board"),
             )
         except ValueError:
             messages.error(request, _("Choose a space."))
@@ -350,29 +354,44 @@ def party_place(request, party_id):
             messages.error(request, str(detail or _("The change conflicts. Try again.")))
             status = 409
         else:
+            where = {
+                "code": party.code,
+                "shelter": placement.space.shelter.name,
+                "space": placement.space.name,
+            }
+            if moving:
+                messages.success(
+                    request,
+                    _(
+                        "%(code)s moves to %(shelter)s, %(space)s. Their beds are held there; "
+                        "those they held before are free."
+                    )
+                    % where,
+                )
+                return redirect("web-party", party_id=party.id)
             messages.success(
                 request,
-                _("%(code)s is placed in %(shelter)s, %(space)s. Their beds are held.")
-                % {
-                    "code": party.code,
-                    "shelter": placement.space.shelter.name,
-                    "space": placement.space.name,
-                },
+                _("%(code)s is placed in %(shelter)s, %(space)s. Their beds are held.") % where,
             )
             return HttpResponseRedirect(_board_url(party.city, "waiting"))
         party.refresh_from_db()
     members = list(party.members.order_by("position"))
+    held = selectors.party_current_placement(party) if party.status == PartyStatus.PLACED else None
     fitting, refusing = (
         selectors.spaces_for_party(party=party, members=members)
-        if party.status == PartyStatus.WAITING
+        if party.status == PartyStatus.WAITING or held is not None
         else ([], [])
     )
+    if held is not None:  # its own space is where it is, not where to move it
+        fitting = [space for space in fitting if space.id != held.space_id]
+        refusing = [(space, why) for space, why in refusing if space.id != held.space_id]
     return render(
         request,
         "arrivals/board_place.html",
         {
             "party": party,
             "members": members,
+            "held": held,
             "fitting": fitting,
             "refusing": refusing,
             "board_url": _board_url(party.city, "waiting"),

@@ -378,6 +378,13 @@ def party_detail(request, party_id):
         "show_possible_duplicate": access.allows("party.possible_duplicate")
         and party.status not in services.CLOSED_STATUSES,
         "may_edit": _may_edit(access, party, placement),
+        # Placed by hand from the city board (`web_board.party_place`): a waiting party,
+        # or moved, a party whose beds are held (not yet checked in).
+        "may_place": access.allows("placement.add", party)
+        and (
+            party.status == PartyStatus.WAITING
+            or (party.status == PartyStatus.PLACED and placement is not None)
+        ),
     }
     if party.status == PartyStatus.WAITING:
         context["waiting_reason_text"] = WAITING_REASON_TEXTS.get(party.waiting_reason)

@@ -176,6 +176,43 @@ def test_placing_by_hand_offers_admitting_spaces_first_and_places(board, coordin
     assert wide.beds_held == 0
 
 
+def test_a_held_party_is_moved_from_its_page_to_another_space(board, coordinator, city):
+    """The matcher held them in the dormitory; the coordinator moves them to the cinema:
+    the dormitory's beds are freed, the cinema's held, the party page says where."""
+    party = _family(city)
+    dormitory = factories.SpaceFactory(shelter=factories.ShelterFactory(city=city), beds=10)
+    cinema = factories.SpaceFactory(
+        shelter=factories.ShelterFactory(city=city, name="Cinema"), name="Hall 1", beds=10
+    )
+    services.placement_create(party_id=party.id, space_id=dormitory.id, actor="matcher")
+    party_page = board.get(f"/parties/{party.id}/").content.decode()
+    url = f"/board/parties/{party.id}/place/"
+    assert url in party_page and "Move to another space" in party_page
+
+    page = board.get(url).content.decode()
+    assert "Hall 1" in page and "Move here" in page
+    # Where they are held is said, not offered again.
+    assert f'value="{dormitory.id}"' not in page
+
+    done = board.post(url, {"space": str(cinema.id)})
+    assert done.status_code == 302 and done["Location"] == f"/parties/{party.id}/"
+    held = Placement.objects.get(party=party, status="held")
+    assert held.space == cinema and held.created_by == coordinator.username
+    dormitory.refresh_from_db()
+    cinema.refresh_from_db()
+    assert (dormitory.beds_held, cinema.beds_held) == (0, 2)
+    assert "Cinema" in board.get(f"/parties/{party.id}/").content.decode()
+
+
+def test_a_checked_in_party_is_not_moved_from_the_board(board, coordinator, city):
+    party = _family(city)
+    space = factories.SpaceFactory(shelter=factories.ShelterFactory(city=city), beds=10)
+    services.placement_create(party_id=party.id, space_id=space.id, actor="matcher")
+    services.party_check_in(party_id=party.id, access=access_for_user(coordinator))
+    page = board.get(f"/board/parties/{party.id}/place/").content.decode()
+    assert "nothing to place" in page and "Move here" not in page
+
+
 def test_others_may_not_place(city, volunteer, other_coordinator):
     party = _family(city)
     url = f"/board/parties/{party.id}/place/"

@@ -57,7 +57,7 @@ def test_a_waiting_party_says_why_and_whom_to_call(volunteer, own_party, city):
     Party.objects.filter(id=own_party.id).update(waiting_reason="no_pet_friendly_space")
     page = web_client(volunteer).get(reverse("web-party", args=[own_party.id]))
     html = page.content.decode()
-    assert "No pet-friendly space is free" in html
+    assert "No space here takes pets" in html
     assert 'href="tel:+77010001122"' in html
     assert "data-party-poll=" in html and "berth/party.js" in html
     assert "<script>" not in html and "style=" not in html
