@@ -55,6 +55,15 @@ MESSAGES = [
     # rest_framework.exceptions.Throttled: two texts, not a plural (hence "s" in Russian)
     gettext_noop("Expected available in {wait} second."),
     gettext_noop("Expected available in {wait} seconds."),
+    # django.utils.dates: the board chart's days (`date_format(day, "D")`); Django's Kazakh
+    # gives Tuesday the short form of Saturday (tests/test_translations.py)
+    gettext_noop("Mon"),
+    gettext_noop("Tue"),
+    gettext_noop("Wed"),
+    gettext_noop("Thu"),
+    gettext_noop("Fri"),
+    gettext_noop("Sat"),
+    gettext_noop("Sun"),
 ]
 
 PLURALS = [

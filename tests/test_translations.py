@@ -93,3 +93,23 @@ def test_django_s_password_checks_speak_the_page_s_language(language):
         assert text != original
         assert ("8" in text) == ("8" in original)  # the minimum length, said
     assert not set(translated_help) & set(english_help)
+
+
+@pytest.mark.parametrize(
+    ("language", "days"),
+    [
+        ("kk", ["Дс", "Сс", "Ср", "Бс", "Жм", "Сб", "Жс"]),  # noqa: RUF001
+        ("ru", ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]),  # noqa: RUF001
+    ],
+)
+def test_the_board_chart_s_days_are_named_as_people_name_them(language, days):
+    """Django's Kazakh gives Tuesday the short form of Saturday: Berth's catalog names the
+    days, Monday 7 December 2026 to Sunday 13th, as the chart shows them."""
+    from datetime import date, timedelta
+
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    with translation.override(language):
+        shown = [date_format(date(2026, 12, 7) + timedelta(days=n), "D") for n in range(7)]
+    assert shown == days
