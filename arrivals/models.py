@@ -64,7 +64,7 @@ class WaitingReason(models.TextChoices):
 # What a volunteer should do, for each reason: the API's `waiting_reason_text`, the party page.
 WAITING_REASON_TEXTS: "dict[str, StrPromise]" = {
     WaitingReason.NOT_YET_MATCHED: _(
-        "Beds are being looked for now. Keep the code; this page updates by itself."
+        "Beds are being looked for now: where to go comes within a minute. Keep the code."
     ),
     WaitingReason.NO_CAPACITY: _(
         "No free bed fits them right now. They are placed by themselves as soon as beds free "
