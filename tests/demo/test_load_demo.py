@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.access import access_for_user
 from accounts.models import ApiKey, Invitation, Membership, Role, Scope
 from accounts.services import api_key_create, invitation_create
-from arrivals.models import Party, PartyStatus, WaitingReason
+from arrivals.models import CapacitySnapshot, Party, PartyStatus, WaitingReason
 from meals.models import MealService, Serving
 from meals.services import meal_service_create, meal_services_create_for_day, serving_record
 from shelters.models import Admits, City, HostOffer, Shelter, ShelterKind, Space
@@ -255,3 +255,25 @@ def test_the_kitchens_have_today_s_meals_whatever_the_hour(client):
     client.force_login(get_user_model().objects.get(username="cinema_manager"))
     page = client.get(f"/kitchen/shelters/{cinema.id}/").content.decode()
     assert "13:00" in page and "19:00" in page
+
+
+def test_the_board_chart_has_a_week_behind_it(client):
+    """A made-up week of hourly figures, up to the last hour, each adding up, so the
+    coordinator's chart is not empty on a new demo; a reload replaces it."""
+    load()
+    load()
+    city = City.objects.get()
+    snapshots = list(CapacitySnapshot.objects.filter(city=city).order_by("at"))
+    assert len(snapshots) == 7 * 24
+    last_hour = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    assert snapshots[-1].at == last_hour
+    assert snapshots[0].at == last_hour - timedelta(hours=7 * 24 - 1)
+    beds_now = sum(Space.objects.filter(shelter__city=city).values_list("beds", flat=True))
+    assert snapshots[-1].beds == beds_now
+    for snapshot in snapshots:
+        assert snapshot.beds == snapshot.beds_free + snapshot.beds_held + snapshot.beds_occupied
+        assert snapshot.beds_free >= 0 and snapshot.waiting_people >= snapshot.waiting_parties
+    assert max(snapshot.waiting_people for snapshot in snapshots) > 0
+    client.force_login(get_user_model().objects.get(username="coordinator"))
+    board = client.get("/board/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No figures recorded yet" not in board

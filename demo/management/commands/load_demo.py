@@ -6,9 +6,10 @@ language asked for (`--language ru`, the default, or `--language kk`): the city'
 names, as volunteers there would type them. The logins are the same in both.
 """
 
+import math
 import random
 import zoneinfo
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,11 +22,18 @@ from django.utils import timezone
 from accounts.access import access_for_user
 from accounts.models import ApiKey, Invitation, Membership, Role
 from accounts.services import member_create
-from arrivals.models import MatchingRun, Party, PartyEvent, PartyMember, Placement
+from arrivals.models import (
+    CapacitySnapshot,
+    MatchingRun,
+    Party,
+    PartyEvent,
+    PartyMember,
+    Placement,
+)
 from arrivals.services import party_register
 from meals.models import Meal, MealService, Serving
 from meals.services import meal_schedule_create, meal_service_create
-from shelters.models import Admits, City, HostOffer, Shelter, ShelterKind
+from shelters.models import Admits, City, HostOffer, Shelter, ShelterKind, Space
 from shelters.services import city_create, city_update, shelter_create, space_create
 from webhooks.models import Subscription
 
@@ -35,6 +43,8 @@ CINEMA_MEALS = [
     (Meal.LUNCH, time(13), 200),
     (Meal.DINNER, time(19), 200),
 ]
+# The board's chart shows the last days: the demo comes with a made-up week of them.
+HISTORY_DAYS = 7
 DEMO_PASSWORD = "berth-demo-2022"  # noqa: S105 - published demo login, DEBUG only
 DEMO_USERS = [
     ("coordinator", Role.COORDINATOR),
@@ -220,6 +230,7 @@ class Command(BaseCommand):
                 )
             coordinator = get_user_model().objects.get(username="coordinator")
             self._meals(city, cinema, access_for_user(coordinator), texts)
+            self._history(city)
         # The parties were registered as a volunteer's would be: the matching run they
         # asked for is queued, and a worker places them.
         self.stdout.write(self.style.SUCCESS(f"Demo city {city.name} loaded."))
@@ -256,6 +267,36 @@ class Command(BaseCommand):
         ApiKey.objects.filter(created_by__username__in=names).delete()
         Membership.objects.filter(user__username__in=names).delete()
         user_model.objects.filter(username__in=names).delete()
+
+    def _history(self, city: City) -> None:
+        """A made-up week of the city's hourly figures, up to the last hour, for the board's
+        chart (the hourly timer writes them from then on): its shelters opening over the
+        first days, people passing through them and the waiting line that came first."""
+        beds_now = sum(Space.objects.filter(shelter__city=city).values_list("beds", flat=True))
+        last = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+        hours = HISTORY_DAYS * 24
+        snapshots = []
+        for step in range(hours):
+            t = step / (hours - 1)  # 0 a week ago, 1 an hour ago
+            beds = round(beds_now * min(1.0, 0.3 + 1.4 * t))
+            occupied = round(beds * 0.8 * math.sin(math.pi * min(1.0, t * 1.15)) ** 2)
+            held = round(beds * 0.04 * math.sin(math.pi * t))
+            waiting_people = round(140 * math.sin(math.pi * min(1.0, t * 1.6)) ** 4)
+            free = beds - occupied - held
+            snapshots.append(
+                CapacitySnapshot(
+                    city=city,
+                    at=last - timedelta(hours=hours - 1 - step),
+                    beds=beds,
+                    beds_free=free,
+                    beds_free_open=free,
+                    beds_held=held,
+                    beds_occupied=occupied,
+                    waiting_parties=round(waiting_people / 2.4),
+                    waiting_people=waiting_people,
+                )
+            )
+        CapacitySnapshot.objects.bulk_create(snapshots)
 
     def _meals(self, city: City, cinema: Shelter, access, texts: dict) -> None:
         """The cinema cooks three meals a day (its schedule), and volunteers hand out a hot
