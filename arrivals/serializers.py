@@ -315,6 +315,10 @@ class PartyActionSerializer(serializers.Serializer):
 
 
 class PlacementSerializer(ModelSerializer):
+    """A placement; its `reason`, free text typed about the party (a move, a hold taken
+    back), only to those who read the party's history (`party.history`: coordinators):
+    for others the key is absent, as a phone is."""
+
     party = ScopedRelatedField()
     space = ScopedRelatedField()
     shelter = serializers.UUIDField(source="space.shelter_id", read_only=True)
@@ -348,6 +352,13 @@ class PlacementSerializer(ModelSerializer):
             "checked_in_at",
             "ended_at",
         ]
+
+    def to_representation(self, placement):
+        data = super().to_representation(placement)
+        request = self.context.get("request")
+        if request is None or not access_for(request).allows("party.history"):
+            data.pop("reason", None)
+        return data
 
 
 class MatchingRunSerializer(serializers.ModelSerializer):

@@ -405,6 +405,31 @@ def test_a_lost_run_is_sent_again_once_a_minute(city, django_capture_on_commit_c
     assert run.enqueued_at > long_ago
 
 
+def test_a_placement_s_reason_is_shown_to_coordinators_only(
+    coordinator_client, volunteer_client, manager_client, city, shelter
+):
+    """The reason typed about a party (here, why it was moved) is read by those who read
+    its history; a volunteer, a manager or a key gets the placement without the key."""
+    space = factories.SpaceFactory(shelter=shelter, beds=10)
+    party = factories.PartyFactory(city=city)
+    why = "moved away from her ex-partner"
+    made = coordinator_client.post(
+        "/api/v1/placements/",
+        {"party": str(party.id), "space": str(space.id), "reason": why},
+        format="json",
+    )
+    assert made.status_code == 201 and made.json()["reason"] == why
+    url = f"/api/v1/placements/{made.json()['id']}/"
+    assert coordinator_client.get(url).json()["reason"] == why
+    for client in (volunteer_client, manager_client):
+        answer = client.get(url)
+        assert answer.status_code == 200
+        assert "reason" not in answer.json()
+        listed = client.get("/api/v1/placements/")
+        assert why not in listed.content.decode()
+        assert all("reason" not in row for row in listed.json()["results"])
+
+
 def test_a_long_manual_placement_reason_is_kept(coordinator_client, city, shelter):
     space = factories.SpaceFactory(shelter=shelter, beds=2)
     party = factories.PartyFactory(city=city)
