@@ -312,12 +312,14 @@
   }
 
   /* The name a field goes by in the summary: its label (or its group's legend), after
-   * "Person 2" for a person's. */
+   * "Person 2" for a person's. A label written as a sentence ("They agree … a bed.") loses
+   * its full stop before the ": error" that follows, as in the server's summary
+   * (config/error_summary.py). */
   function fieldName(el, index) {
     var box = el.closest('fieldset') || el.closest('.field');
     var label = (el.id && form.querySelector('label[for="' + el.id + '"]')) ||
       (box && box.querySelector('legend, .label, label'));
-    var text = label ? label.textContent.trim() : '';
+    var text = label ? label.textContent.trim().replace(/[.:]+$/, '') : '';
     if (index === null) return text;
     var person = personText.replace('__num__', index + 1);
     return text ? person + ', ' + text : person;
@@ -372,7 +374,9 @@
       }
       var named = fieldName(el, index);
       messages.forEach(function (text) {
-        entries.push({ text: named ? named + ': ' + text : text, el: el });
+        // No ":" after a label ending in "?" or "!": a space is enough.
+        var joint = /[?!]$/.test(named) ? ' ' : ': ';
+        entries.push({ text: named ? named + joint + text : text, el: el });
       });
     }
     Object.keys(errors || {}).forEach(function (name) {
