@@ -27,7 +27,10 @@ from spreadsheets.urls import router as spreadsheets_router
 from spreadsheets.urls import urlpatterns as spreadsheets_urls
 from webhooks.urls import router as webhooks_router
 
+# No format suffixes (`/parties/<id>.json/`): the format is asked with Accept or ?format=,
+# and an action reached with a suffix answered 500 (its method takes no `format`).
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("cities", CityViewSet, basename="city")
 router.register("shelters", ShelterViewSet, basename="shelter")
 router.register("spaces", SpaceViewSet, basename="space")

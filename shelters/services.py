@@ -102,8 +102,8 @@ def _check_version(*, current: int, expected: int | None) -> None:
 
 
 @transaction.atomic
-def city_create(*, name: str, timezone: str) -> City:
-    city = City(name=name, timezone=timezone)
+def city_create(*, name: str, timezone: str, coordinator_phone: str = "") -> City:
+    city = City(name=name, timezone=timezone, coordinator_phone=coordinator_phone)
     city.full_clean()
     city.save()
     return city

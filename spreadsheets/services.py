@@ -136,6 +136,17 @@ def _service_errors(error: Exception, line: int, names: dict[str, str] | None = 
     raise error
 
 
+def _kept_name(file_name: str, limit: int = 200) -> str:
+    """A file's name as a job keeps it (`ImportJob.file_name`, 200 characters): a longer
+    one is shortened before its extension, which says how the file is read."""
+    if len(file_name) <= limit:
+        return file_name
+    stem, dot, extension = file_name.rpartition(".")
+    if not dot or len(extension) > 10:
+        return file_name[:limit]
+    return f"{stem[: limit - len(extension) - 1]}.{extension}"
+
+
 def _digest(value) -> str:
     return keyed_digest(json.dumps(value, sort_keys=True, default=str, ensure_ascii=False))
 
@@ -550,6 +561,7 @@ def import_job_run(*, job_id, shapes) -> ImportJob | None:
     access = _job_access(job)
     progress = _Progress(job.id)
     run = _Run(job=job, access=access, shapes=shapes, progress=progress)
+    failed = False  # the run itself broke (a refused file is the file's fault, not this)
     try:
         table = table_read(
             file_name=job.file_name,
@@ -567,8 +579,6 @@ def import_job_run(*, job_id, shapes) -> ImportJob | None:
         logger.exception("import %s failed", job.id)
         run.refuse([_error(0, "", _("The import failed unexpectedly; nothing was written."))])
         failed = True
-    else:
-        failed = False
     finally:
         progress.close()
     job.errors = run.errors
@@ -628,7 +638,7 @@ def import_job_create(
     job = ImportJob.objects.create(
         city=city,
         kind=kind,
-        file_name=file_name[:200],
+        file_name=_kept_name(file_name),
         file_format=table.file_format,
         file_sha256=hashlib.sha256(content).hexdigest(),
         content=base64.b64encode(content).decode("ascii"),

@@ -120,3 +120,12 @@ def test_a_coordinator_sets_the_phone_volunteers_call_in_their_city(
     bad = coordinator_client.patch(url, {"coordinator_phone": "call me"}, format="json")
     assert bad.status_code == 400
     assert "coordinator_phone" in bad.json()
+
+
+@pytest.mark.django_db
+def test_a_city_is_created_with_its_coordinator_phone(superuser_client):
+    body = {"name": "Aktobe", "timezone": "Asia/Aqtobe", "coordinator_phone": "+7 701 555 0101"}
+    answer = superuser_client.post("/api/v1/cities/", body, format="json")
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["coordinator_phone"] == "+7 701 555 0101"
+    assert City.objects.get().coordinator_phone == "+7 701 555 0101"

@@ -186,3 +186,33 @@ def test_the_upload_paths_alone_take_bodies_over_the_usual_limit(
         "/api/v1/webhooks/", {"file": csv_file(rows)}, format="multipart"
     )
     assert answer.status_code == 413
+
+
+def test_a_very_long_file_name_keeps_its_extension(coordinator_client, city):
+    """A name over the 200 characters a job keeps is shortened before its extension: the
+    job reads the file as the name says (it lost ".csv", was refused, and answered 500)."""
+    answer = upload(
+        coordinator_client, city, "shelters", csv_file([HEADER, ROW], "a" * 300 + ".csv")
+    )
+    assert answer.status_code in (200, 201, 202), answer.content
+    job = ImportJob.objects.get()
+    assert job.file_name == "a" * 196 + ".csv"
+    assert job.status == "checked" and job.errors_count == 0, job.errors
+
+
+def test_a_job_whose_stored_file_is_refused_is_checked_with_its_error(city, coordinator):
+    """A file refused when the job reads it (stored under a name it no longer passes)
+    ends the job with that error, not a crash that leaves it running."""
+    from spreadsheets.tasks import import_job_run
+
+    job = ImportJob.objects.create(
+        city=city,
+        kind="shelters",
+        file_name="shelters.pdf",
+        created_by=coordinator,
+        content="c2hlbHRlcixraW5kCg==",
+    )
+    import_job_run(str(job.id))
+    job.refresh_from_db()
+    assert job.status != "running"
+    assert job.errors_count == 1 and job.errors[0]["line"] == 0
