@@ -292,5 +292,5 @@ class ShelterStatusForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason (optional)"), max_length=200, required=False, validators=[line_validator]
+        label=_("Reason (optional)"), max_length=500, required=False, validators=[line_validator]
     )
