@@ -85,6 +85,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CLOSED_STATUSES = (PartyStatus.DEPARTED, PartyStatus.CANCELLED)
+# What `placement_create` takes: a waiting party placed, or a placed one (its beds held,
+# not yet checked in) moved.
+PLACEABLE_STATUSES = (PartyStatus.WAITING, PartyStatus.PLACED)
 RETENTION_ACTOR = "retention"
 EXPIRY_ACTOR = "expiry"
 

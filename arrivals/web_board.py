@@ -379,7 +379,7 @@ def party_place(request, party_id):
     held = selectors.party_current_placement(party) if party.status == PartyStatus.PLACED else None
     fitting, refusing = (
         selectors.spaces_for_party(party=party, members=members)
-        if party.status == PartyStatus.WAITING or held is not None
+        if party.status in services.PLACEABLE_STATUSES
         else ([], [])
     )
     if held is not None:  # its own space is where it is, not where to move it

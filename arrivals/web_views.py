@@ -379,12 +379,9 @@ def party_detail(request, party_id):
         and party.status not in services.CLOSED_STATUSES,
         "may_edit": _may_edit(access, party, placement),
         # Placed by hand from the city board (`web_board.party_place`): a waiting party,
-        # or moved, a party whose beds are held (not yet checked in).
-        "may_place": access.allows("placement.add", party)
-        and (
-            party.status == PartyStatus.WAITING
-            or (party.status == PartyStatus.PLACED and placement is not None)
-        ),
+        # or moved, a placed one (its beds held, not yet checked in).
+        "may_place": party.status in services.PLACEABLE_STATUSES
+        and access.allows("placement.add", party),
     }
     if party.status == PartyStatus.WAITING:
         context["waiting_reason_text"] = WAITING_REASON_TEXTS.get(party.waiting_reason)
