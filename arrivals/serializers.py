@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
+from rest_framework.settings import api_settings
 
 from accounts.access import access_for
 from accounts.fields import ScopedRelatedField
@@ -75,7 +76,42 @@ class UniqueChoicesField(serializers.ListField):
         return list(dict.fromkeys(super().to_internal_value(data)))
 
 
+class MemberListSerializer(serializers.ListSerializer):
+    """A party's members, with their errors in the API's documented shape: a list of
+    messages for the list itself (not a list, empty, too long), and one object per member
+    ({} for a member without errors) otherwise, a member that is not an object too."""
+
+    default_error_messages = {
+        "not_a_list": _("Give the members as a list."),
+        "empty": _("List at least one person."),
+        "min_length": _("List at least one person."),
+        "max_length": _(
+            "A party has at most {max_length} people: register a bigger group as more "
+            "than one party."
+        ),
+    }
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            detail = error.detail
+            if isinstance(detail, dict):  # DRF's {"non_field_errors": [...]} for the list
+                raise serializers.ValidationError(
+                    detail[api_settings.NON_FIELD_ERRORS_KEY]
+                ) from None
+            raise serializers.ValidationError(
+                [
+                    {api_settings.NON_FIELD_ERRORS_KEY: item} if isinstance(item, list) else item
+                    for item in detail
+                ]
+            ) from None
+
+
 class MemberSerializer(serializers.Serializer):
+    class Meta:
+        list_serializer_class = MemberListSerializer
+
     given_name = serializers.CharField(max_length=MAX_NAME, validators=[name_validator])
     family_name = serializers.CharField(
         max_length=MAX_NAME,

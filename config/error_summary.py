@@ -13,11 +13,12 @@ def error_summary(parts: Iterable[tuple[forms.BaseForm, str]]) -> list[dict[str,
     """The entries ({"text", "href"}) of the summary of `parts`: each form with where it
     sits on the page ("Person 2", a space's name; "" for the page's own form). An error of
     a field reads "where, field: error" and links to the field; one of the whole form
-    reads "where: error", unlinked."""
+    reads "where: error", unlinked. A label that asks a question is followed by its error
+    as a sentence ("How many people can sleep there? Enter a whole number.")."""
     entries = []
     for form, where in parts:
         for error in form.non_field_errors():
-            entries.append({"text": f"{where}: {error}" if where else str(error), "href": ""})
+            entries.append({"text": _named(where, error), "href": ""})
         for name in form.fields:  # the order of the page
             errors = form.errors.get(name, ())
             if not errors:
@@ -33,5 +34,13 @@ def error_summary(parts: Iterable[tuple[forms.BaseForm, str]]) -> list[dict[str,
                 # A group of checkboxes or radios has no element of its id: link its first.
                 href = field.id_for_label or f"{field.auto_id}_0"
             for error in errors:
-                entries.append({"text": f"{named}: {error}" if named else str(error), "href": href})
+                entries.append({"text": _named(named, error), "href": href})
     return entries
+
+
+def _named(named: str, error) -> str:
+    if not named:
+        return str(error)
+    if named.endswith(("?", "!")):
+        return f"{named} {error}"
+    return f"{named}: {error}"

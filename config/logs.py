@@ -90,3 +90,16 @@ class RequestIdFilter(logging.Filter):
         if getattr(record, "request_id", None) is None:
             record.request_id = request_id.get()
         return True
+
+
+class ClientFaultFilter(logging.Filter):
+    """Django's `django.security.*` records (a Host header not allowed, too many fields,
+    a bad session): the client's doing, not the server's. One line at WARNING, without
+    the traceback Django attaches, so that a scanner cannot fill the logs with them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("django.security."):
+            record.exc_info = record.exc_text = None
+            if record.levelno > logging.WARNING:
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True

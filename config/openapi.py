@@ -37,6 +37,10 @@ def _may_not_find(operation: dict) -> bool:
     return False
 
 
+def _has_parameter(operation: dict, name: str) -> bool:
+    return any(parameter.get("name") == name for parameter in operation.get("parameters", []))
+
+
 def add_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: document 400/401/403/404/409/412/422/429."""
     for path, operations in result.get("paths", {}).items():
@@ -61,12 +65,9 @@ def add_error_responses(result, generator, request, public):
                 responses.setdefault("400", _answer("Invalid input.", FIELD_ERRORS))
             if method in WRITES:
                 responses.setdefault("409", _answer("A state conflict.", CONFLICT))
-            if method == "patch":
+            if method == "patch" or _has_parameter(operation, "If-Match"):
                 responses.setdefault("412", _answer("A stale If-Match.", CONFLICT))
-            if method == "post" and any(
-                parameter.get("name") == "Idempotency-Key"
-                for parameter in operation.get("parameters", [])
-            ):
+            if method == "post" and _has_parameter(operation, "Idempotency-Key"):
                 responses.setdefault(
                     "422", _answer("The Idempotency-Key was used with another body.", CONFLICT)
                 )

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from accounts.views import (
@@ -17,7 +16,7 @@ from accounts.views import (
 from arrivals.metrics import DomainCollector
 from arrivals.urls import router as arrivals_router
 from arrivals.urls import urlpatterns as arrivals_urls
-from config.api_docs import SwaggerView
+from config.api_docs import SchemaView, SwaggerView
 from config.health import healthz, readyz
 from config.metrics import metrics_view
 from meals.urls import router as meals_router
@@ -58,7 +57,7 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view([DomainCollector()]), name="metrics"),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),

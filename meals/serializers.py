@@ -3,6 +3,7 @@ import zoneinfo
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.fields import ScopedRelatedField
@@ -166,16 +167,25 @@ class ServingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "08:00"}
+)
+class ClockTimeField(serializers.TimeField):
+    """A time of day as "HH:MM" (seconds are dropped: meals are to the minute); "10" or an
+    offset, which ISO 8601 would take, is refused rather than read as something else. In
+    the OpenAPI document a string of that form: its `format: time` would ask for seconds
+    and a zone."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            format="%H:%M", input_formats=["%H:%M", "%H:%M:%S", "%H:%M:%S.%f"], **kwargs
+        )
+
+
 class MealScheduleSerializer(ImmutableOnUpdateMixin, ModelSerializer):
     immutable_fields = ("shelter",)
     shelter = ScopedRelatedField()
-    # "HH:MM" (seconds are dropped: meals are to the minute); "10" or an offset, which
-    # ISO 8601 would take, is refused rather than read as something else.
-    time = serializers.TimeField(
-        format="%H:%M",
-        input_formats=["%H:%M", "%H:%M:%S", "%H:%M:%S.%f"],
-        help_text=_("Every day at this time, in the city's time zone."),
-    )
+    time = ClockTimeField(help_text=_("Every day at this time, in the city's time zone."))
     planned_portions = serializers.IntegerField(
         min_value=0, max_value=MAX_PLANNED_PORTIONS, required=False, allow_null=True
     )

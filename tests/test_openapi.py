@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import yaml
 
@@ -19,6 +21,9 @@ def test_schema_documents_the_error_answers_of_api_md(schema):
     ]
     patch_space = schema["paths"]["/api/v1/spaces/{id}/"]["patch"]["responses"]
     assert {"200", "400", "404", "409", "412"} <= set(patch_space)
+    for path in ("/api/v1/spaces/{id}/", "/api/v1/shelters/{id}/"):  # DELETE honours If-Match
+        assert "412" in schema["paths"][path]["delete"]["responses"]
+    assert "412" not in schema["paths"]["/api/v1/parties/"]["post"]["responses"]
     read_party = schema["paths"]["/api/v1/parties/{id}/"]["get"]["responses"]
     assert {"200", "401", "404"} <= set(read_party)
     assert "409" not in read_party  # reads never conflict
@@ -47,3 +52,22 @@ def test_schema_documents_parties_v1_1(schema):
     }
     city = schema["components"]["schemas"]["City"]["properties"]
     assert "coordinator_phone" in city
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "status"),
+    [("?format=xml", "*/*", 400), ("", "application/xml", 406), ("", "text/html", 406)],
+)
+def test_schema_errors_are_json_like_the_rest_of_the_api(anonymous, query, accept, status):
+    response = anonymous.get(f"/api/schema/{query}", HTTP_ACCEPT=accept)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert response.json()  # JSON, not the document's YAML
+
+
+def test_meal_schedule_time_is_documented_as_the_api_writes_it(schema):
+    # The API answers "08:00"; OpenAPI's `format: time` would ask for "08:00:00Z".
+    time = schema["components"]["schemas"]["MealSchedule"]["properties"]["time"]
+    assert "format" not in time
+    assert re.search(time["pattern"], "08:00") and re.search(time["pattern"], "08:00:30")
+    assert not re.search(time["pattern"], "10") and not re.search(time["pattern"], "08:00+05:00")

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from arrivals.models import Party, PartyStatus
-from config.logs import REQUEST_ID, JsonFormatter, RequestIdFilter, request_id
+from config.logs import REQUEST_ID, ClientFaultFilter, JsonFormatter, RequestIdFilter, request_id
 from tests import factories
 from tests.arrivals.workflow.helpers import wait_for
 
@@ -185,3 +185,29 @@ def test_a_task_in_the_worker_logs_the_id_of_the_request_that_enqueued_it(live_w
 
     lines = wait_for(finished, timeout=10, what="the task's log lines, to its end")
     assert {record["request_id"] for record in lines} == {ident}
+
+
+@pytest.mark.django_db
+def test_a_host_not_allowed_logs_one_warning_line_without_a_traceback():
+    # The console handler as settings.LOGGING configured it, writing into a buffer.
+    (console,) = [
+        handler
+        for handler in logging.getLogger().handlers
+        if any(isinstance(f, ClientFaultFilter) for f in handler.filters)
+    ]
+    buffer = io.StringIO()
+    stream = console.setStream(buffer)
+    try:
+        response = APIClient().get("/api/v1/shelters/", HTTP_HOST="scanner.example")
+    finally:
+        console.setStream(stream)
+    assert response.status_code == 400
+    lines = [
+        record
+        for record in json_lines(buffer.getvalue())
+        if record["logger"] == "django.security.DisallowedHost"
+    ]
+    assert len(lines) == 1
+    assert lines[0]["level"] == "WARNING"
+    assert "scanner.example" in lines[0]["message"]
+    assert "exc" not in lines[0]

@@ -99,6 +99,9 @@ def test_errors_stand_next_to_their_fields_and_in_a_summary_and_typed_values_sta
     assert 'href="#id_beds"' in html and 'href="#id_contact_phone"' in html
     assert 'href="#id_available_until"' in html
     assert "The end is before the start." in html
+    # The label asks a question: its error follows it as a sentence, not after "?:".
+    assert "How many people can sleep there? " in html
+    assert "there?:" not in html
     assert 'value="Gulnara Sadykova"' in html  # typed values kept
     assert 'value="Abai Avenue 12, flat 5"' in html
     assert not HostOffer.objects.exists()

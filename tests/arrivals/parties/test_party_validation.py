@@ -243,6 +243,33 @@ def test_wrong_types_answer_400(volunteer_client, city, overrides):
 
 
 @pytest.mark.parametrize(
+    ("members", "expected"),
+    [
+        ("Dana", ["Give the members as a list."]),
+        ([], ["List at least one person."]),
+        (
+            [member()] * 31,
+            ["A party has at most 30 people: register a bigger group as more than one party."],
+        ),
+        ([None], [{"non_field_errors": ["This field may not be null."]}]),
+        (
+            [member(), 7, {}],
+            [
+                {},
+                {"non_field_errors": ["Invalid data. Expected a dictionary, but got int."]},
+                {"given_name": ["This field is required."]},
+            ],
+        ),
+    ],
+    ids=["not-a-list", "empty", "too-many", "null", "mixed"],
+)
+def test_members_errors_have_the_documented_shape(volunteer_client, city, members, expected):
+    # docs/api-reference.md: messages for the list itself, one object per member otherwise.
+    response = post_rejected(volunteer_client, body(city, members=members))
+    assert response.json()["members"] == expected
+
+
+@pytest.mark.parametrize(
     "overrides",
     [
         {"members": [member(given_name="Da\x00na")]},
