@@ -48,6 +48,7 @@ from config.exceptions import Conflict
 from config.metrics import WEBHOOK_DELIVERY_FAILURES
 
 from . import signing
+from .deadline import post_within
 from .models import Attempt, Delivery, DeliveryStatus, EventType, Message, Subscription
 from .selectors import subscriptions_listening
 from .targets import TargetRefused, target_check
@@ -209,29 +210,29 @@ def _claim(delivery_id, now: datetime) -> uuid.UUID | None:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
-    """POST once: (status code or None, error). No redirect is followed, no proxy or
-    .netrc of the environment is used, and the answer's body is not read."""
+    """POST once, within WEBHOOK_TIMEOUT_SECONDS in all: (status code or None, error). No
+    redirect is followed, no proxy or .netrc of the environment is used, and the answer's
+    body is not read."""
     try:
         target_check(url)
     except TargetRefused as refused:
         return None, str(refused)
     timeout = float(settings.WEBHOOK_TIMEOUT_SECONDS)
-    with requests.Session() as session:
-        session.trust_env = False
-        try:
-            answer = session.post(
-                url,
-                data=body,
-                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
-                timeout=(timeout, timeout),
-                allow_redirects=False,
-                stream=True,
-            )
-        except requests.Timeout:
-            return None, "timeout"
-        except requests.RequestException as error:
-            return None, f"{type(error).__name__}: {error}"[:MAX_ERROR]
-        answer.close()
+    try:
+        answer = post_within(
+            timeout,
+            url,
+            data=body,
+            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
+            timeout=(timeout, timeout),
+            allow_redirects=False,
+            stream=True,
+        )
+    except requests.Timeout:
+        return None, "timeout"
+    except requests.RequestException as error:
+        return None, f"{type(error).__name__}: {error}"[:MAX_ERROR]
+    answer.close()
     if 200 <= answer.status_code < 300:
         return answer.status_code, ""
     return answer.status_code, f"HTTP {answer.status_code}"

@@ -7,6 +7,9 @@ commit, and the tasks run in-process here.
 """
 
 import json
+import socket
+import threading
+import time
 from datetime import timedelta
 from itertools import pairwise
 
@@ -292,6 +295,43 @@ def test_a_receiver_that_does_not_answer_in_time_is_retried(receiver, city, coor
     sweep_at(delivery.next_attempt_at)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
+
+
+class DrippingReceiver:
+    """An endpoint that starts its answer and then sends one header byte every 0.2 s for
+    30 s: each read of the sender waits far less than its timeout."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.getsockname()[1]}/hooks"
+
+    def serve(self) -> None:
+        conn, _ = self.server.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                for _ in range(150):
+                    time.sleep(0.2)
+                    conn.sendall(b"a")
+            except OSError:
+                pass  # the sender hung up
+
+
+@override_settings(WEBHOOK_TIMEOUT_SECONDS=1)
+def test_a_receiver_that_drips_its_answer_is_cut_off_at_the_timeout(city, coordinator):
+    receiver = DrippingReceiver()
+    subscribe(client_for(coordinator), city, receiver.url)
+    register(city, coordinator)  # delivered in-process here: the request waited for it
+    assert receiver.thread.is_alive()  # it was cut off, not waited out
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.log.get().error == "timeout" and delivery.last_status_code is None
 
 
 def test_a_url_that_now_leads_to_a_private_address_is_not_called(receiver, city, coordinator):
