@@ -9,7 +9,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -38,7 +38,30 @@ class PreconditionFailed(Exception):
         self.detail = detail
 
 
+# PostgreSQL's answers to writers that collided: a deadlock (one of them is cancelled), a
+# serialization failure, a lock not had in time. Nothing was written; the same request
+# again will go through.
+CONTENTION_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def is_contention(exc) -> bool:
+    return isinstance(exc, OperationalError) and (
+        getattr(exc.__cause__, "sqlstate", None) in CONTENTION_SQLSTATES
+    )
+
+
 def exception_handler(exc, context):
+    if is_contention(exc):
+        # Two writers at the same moment, not a database out of reach (503): a conflict
+        # with the state, which the same request again resolves.
+        logger.warning("concurrent writers, answered 409: %r", exc)
+        return Response(
+            {
+                "code": "concurrent_change",
+                "detail": str(_("Someone else changed this at the same moment; try again.")),
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     if errors.is_unavailable(exc):
         # The database, the broker or the cache is out of reach: 503 and when to come
         # back (docs/api-reference.md, Errors), never a 500. The worker and the timer catch up.

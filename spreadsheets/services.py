@@ -32,12 +32,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from celery import signature
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.utils import timezone
@@ -48,15 +49,17 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 from accounts.access import Access, access_for_user, system_access
 from arrivals.models import PARTY_EDITABLE_FIELDS, Party
 from arrivals.services import party_register, party_update
-from config.exceptions import Conflict
+from config.exceptions import Conflict, is_contention
 from privacy.crypto import keyed_digest
 from shelters.models import City, Shelter, Space
 from shelters.services import (
     host_offer_submit,
     shelter_create,
     shelter_update,
+    shelters_lock,
     space_create,
     space_update,
+    spaces_lock,
 )
 
 from . import rows as row_shapes
@@ -300,6 +303,26 @@ def _shelter_group_apply(run: _Run, name: str, rows: list[Row]) -> None:
         raise RowsRefused(errors)
 
 
+def _shelters_lock_ahead(run: _Run, table: Table) -> None:
+    """Lock the existing shelters a file names, then all their spaces, each by id, before
+    its first group. The groups change them in the file's order inside one transaction;
+    locked as they came, they would be taken out of the order every other writer keeps
+    (shelters, then spaces, each by id: `shelters.services.spaces_lock`), and a writer
+    placing or moving a party in two of them could deadlock with the import."""
+    names = sorted({name.strip() for name, _rows in _shelter_groups(table) if name.strip()})
+    shelter_ids: list[UUID] = []
+    for start in range(0, len(names), 500):
+        named = Q()
+        for name in names[start : start + 500]:
+            named |= Q(name__iexact=name)
+        shelter_ids += Shelter.objects.filter(named, city=run.job.city).values_list("id", flat=True)
+    if shelter_ids:
+        shelters_lock(shelter_ids=shelter_ids)
+        spaces_lock(
+            space_ids=Space.objects.filter(shelter_id__in=shelter_ids).values_list("id", flat=True)
+        )
+
+
 def _shelters_groups(table: Table):
     for name, rows in _shelter_groups(table):
         yield rows, lambda run, name=name, rows=rows: _shelter_group_apply(run, name, rows)
@@ -533,6 +556,8 @@ def _content_bytes(job: ImportJob) -> bytes:
 
 
 def _passes(run: _Run, table: Table) -> None:
+    if run.job.kind == ImportKind.SHELTERS:
+        _shelters_lock_ahead(run, table)
     done = 0
     for rows, apply in GROUPS[ImportKind(run.job.kind)](table):
         try:
@@ -542,6 +567,10 @@ def _passes(run: _Run, table: Table) -> None:
             run.refuse(refused.errors)
         done += len(rows)
         run.progress(done)
+
+
+# How many times an import is run when another writer's deadlock with it cancels it.
+IMPORT_TRIES = 3
 
 
 def import_job_run(*, job_id, shapes) -> ImportJob | None:
@@ -568,11 +597,21 @@ def import_job_run(*, job_id, shapes) -> ImportJob | None:
             content=_content_bytes(job),
             columns=row_shapes.COLUMNS[ImportKind(job.kind)],
         )
-        with transaction.atomic():
-            _imports_lock(city_id=job.city_id, kind=job.kind)
-            _passes(run, table)
-            if job.mode == ImportMode.CHECK or run.errors_count:
-                transaction.set_rollback(True)
+        for tries_left in reversed(range(IMPORT_TRIES)):
+            try:
+                with transaction.atomic():
+                    _imports_lock(city_id=job.city_id, kind=job.kind)
+                    _passes(run, table)
+                    if job.mode == ImportMode.CHECK or run.errors_count:
+                        transaction.set_rollback(True)
+                break
+            except OperationalError as error:
+                # Cancelled to end a deadlock with another writer: nothing was written;
+                # the whole file again, from the start.
+                if not is_contention(error) or not tries_left:
+                    raise
+                logger.info("import %s collided with another writer, run again", job.id)
+                run = _Run(job=job, access=access, shapes=shapes, progress=progress)
     except FileRefused as refused:
         run.refuse([_error(0, "", refused.message)])
     except Exception:

@@ -295,3 +295,26 @@ def test_the_worker_retries_a_task_whose_connection_was_killed(live_worker):
     log = live_worker.log.read_text()
     assert "retry: Retry in" in log
     assert "OperationalError" in log
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_writers_that_collide_answer_409_concurrent_change_not_503(city, coordinator):
+    # Another writer holds the space; this request's lock wait is cut short as a deadlock
+    # or a lock_timeout would cut it: the database is there, the same request again works.
+    space = factories.SpaceFactory(shelter__city=city, beds=10)
+    api = client_for(coordinator)
+    with _other_connection() as other, other.transaction():
+        other.execute("SELECT 1 FROM shelters_space WHERE id = %s FOR UPDATE", [space.id])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        try:
+            answer = api.patch(f"/api/v1/spaces/{space.id}/", {"beds": 12}, format="json")
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    assert answer.status_code == 409, answer.content
+    assert answer.json()["code"] == "concurrent_change"
+    space.refresh_from_db()
+    assert space.beds == 10
+    assert api.patch(f"/api/v1/spaces/{space.id}/", {"beds": 12}, format="json").status_code == 200
