@@ -1,9 +1,11 @@
 """Forms of the invitation pages. They check shape only; the rules live in the services."""
 
+import re
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from config.text import line_validator
@@ -13,7 +15,28 @@ from .models import Role
 MAX_NOTE = 200
 
 
+def natural_key(text: str) -> list:
+    """For sorting names as people count: "№ 2" before "№ 10"."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text)]
+
+
+class _NaturalOrder(ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        shelters = sorted(
+            self.queryset, key=lambda one: (natural_key(one.city.name), natural_key(one.name))
+        )
+        for shelter in shelters:
+            yield self.choice(shelter)
+
+
 class ShelterChoiceField(forms.ModelMultipleChoiceField):
+    """Shelters by city, then by name as people count (a database sorts "№ 10" before
+    "№ 2")."""
+
+    iterator = _NaturalOrder
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.city.name})"
 

@@ -13,6 +13,7 @@ from shelters.models import MAX_BEDS, MAX_STATUS_REASON, City, ShelterStatus
 
 from .matching.model import GROWN_AGE_GROUPS
 from .models import (
+    MAX_LANGUAGES,
     MAX_MEMBERS,
     MAX_NAME,
     MAX_NIGHTS,
@@ -33,7 +34,6 @@ LANGUAGE_CHOICES = [
     ("en", _("English")),
     ("uk", _("Ukrainian")),
 ]
-MAX_LANGUAGES = 10
 
 # Sex is asked, never assumed: nothing is chosen in advance, and "prefers not to say" is a
 # choice like the others. Who a women-and-children space admits depends on the sex of the

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
 MAX_MEMBERS = 30
+MAX_LANGUAGES = 10
 MAX_NAME = 100
 MAX_NOTES = 1000
 MAX_PETS = 10

@@ -21,6 +21,7 @@ from shelters.models import City
 from shelters.serializers import phone_validator
 
 from .models import (
+    MAX_LANGUAGES,
     MAX_MEMBERS,
     MAX_NAME,
     MAX_NIGHTS,
@@ -207,7 +208,7 @@ class PartySerializer(ModelSerializer):
     )
     languages = serializers.ListField(
         child=LineField(max_length=16, validators=[language_validator]),
-        max_length=10,
+        max_length=MAX_LANGUAGES,
         default=list,
     )
     pets = serializers.IntegerField(min_value=0, max_value=MAX_PETS, default=0)

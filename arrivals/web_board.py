@@ -201,13 +201,17 @@ def capacity_chart(*, series: list[Series], since: datetime, until: datetime, tz
     )
 
 
-def _chart_context(city: City, now: datetime) -> dict:
+def _chart_context(city: City, now: datetime, live: tuple[int, int]) -> dict:
+    """The chart of the hourly snapshots, ending at `live` (free beds in open shelters,
+    people waiting, as the board counts them now): its "now" is the headline's."""
     since = now - timedelta(days=CHART_DAYS)
     snapshots = list(
         selectors.capacity_history(city=city, since=since, until=now).values_list(
             "at", "beds_free_open", "waiting_people"
         )
     )
+    if snapshots:
+        snapshots.append((now, *live))
     series = [
         Series("free", _("Free beds (open shelters)"), [(at, free) for at, free, _w in snapshots]),
         Series("waiting", _("People waiting"), [(at, waiting) for at, _f, waiting in snapshots]),
@@ -272,6 +276,7 @@ def board(request):
     open_shelters = selectors.shelters_for_board(city=city, now=now, status=ShelterStatus.OPEN)
     closed_shelters = selectors.shelters_for_board(city=city, now=now, status=ShelterStatus.CLOSED)
     counts = selectors.board_shelter_counts(city=city, now=now)
+    waiting = selectors.board_waiting(city=city)
     duplicates_count, duplicates = selectors.board_duplicates(city=city)
     reason = request.GET.get("reason", "")
     reason_page, reason_rows = None, []
@@ -296,10 +301,7 @@ def board(request):
         "closed_shelters": _Counted(
             closed_shelters, SHELTERS_PER_PAGE, count=counts["closed"]
         ).get_page(page_number(request.GET.get("closed_page"))),
-        "waiting": [
-            {**group, "rows": _party_rows(group["parties"])}
-            for group in selectors.board_waiting(city=city)
-        ],
+        "waiting": [{**group, "rows": _party_rows(group["parties"])} for group in waiting],
         "shelter_url": _links("web-shelter")(_PLACEHOLDER).removesuffix(f"{_PLACEHOLDER}/"),
         "reason": reason,
         "reason_label": WaitingReason(reason).label if reason else "",
@@ -310,7 +312,9 @@ def board(request):
         "search": search,
         "results": selectors.board_search(access=access, city=city, term=search),
         "board_url": _board_url(city),
-        **_chart_context(city, now),
+        **_chart_context(
+            city, now, (beds["open"]["free"], sum(group["people"] for group in waiting))
+        ),
     }
     return render(request, "arrivals/board.html", context)
 

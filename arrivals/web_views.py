@@ -42,6 +42,8 @@ from .forms import (
 )
 from .models import (
     ACTIVE_PLACEMENT,
+    CODE_LENGTH,
+    MAX_LANGUAGES,
     MAX_MEMBERS,
     WAITING_REASON_TEXTS,
     WAITING_REASONS_CALL_COORDINATOR,
@@ -223,12 +225,13 @@ def _posted_rows(data) -> list[dict]:
 
 def party_error_summary(form, formset, *, errors=()) -> list[dict]:
     """The error summary of a party's page: `errors` of the whole page (a refusal of the
-    service), the formset's own, then each field's, a person's named as "Person 2, Age"."""
-    parts = [(form, "")] if form is not None else []
-    parts += [
+    service), the formset's own, then each field's in the order of the page (the people,
+    then the details), a person's named as "Person 2, Age"."""
+    parts = [
         (member, _("Person %(number)s") % {"number": number})
         for number, member in enumerate(formset.forms, 1)
     ]
+    parts += [(form, "")] if form is not None else []
     whole = [{"text": str(error), "href": ""} for error in [*errors, *formset.non_form_errors()]]
     return whole + error_summary(parts)
 
@@ -244,8 +247,10 @@ def _register_page(request, access, form, formset, *, fresh=False):
             "error_summary": party_error_summary(form, formset),
             "quick_sizes": QUICK_SIZES,
             "max_members": MAX_MEMBERS,
+            "max_languages": MAX_LANGUAGES,
             "has_cities": form.fields["city"].queryset.exists(),
             "fresh": fresh,
+            "party_statuses": PartyStatus.choices,
         },
     )
 
@@ -263,10 +268,10 @@ def register(request):
 
     if request.method == "GET":
         try:
-            size = int(request.GET.get("people", "1"))
+            asked = int(request.GET.get("people", "1"))
         except ValueError:
-            size = 1
-        size = max(1, min(size, MAX_MEMBERS))
+            asked = 1
+        size = max(1, min(asked, MAX_MEMBERS))
         initial = {"form_token": _fresh_token(), "pets": 0, "nights_needed": 1}
         remembered = request.session.get("web_registration", {})
         city_ids = list(cities.values_list("id", flat=True)[:2])
@@ -276,6 +281,14 @@ def register(request):
             initial["city"] = remembered["city"]
         initial["registration_point"] = remembered.get("registration_point", "")
         form = PartyForm(cities=cities, initial=initial)
+        if asked > MAX_MEMBERS:
+            messages.warning(
+                request,
+                _(
+                    "A party has at most {max_length} people: register a bigger group as more "
+                    "than one party."
+                ).format(max_length=MAX_MEMBERS),
+            )
         return _register_page(request, access, form, _member_rows([{}] * size), fresh=True)
 
     data = request.POST
@@ -454,9 +467,12 @@ def find(request):
         party = access.scope(Party.objects.all()).filter(code=code).first()
         if party is not None:
             return redirect("web-party", party_id=party.id)
-        not_found = code
+        not_found = form.data["code"].strip()  # as typed: the look-alikes read as letters
+        # would show a mix of alphabets
     return render(
-        request, "arrivals/find.html", {"access": access, "form": form, "not_found": not_found}
+        request,
+        "arrivals/find.html",
+        {"access": access, "form": form, "not_found": not_found, "code_length": CODE_LENGTH},
     )
 
 

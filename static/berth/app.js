@@ -9,8 +9,10 @@
  *   `POST /api/v1/meal-services/<id>/servings/`). The server's answer to an item of
  *   another kind is announced with a "berth:sent" event ({item, answer}).
  * - "draft": what is typed in the registration form, saved as it is typed.
- * - "sent": the last registrations sent: code, party id, time and size only, and, once
- *   the party is placed, where to send it (shelter, address, space: no name of anybody).
+ * - "sent": the last registrations sent: code, party id, status, time and size only, and,
+ *   while the party is placed, where to send it (shelter, address, space: no name of
+ *   anybody). The register page asks again about those it shows when it opens: a party
+ *   moved or cancelled since is shown as it is now.
  * Logging out deletes all of it (after a warning when something is not sent yet).
  */
 (function () {
@@ -21,6 +23,7 @@
   var API = '/api/v1/parties/';
   var SESSION = '/app/session/';
   var SHELL = '/register/';
+  var HEALTH = '/healthz';
   var SENT_KEPT = 20;
   var MAX_DELAY = 60000;
 
@@ -99,9 +102,10 @@
   }
 
   /* Where a placed party goes, as the list of sent registrations shows it: the shelter
-   * and its address (no name of anybody), or null while it waits. */
+   * and its address (no name of anybody); null unless it is placed (waiting, checked in,
+   * cancelled: nowhere to send it). */
   function placeOf(party) {
-    var placement = party && party.placement;
+    var placement = party && party.status === 'placed' && party.placement;
     if (!placement) return null;
     return { shelter: placement.shelter_name, address: placement.address || '', space: placement.space_name };
   }
@@ -110,40 +114,62 @@
     await idb.update('sent', function (sent) {
       sent = (sent || []).filter(function (entry) { return entry.key !== item.key; });
       sent.unshift({
-        key: item.key, user: item.user, code: party.code, id: party.id,
+        key: item.key, user: item.user, code: party.code, id: party.id, status: party.status,
         size: party.size || item.body.members.length, at: Date.now(), place: placeOf(party),
       });
       return sent.slice(0, SENT_KEPT);
     }, store);
   }
 
-  /* The sent registrations of the last minutes still without a place: asked about again
-   * (the matcher places a party moments after it is registered), each found place kept
-   * and shown. Returns whether some are still waiting. */
-  async function lookForPlaces(withinMs) {
-    var sent = (await sentByThisUser()).filter(function (entry) {
-      return !entry.place && Date.now() - entry.at < withinMs;
-    });
+  function samePlace(a, b) {
+    return JSON.stringify(a || null) === JSON.stringify(b || null);
+  }
+
+  /* Asks the server again about the sent registrations `wanted` picks: where each is to go
+   * now, and its status (a coordinator may have moved or cancelled it since); what changed
+   * is kept and shown. Returns those asked about that are still waiting for a place. */
+  async function refreshSent(wanted) {
+    var sent = (await sentByThisUser()).filter(wanted);
     var found = {};
     await Promise.all(sent.map(async function (entry) {
       try {
         var response = await fetch(API + entry.id + '/', {
           credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' },
         });
-        if (response.ok) found[entry.key] = placeOf(await response.json());
+        if (response.ok) {
+          var party = await response.json();
+          found[entry.key] = { place: placeOf(party), status: party.status };
+        }
       } catch (error) {
         // offline: asked again later
       }
     }));
-    if (Object.keys(found).some(function (key) { return found[key]; })) {
+    var changed = sent.some(function (entry) {
+      var now = found[entry.key];
+      return now && (now.status !== entry.status || !samePlace(now.place, entry.place));
+    });
+    if (changed) {
       await idb.update('sent', function (all) {
         return (all || []).map(function (entry) {
-          return found[entry.key] ? Object.assign({}, entry, { place: found[entry.key] }) : entry;
+          return found[entry.key] ? Object.assign({}, entry, found[entry.key]) : entry;
         });
       }, store);
       emit();
     }
-    return sent.some(function (entry) { return !found[entry.key]; });
+    return sent.filter(function (entry) {
+      var now = found[entry.key] || entry;
+      return !now.place && (!now.status || now.status === 'waiting');
+    });
+  }
+
+  /* The sent registrations of the last minutes still waiting: asked about again (the
+   * matcher places a party moments after it is registered). Returns whether some still
+   * wait. */
+  async function lookForPlaces(withinMs) {
+    var left = await refreshSent(function (entry) {
+      return !entry.place && (!entry.status || entry.status === 'waiting') && Date.now() - entry.at < withinMs;
+    });
+    return left.length > 0;
   }
 
   // --- Sending -----------------------------------------------------------------------
@@ -343,6 +369,7 @@
     sent: sentByThisUser,
     unsentCount: unsentCount,
     lookForPlaces: lookForPlaces,
+    refreshSent: refreshSent,
     texts: texts,
   };
 
@@ -356,6 +383,16 @@
   flush();
 
   // --- Logging out, logging in, changing the language ----------------------------------
+  async function reachable() {
+    if (navigator.onLine === false) return false;
+    try {
+      await fetch(HEALTH, { cache: 'no-store', credentials: 'omit' });
+      return true;
+    } catch (error) {
+      return false;
+    }
+  }
+
   document.addEventListener('submit', function (event) {
     var form = event.target;
     if (form.dataset.confirmed) return;
@@ -371,6 +408,12 @@
         if (count > 0 && !window.confirm(form.dataset.unsent.replace('__n__', count))) return;
         await wipe();
       } else {
+        // Both need the server. Offline, nothing is done: the cached registration page,
+        // forgotten first, would be gone until the network came back.
+        if (!(await reachable())) {
+          window.alert(body.dataset.needsNetwork);
+          return;
+        }
         // The cached registration page was made in the old language, or for someone else.
         await forgetShell();
       }

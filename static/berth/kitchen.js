@@ -144,11 +144,11 @@
             fieldError(form, t('number'));
             return;
           }
-          fieldError(form, '');
           input.value = '';
         } else {
           portions = parseInt(submitter.value, 10);
         }
+        fieldError(form, ''); // an earlier wrong number is past: this serving is counted
         var section = form.closest('[data-service]');
         section.querySelector('[data-pending]').dataset.recorded = '';
         await B.enqueue({

@@ -29,6 +29,7 @@
   var formErrors = document.querySelector('[data-form-errors]');
   var outbox = document.getElementById('outbox');
   var MAX = parseInt(form.dataset.maxMembers, 10) || 30;
+  var MAX_LANGUAGES = parseInt(form.dataset.maxLanguages, 10) || 10;
   var GROWN = ['adult', 'senior'];
   var KEPT_FOR_NEXT = ['city', 'registration_point', 'languages', 'other_languages'];
   var NOT_SAVED = ['csrfmiddlewaretoken', 'form_token'];
@@ -317,7 +318,9 @@
    * (config/error_summary.py). */
   function fieldName(el, index) {
     var box = el.closest('fieldset') || el.closest('.field');
-    var label = (el.id && form.querySelector('label[for="' + el.id + '"]')) ||
+    // One of a group of checkboxes or radios goes by the group's legend, not its own label.
+    var grouped = (el.type === 'checkbox' || el.type === 'radio') && box && box.querySelector('legend');
+    var label = grouped || (el.id && form.querySelector('label[for="' + el.id + '"]')) ||
       (box && box.querySelector('legend, .label, label'));
     var text = label ? label.textContent.trim().replace(/[.:]+$/, '') : '';
     if (index === null) return text;
@@ -389,7 +392,8 @@
         });
         return;
       }
-      shown(name, flatten(value), null);
+      // Too many languages is told where more can be typed (the API names the list).
+      shown(name === 'languages' ? 'other_languages' : name, flatten(value), null);
     });
     // In the order of the page, as the server's summary.
     entries.sort(function (a, b) {
@@ -436,6 +440,8 @@
     if (phone && !PHONE.test(phone)) errors.contact_phone = [t('phone')];
     if (otherLanguages().some(function (code) { return !LANGUAGE.test(code); })) {
       errors.other_languages = [t('language')];
+    } else if (allLanguages().length > MAX_LANGUAGES) {
+      errors.other_languages = [t('languages_max')];
     }
     numberError('pets', errors);
     numberError('nights_needed', errors);
@@ -443,16 +449,21 @@
     return Object.keys(errors).length ? errors : null;
   }
 
-  /* The body of POST /api/v1/parties/, as docs/api-reference.md gives it. */
-  function build() {
+  /* The languages ticked and typed, each once. */
+  function allLanguages() {
     var languages = checkedValues('languages').concat(otherLanguages().map(function (code) {
       return code.toLowerCase();
     }));
+    return languages.filter(function (code, i) { return languages.indexOf(code) === i; });
+  }
+
+  /* The body of POST /api/v1/parties/, as docs/api-reference.md gives it. */
+  function build() {
     return {
       city: field('city').value,
       registration_point: field('registration_point').value.trim(),
       contact_phone: field('contact_phone').value.trim() || null,
-      languages: languages.filter(function (code, i) { return languages.indexOf(code) === i; }),
+      languages: allLanguages(),
       pets: parseInt(field('pets').value, 10),
       nights_needed: parseInt(field('nights_needed').value, 10),
       notes: field('notes').value.trim(),
@@ -654,10 +665,22 @@
     });
     sent.forEach(function (done) {
       var li = sentEntry(done.code);
-      var time = document.createElement('span');
-      time.className = 'muted';
-      time.textContent = new Date(done.at).toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' });
-      li.appendChild(time);
+      // Which party it is, without a name: how many they are, and when it was sent.
+      var about = document.createElement('span');
+      about.className = 'muted';
+      about.textContent = [
+        t('people', { n: done.size }),
+        new Date(done.at).toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' }),
+      ].join(' · ');
+      li.appendChild(about);
+      if (!done.place && done.status && done.status !== 'waiting') {
+        // Checked in, cancelled, gone: nowhere to send them now.
+        var state = document.createElement('span');
+        state.className = 'state';
+        state.setAttribute('data-status', done.status);
+        state.textContent = t('status-' + done.status);
+        li.appendChild(state);
+      }
       if (done.place) {
         // Where to send them, to be said at once: the shelter, its address, the space.
         var place = document.createElement('span');
@@ -735,5 +758,13 @@
     form.dataset.ready = '1';
     if (window.performance && performance.mark) performance.mark('berth-ready'); // benchmarks/field_app.py
     render();
+    // Where the registrations listed here are to go now: a coordinator may have moved or
+    // cancelled one since it was sent.
+    var shown = (await B.sent()).slice(0, 5).map(function (done) { return done.key; });
+    if (shown.length && navigator.onLine) {
+      B.refreshSent(function (done) { return shown.indexOf(done.key) >= 0; }).catch(function () {
+        return null;
+      });
+    }
   });
 })();

@@ -258,7 +258,7 @@ def test_a_serving_recorded_offline_is_sent_later_exactly_once(phone, server, si
     page.click("button[name='add'][value='5']")
     page.fill("input[name='portions']", "3")
     page.click("button[name='add'][value='number']")
-    page.locator(".outbox-note.waiting", has_text="8 portions kept on this phone").wait_for()
+    page.locator(".outbox-note.waiting", has_text="Portions kept on this phone: 8").wait_for()
     screenshot(page, "en-kitchen-offline")
     assert _served() == 1
     # Back online: sent, once each.

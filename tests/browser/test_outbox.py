@@ -505,3 +505,95 @@ def test_the_sent_list_says_where_to_send_them_once_placed(phone, server, volunt
     stored = page.evaluate("async () => idbKeyval.entries(idbKeyval.createStore('berth', 'kv'))")
     assert "Cinema Arman" in str(stored) and "Aigerim" not in str(stored)
     assert page.errors == []
+
+
+def test_the_sent_list_follows_a_move_and_a_cancel(phone, server, volunteer, city):
+    from accounts.access import system_access
+    from arrivals import services
+
+    shelter = locked(
+        lambda: factories.ShelterFactory(city=city, name="Cinema Arman", address="Abai 12")
+    )
+    locked(lambda: factories.SpaceFactory(shelter=shelter, name="Hall 2", beds=20))
+    log_in(phone, server, volunteer)
+    page = open_register(phone)
+    fill_party(page)
+    register(page)
+    page.wait_for_selector(".outbox-item.sent [data-place]", timeout=20_000)
+    assert "People: 3" in page.inner_text(".outbox-item.sent")
+    [party] = parties()
+    gym = locked(lambda: factories.ShelterFactory(city=city, name="School gym", address="Lenin 3"))
+    court = locked(lambda: factories.SpaceFactory(shelter=gym, name="Court", beds=20))
+    # A coordinator moves the party, then it is cancelled: the volunteer's list, opened
+    # again, says where it goes now, then that it goes nowhere.
+    locked(lambda: services.placement_create(party_id=party.id, space_id=court.id, actor="coord"))
+    page.goto("/register/")
+    page.wait_for_function(
+        "() => (document.querySelector('.outbox-item.sent [data-place]') || {}).textContent"
+        " === 'Send them to: School gym, Lenin 3, Court'"
+    )
+    locked(lambda: services.party_cancel(party_id=party.id, access=system_access("coord")))
+    page.goto("/register/")
+    page.wait_for_selector(".outbox-item.sent [data-status='cancelled']")
+    assert page.locator(".outbox-item.sent [data-place]").count() == 0
+    assert page.inner_text(".outbox-item.sent [data-status]") == "Cancelled"
+    assert page.errors == []
+
+
+def test_changing_the_language_offline_keeps_the_page_and_the_phone_s_copy(
+    phone, server, volunteer
+):
+    log_in(phone, server, volunteer)
+    page = open_register(phone)
+    wait_for_worker(page)
+    phone.set_offline(True)
+    messages = []
+    page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
+    page.click("form[data-language] button[value='kk']")
+    page.wait_for_timeout(500)
+    assert messages and messages[0].startswith("No network just now")
+    assert page.url.endswith("/register/") and page.locator("html[lang=en]").count() == 1
+    # The registration page still opens from the phone's copy, offline.
+    page.reload()
+    page.wait_for_selector("form[data-ready]")
+    fill_party(page)
+    register(page)
+    page.wait_for_selector(".outbox-item.waiting")
+    phone.set_offline(False)
+    page.wait_for_selector(".outbox-item.sent", timeout=20_000)
+    assert len(parties()) == 1
+    assert page.errors == []
+
+
+def test_too_many_languages_are_caught_on_the_phone_at_other_languages(phone, server, volunteer):
+    log_in(phone, server, volunteer)
+    page = open_register(phone)
+    fill_party(page)  # Russian ticked
+    page.fill("[name='other_languages']", "aa, ab, ac, ad, ae, af, ag, ah, ai, aj")
+    register(page)
+    page.wait_for_selector("#error_other_languages")
+    assert page.inner_text("#error_other_languages") == "At most 10 languages."
+    assert "Other languages: At most 10 languages." in page.inner_text("[data-error-summary]")
+    assert page.evaluate("async () => (await Berth.items()).length") == 0
+    # Refused by the server all the same (the API's own limit): shown at the same field,
+    # named by the checkboxes' legend, never by one checkbox's label.
+    page.evaluate(
+        """() => {
+          document.querySelector("[name='other_languages']").value = 'aa';
+          const ticked = [...document.querySelectorAll("input[name='languages']")];
+          ticked.forEach((box) => { box.checked = true; });
+        }"""
+    )
+
+    def too_many(route):
+        body = route.request.post_data.replace(
+            '"languages":[', '"languages":["zz","zy","zx","zw","zv","zu","zt",'
+        )
+        route.continue_(post_data=body)
+
+    page.route("**/api/v1/parties/", too_many)
+    register(page)
+    page.wait_for_selector("#error_other_languages")
+    summary = page.inner_text("[data-error-summary]")
+    assert "Other languages:" in summary and "Russian" not in summary
+    assert parties() == []

@@ -327,7 +327,28 @@ def test_chart_of_the_last_days(board, city):
         )
     page = board.get(URL).content.decode()
     assert '<svg class="chart"' in page and page.count("<polyline") == 2
-    assert "Free beds (open shelters): now 0, highest 29, lowest 0." in page
+    free, waiting = _live(city)
+    # The chart ends at the board's own figures, not at the last hourly snapshot.
+    assert f"Free beds (open shelters): now {free}, highest 29, lowest 0." in page
+    assert f"People waiting: now {waiting}, highest {max(waiting, 2)}" in page
+    factories.SpaceFactory(shelter__city=city, beds=7)
+    factories.PartyFactory(city=city, members=[{"given_name": n} for n in ("A", "B", "C")])
+    page = board.get(URL).content.decode()
+    assert _live(city) == (free + 7, waiting + 3)
+    assert f"Free beds (open shelters): now {free + 7}, highest 29, lowest 0." in page
+    assert f"People waiting: now {waiting + 3}, highest {max(waiting + 3, 2)}" in page
+
+
+def _live(city) -> tuple[int, int]:
+    """Free beds in open shelters and people waiting, counted from the rows."""
+    free = sum(
+        space.beds - space.beds_held - space.beds_occupied
+        for space in Space.objects.filter(shelter__city=city, shelter__status=ShelterStatus.OPEN)
+    )
+    waiting = sum(
+        Party.objects.filter(city=city, status=PartyStatus.WAITING).values_list("size", flat=True)
+    )
+    return free, waiting
 
 
 def test_coordinator_home_links_waiting_to_the_board(coordinator, city):

@@ -4,7 +4,7 @@ coordinators' list (the host's phone to tap, accept with the invitation link and
 code, decline), on the same services as the API."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
@@ -262,3 +262,18 @@ def test_declining_from_the_list(offer, coordinator):
     assert offer.status == HostOfferStatus.DECLINED
     declined = client.get(f"{LIST}?status=declined").content.decode()
     assert "Gulnara" in declined
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("en", "4 December 2027"), ("ru", "4 декабря 2027"), ("kk", "4 желтоқсан 2027")],
+)
+def test_an_offer_s_dates_read_the_same_way_in_every_language(offer, coordinator, language, shown):
+    # Never 12/04/2027: month first in English and in Kazakh (no short format of its own).
+    HostOffer.objects.filter(id=offer.id).update(
+        available_from=date(2027, 12, 4), available_until=None
+    )
+    client = web_client(coordinator)
+    client.cookies["django_language"] = language
+    html = client.get(LIST).content.decode()
+    assert shown in html and "12/04/2027" not in html

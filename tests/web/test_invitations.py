@@ -1,5 +1,6 @@
 """The coordinator's invitation pages: times are said in the city's time."""
 
+import re
 import zoneinfo
 
 import pytest
@@ -7,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation
+from tests import factories
 
 from .conftest import web_client
 
@@ -24,3 +26,11 @@ def test_an_invitations_expiry_is_in_the_city_s_time(coordinator, city):
     listed = client.get(reverse("web-invitations")).content.decode()
     assert f"open until {local.day} {local:%B %H:%M}" in listed
     assert expires.strftime("%H:%M") not in listed
+
+
+def test_shelters_to_choose_are_in_the_order_people_count(coordinator, city):
+    for name in ("№ 10", "№ 2", "№ 1", "№ 20"):
+        factories.ShelterFactory(city=city, name=name)
+    page = web_client(coordinator).get(reverse("web-invitations")).content.decode()
+    listed = re.findall(r"(№ \d+) \(", page)
+    assert listed == ["№ 1", "№ 2", "№ 10", "№ 20"]

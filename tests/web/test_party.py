@@ -213,7 +213,10 @@ def test_find_by_code(volunteer, party):
     assert found["Location"] == reverse("web-party", args=[party.id])
     missing = client.get(reverse("web-find"), {"code": "ZZZZZZ"})
     assert missing.status_code == 200
-    assert b"No party with code ZZZZZZ" in missing.content
+    assert "No party with code “ZZZZZZ”. A code has 6 letters" in missing.content.decode()
+    # Said back as typed, not with its look-alike letters read as Latin ones.
+    name = client.get(reverse("web-find"), {"code": "Иванова"}).content.decode()
+    assert "No party with code “Иванова”" in name
     empty = client.get(reverse("web-find"), {"code": ""})
     assert empty.status_code == 200
     long = client.get(reverse("web-find"), {"code": "X" * 500})

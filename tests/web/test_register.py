@@ -420,3 +420,23 @@ def test_consent_text_matches_what_each_role_sees(volunteer, coordinator, city):
     seen_by_coordinator = web_client(coordinator).get(url).content.decode()
     assert "Nurlanova" in seen_by_coordinator
     assert "555 12 34" in seen_by_coordinator
+
+
+def test_the_summary_lists_errors_in_the_order_of_the_page(volunteer, city):
+    # The people come first on the page, then the details and the consent.
+    members = [
+        {"given_name": "Aigerim", "family_name": "Nurlanova", "sex": "female"},
+        {"given_name": "", "family_name": "", "sex": "male"},
+    ]
+    response = web_client(volunteer).post(
+        reverse("web-register"), form_data(city, members, consent=None, pets="99")
+    )
+    summary = response.content.decode().split('class="error-summary"')[1].split("</div>")[0]
+    links = re.findall(r'<a href="#id_([\w-]+)">', summary)
+    assert links == ["members-1-given_name", "pets", "consent"]
+
+
+def test_asking_for_more_people_than_a_party_holds_says_so(volunteer):
+    page = web_client(volunteer).get(reverse("web-register"), {"people": "35"}).content.decode()
+    assert "A party has at most 30 people: register a bigger group as more than one party." in page
+    assert 'name="members-29-given_name"' in page and 'name="members-30-given_name"' not in page
