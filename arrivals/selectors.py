@@ -41,12 +41,14 @@ from .models import (
     MEMBER_PERSONAL_FIELDS,
     PARTY_EDIT_HOURS,
     PARTY_PERSONAL_FIELDS,
+    AgeGroup,
     CapacitySnapshot,
     Party,
     PartyMember,
     PartyStatus,
     Placement,
     PlacementStatus,
+    Sex,
     WaitingReason,
     code_from_typed,
 )
@@ -245,19 +247,25 @@ def party_current_placement(party: Party) -> Placement | None:
 
 def family_names_kept(current: list[PartyMember], members: list[dict]) -> list[str | None]:
     """For each corrected member, the family name a member sent without the key
-    `family_name` keeps: the n-th member of a given name keeps that of the n-th member of
-    that name as it was. A member moved keeps theirs; one renamed or new has none: a
-    family name never passes to another person."""
-    of_name: defaultdict[str, list] = defaultdict(list)
+    `family_name` keeps: the n-th member of a given name, sex and age group keeps that of
+    the n-th member of those as it was. A member moved keeps theirs; one renamed, new, or
+    whose sex or age group changed has none: a family name never passes to another person
+    (two children called "Kid", one removed: the other is told apart by sex or age, and
+    when nothing tells them apart, neither does anyone who sees them)."""
+
+    def who(given_name, sex, age_group) -> tuple:
+        return (given_name, sex or Sex.UNSPECIFIED, age_group or AgeGroup.ADULT)
+
+    of_person: defaultdict[tuple, list] = defaultdict(list)
     for member in current:
-        of_name[member.given_name].append(member.family_name)
-    seen: defaultdict[str, int] = defaultdict(int)
+        of_person[who(member.given_name, member.sex, member.age_group)].append(member.family_name)
+    seen: defaultdict[tuple, int] = defaultdict(int)
     kept: list[str | None] = []
     for sent in members:
-        name = sent["given_name"]
-        names = of_name[name]
-        kept.append(names[seen[name]] if seen[name] < len(names) else None)
-        seen[name] += 1
+        key = who(sent["given_name"], sent.get("sex"), sent.get("age_group"))
+        names = of_person[key]
+        kept.append(names[seen[key]] if seen[key] < len(names) else None)
+        seen[key] += 1
     return kept
 
 

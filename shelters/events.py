@@ -29,14 +29,36 @@ def space_capacity_data(space: Space) -> dict:
 def capacity_changed_emit(*, spaces: Iterable[Space]) -> None:
     """`capacity.changed` for each space whose beds or counters changed (the caller
     holds them, with their shelters loaded)."""
+    _capacity_changed([(space, space_capacity_data(space)) for space in spaces])
+
+
+def _capacity_changed(changes: list[tuple[Space, dict]]) -> None:
     events_emit(
         events=[
-            Event(
-                city_id=space.shelter.city_id,
-                type=EventType.CAPACITY_CHANGED,
-                data=space_capacity_data(space),
+            Event(city_id=space.shelter.city_id, type=EventType.CAPACITY_CHANGED, data=data)
+            for space, data in changes
+        ]
+    )
+
+
+def capacity_removed_emit(*, spaces: Iterable[Space]) -> None:
+    """The last `capacity.changed` of spaces being deleted (none of them in use): no beds
+    any more, and `deleted`, so that a count kept from these events drops them."""
+    _capacity_changed(
+        [
+            (
+                space,
+                {
+                    **space_capacity_data(space),
+                    "beds": 0,
+                    "beds_held": 0,
+                    "beds_occupied": 0,
+                    "beds_free": 0,
+                    "deleted": True,
+                },
             )
             for space in spaces
+            if space.beds
         ]
     )
 

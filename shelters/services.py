@@ -23,7 +23,7 @@ from privacy.crypto import keyed_digest
 from privacy.models import AuditAction
 from privacy.services import audit_record
 
-from .events import capacity_changed_emit, shelter_updated_emit
+from .events import capacity_changed_emit, capacity_removed_emit, shelter_updated_emit
 from .models import (
     CITY_COORDINATOR_FIELDS,
     CITY_EDITABLE_FIELDS,
@@ -185,6 +185,7 @@ def shelter_delete(*, shelter_id, expected_version: int | None = None) -> None:
                 "its history stays."
             ),
         )
+    capacity_removed_emit(spaces=spaces.values())
     for space in spaces.values():
         space.delete()
     shelter.delete()
@@ -273,6 +274,7 @@ def space_delete(*, space_id, expected_version: int | None = None) -> None:
     space = _space_locked(space_id)
     _check_version(current=space.version, expected=expected_version)
     _space_check_unused(space)
+    capacity_removed_emit(spaces=[space])
     space.delete()
 
 

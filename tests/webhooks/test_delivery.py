@@ -368,3 +368,22 @@ def test_the_matcher_emits_in_bulk(receiver, city, coordinator, monkeypatch):
     assert len(receiver.wait(placed + 4)) == placed + 4
     statuses = {body["data"]["status"] for body in receiver.bodies() if "party" in body["data"]}
     assert statuses == {"placed"}
+
+
+def test_deleting_beds_tells_capacity_changed_with_none_left(receiver, city, coordinator):
+    subscribe(client_for(coordinator), city, receiver.url, ["capacity.changed"])
+    api = client_for(coordinator)
+    shelter = factories.ShelterFactory(city=city)
+    spare = factories.ShelterFactory(city=city)
+    hall = factories.SpaceFactory(shelter=shelter, beds=7)
+    factories.SpaceFactory(shelter=spare, beds=9)
+    factories.SpaceFactory(shelter=spare, beds=0)  # no beds: nothing to tell
+    assert api.delete(f"/api/v1/spaces/{hall.id}/").status_code == 204
+    assert api.delete(f"/api/v1/shelters/{spare.id}/").status_code == 204
+    told = [json.loads(m.body)["data"] for m in Message.objects.order_by("created_at", "id")]
+    assert [(data["beds"], data["beds_free"], data.get("deleted")) for data in told] == [
+        (0, 0, True),
+        (0, 0, True),
+    ]
+    assert told[0]["space"] == str(hall.id) and told[1]["shelter"] == str(spare.id)
+    assert len(receiver.wait(2)) == 2

@@ -121,6 +121,23 @@ def test_two_members_of_one_given_name_keep_theirs_by_position(volunteer_client,
     assert family_names(party) == [("Timur", None), ("Ali", "Abenov"), ("Ali", "Bekov")]
 
 
+def test_one_of_two_members_of_one_name_removed_the_other_keeps_their_own(
+    volunteer_client, register
+):
+    # Two children called "Kid": the boy removed, the girl keeps her family name, not his.
+    boy = {"given_name": "Kid", "family_name": "Alpha", "sex": "male", "age_group": "child"}
+    mother = {"given_name": "Mom", "family_name": "Beta", "sex": "female"}
+    girl = {"given_name": "Kid", "family_name": "Gamma", "sex": "female", "age_group": "child"}
+    party = register(members=[boy, mother, girl])
+    sent = [{k: v for k, v in m.items() if k != "family_name"} for m in (mother, girl)]
+    assert patch(volunteer_client, party, {"members": sent}).status_code == 200
+    assert family_names(party) == [("Mom", "Beta"), ("Kid", "Gamma")]
+    # Her age group corrected: no longer told apart from another person, she keeps none.
+    sent[1]["age_group"] = "infant"
+    assert patch(volunteer_client, party, {"members": sent}).status_code == 200
+    assert family_names(party) == [("Mom", "Beta"), ("Kid", None)]
+
+
 def test_the_same_correction_twice_changes_nothing_more(volunteer_client, register):
     party = register()
     data = {"members": [WOMAN], "notes": "Alone after all"}
