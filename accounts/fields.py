@@ -1,6 +1,7 @@
 """A related field whose choices are what the caller may reach (`Access.scope`)."""
 
 from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .access import access_for
@@ -13,6 +14,14 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     rows are `access.scope(...)` of the request's access, for `action` when given (a
     row where that action is allowed). `many=True` works as for any related field.
     """
+
+    default_error_messages = {
+        # Never "does not exist" alone: it may exist, out of the caller's reach.
+        "does_not_exist": _(
+            "No such id among what you may use here: it does not exist, or it is not of "
+            "your cities or shelters."
+        ),
+    }
 
     def __init__(self, action: str | None = None, **kwargs):
         self.action = action

@@ -34,6 +34,10 @@ def view_action(view, request) -> str | None:
     if resource is None:
         return None
     action = getattr(view, "action", None) or request.method.lower()
+    if action == "metadata":
+        # OPTIONS describes each write the caller may make by asking with a copy of the
+        # request carrying that write's method (DRF's SimpleMetadata).
+        action = {"post": "create", "put": "update"}.get(request.method.lower(), action)
     return f"{resource}.{VERBS.get(action, action)}"
 
 

@@ -66,6 +66,11 @@ class MemberSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"shelters": [_("A shelter manager needs at least one shelter.")]}
             )
+        if role != Role.SHELTER_MANAGER and attrs.get("shelters"):
+            # As for an invitation: shelters would grant nothing, and read as if they did.
+            raise serializers.ValidationError(
+                {"shelters": [_("Only a shelter manager is given shelters.")]}
+            )
         if role != Role.SHELTER_MANAGER and not attrs.get("cities"):
             raise serializers.ValidationError(
                 {"cities": [_("A coordinator or volunteer needs at least one city.")]}

@@ -259,6 +259,10 @@ class PlacementViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
 
 
 class MatchingRunViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """A city's matching runs: what each placed, and why parties still wait. A run is
+    asked for with `POST` (`202`: it runs in the background; the answer is the queued
+    run, or the one already queued) and read back until it is `done`."""
+
     serializer_class = MatchingRunSerializer
     filterset_fields = ["city", "status"]
     resource = "matchingrun"
@@ -266,6 +270,7 @@ class MatchingRunViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnly
     def get_queryset(self):
         return self.access.scope(MatchingRun.objects.all()).order_by("-requested_at")
 
+    @extend_schema(responses={202: MatchingRunSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

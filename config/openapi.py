@@ -1,4 +1,22 @@
-"""Error answers in the OpenAPI document, for every operation (docs/api-reference.md, Errors)."""
+"""The OpenAPI document: error answers for every operation (docs/api-reference.md, Errors),
+and operations described by their own views' words only."""
+
+import inspect
+
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import get_doc
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's, describing an operation by its method's docstring or its view
+    class's own, never one the class inherits: `accounts.permissions.AccessMixin`'s, about
+    how views ask for their rules, is for the code's readers, not integrators."""
+
+    def get_description(self) -> str:  # type: ignore[override]
+        method = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        own = vars(type(self.view)).get("__doc__")
+        return get_doc(method) or (inspect.cleandoc(own) if own else "")
+
 
 ERROR = {
     "type": "object",

@@ -47,6 +47,29 @@ phone_validator = RegexValidator(
 )
 
 
+class CoordinateField(serializers.DecimalField):
+    """Degrees, stored to 6 decimals (about 10 cm): more decimals, as map apps give them,
+    are rounded rather than refused (DRF rounds only what passed its count of digits)."""
+
+    def __init__(self, *, bound: int, **kwargs):
+        super().__init__(
+            max_digits=9,
+            decimal_places=6,
+            min_value=-bound,
+            max_value=bound,
+            rounding=ROUND_HALF_UP,
+            coerce_to_string=False,
+            required=False,
+            allow_null=True,
+            **kwargs,
+        )
+
+    def validate_precision(self, value):
+        if value.is_finite() and abs(value) < 1000:  # else refused as it is (out of range)
+            value = self.quantize(value)
+        return super().validate_precision(value)
+
+
 class ImmutableOnUpdateMixin(_Serializer):
     """Fields that choose where an object belongs may be set once, never changed."""
 
@@ -64,26 +87,8 @@ class ImmutableOnUpdateMixin(_Serializer):
 class ShelterSerializer(ImmutableOnUpdateMixin, ModelSerializer):
     immutable_fields = ("city",)
     city = ScopedRelatedField()
-    latitude = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        min_value=-90,
-        max_value=90,
-        rounding=ROUND_HALF_UP,
-        coerce_to_string=False,
-        required=False,
-        allow_null=True,
-    )
-    longitude = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        min_value=-180,
-        max_value=180,
-        rounding=ROUND_HALF_UP,
-        coerce_to_string=False,
-        required=False,
-        allow_null=True,
-    )
+    latitude = CoordinateField(bound=90)
+    longitude = CoordinateField(bound=180)
     beds_total = serializers.IntegerField(read_only=True, default=0)
     beds_occupied = serializers.IntegerField(read_only=True, default=0)
     beds_held = serializers.IntegerField(read_only=True, default=0)
@@ -144,8 +149,24 @@ class SpaceSerializer(ImmutableOnUpdateMixin, ModelSerializer):
             "version",
         ]
         read_only_fields = ["id", "beds_occupied", "beds_held", "version"]
-        # A name taken in the shelter is a 400 field error (DRF's unique-together
-        # validator); only a race past it reaches the database constraint, answered 409.
+        # A name taken in the shelter is a 400 error of `name` (`validate`, not DRF's
+        # unique-together validator, which says it of the whole body); only a race past
+        # it reaches the database constraint, answered 409.
+        validators: list[object] = []
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        shelter = attrs.get("shelter") or getattr(self.instance, "shelter", None)
+        name = attrs.get("name", getattr(self.instance, "name", None))
+        if shelter is not None and name is not None:
+            taken = Space.objects.filter(shelter=shelter, name=name)
+            if self.instance is not None:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise serializers.ValidationError(
+                    {"name": [_("The shelter already has a space of this name.")]}
+                )
+        return attrs
 
 
 @extend_schema_field({"type": "string", "x-optional": True})

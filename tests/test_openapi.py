@@ -71,3 +71,15 @@ def test_meal_schedule_time_is_documented_as_the_api_writes_it(schema):
     assert "format" not in time
     assert re.search(time["pattern"], "08:00") and re.search(time["pattern"], "08:00:30")
     assert not re.search(time["pattern"], "10") and not re.search(time["pattern"], "08:00+05:00")
+
+
+def test_operations_are_described_for_integrators_and_as_they_answer(schema):
+    runs = schema["paths"]["/api/v1/matching/runs/"]["post"]
+    assert "202" in runs["responses"] and "201" not in runs["responses"]
+    descriptions = [
+        operation.get("description", "")
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+    ]
+    # A mixin's docstring, written for the code's readers, describes no operation.
+    assert not [text for text in descriptions if "accounts.rules" in text]

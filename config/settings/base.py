@@ -60,10 +60,11 @@ MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     # Every answer counted with its latency, by route (config.metrics: GET /metrics).
     "config.metrics.RequestMetricsMiddleware",
+    # No cache keeps an API answer (Cache-Control: no-store), whichever view or middleware
+    # below made it (the JSON 404 that replaces Django's page of routes under DEBUG too).
+    "config.middleware.ApiNoStoreMiddleware",
     # A body for what Django answers bare: a 405 page, the API's JSON 404 under DEBUG.
     "config.middleware.BareAnswersMiddleware",
-    # No cache keeps an API answer (Cache-Control: no-store), whichever view made it.
-    "config.middleware.ApiNoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before anything reads the body (CSRF reads forms, DRF its parsers).
@@ -367,7 +368,7 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.ContentNegotiation",
     # django-filter's, refusing a filter sent empty (config.filters).
     "DEFAULT_FILTER_BACKENDS": ["config.filters.FilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.ClientRateThrottle"],
     # Per caller and action (accounts.throttling.throttle_scope); each request counts
     # against one. Set from a night's measured use, with the reasoning, in

@@ -218,9 +218,19 @@ def test_options_describes_an_endpoint_to_any_signed_in_caller(volunteer_client,
     assert answer.status_code == 200
     assert answer.json()["name"]
     assert anonymous.options("/api/v1/parties/").status_code == 401
-    # Described is not allowed: the volunteer still may not make a shelter.
-    assert volunteer_client.options("/api/v1/shelters/").status_code == 200
+    # What the caller may send is described: the volunteer registers parties.
+    assert "given_name" in str(answer.json()["actions"]["POST"]["members"])
+    # Described is not allowed: the volunteer still may not make a shelter, and is not
+    # told the fields of one.
+    shelters = volunteer_client.options("/api/v1/shelters/")
+    assert shelters.status_code == 200 and "actions" not in shelters.json()
     assert volunteer_client.post("/api/v1/shelters/", {}, format="json").status_code == 403
+
+
+@pytest.mark.django_db
+def test_options_describes_the_writes_the_caller_may_make(coordinator_client):
+    spaces = coordinator_client.options("/api/v1/spaces/").json()
+    assert {"shelter", "name", "beds", "admits"} <= set(spaces["actions"]["POST"])
 
 
 @pytest.mark.django_db

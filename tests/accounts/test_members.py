@@ -247,3 +247,18 @@ def test_members_cannot_be_changed_or_deleted_through_the_api(coordinator_client
     assert coordinator_client.delete(url).status_code == 405
     volunteer.membership.refresh_from_db()
     assert volunteer.membership.role == Role.VOLUNTEER
+
+
+@pytest.mark.parametrize("role", ["volunteer", "coordinator"])
+def test_only_a_shelter_manager_is_given_shelters(coordinator_client, city, shelter, role):
+    data = {
+        "username": "dana",
+        "password": GOOD_PASSWORD,
+        "role": role,
+        "cities": [str(city.id)],
+        "shelters": [str(shelter.id)],
+    }
+    response = coordinator_client.post(URL, data, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"shelters": ["Only a shelter manager is given shelters."]}
+    assert User.objects.count() == 1  # only the coordinator

@@ -478,3 +478,19 @@ def test_a_shelter_s_phone_is_checked_as_every_phone(coordinator_client, shelter
     assert shelter.contact_phone != phone
     taken = coordinator_client.patch(f"{URL}{shelter.id}/", {"contact_phone": ""}, format="json")
     assert taken.status_code == 200  # no phone at all is fine
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [(51.2333789, 51.233379), ("51.36666667", 51.366667), (-0.00000004, 0.0)],
+)
+def test_coordinates_with_more_decimals_are_rounded_to_six(coordinator_client, city, sent, kept):
+    # As map apps give them: about 10 cm is kept, not a refusal.
+    shelter = factories.ShelterFactory(city=city)
+    response = coordinator_client.patch(
+        f"/api/v1/shelters/{shelter.id}/", {"latitude": sent}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["latitude"] == kept
+    shelter.refresh_from_db()
+    assert float(shelter.latitude) == kept

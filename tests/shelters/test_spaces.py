@@ -256,7 +256,7 @@ def test_manager_creates_a_space_in_own_shelter_only(manager_client, shelter, ot
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({"name": "Auditorium 1", "beds": 5}, "non_field_errors"),
+        ({"name": "Auditorium 1", "beds": 5}, "name"),  # taken in the shelter
         ({"name": "New", "beds": 10_001}, "beds"),
         ({"name": "New"}, "beds"),
         ({"name": "New", "beds": 5, "admits": "cats"}, "admits"),
@@ -318,3 +318,19 @@ def test_a_shelter_write_that_changes_nothing_keeps_the_version(coordinator_clie
     assert answer.status_code == 200
     assert answer["ETag"] == '"1"'
     assert coordinator_client.patch(url, {"name": "Renamed"}, format="json")["ETag"] == '"2"'
+
+
+def test_renaming_a_space_to_a_taken_name_is_an_error_of_its_name(
+    coordinator_client, shelter, space
+):
+    other = factories.SpaceFactory(shelter=shelter, name="Hall 2")
+    response = coordinator_client.patch(detail(other), {"name": space.name}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"name": ["The shelter already has a space of this name."]}
+    other.refresh_from_db()
+    assert other.name == "Hall 2"
+    # Its own name again is no clash.
+    assert (
+        coordinator_client.patch(detail(other), {"name": "Hall 2"}, format="json").status_code
+        == 200
+    )
