@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from config.text import TEXT_ALLOWED, has_control_characters
 
+from .cells import FORMULA_START
+
 CSV = "csv"
 XLSX = "xlsx"
 FORMATS = (CSV, XLSX)
@@ -50,6 +52,9 @@ class Column:
     required: bool = False
     # Line breaks allowed in its text (notes); elsewhere a line break is a row error.
     multiline: bool = False
+    # A column of an export that an import does not take (a party's status, its shelter):
+    # accepted in the header, so that an exported file reads back, and its cells not read.
+    skipped: bool = False
 
 
 @dataclass
@@ -165,6 +170,15 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
     return rows
 
 
+def _unguarded(value: str) -> str:
+    """A cell as it was before an export guarded it (`spreadsheets.cells.cell_safe`: a
+    `'` before a text a spreadsheet would run, such as a phone `+7 …`); a formula stays
+    one, and is refused below."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
 def table_read(*, file_name: str, content: bytes, columns: Sequence[Column]) -> Table:
     """The file's first sheet as rows of text by column name, or FileRefused.
 
@@ -198,9 +212,10 @@ def table_read(*, file_name: str, content: bytes, columns: Sequence[Column]) -> 
     known = {column.name: column for column in columns}
     unknown = [name or "?" for name in header if name not in known]
     if unknown:
+        taken = [column.name for column in columns if not column.skipped]
         raise FileRefused(
             _("Unknown columns: %(columns)s. The columns are: %(known)s.")
-            % {"columns": ", ".join(unknown), "known": ", ".join(known)},
+            % {"columns": ", ".join(unknown), "known": ", ".join(taken)},
             "invalid_header",
         )
     repeated = sorted({name for name in header if header.count(name) > 1})
@@ -223,7 +238,9 @@ def table_read(*, file_name: str, content: bytes, columns: Sequence[Column]) -> 
                 "invalid_row",
             )
         cells = {
-            name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)
+            name: _unguarded(values[i].strip() if i < len(values) else "")
+            for i, name in enumerate(header)
+            if not known[name].skipped
         }
         if not any(cells.values()):
             continue

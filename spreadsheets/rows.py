@@ -59,6 +59,19 @@ PARTY_COLUMNS = (
     Column("registration_point"),
     Column("notes", multiline=True),
     Column("consent", required=True),
+    # The parties export's own (`spreadsheets.selectors.parties_export`), not imported.
+    *(
+        Column(name, skipped=True)
+        for name in (
+            "status",
+            "size",
+            "registered_at",
+            "shelter",
+            "space",
+            "placement_status",
+            "held_until",
+        )
+    ),
 )
 PARTY_FIELDS = (
     "contact_phone",

@@ -65,6 +65,8 @@ def parties_export(*, city: City, parties: Iterable[Party], personal_ids: set) -
     columns += ["languages", "pets", "nights_needed", "registration_point"]
     if personal:
         columns += ["notes"]
+    # Every party gave it (a registration without it is refused): a register's import asks.
+    columns += ["consent"]
     columns += ["size", "registered_at", "shelter", "space", "placement_status", "held_until"]
     table = ExportTable(name=f"parties-{city.name}", columns=columns)
     for party in parties:
@@ -86,6 +88,7 @@ def parties_export(*, city: City, parties: Iterable[Party], personal_ids: set) -
             if personal:
                 row += [party.notes] if shown else [""]
             row += [
+                "yes",
                 party.size,
                 _local(party.created_at, tz),
                 placement.space.shelter.name if placement else "",

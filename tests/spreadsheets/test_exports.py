@@ -214,3 +214,38 @@ def test_control_characters_stored_long_ago_do_not_break_an_export(coordinator_c
     assert answer.status_code == 200
     rows = table(answer, fmt)
     assert len(rows) == 2
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_exported_register_reads_back_as_an_import(coordinator, city, fmt):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import client_for
+
+    from .conftest import upload
+
+    factories.PartyFactory(
+        city=city,
+        contact_phone="+7 701 555 0101",  # exported as '+7 … (the guard), read back as typed
+        members=[
+            {"given_name": "Aigerim", "family_name": "-Nurlanova", "sex": "female"},
+            {"given_name": "Dana", "age_group": "child"},
+        ],
+    )
+    shelter = factories.ShelterFactory(city=city)
+    placed = factories.PartyFactory(city=city, members=[{"given_name": "Ivan", "sex": "male"}])
+    Placement.objects.create(
+        party=placed,
+        space=factories.SpaceFactory(shelter=shelter),
+        beds=1,
+        status=PlacementStatus.HELD,
+        created_by="matcher",
+    )
+    other = factories.CityFactory()
+    client = client_for(factories.member("coordinator", cities=[city, other]))
+    exported = get(client, "/api/v1/exports/parties/", city, fmt, personal="true")
+    assert exported.status_code == 200
+    file = SimpleUploadedFile(f"register.{fmt}", exported.content)
+    job = upload(client, other, "parties", file).json()
+    assert job["status"] == "checked", job
+    assert job["errors"] == [] and job["summary"] == {"created": 2}
