@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
 MAX_MEMBERS = 30
+# Said by the API and the registration page alike (`{max_length}`: MAX_MEMBERS).
+TOO_MANY_MEMBERS = _(
+    "A party has at most {max_length} people: register a bigger group as more than one party."
+)
 MAX_LANGUAGES = 10
 MAX_NAME = 100
 MAX_NOTES = 1000

@@ -31,6 +31,7 @@ from .models import (
     PARTY_EDITABLE_FIELDS,
     PARTY_PERSONAL_FIELDS,
     PARTY_REGISTRATION_FIELDS,
+    TOO_MANY_MEMBERS,
     WAITING_REASON_TEXTS,
     AgeGroup,
     CapacitySnapshot,
@@ -86,10 +87,7 @@ class MemberListSerializer(serializers.ListSerializer):
         "not_a_list": _("Give the members as a list."),
         "empty": _("List at least one person."),
         "min_length": _("List at least one person."),
-        "max_length": _(
-            "A party has at most {max_length} people: register a bigger group as more "
-            "than one party."
-        ),
+        "max_length": TOO_MANY_MEMBERS,
     }
 
     def to_internal_value(self, data):

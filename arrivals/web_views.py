@@ -45,6 +45,7 @@ from .models import (
     CODE_LENGTH,
     MAX_LANGUAGES,
     MAX_MEMBERS,
+    TOO_MANY_MEMBERS,
     WAITING_REASON_TEXTS,
     WAITING_REASONS_CALL_COORDINATOR,
     Party,
@@ -282,13 +283,7 @@ def register(request):
         initial["registration_point"] = remembered.get("registration_point", "")
         form = PartyForm(cities=cities, initial=initial)
         if asked > MAX_MEMBERS:
-            messages.warning(
-                request,
-                _(
-                    "A party has at most {max_length} people: register a bigger group as more "
-                    "than one party."
-                ).format(max_length=MAX_MEMBERS),
-            )
+            messages.warning(request, str(TOO_MANY_MEMBERS).format(max_length=MAX_MEMBERS))
         return _register_page(request, access, form, _member_rows([{}] * size), fresh=True)
 
     data = request.POST
@@ -467,8 +462,8 @@ def find(request):
         party = access.scope(Party.objects.all()).filter(code=code).first()
         if party is not None:
             return redirect("web-party", party_id=party.id)
-        not_found = form.data["code"].strip()  # as typed: the look-alikes read as letters
-        # would show a mix of alphabets
+        # Said back as typed: the code read from it may mix two alphabets.
+        not_found = form.data["code"].strip()
     return render(
         request,
         "arrivals/find.html",
