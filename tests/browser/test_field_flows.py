@@ -208,7 +208,8 @@ def test_a_correction_refused_by_the_token_check_is_sent_again(phone, server, vo
     other = phone.new_page()
     other.goto("/accounts/login/")
     log_in_through_the_page(other, volunteer)  # logged in again: a new token
-    other.wait_for_selector("form[data-logout]")  # logged in there
+    # Logged in there (the login page of someone logged in has a logout form already).
+    other.wait_for_url(lambda url: "/accounts/login/" not in url)
     other.close()
     page.click("form button.btn.ok[name='save']")
     page.wait_for_selector("[data-send-again]")
