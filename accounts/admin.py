@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -73,6 +74,22 @@ class ScopedModelAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return self.access(request).scope(super().get_queryset(request))
 
+    def lookup_allowed(self, lookup, value, request=None):
+        """Only the filters the page offers, with values a database can hold: Django's
+        admin takes a filter typed into the address on any field, and one on a field
+        the page hides (whether a party may be a duplicate, who registered it) would
+        tell what it hides. Another answers 400."""
+        offered = set()
+        for item in self.list_filter:  # a field's name, or (name, its filter class)
+            name = item[0] if isinstance(item, tuple | list) else item
+            if isinstance(name, str):
+                offered.add(name)
+        if self.date_hierarchy:
+            offered.add(self.date_hierarchy)
+        if lookup.split(LOOKUP_SEP)[0] not in offered or "\x00" in str(value):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs.setdefault("queryset", self._related(db_field, request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -114,6 +131,10 @@ class MembershipAdmin(ScopedModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("cities", "shelters")
 
+    def save_model(self, request, obj, form, change):
+        # A role changed here opens or closes the back office, as `member_create` sets it.
+        services.membership_save(membership=obj)
+
     @admin.display(description=_("cities"))
     def city_names(self, membership):
         return ", ".join(city.name for city in membership.cities.all())
@@ -131,10 +152,10 @@ class MembershipAdmin(ScopedModelAdmin):
         unlocked = 0
         for membership in queryset.select_related("user"):
             try:
-                services.member_login_unlock(membership=membership, by=request.user)
+                removed = services.member_login_unlock(membership=membership, by=request.user)
             except PermissionDenied:
                 continue
-            unlocked += 1
+            unlocked += bool(removed)  # only those who had failed: the others were not locked
         self.message_user(
             request,
             ngettext(

@@ -50,6 +50,19 @@ def member_create(
 
 
 @transaction.atomic
+def membership_save(*, membership: Membership) -> None:
+    """A membership as a superuser edited it in the back office, with the back office
+    (`is_staff`) opened or closed for its role as `member_create` does: coordinators and
+    shelter managers, nobody else (a superuser keeps it)."""
+    membership.save()
+    user = membership.user
+    staff = user.is_superuser or membership.role in SHELTER_STAFF
+    if user.is_staff != staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
 def auth_token_issue(*, user) -> tuple[AuthToken, str]:
     """A new token for `Authorization: Token <token>`, one for each sign-in (so a phone
     that logs out ends only its own). Returns the stored row (its digest and `expiry`)

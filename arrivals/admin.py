@@ -147,6 +147,31 @@ class PlacementAdmin(ScopedModelAdmin):
     list_select_related = ("party", "space__shelter")
     search_fields = ("party__code",)
     ordering = ("-created_at",)
+    placement_fields = (
+        "party",
+        "space",
+        "beds",
+        "status",
+        "held_until",
+        "created_by",
+        "reason",
+        "run",
+        "created_at",
+        "checked_in_at",
+        "ended_at",
+        "unclaimed",
+    )
+
+    def get_fields(self, request, obj=None):
+        # Why a coordinator placed, moved or released it is theirs, as in the API (a
+        # placement's `reason` goes with a party's history: `party.history`).
+        party = obj.party if obj is not None else None
+        if self.access(request).allows("party.history", party):
+            return self.placement_fields
+        return tuple(name for name in self.placement_fields if name != "reason")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
 
 @admin.register(MatchingRun)

@@ -46,6 +46,11 @@ def choice_labels(choices: type[models.TextChoices], values: Iterable[str]) -> l
     return [str(choices(value).label) if value in choices.values else value for value in values]
 
 
+def _status_label(value: str) -> str:
+    """A party's status as the pages say it (a value no longer a status as it is)."""
+    return str(PartyStatus(value).label) if value in PartyStatus.values else value
+
+
 class PartyStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting")
     PLACED = "placed", _("Placed")
@@ -363,7 +368,7 @@ class PartyEvent(models.Model):
         verbose_name_plural = _("party history")
 
     def __str__(self) -> str:
-        return f"{self.from_status or '-'} -> {self.to_status}"
+        return f"{_status_label(self.from_status) or '-'} → {_status_label(self.to_status)}"
 
 
 class PlacementStatus(models.TextChoices):
@@ -452,7 +457,7 @@ class Placement(models.Model):
     reach = Reach(city="party__city", shelter="space__shelter")
 
     def __str__(self) -> str:
-        return f"{self.party} @ {self.space_id} ({self.status})"
+        return f"{self.party} · {self.space} ({self.get_status_display()})"
 
 
 class RunStatus(models.TextChoices):
@@ -502,7 +507,8 @@ class MatchingRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.city} {self.requested_at:%H:%M:%S} {self.status}"
+        at = timezone.localtime(self.requested_at)
+        return f"{self.city} · {at:%d.%m %H:%M} · {self.get_status_display()}"
 
 
 class CapacitySnapshot(models.Model):

@@ -3,10 +3,10 @@
 put into Berth's catalogs.
 
 Django ships Kazakh only in part (the login form's error, a formset's counts, a field's
-length and the null character are English in Kazakh). Marked here, `make messages`
-extracts them into locale/*/django.po with the rest of Berth's texts, where they get
-their Russian and Kazakh translations; LOCALE_PATHS comes before Django's own catalogs,
-so these translations are the ones every form shows. DRF's Russian lacks a few of its
+length and the null character are English in Kazakh, and much of the admin). Marked here,
+`make messages` extracts them into locale/*/django.po with the rest of Berth's texts,
+where they get their Russian and Kazakh translations; LOCALE_PATHS comes before Django's
+own catalogs, so these translations are the ones every form shows. DRF's Russian lacks a few of its
 field errors, named here too. Nothing imports this module at run time: it only names the
 messages (exactly as Django 5.2 and DRF 3.16 spell them).
 """
@@ -98,6 +98,44 @@ PLURALS = [
     ngettext_lazy("%(num)d day", "%(num)d days", "num"),
     ngettext_lazy("%(num)d hour", "%(num)d hours", "num"),
     ngettext_lazy("%(num)d minute", "%(num)d minutes", "num"),
+    # django.contrib.admin (the back office), untranslated or mistranslated in Kazakh
+    gettext_noop("Skip to main content"),
+    gettext_noop("View site"),
+    gettext_noop("Toggle theme (current theme: auto)"),
+    gettext_noop("Toggle theme (current theme: light)"),
+    gettext_noop("Toggle theme (current theme: dark)"),
+    gettext_noop("Model name"),
+    gettext_noop("Add link"),
+    gettext_noop("Change or view list link"),
+    gettext_noop("Recent actions"),
+    gettext_noop("My actions"),
+    gettext_noop("Added:"),
+    gettext_noop("Select %s to view"),
+    gettext_noop("Show counts"),
+    gettext_noop("Hide counts"),
+    gettext_noop("Clear all filters"),
+    gettext_noop("Close"),
+    gettext_noop(
+        "This object doesn’t have a change history. It probably wasn’t added via this admin site."
+    ),
+    gettext_noop("The {name} “{obj}” was changed successfully."),
+    gettext_noop("The {name} “{obj}” was added successfully."),
+    gettext_noop("Summary"),
+    gettext_noop("Objects"),
+    gettext_noop("No, take me back"),
+    gettext_noop("Yes, I’m sure"),
+    gettext_noop("Change"),
+    gettext_noop("Change %s"),
+    gettext_noop("View"),
+    gettext_noop("View %s"),
+    gettext_noop("Date/time"),
+    gettext_noop("Sorting priority: %(priority_number)s"),
+    gettext_noop("Remove from sorting"),
+    gettext_noop("Toggle sorting"),
+    gettext_noop("You don’t have permission to view or edit anything."),
+    gettext_noop("Filter"),
+    # django.db.models (a form of the back office repeating a unique name)
+    gettext_noop("%(model_name)s with this %(field_labels)s already exists."),
 ]
 
 # django.utils.dates.MONTHS_ALT, a date's `E` ("3 декабря", "3 желтоқсан"): inside a date a

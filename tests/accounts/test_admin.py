@@ -73,6 +73,15 @@ def test_superuser_changes_a_role(city):
     )
     assert response.status_code == 302
     assert Membership.objects.get(user=person).role == Role.COORDINATOR
+    person.refresh_from_db()
+    assert person.is_staff  # the back office opens with the role
+    response = login(admin_user).post(
+        f"{MEMBERS}{person.membership.pk}/change/",
+        {"user": person.pk, "role": "volunteer", "cities": [city.pk], "_save": "Save"},
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert not person.is_staff  # and closes with it: a volunteer has no back office
 
 
 def test_coordinator_sees_and_revokes_only_own_citys_keys(coordinator, keys):
@@ -112,3 +121,10 @@ def test_shelter_managers_see_no_members_or_keys(city, keys):
     client = login(manager)
     assert client.get(MEMBERS).status_code == 403
     assert client.get(KEYS).status_code == 403
+
+
+def test_the_back_office_speaks_kazakh_where_django_does_not(coordinator):
+    client = login(coordinator)
+    client.cookies["django_language"] = "kk"
+    page = client.get("/admin/").content.decode()
+    assert "Негізгі мазмұнға өту" in page and "Skip to main content" not in page

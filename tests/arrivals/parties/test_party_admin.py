@@ -136,6 +136,42 @@ def test_manager_sees_neither_history_nor_duplicate_flag_nor_registrar(
         assert ("Possible duplicate" in listed) is sees
 
 
+def test_a_placements_reason_is_the_coordinators_in_the_back_office_too(placed, shelter, city):
+    placement = placed.placements.get()
+    placement.reason = "no-show, called twice"
+    placement.save(update_fields=["reason"])
+    manager = staff(Role.SHELTER_MANAGER, shelters=[shelter])
+    coordinator = staff(Role.COORDINATOR, cities=[city])
+    for client, sees in ((manager, False), (coordinator, True)):
+        page = client.get(f"/admin/arrivals/placement/{placement.pk}/change/")
+        assert page.status_code == 200
+        assert ("no-show, called twice" in page.content.decode()) is sees
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"possible_duplicate__exact": "1"},  # hidden from managers: not a filter of the page
+        {"created_by": "1"},
+        {"contact_phone__gt": ""},
+        {"status__exact": "\x00"},  # a value no database column holds
+    ],
+    ids=["duplicate", "registrar", "phone", "nul"],
+)
+def test_only_the_filters_the_page_offers_are_taken(placed, shelter, city, query):
+    for client in (
+        staff(Role.SHELTER_MANAGER, shelters=[shelter]),
+        staff(Role.COORDINATOR, cities=[city]),
+    ):
+        assert client.get("/admin/arrivals/party/", query).status_code == 400
+    assert (
+        staff(Role.SHELTER_MANAGER, shelters=[shelter])
+        .get("/admin/arrivals/party/", {"status__exact": "placed"})
+        .status_code
+        == 200
+    )
+
+
 def test_manager_of_another_shelter_does_not_find_the_party(placed, city):
     client = staff(Role.SHELTER_MANAGER, shelters=[factories.ShelterFactory(city=city)])
     response = client.get(f"/admin/arrivals/party/{placed.pk}/change/", follow=True)
