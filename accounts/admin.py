@@ -188,7 +188,7 @@ class ApiKeyAdmin(ScopedModelAdmin):
     fields = readonly_fields = (
         "name",
         "prefix",
-        "scopes",
+        "scope_list",
         "cities",
         "created_by",
         "created_at",

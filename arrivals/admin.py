@@ -6,8 +6,11 @@ family names and phones included to exactly those the API shows them to, each sh
 audited: both through `arrivals.services.parties_personal_data_show`.
 """
 
+from collections import Counter
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedModelAdmin, ScopedPermissionsMixin
 
@@ -22,6 +25,7 @@ from .models import (
     PartyEvent,
     PartyMember,
     Placement,
+    WaitingReason,
     code_from_typed,
 )
 
@@ -190,3 +194,29 @@ class MatchingRunAdmin(ScopedModelAdmin):
     list_filter = ("status", ("city", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("city",)
     ordering = ("-requested_at",)
+    fields = readonly_fields = (
+        "city",
+        "status",
+        "trigger",
+        "requested_at",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "placed_parties",
+        "placed_people",
+        "waiting_parties",
+        "duration_ms",
+        "engine_ms",
+        "unplaced_reasons",
+        "error",
+    )
+
+    @admin.display(description=_("unplaced"))
+    def unplaced_reasons(self, run):
+        """How many parties the run left waiting, by reason, in words (the stored list is
+        of ids and codes, for the API)."""
+        counts = Counter(item.get("reason", "") for item in run.unplaced or ())
+        return "; ".join(
+            f"{WaitingReason(reason).label if reason in WaitingReason.values else reason}: {n}"
+            for reason, n in counts.most_common()
+        )

@@ -11,6 +11,7 @@ The counters (`beds_occupied`, `beds_held`) and `version` are read-only here.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -104,12 +105,14 @@ class SpaceForm(VersionedForm):
 
 
 def _refusal_text(
-    error: Conflict | PreconditionFailed | ValidationError | ObjectDoesNotExist,
+    error: Conflict | PreconditionFailed | ValidationError | ObjectDoesNotExist | ProtectedError,
 ) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     if isinstance(error, ObjectDoesNotExist):
         return gettext("This object was deleted by someone else.")
+    if isinstance(error, ProtectedError):  # a shelter's meals, say: as the API answers it
+        return gettext("Other records refer to this; it cannot be deleted.")
     return str(error.detail)
 
 
@@ -118,7 +121,7 @@ class ServiceWritesAdmin(ScopedModelAdmin):
     (someone changed the object after the form was checked) comes back as a message
     on the same page; the admin's transaction has been rolled back by then."""
 
-    refusals = (Conflict, PreconditionFailed, ValidationError, ObjectDoesNotExist)
+    refusals = (Conflict, PreconditionFailed, ValidationError, ObjectDoesNotExist, ProtectedError)
     immutable_fields: tuple[str, ...] = ()  # set when adding, then shown but not editable
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -134,6 +137,14 @@ class ServiceWritesAdmin(ScopedModelAdmin):
         except self.refusals as error:
             self.message_user(request, _refusal_text(error), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+    def get_deleted_objects(self, objs, request):
+        """What a deletion takes with it, and whether it may, is the service's to say: a
+        shelter's unused spaces go with it, and what people were placed in is refused with
+        what to do instead (a message, `delete_view`). Django's own check would refuse a
+        shelter for having spaces, and a used space as if someone else had the right."""
+        deleted, counts, _permissions, _protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), []
 
     def get_actions(self, request):
         # Bulk deletion would bypass the services (and their checks): delete one by one.

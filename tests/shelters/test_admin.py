@@ -4,8 +4,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.forms import ModelForm
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Role
+from meals.models import MealService
 from shelters.admin import SpaceForm
 from shelters.models import City, Shelter, ShelterStatus, Space
 from tests import factories
@@ -336,3 +338,46 @@ def test_only_a_superuser_changes_cities(coordinator, city):
     )
     assert response.status_code == 200
     assert not City.objects.filter(name="Nowhere").exists()
+
+
+def test_deleting_asks_the_service_not_djangos_collector(coordinator, city):
+    from arrivals.models import Placement, PlacementStatus
+
+    # A shelter whose spaces were never used goes, spaces and all (Django's check
+    # refused it for having spaces).
+    unused = factories.ShelterFactory(city=city)
+    factories.SpaceFactory(shelter=unused, beds=3)
+    client = login(coordinator)
+    page = client.get(f"{SHELTERS}{unused.pk}/delete/").content.decode()
+    assert "permission" not in page and "protected" not in page
+    assert client.post(f"{SHELTERS}{unused.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Shelter.objects.filter(pk=unused.pk).exists()
+    # A space people were placed in: the service's advice, not "no permission".
+    used = factories.SpaceFactory(shelter=factories.ShelterFactory(city=city), beds=3)
+    Placement.objects.create(
+        party=factories.PartyFactory(city=city),
+        space=used,
+        beds=1,
+        status=PlacementStatus.CANCELLED,
+        created_by="matcher",
+    )
+    page = client.get(f"{SPACES}{used.pk}/delete/").content.decode()
+    assert "permission" not in page
+    response = client.post(f"{SPACES}{used.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert any("set its beds to 0" in text for text in messages_of(response))
+    assert Space.objects.filter(pk=used.pk).exists()
+
+
+def test_a_shelter_with_meals_is_refused_with_a_message_not_a_500(coordinator, city):
+    shelter = factories.ShelterFactory(city=city)
+    factories.SpaceFactory(shelter=shelter, beds=3)
+    MealService.objects.create(
+        city=city, shelter=shelter, meal="lunch", starts_at=timezone.now(), created_by="test"
+    )
+    client = login(coordinator)
+    response = client.post(f"{SHELTERS}{shelter.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert any("cannot be deleted" in text for text in messages_of(response))
+    assert Shelter.objects.filter(pk=shelter.pk).exists()
+    assert shelter.spaces.count() == 1  # rolled back whole

@@ -240,3 +240,23 @@ def test_placements_and_runs_are_read_only_and_scoped(placed, city, other_city):
     assert response.status_code == 403
     placement.refresh_from_db()
     assert placement.beds == 2
+
+
+def test_a_runs_unplaced_parties_are_counted_by_reason_in_words(city):
+    from arrivals.models import MatchingRun
+
+    run = MatchingRun.objects.create(
+        city=city,
+        trigger="api",
+        unplaced=[
+            {"party": "a", "reason": "no_capacity"},
+            {"party": "b", "reason": "no_capacity"},
+            {"party": "c", "reason": "no_pet_friendly_space"},
+        ],
+    )
+    page = staff(Role.COORDINATOR, cities=[city]).get(
+        f"/admin/arrivals/matchingrun/{run.pk}/change/"
+    )
+    content = page.content.decode()
+    assert "No free beds: 2" in content
+    assert '"party": "a"' not in content
