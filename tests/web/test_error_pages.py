@@ -288,6 +288,10 @@ def test_the_django_messages_named_are_djangos_own():
         catalog.update(gettext.GNUTranslations(path.open("rb"))._catalog)  # type: ignore[attr-defined]
     for message in django_messages.MESSAGES:
         assert message in catalog, message
+    admin = django_dir / "contrib" / "admin" / "locale" / "ru" / "LC_MESSAGES" / "django.mo"
+    catalog.update(gettext.GNUTranslations(admin.open("rb"))._catalog)  # type: ignore[attr-defined]
+    for message in django_messages.ADMIN_MESSAGES:
+        assert message in catalog, message
     for plural in django_messages.PLURALS:
         singular = plural._kw["singular"]  # type: ignore[attr-defined]
         assert (singular, 0) in catalog, singular
