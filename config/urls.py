@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from rest_framework.routers import DefaultRouter
 
 from accounts.views import (
@@ -25,6 +26,9 @@ from shelters.views import CityViewSet, HostOfferViewSet, ShelterViewSet, SpaceV
 from spreadsheets.urls import router as spreadsheets_router
 from spreadsheets.urls import urlpatterns as spreadsheets_urls
 from webhooks.urls import router as webhooks_router
+
+# The back office says whose it is, not "Django administration".
+admin.site.site_header = admin.site.site_title = _("Berth back office")
 
 # No format suffixes (`/parties/<id>.json/`): the format is asked with Accept or ?format=,
 # and an action reached with a suffix answered 500 (its method takes no `format`).

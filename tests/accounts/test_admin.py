@@ -128,3 +128,4 @@ def test_the_back_office_speaks_kazakh_where_django_does_not(coordinator):
     client.cookies["django_language"] = "kk"
     page = client.get("/admin/").content.decode()
     assert "Негізгі мазмұнға өту" in page and "Skip to main content" not in page
+    assert "Berth: басқару панелі" in page and "Даңғо" not in page  # whose it is
