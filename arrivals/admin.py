@@ -26,6 +26,7 @@ from .models import (
     PartyMember,
     Placement,
     WaitingReason,
+    choice_label,
     code_from_typed,
 )
 
@@ -170,9 +171,8 @@ class PlacementAdmin(ScopedModelAdmin):
         # Why a coordinator placed, moved or released it is theirs, as in the API (a
         # placement's `reason` goes with a party's history: `party.history`).
         party = obj.party if obj is not None else None
-        if self.access(request).allows("party.history", party):
-            return self.placement_fields
-        return tuple(name for name in self.placement_fields if name != "reason")
+        shown = self.access(request).allows("party.history", party)
+        return _without(self.placement_fields, {"reason"}, shown)
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
@@ -217,6 +217,5 @@ class MatchingRunAdmin(ScopedModelAdmin):
         of ids and codes, for the API)."""
         counts = Counter(item.get("reason", "") for item in run.unplaced or ())
         return "; ".join(
-            f"{WaitingReason(reason).label if reason in WaitingReason.values else reason}: {n}"
-            for reason, n in counts.most_common()
+            f"{choice_label(WaitingReason, reason)}: {n}" for reason, n in counts.most_common()
         )

@@ -40,15 +40,14 @@ def code_from_typed(text: str) -> str:
     return "".join(ch for ch in text.upper().translate(CODE_LOOK_ALIKES) if ch.isalnum())
 
 
-def choice_labels(choices: type[models.TextChoices], values: Iterable[str]) -> list[str]:
-    """Stored choice values as the pages say them, in the page's language (a value no
+def choice_label(choices: type[models.TextChoices], value: str) -> str:
+    """A stored choice value as the pages say it, in the page's language (a value no
     longer among the choices as it is)."""
-    return [str(choices(value).label) if value in choices.values else value for value in values]
+    return str(choices(value).label) if value in choices.values else value
 
 
-def _status_label(value: str) -> str:
-    """A party's status as the pages say it (a value no longer a status as it is)."""
-    return str(PartyStatus(value).label) if value in PartyStatus.values else value
+def choice_labels(choices: type[models.TextChoices], values: Iterable[str]) -> list[str]:
+    return [choice_label(choices, value) for value in values]
 
 
 class PartyStatus(models.TextChoices):
@@ -368,7 +367,8 @@ class PartyEvent(models.Model):
         verbose_name_plural = _("party history")
 
     def __str__(self) -> str:
-        return f"{_status_label(self.from_status) or '-'} → {_status_label(self.to_status)}"
+        from_status = choice_label(PartyStatus, self.from_status) or "-"
+        return f"{from_status} → {choice_label(PartyStatus, self.to_status)}"
 
 
 class PlacementStatus(models.TextChoices):

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import Access
-from config.exceptions import Conflict
+from config.exceptions import Conflict, is_contention
 from config.outages import UNAVAILABLE
 from privacy.crypto import name_digest, phone_digest
 from privacy.models import AuditAction, AuditEntry
@@ -1010,8 +1010,8 @@ def _placements_write(
                 optimistic=True,
             )
     except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) not in ("55P03", "40P01"):
-            raise  # not a lock timeout nor a deadlock
+        if not is_contention(error):
+            raise  # not another writer in the way (a lock timeout, a deadlock)
         logger.info("matching run %s: spaces busy, placing in the global lock order", run.id)
     return _placements_write_in(
         run=run,

@@ -44,6 +44,10 @@ SHELTER_FIELDS = (
 SPACE_COLUMNS = {"space": "name", "beds": "beds", "admits": "admits"}
 SPACE_COLUMNS_WHEELCHAIR = "space_wheelchair_accessible"
 
+# The columns a parties export adds after a register's (`spreadsheets.selectors.
+# parties_export`): the party's size, when it was registered and where it is now.
+PARTY_EXPORT_TAIL = ("size", "registered_at", "shelter", "space", "placement_status", "held_until")
+
 PARTY_COLUMNS = (
     Column("party", required=True),
     Column("given_name", required=True),
@@ -59,19 +63,8 @@ PARTY_COLUMNS = (
     Column("registration_point"),
     Column("notes", multiline=True),
     Column("consent", required=True),
-    # The parties export's own (`spreadsheets.selectors.parties_export`), not imported.
-    *(
-        Column(name, skipped=True)
-        for name in (
-            "status",
-            "size",
-            "registered_at",
-            "shelter",
-            "space",
-            "placement_status",
-            "held_until",
-        )
-    ),
+    # The parties export's own, not imported: an exported file reads back.
+    *(Column(name, skipped=True) for name in ("status", *PARTY_EXPORT_TAIL)),
 )
 PARTY_FIELDS = (
     "contact_phone",

@@ -14,6 +14,8 @@ from django.db.models import Prefetch, QuerySet
 from arrivals.models import ACTIVE_PLACEMENT, CapacitySnapshot, Party, PartyMember, Placement
 from shelters.models import City
 
+from .rows import PARTY_EXPORT_TAIL
+
 
 @dataclass
 class ExportTable:
@@ -67,7 +69,7 @@ def parties_export(*, city: City, parties: Iterable[Party], personal_ids: set) -
         columns += ["notes"]
     # Every party gave it (a registration without it is refused): a register's import asks.
     columns += ["consent"]
-    columns += ["size", "registered_at", "shelter", "space", "placement_status", "held_until"]
+    columns += PARTY_EXPORT_TAIL
     table = ExportTable(name=f"parties-{city.name}", columns=columns)
     for party in parties:
         shown = party.id in personal_ids

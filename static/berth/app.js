@@ -121,6 +121,12 @@
     }, store);
   }
 
+  /* A sent registration not placed yet and still waiting (one cancelled, checked in or
+   * gone is not asked about again). */
+  function stillWaiting(entry) {
+    return !entry.place && (!entry.status || entry.status === 'waiting');
+  }
+
   function samePlace(a, b) {
     return JSON.stringify(a || null) === JSON.stringify(b || null);
   }
@@ -156,10 +162,7 @@
       }, store);
       emit();
     }
-    return sent.filter(function (entry) {
-      var now = found[entry.key] || entry;
-      return !now.place && (!now.status || now.status === 'waiting');
-    });
+    return sent.filter(function (entry) { return stillWaiting(found[entry.key] || entry); });
   }
 
   /* The sent registrations of the last minutes still waiting: asked about again (the
@@ -167,7 +170,7 @@
    * wait. */
   async function lookForPlaces(withinMs) {
     var left = await refreshSent(function (entry) {
-      return !entry.place && (!entry.status || entry.status === 'waiting') && Date.now() - entry.at < withinMs;
+      return stillWaiting(entry) && Date.now() - entry.at < withinMs;
     });
     return left.length > 0;
   }
