@@ -1,4 +1,3 @@
-import secrets
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -8,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reach import Reach
@@ -131,9 +132,33 @@ WAITING_REASONS_CALL_COORDINATOR = (
 PARTY_EDIT_HOURS = 24
 
 
-def new_slip_token() -> str:
-    """The secret of a party's slip link: 128 random bits, URL-safe."""
-    return secrets.token_urlsafe(16)
+# A slip link (`/slip/<token>/`) is the party's code and a MAC of it (128 bits, URL-safe
+# base64), as Django's password-reset links are made: nothing is stored, so a registration
+# and a matching run write no token and no unique index of one (a national run moves
+# 22,000 parties in one UPDATE, and every index costs each row). The MAC is keyed by
+# SECRET_KEY: a link made under a key of SECRET_KEY_FALLBACKS still opens.
+SLIP_MAC_LENGTH = 22
+
+
+def slip_mac(code: str, secret: str | None = None) -> str:
+    digest = salted_hmac("berth.arrivals.slip", code, secret=secret, algorithm="sha256")
+    return urlsafe_base64_encode(digest.digest()[:16])
+
+
+def slip_token(code: str) -> str:
+    return f"{code}{slip_mac(code)}"
+
+
+def slip_code(token: str) -> str | None:
+    """The code of a slip link's party, or None when the token was not made here (checked
+    in constant time, before any query)."""
+    code, mac = token[:-SLIP_MAC_LENGTH], token[-SLIP_MAC_LENGTH:]
+    if not 1 <= len(code) <= CODE_LENGTH or len(mac) != SLIP_MAC_LENGTH:
+        return None
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    if not any(constant_time_compare(mac, slip_mac(code, key)) for key in keys):
+        return None
+    return code
 
 
 class Sex(models.TextChoices):
@@ -234,10 +259,6 @@ class Party(models.Model):
     # Grows at each correction and each return to waiting: a matching run writes only for
     # parties as it saw them (`arrivals.services.placements_apply`, `_waiting_reasons_set`).
     revision = models.PositiveIntegerField(_("revision"), default=0)
-    # The secret of the public slip link (`/slip/<token>/`), shown while placed.
-    slip_token = models.CharField(
-        _("slip token"), max_length=32, default=new_slip_token, editable=False
-    )
     waiting_since = models.DateTimeField(_("waiting since"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     personal_data_erased_at = models.DateTimeField(
@@ -277,7 +298,13 @@ class Party(models.Model):
                 ),
                 name="party_to_erase",
             ),
-            models.Index(fields=["contact_phone_digest"], name="party_contact_phone_digest"),
+            # Looked up only by a phone's digest: a party without a phone ("") is not in it,
+            # and a run that places it writes no entry.
+            models.Index(
+                fields=["contact_phone_digest"],
+                condition=~Q(contact_phone_digest=""),
+                name="party_contact_phone_digest",
+            ),
             # A volunteer's own registrations, newest first (their home page and list):
             # one index where a foreign-key index and one on created_at were two.
             models.Index(fields=["created_by", "created_at"], name="party_by_registrar"),
@@ -291,7 +318,6 @@ class Party(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="party_code_unique"),
-            models.UniqueConstraint(fields=["slip_token"], name="party_slip_token_unique"),
             models.CheckConstraint(
                 condition=Q(size__gte=1, size__lte=MAX_MEMBERS), name="party_size_range"
             ),
@@ -309,6 +335,11 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def slip_token(self) -> str:
+        """The secret of the party's slip link (see `slip_code`), shown while placed."""
+        return slip_token(self.code)
 
 
 class PartyMember(models.Model):
@@ -352,8 +383,16 @@ class PartyMember(models.Model):
 class PartyEvent(models.Model):
     """One change of a party's status: the party's history (who, when, from, to)."""
 
+    # Written only with a change of its party's status, under that party's lock, and
+    # deleted with it by Django (CASCADE): no foreign-key constraint in the database,
+    # whose check per line would cost a national matching run 22,000 lookups (about
+    # 0.1 s) for lines it writes for parties it has just moved.
     party = models.ForeignKey(
-        Party, on_delete=models.CASCADE, related_name="events", verbose_name=_("party")
+        Party,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("party"),
+        db_constraint=False,
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.CharField(_("actor"), max_length=150)
@@ -415,7 +454,9 @@ class Placement(models.Model):
     created_by = models.CharField(_("created by"), max_length=150)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     # Which run made it, for the record: nothing looks placements up by run, and a national
-    # run writes tens of thousands of them, so no index.
+    # run writes tens of thousands of them, so no index, and no foreign-key constraint in
+    # the database (its check per placement of the run just claimed would cost 0.1 s);
+    # Django sets it to NULL when the run is deleted.
     run = models.ForeignKey(
         "MatchingRun",
         on_delete=models.SET_NULL,
@@ -424,6 +465,7 @@ class Placement(models.Model):
         related_name="placements",
         verbose_name=_("matching run"),
         db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)

@@ -51,6 +51,7 @@ from .models import (
     Sex,
     WaitingReason,
     code_from_typed,
+    slip_code,
 )
 
 
@@ -407,18 +408,14 @@ def _city_capacity_one_query(city_id) -> dict:
     }
 
 
-# A slip token as `arrivals.models.new_slip_token` makes it (URL-safe base64).
-SLIP_TOKEN_CHARACTERS = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-)
-
-
 def party_by_slip_token(token: str) -> Party | None:
-    """The party of a slip link, with its city, or None for a token nobody holds. Whether
-    the slip still works is the party's status (`arrivals.serializers.SLIP_STATUSES`)."""
-    if not 16 <= len(token) <= 64 or not set(token) <= SLIP_TOKEN_CHARACTERS:
+    """The party of a slip link, with its city, or None for a token not made here
+    (`arrivals.models.slip_code`: no query for those). Whether the slip still works is
+    the party's status (`arrivals.serializers.SLIP_STATUSES`)."""
+    code = slip_code(token)
+    if code is None:
         return None
-    return Party.objects.select_related("city").filter(slip_token=token).first()
+    return Party.objects.select_related("city").filter(code=code).first()
 
 
 def party_active_placement(party: Party) -> Placement | None:

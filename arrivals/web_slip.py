@@ -2,8 +2,9 @@
 
 `/slip/<token>/` shows the party's code, where to go (shelter, address, a map link, the
 shelter's phone), how long the beds are held (in the city's time zone) and a QR code of
-the link itself, never a name or anything else personal. The token is the party's own
-random secret (`Party.slip_token`), not its id. The link works while the party is placed
+the link itself, never a name or anything else personal. The token is the party's code and
+a MAC of it that only this server makes (`Party.slip_token`, `arrivals.models.slip_code`),
+not its id. The link works while the party is placed
 or checked in; after that (or before) the page says it no longer works, with 410.
 
 Who holds the link sees where the party sleeps: the page is kept out of shared caches and

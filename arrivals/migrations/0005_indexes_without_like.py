@@ -6,11 +6,16 @@ by (city, status, waiting_since). The new constraints and indexes are made befor
 ones are dropped, so the codes are never without their uniqueness.
 """
 
-import arrivals.models
+from importlib import import_module
+
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# The model's default then, kept in 0003 (slip tokens are no longer stored: 0011).
+new_slip_token = import_module(
+    "arrivals.migrations.0003_waiting_reason_slip_token_family_name_digest"
+).new_slip_token
 
 class Migration(migrations.Migration):
 
@@ -55,7 +60,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='party',
             name='slip_token',
-            field=models.CharField(default=arrivals.models.new_slip_token, editable=False, max_length=32, verbose_name='slip token'),
+            field=models.CharField(default=new_slip_token, editable=False, max_length=32, verbose_name='slip token'),
         ),
         migrations.AlterField(
             model_name='partymember',

@@ -168,3 +168,21 @@ def test_freed_beds_fold_into_a_queued_registration_run_as_a_full_run(city, shel
     services.matching_request(city_id=city.id, trigger="room_available")
     queued.refresh_from_db()
     assert queued.trigger == "room_available"
+
+
+@pytest.mark.django_db
+def test_what_points_at_a_deleted_run_or_party_goes_with_it(city, shelter):
+    # A placement's run and a history line's party have no constraint in the database
+    # (a run writes tens of thousands at once): Django's SET_NULL and CASCADE hold them.
+    space = factories.SpaceFactory(shelter=shelter, beds=3)
+    placed, waiting = factories.PartyFactory(city=city), factories.PartyFactory(city=city)
+    run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
+    write(run, [(placed.id, space.id)], None)
+    placement = Placement.objects.get(party=placed)
+    assert placement.run_id == run.id
+    run.delete()
+    placement.refresh_from_db()
+    assert placement.run_id is None
+    PartyEvent.objects.create(party=waiting, actor="coord", to_status=PartyStatus.WAITING)
+    waiting.delete()
+    assert not PartyEvent.objects.filter(party_id=waiting.id).exists()
