@@ -5,6 +5,7 @@ registration looks at what is new."""
 
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -186,3 +187,11 @@ def test_what_points_at_a_deleted_run_or_party_goes_with_it(city, shelter):
     PartyEvent.objects.create(party=waiting, actor="coord", to_status=PartyStatus.WAITING)
     waiting.delete()
     assert not PartyEvent.objects.filter(party_id=waiting.id).exists()
+
+
+def test_placement_ids_are_random_uuids_as_uuid4_makes_them():
+    ids = services._random_uuids(2000)
+    assert len(set(ids)) == 2000
+    for text in ids:
+        value = uuid.UUID(text)
+        assert (str(value), value.version, value.variant) == (text, 4, uuid.RFC_4122)
