@@ -9,13 +9,29 @@ from drf_spectacular.plumbing import get_doc
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's, describing an operation by its method's docstring or its view
-    class's own, never one the class inherits: `accounts.permissions.AccessMixin`'s, about
-    how views ask for their rules, is for the code's readers, not integrators."""
+    class's own, and a serializer by its class's own, never one the class inherits:
+    `accounts.permissions.AccessMixin`'s, about how views ask for their rules, or
+    `config.fields.ModelSerializer`'s, about how fields are built, is for the code's
+    readers, not integrators."""
 
     def get_description(self) -> str:  # type: ignore[override]
         method = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
-        own = vars(type(self.view)).get("__doc__")
-        return get_doc(method) or (inspect.cleandoc(own) if own else "")
+        return get_doc(method) or _own_doc(type(self.view))
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if schema.get("description") == get_doc(type(serializer)):  # not set by an override
+            own = _own_doc(type(serializer))
+            if own:
+                schema["description"] = own
+            else:
+                del schema["description"]
+        return schema
+
+
+def _own_doc(cls: type) -> str:
+    own = vars(cls).get("__doc__")
+    return inspect.cleandoc(own) if own else ""
 
 
 ERROR = {

@@ -83,3 +83,32 @@ def test_operations_are_described_for_integrators_and_as_they_answer(schema):
     ]
     # A mixin's docstring, written for the code's readers, describes no operation.
     assert not [text for text in descriptions if "accounts.rules" in text]
+
+
+@pytest.mark.django_db
+def test_schemas_are_described_by_their_own_serializers_words(schema):
+    from rest_framework import serializers
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    # A component is named after its serializer (less "Serializer"; "Patched…" and
+    # "…Request" for what is sent).
+    own = {
+        cls.__name__.removesuffix("Serializer"): re.sub(r"\s+", " ", vars(cls).get("__doc__") or "")
+        for cls in subclasses(serializers.Serializer)
+        if cls.__module__.split(".")[0] != "rest_framework"
+    }
+    described = {}
+    for name, component in schema["components"]["schemas"].items():
+        base = name.removeprefix("Patched").removesuffix("Request")
+        if component.get("type") == "object" and base in own:
+            described[name] = (re.sub(r"\s+", " ", component.get("description", "")), base)
+    assert len(described) > 50
+    # Not a base class's words about how fields are built (config.fields.ModelSerializer)
+    # or a mixin's about fields that are set once: those are for the code's readers.
+    assert {
+        name: text for name, (text, base) in described.items() if text != own[base].strip()
+    } == {}
