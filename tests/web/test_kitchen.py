@@ -8,6 +8,7 @@ import zoneinfo
 from datetime import datetime, time
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -417,3 +418,43 @@ def test_a_serving_out_of_reach_is_not_found(other_volunteer, lunch):
     assert web_client(other_volunteer).post(url).status_code == 404
     assert web_client(other_volunteer).get(url).status_code == 405
     assert served(lunch) == 3
+
+
+def test_a_meal_still_being_served_after_midnight_stays_on_the_pages(volunteer, shelter, city):
+    """At 00:20 the 23:30 hot meal is still being served (SERVICE_LENGTH after its start):
+    it stays on the kitchen's pages, its day shown, and servings are recorded at it; the
+    21:00 dinner, over, is gone with the day."""
+    tz = zoneinfo.ZoneInfo(city.timezone)
+
+    def local(text):
+        return datetime.fromisoformat(text).replace(tzinfo=tz)
+
+    def add(meal, when, **place):
+        return MealService.objects.create(
+            city=city, meal=meal, starts_at=local(when), created_by="test", **place
+        )
+
+    dinner = add("dinner", "2030-12-04 21:00", shelter=shelter)
+    late = add("hot_meal", "2030-12-04 23:30", shelter=shelter)
+    snack = add("snack", "2030-12-05 00:10", shelter=shelter)
+    at_point = add("hot_meal", "2030-12-04 23:00", location="Syrym border crossing")
+    with time_machine.travel(local("2030-12-05 00:20"), tick=False):
+        client = web_client(volunteer)
+        text = client.get(reverse("web-kitchen-shelter", args=[shelter.id])).content.decode()
+        assert f'id="service-{late.id}"' in text
+        assert "Hot meal · 23:30, 4 December</h2>" in text
+        assert f'id="service-{snack.id}"' in text and "Snack · 00:10</h2>" in text
+        assert f'id="service-{dinner.id}"' not in text
+        start = client.get(reverse("web-kitchen")).content.decode()
+        assert "Syrym border crossing" in start  # its 23:00 meal is still being served
+        point = client.get(
+            reverse("web-kitchen-point", args=[city.id]) + "?location=Syrym+border+crossing"
+        ).content.decode()
+        assert f'id="service-{at_point.id}"' in point
+        answer = client.post(
+            reverse("web-kitchen-serve", args=[late.id]), {"add": "5", "key": uuid.uuid4().hex}
+        )
+        assert answer.status_code == 302
+        assert served(late) == 5
+    with time_machine.travel(local("2030-12-05 01:10"), tick=False):  # the point's is over
+        assert "Syrym border crossing" not in client.get(reverse("web-kitchen")).content.decode()
