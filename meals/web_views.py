@@ -284,13 +284,18 @@ def serving_add(request, service_id):
     )
     form = ServingForm(request.POST, auto_id=f"serve_{service.id.hex}_%s")
 
-    def again(status):
+    def again(status, *, new_key=False):
+        if new_key:
+            # What was sent under the old key was refused or answered: the next tap is
+            # a new submission, with what was typed kept.
+            form.data = form.data.copy()
+            form.data["key"] = uuid.uuid4().hex
         return _service_page(
             request, access, service, status=status, bound={("serve", service.id): form}
         )
 
     if not form.is_valid():
-        return again(400)
+        return again(400, new_key="key" in form.errors)
     portions = form.cleaned_data["count"]
     payload = {"portions": portions, "diet": {}}
 
@@ -310,10 +315,10 @@ def serving_add(request, service_id):
         )
     except (KeyReused, InvalidKey):
         form.add_error(None, _("This form was already sent with another number. Try again."))
-        return again(409)
+        return again(409, new_key=True)
     except (Conflict, DjangoValidationError, IntegrityError, MealService.DoesNotExist):
         form.add_error(None, _("The serving could not be recorded. Reload the page."))
-        return again(409)
+        return again(409, new_key=True)
     if not answer.replayed:
         messages.success(
             request,

@@ -3,6 +3,7 @@ key, schedules edited in place, the day's report with its CSV; who may see and d
 (accounts.rules: everyone of a city records servings, shelter staff edit schedules of their
 shelters, coordinators read the report)."""
 
+import re
 import uuid
 import zoneinfo
 from datetime import datetime, time
@@ -458,3 +459,42 @@ def test_a_meal_still_being_served_after_midnight_stays_on_the_pages(volunteer, 
         assert served(late) == 5
     with time_machine.travel(local("2030-12-05 01:10"), tick=False):  # the point's is over
         assert "Syrym border crossing" not in client.get(reverse("web-kitchen")).content.decode()
+
+
+def _page_key(response) -> str:
+    keys = re.findall(r'<input type="hidden" name="key" value="([^"]*)">', response.content.decode())
+    assert len(keys) == 1
+    return keys[0]
+
+
+def test_try_again_after_a_reused_key_records_the_serving(volunteer, lunch):
+    """Without JavaScript, a form sent again from an old page (Back) with another number
+    is refused; the page it comes back on carries a new key, so "Try again" records it."""
+    client = web_client(volunteer)
+    url = reverse("web-kitchen-serve", args=[lunch.id])
+    key = uuid.uuid4().hex
+    assert client.post(url, {"add": "1", "key": key}).status_code == 302
+    refused = client.post(url, {"add": "number", "portions": "12", "key": key})
+    assert refused.status_code == 409
+    text = refused.content.decode()
+    assert "already sent with another number" in text
+    assert 'value="12"' in text  # what was typed stays
+    fresh = _page_key(refused)
+    assert fresh and fresh != key
+    assert served(lunch) == 1
+    again = client.post(url, {"add": "number", "portions": "12", "key": fresh})
+    assert again.status_code == 302
+    assert served(lunch) == 13
+
+
+@pytest.mark.parametrize("key", ["ключ", ""])
+def test_a_form_with_a_bad_key_comes_back_with_a_good_one(volunteer, lunch, key):
+    client = web_client(volunteer)
+    url = reverse("web-kitchen-serve", args=[lunch.id])
+    refused = client.post(url, {"add": "5", "key": key})
+    assert refused.status_code in {400, 409}
+    assert served(lunch) == 0
+    fresh = _page_key(refused)
+    assert fresh and fresh != key
+    assert client.post(url, {"add": "5", "key": fresh}).status_code == 302
+    assert served(lunch) == 5
