@@ -288,8 +288,9 @@ def serving_add(request, service_id):
         if new_key:
             # What was sent under the old key was refused or answered: the next tap is
             # a new submission, with what was typed kept.
-            form.data = form.data.copy()
-            form.data["key"] = uuid.uuid4().hex
+            data = request.POST.copy()
+            data["key"] = uuid.uuid4().hex
+            form.data = data  # its errors stay; the page shows this data
         return _service_page(
             request, access, service, status=status, bound={("serve", service.id): form}
         )

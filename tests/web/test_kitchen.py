@@ -462,7 +462,8 @@ def test_a_meal_still_being_served_after_midnight_stays_on_the_pages(volunteer, 
 
 
 def _page_key(response) -> str:
-    keys = re.findall(r'<input type="hidden" name="key" value="([^"]*)">', response.content.decode())
+    hidden = r'<input type="hidden" name="key" value="([^"]*)">'
+    keys = re.findall(hidden, response.content.decode())
     assert len(keys) == 1
     return keys[0]
 
