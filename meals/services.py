@@ -88,18 +88,28 @@ def _check_may_plan(*, access: Access, city: City, shelter: Shelter | None) -> N
 
 
 def _check_slot_free(*, service: MealService, data: dict | None = None) -> None:
-    """The shelter has no other `meal` at `starts_at`: the service's, or those `data` sets."""
-    slot = {name: (data or {}).get(name, getattr(service, name)) for name in ("meal", "starts_at")}
-    if (
-        service.shelter_id is not None
-        and MealService.objects.filter(shelter_id=service.shelter_id, **slot)
-        .exclude(id=service.id)
-        .exists()
-    ):
-        raise Conflict(
-            "meal_service_exists",
+    """The service's place has no other `meal` at `starts_at`: the service's, or those
+    `data` sets. A shelter is its id; a point is its city and its name, trimmed (as the
+    services store it) and compared without regard to case ("КПП Сырым" is "кпп сырым")."""
+    slot = {
+        name: (data or {}).get(name, getattr(service, name))
+        for name in ("meal", "starts_at", "location")
+    }
+    others = MealService.objects.filter(meal=slot["meal"], starts_at=slot["starts_at"])
+    if service.shelter_id is not None:
+        others, detail = (
+            others.filter(shelter_id=service.shelter_id),
             _("This shelter already has this meal at this time."),
         )
+    else:
+        others, detail = (
+            others.filter(
+                city_id=service.city_id, shelter__isnull=True, location__iexact=slot["location"]
+            ),
+            _("This point already has this meal at this time."),
+        )
+    if others.exclude(id=service.id).exists():
+        raise Conflict("meal_service_exists", detail)
 
 
 @transaction.atomic
@@ -116,7 +126,8 @@ def meal_service_create(
     """Plan a meal at a shelter (its city is the shelter's) or at a point in a city, as
     the caller of `access` may (`_check_may_plan`), recorded as planned by them.
 
-    The same meal at the same time at one shelter raises Conflict("meal_service_exists").
+    The same meal at the same time at one shelter, or at one point of the city (its name
+    compared trimmed, without regard to case), raises Conflict("meal_service_exists").
     """
     location = location.strip()
     starts_at = to_minute(starts_at)

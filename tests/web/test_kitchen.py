@@ -499,3 +499,22 @@ def test_a_form_with_a_bad_key_comes_back_with_a_good_one(volunteer, lunch, key)
     assert fresh and fresh != key
     assert client.post(url, {"add": "5", "key": fresh}).status_code == 302
     assert served(lunch) == 5
+
+
+def test_the_same_meal_added_twice_at_a_point_is_refused_at_its_time(coordinator, city):
+    """Added twice (a double tap, a second coordinator), the point's meal is planned once:
+    the second comes back with the error at its time, what was typed kept."""
+    client = web_client(coordinator)
+    url = reverse("web-kitchen-add-point", args=[city.id])
+    body = {"location": "КПП Сырым", "meal": "hot_meal", "time": "06:30", "planned_portions": "200"}
+    assert client.post(url, body).status_code == 302
+    again = client.post(url, {**body, "location": " кпп сырым "})
+    assert again.status_code == 409
+    text = again.content.decode()
+    assert 'href="#add_time"' in text
+    assert "This point already has this meal at this time." in text
+    assert 'value="06:30"' in text and 'value="200"' in text
+    assert MealService.objects.filter(location__iexact="КПП Сырым").count() == 1
+    report = client.get(reverse("web-kitchen-report"), {"city": city.id}).content.decode()
+    assert "1 meal service" in report
+    assert '<b class="num">200</b><span>planned</span>' in report
