@@ -90,7 +90,8 @@ class MealSchedule(models.Model):
 class MealService(models.Model):
     """A meal given at a shelter or at a point without beds (`location`), never both.
 
-    `starts_at` is in whole minutes. One made from a schedule entry records the day it
+    `starts_at` is in whole minutes; one meal per shelter, or per point of a city, and
+    minute. One made from a schedule entry records the day it
     was made for (`schedule_day`), which stays when the service is moved. Its
     forecast is computed from the people at the shelter (`meals.selectors`), never
     stored.
@@ -166,6 +167,13 @@ class MealService(models.Model):
             models.CheckConstraint(condition=PLANNED_IN_RANGE, name="meal_service_planned_range"),
             models.UniqueConstraint(
                 fields=["shelter", "meal", "starts_at"], name="meal_service_unique_shelter_slot"
+            ),
+            # A point's name as stored (`meals.services` trims it); the services also
+            # refuse the same name in other capitals (`_check_slot_free`).
+            models.UniqueConstraint(
+                fields=["city", "location", "meal", "starts_at"],
+                condition=Q(shelter__isnull=True),
+                name="meal_service_unique_point_slot",
             ),
             models.UniqueConstraint(
                 fields=["schedule", "schedule_day"],

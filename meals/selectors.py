@@ -66,6 +66,20 @@ def meal_services_on_day(queryset: QuerySet[MealService], *, day: date) -> Query
     return queryset.filter(on_day)
 
 
+def meal_services_in_kitchen(
+    queryset: QuerySet[MealService], *, city: City, now: datetime
+) -> QuerySet[MealService]:
+    """The services of one city (`queryset` holds only its) that its kitchens' pages show:
+    those that start today in its time zone, and those of the day before still being
+    served (started less than `SERVICE_LENGTH` ago, current as `forecast_moment` counts
+    them), so a 23:30 meal stays on the page after midnight."""
+    today = timezone.localtime(now, zoneinfo.ZoneInfo(city.timezone)).date()
+    start, end = day_bounds(day=today, tz_name=city.timezone)
+    return queryset.filter(
+        Q(starts_at__gte=start) | Q(starts_at__gt=now - SERVICE_LENGTH), starts_at__lt=end
+    )
+
+
 def forecast_moment(service: MealService, *, now: datetime) -> tuple[str, datetime | None]:
     """(basis, as of when) of a service's forecast; when is None for "now"."""
     if service.shelter_id is None:

@@ -88,18 +88,28 @@ def _check_may_plan(*, access: Access, city: City, shelter: Shelter | None) -> N
 
 
 def _check_slot_free(*, service: MealService, data: dict | None = None) -> None:
-    """The shelter has no other `meal` at `starts_at`: the service's, or those `data` sets."""
-    slot = {name: (data or {}).get(name, getattr(service, name)) for name in ("meal", "starts_at")}
-    if (
-        service.shelter_id is not None
-        and MealService.objects.filter(shelter_id=service.shelter_id, **slot)
-        .exclude(id=service.id)
-        .exists()
-    ):
-        raise Conflict(
-            "meal_service_exists",
+    """The service's place has no other `meal` at `starts_at`: the service's, or those
+    `data` sets. A shelter is its id; a point is its city and its name, trimmed (as the
+    services store it) and compared without regard to case ("КПП Сырым" is "кпп сырым")."""
+    slot = {
+        name: (data or {}).get(name, getattr(service, name))
+        for name in ("meal", "starts_at", "location")
+    }
+    others = MealService.objects.filter(meal=slot["meal"], starts_at=slot["starts_at"])
+    if service.shelter_id is not None:
+        others, detail = (
+            others.filter(shelter_id=service.shelter_id),
             _("This shelter already has this meal at this time."),
         )
+    else:
+        others, detail = (
+            others.filter(
+                city_id=service.city_id, shelter__isnull=True, location__iexact=slot["location"]
+            ),
+            _("This point already has this meal at this time."),
+        )
+    if others.exclude(id=service.id).exists():
+        raise Conflict("meal_service_exists", detail)
 
 
 @transaction.atomic
@@ -116,7 +126,8 @@ def meal_service_create(
     """Plan a meal at a shelter (its city is the shelter's) or at a point in a city, as
     the caller of `access` may (`_check_may_plan`), recorded as planned by them.
 
-    The same meal at the same time at one shelter raises Conflict("meal_service_exists").
+    The same meal at the same time at one shelter, or at one point of the city (its name
+    compared trimmed, without regard to case), raises Conflict("meal_service_exists").
     """
     location = location.strip()
     starts_at = to_minute(starts_at)
@@ -267,7 +278,8 @@ def meal_schedule_create(
     *, shelter: Shelter, meal: str, time, planned_portions: int | None = None
 ) -> MealSchedule:
     """Add a daily meal to a shelter's schedule; today's service follows at the next
-    run of `meal_services_create_for_day` if its time has not come yet."""
+    run of `meal_services_create_for_day` if its time has not come yet (tomorrow's, if it
+    is within `SCHEDULE_LEAD`)."""
     entry = MealSchedule(
         shelter=shelter, meal=meal, time=to_minute(time), planned_portions=planned_portions
     )
@@ -279,8 +291,8 @@ def meal_schedule_create(
 @transaction.atomic
 def meal_schedule_update(*, schedule_id, data: dict) -> MealSchedule:
     """Change a daily meal. It applies from the next day the entry has not made its
-    service for yet: a service already made for today stays as it is (edit it
-    directly)."""
+    service for yet: a service already made (today's, or tomorrow's within
+    `SCHEDULE_LEAD` of midnight) stays as it is (edit it directly)."""
     entry = MealSchedule.objects.select_for_update().get(id=schedule_id)
     data = {name: to_minute(value) if name == "time" else value for name, value in data.items()}
     _check_schedule_slot_free(entry=entry, data=data)
@@ -296,16 +308,27 @@ def meal_schedule_delete(*, schedule_id) -> None:
     MealSchedule.objects.filter(id=schedule_id).delete()
 
 
+# How far into tomorrow a run of `meal_services_create_for_day` looks: well over the
+# timer's 30 minutes (`CELERY_BEAT_SCHEDULE`), which is not aligned to the clock, so the
+# services of the first minutes after midnight are made by a run before it.
+SCHEDULE_LEAD = timedelta(hours=2)
+
+
 @transaction.atomic
 def meal_services_create_for_day(*, day: date | None = None, now: datetime | None = None) -> int:
-    """Make each shelter's meal services of a day from its schedule, once.
+    """Make each shelter's meal services from its schedule, once per entry and day.
 
-    `day` defaults to today in each city's time zone. An entry makes its service of a
-    day at most once: the day is recorded (`MealScheduleDay`), so a service of that
-    day that was deleted or moved to another time or day is not made again. An entry
-    whose time on that day has come (the service would already have started) is
-    skipped and not recorded: a schedule entry added at 15:00 for 08:00 starts
-    tomorrow.
+    Without `day`, the services that have not started yet and start today (in each
+    city's time zone) or within `SCHEDULE_LEAD`: the day's meals are made from the
+    first run after midnight, and a 00:15 meal by a run before midnight (the 23:50 one),
+    so none falls between two runs. With `day`, that day's services that have not
+    started yet.
+
+    An entry makes its service of a day at most once: the day is recorded
+    (`MealScheduleDay`), so a service of that day that was deleted or moved to another
+    time or day is not made again. An entry whose time on a day has come (the service
+    would already have started) is skipped for that day and not recorded: a schedule
+    entry added at 15:00 for 08:00 starts tomorrow.
 
     Locks every schedule entry's row (SELECT ... FOR UPDATE, in primary-key order), so
     two runs at once take turns and the second sees the days the first recorded; the
@@ -322,14 +345,18 @@ def meal_services_create_for_day(*, day: date | None = None, now: datetime | Non
     )
     if not entries:
         return 0
-    days, zones = {}, {}
+    # Each city's days to look at, in its time zone, and until when on the last of them.
+    days: dict = {}
+    zones: dict = {}
     for entry in entries:
         city = entry.shelter.city
         if city.id not in days:
             zones[city.id] = zoneinfo.ZoneInfo(city.timezone)
-            days[city.id] = day or timezone.localtime(now, zones[city.id]).date()
+            today = timezone.localtime(now, zones[city.id]).date()
+            days[city.id] = [day] if day else [today, today + timedelta(days=1)]
+    until = None if day else now + SCHEDULE_LEAD
     made = set(
-        MealScheduleDay.objects.filter(day__in=set(days.values()))
+        MealScheduleDay.objects.filter(day__in={d for of_city in days.values() for d in of_city})
         .values_list("schedule_id", "day")
         .order_by()
     )
@@ -337,23 +364,28 @@ def meal_services_create_for_day(*, day: date | None = None, now: datetime | Non
     days_made: list[MealScheduleDay] = []
     for entry in entries:
         city_id = entry.shelter.city_id
-        starts_at = datetime.combine(days[city_id], entry.time, tzinfo=zones[city_id])
-        if (entry.id, days[city_id]) in made or starts_at <= now:
-            continue
-        missing.append(
-            MealService(
-                city_id=city_id,
-                shelter_id=entry.shelter_id,
-                meal=entry.meal,
-                starts_at=starts_at,
-                planned_portions=entry.planned_portions,
-                schedule=entry,
-                schedule_day=days[city_id],
-                created_by=SCHEDULE_ACTOR,
-                created_at=now,
+        for i, service_day in enumerate(days[city_id]):
+            starts_at = datetime.combine(service_day, entry.time, tzinfo=zones[city_id])
+            if (
+                (entry.id, service_day) in made
+                or starts_at <= now
+                or (i > 0 and until is not None and starts_at > until)
+            ):
+                continue
+            missing.append(
+                MealService(
+                    city_id=city_id,
+                    shelter_id=entry.shelter_id,
+                    meal=entry.meal,
+                    starts_at=starts_at,
+                    planned_portions=entry.planned_portions,
+                    schedule=entry,
+                    schedule_day=service_day,
+                    created_by=SCHEDULE_ACTOR,
+                    created_at=now,
+                )
             )
-        )
-        days_made.append(MealScheduleDay(schedule=entry, day=days[city_id], created_at=now))
+            days_made.append(MealScheduleDay(schedule=entry, day=service_day, created_at=now))
     MealScheduleDay.objects.bulk_create(
         days_made,
         ignore_conflicts=True,

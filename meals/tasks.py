@@ -10,5 +10,6 @@ from . import services
 
 @shared_task(**RELIABLE)
 def meal_services_create_for_today() -> int:
-    """Beat, every 30 minutes: today's services from the shelters' schedules, once."""
+    """Beat, every 30 minutes: the services of the shelters' schedules that start later
+    today or within `services.SCHEDULE_LEAD` (tomorrow's first ones), once per day."""
     return services.meal_services_create_for_day()

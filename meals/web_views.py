@@ -103,14 +103,17 @@ def _point_url(city_id, location: str) -> str:
 @never_cache
 def kitchen(request):
     """Where meals are given today: each shelter and point of the caller's reach that has a
-    meal service today, and the shelters whose schedule the caller may edit."""
+    meal service today (or one of the day before still being served), and the shelters
+    whose schedule the caller may edit."""
     access = _access(request, "mealservice.view")
     cities = list(access.scope(City.objects.all()).order_by("name"))
     places: list[dict] = []
+    now = timezone.now()
     for city in cities:
-        today = selectors.meal_services_on_day(
+        today = selectors.meal_services_in_kitchen(
             access.scope(MealService.objects.filter(city=city), "mealservice.view"),
-            day=_today(city),
+            city=city,
+            now=now,
         )
         seen = set()
         for service in today.select_related("shelter").order_by("starts_at"):
@@ -150,18 +153,24 @@ SHELTERS_LISTED = 200
 
 
 def _place_page(request, access, *, city, shelter=None, location="", status=200, bound=None):
-    """Today's services of a shelter or a point. `bound` is a form sent back with its
+    """Today's services of a shelter or a point, and those of the day before still being
+    served (`selectors.meal_services_in_kitchen`). `bound` is a form sent back with its
     errors, by what it is: ("serve", service id), ("plan", service id) or ("add", None)."""
     bound = bound or {}
+    now = timezone.now()
     services_today = selectors.meal_services_add_figures(
-        selectors.meal_services_on_day(
+        selectors.meal_services_in_kitchen(
             access.scope(
                 MealService.objects.filter(city=city, shelter=shelter, location=location),
                 "mealservice.view",
             ),
-            day=_today(city),
-        ).order_by("starts_at", "meal", "id")
+            city=city,
+            now=now,
+        ).order_by("starts_at", "meal", "id"),
+        now=now,
     )
+    tz = zoneinfo.ZoneInfo(city.timezone)
+    today = timezone.localtime(now, tz).date()
     # The caller's last serving at each service, while they may still take it back.
     last_serving: dict = {}
     for serving in Serving.objects.filter(
@@ -190,6 +199,8 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
                 "served_diet": _diets_shown(service.served_diet),
                 "api_url": reverse("meal-service-servings", args=[service.id]),
                 "last_serving": last_serving.get(service.id),
+                # A meal of the day before still being served: its day is shown too.
+                "earlier_day": timezone.localtime(service.starts_at, tz).date() < today,
             }
         )
     add_form = bound.get(("add", None)) or MealTimeForm(
@@ -205,7 +216,7 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
             "location": location,
             "rows": rows,
             "quick": QUICK_PORTIONS,
-            "today": _today(city),
+            "today": today,
             "here": request.get_full_path(),
             "may_schedule": shelter is not None and access.allows("mealschedule.change", shelter),
             "may_report": access.allows("mealsreport.view", city),
@@ -273,13 +284,19 @@ def serving_add(request, service_id):
     )
     form = ServingForm(request.POST, auto_id=f"serve_{service.id.hex}_%s")
 
-    def again(status):
+    def again(status, *, new_key=False):
+        if new_key:
+            # What was sent under the old key was refused or answered: the next tap is
+            # a new submission, with what was typed kept.
+            data = request.POST.copy()
+            data["key"] = uuid.uuid4().hex
+            form.data = data  # its errors stay; the page shows this data
         return _service_page(
             request, access, service, status=status, bound={("serve", service.id): form}
         )
 
     if not form.is_valid():
-        return again(400)
+        return again(400, new_key="key" in form.errors)
     portions = form.cleaned_data["count"]
     payload = {"portions": portions, "diet": {}}
 
@@ -299,10 +316,10 @@ def serving_add(request, service_id):
         )
     except (KeyReused, InvalidKey):
         form.add_error(None, _("This form was already sent with another number. Try again."))
-        return again(409)
+        return again(409, new_key=True)
     except (Conflict, DjangoValidationError, IntegrityError, MealService.DoesNotExist):
         form.add_error(None, _("The serving could not be recorded. Reload the page."))
-        return again(409)
+        return again(409, new_key=True)
     if not answer.replayed:
         messages.success(
             request,
@@ -459,6 +476,14 @@ def meal_add(request, shelter_id=None, city_id=None):
         return again(400)
     except Conflict as conflict:
         form.add_error("time", conflict.detail)
+        return again(409)
+    except IntegrityError:  # the same meal added at the same moment by someone else
+        form.add_error(
+            "time",
+            _("This shelter already has this meal at this time.")
+            if shelter is not None
+            else _("This point already has this meal at this time."),
+        )
         return again(409)
     messages.success(
         request,

@@ -348,3 +348,31 @@ def test_a_schedule_time_with_seconds_is_the_same_slot(coordinator_client, shelt
     response = coordinator_client.patch(schedule_url(later.id), {"time": "14:30:10"}, format="json")
     assert response.status_code == 200, response.content
     assert sorted(MealSchedule.objects.values_list("time", flat=True)) == [time(12), time(14, 30)]
+
+
+@pytest.mark.django_db
+def test_a_meal_just_after_midnight_is_made_by_a_run_before_it(city, shelter, coordinator_client):
+    """The timer runs every 30 minutes, not on the clock: a 00:15 meal falls between the
+    23:50 and 00:20 runs, and is made by the first of them."""
+    response = coordinator_client.post(
+        SCHEDULES, {"shelter": str(shelter.id), "meal": "hot_meal", "time": "00:15"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    entry(shelter, "breakfast", "08:00")
+    made = []
+    for when in ("2030-12-04 23:50", "2030-12-05 00:20", "2030-12-05 00:50", "2030-12-05 23:50"):
+        made.append(services.meal_services_create_for_day(now=at(city, when)))
+    assert made == [1, 1, 0, 1]  # Dec 5: 00:15 before midnight, 08:00 after; Dec 6: 00:15
+    assert list(
+        MealService.objects.order_by("starts_at").values_list("meal", "starts_at", "schedule_day")
+    ) == [
+        ("hot_meal", at(city, "2030-12-05 00:15"), date(2030, 12, 5)),
+        ("breakfast", at(city, "2030-12-05 08:00"), date(2030, 12, 5)),
+        ("hot_meal", at(city, "2030-12-06 00:15"), date(2030, 12, 6)),
+    ]
+    # Tomorrow is looked at only within SCHEDULE_LEAD: its breakfast waits for its day,
+    # so a change to the schedule made today applies tomorrow.
+    assert not MealService.objects.filter(starts_at=at(city, "2030-12-06 08:00")).exists()
+    # Run again, nothing more: each entry's day is made once.
+    assert services.meal_services_create_for_day(now=at(city, "2030-12-05 23:55")) == 0
+    assert MealService.objects.count() == 3

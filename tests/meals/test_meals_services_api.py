@@ -1,11 +1,13 @@
 """/api/v1/meal-services/: who may plan, see and change services, filters, bad input,
 and a list whose query count does not grow with the page."""
 
+import importlib
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -112,6 +114,101 @@ def test_the_same_meal_twice_at_a_shelter_answers_409(coordinator_client, shelte
     assert response.status_code == 409
     assert response.data["code"] == "meal_service_exists"
     assert MealService.objects.count() == 1
+
+
+def test_the_same_meal_twice_at_a_point_answers_409(coordinator, coordinator_client, city, shelter):
+    """One meal per point and minute, as at a shelter: the point is its city and its name,
+    trimmed and compared without regard to case; seconds are dropped before comparing."""
+    body = {
+        "city": str(city.id),
+        "location": "КПП Сырым",
+        "meal": "hot_meal",
+        "starts_at": "2030-05-01T10:00:00Z",
+        "planned_portions": 200,
+    }
+    assert coordinator_client.post(SERVICES, body, format="json").status_code == 201
+    for same in (
+        {"starts_at": "2030-05-01T10:00:30Z"},
+        {"location": "  кпп сырым "},
+        {"location": "КПП СЫРЫМ", "planned_portions": None},
+    ):
+        response = coordinator_client.post(SERVICES, {**body, **same}, format="json")
+        assert response.status_code == 409, (same, response.content)
+        assert response.data["code"] == "meal_service_exists"
+        assert "point already has this meal" in response.data["detail"]
+    assert MealService.objects.count() == 1
+    # Another meal, minute, point or city, or a shelter's meal at that minute, is another slot.
+    other_city = factories.CityFactory()
+    coordinator.membership.cities.add(other_city)
+    for other in (
+        {"meal": "snack"},
+        {"starts_at": "2030-05-01T10:01:00Z"},
+        {"location": "Railway station"},
+        {"city": str(other_city.id)},
+        {"city": None, "location": "", "shelter": str(shelter.id)},
+    ):
+        payload = {key: value for key, value in {**body, **other}.items() if value is not None}
+        response = coordinator_client.post(SERVICES, payload, format="json")
+        assert response.status_code == 201, (other, response.content)
+    assert MealService.objects.count() == 6
+
+    # Moved onto the point's taken slot: 409, the moved one unchanged.
+    snack = MealService.objects.get(meal="snack")
+    response = coordinator_client.patch(
+        service_url(snack.id), {"meal": "hot_meal", "location": "кпп сырым"}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.data["code"] == "meal_service_exists"
+    snack.refresh_from_db()
+    assert (snack.meal, snack.location) == ("snack", "КПП Сырым")
+
+
+def test_the_database_holds_one_meal_per_point_and_minute(city):
+    starts_at = datetime(2030, 5, 1, 10, tzinfo=UTC)
+    meal_service(city=city, location="КПП Сырым", meal="hot_meal", starts_at=starts_at)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        meal_service(city=city, location="КПП Сырым", meal="hot_meal", starts_at=starts_at)
+    assert MealService.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_points_given_twice_are_merged_when_migrating(city):
+    """What was served at either stays, the plan is counted once."""
+    merge = importlib.import_module("meals.migrations.0004_merge_point_duplicates")
+    starts_at = datetime(2030, 5, 1, 10, tzinfo=UTC)
+    first = meal_service(city=city, location="КПП Сырым", meal="hot_meal", starts_at=starts_at)
+    MealService.objects.filter(id=first.id).update(created_at=timezone.now() - timedelta(hours=1))
+    kept_apart = meal_service(city=city, location="Station", meal="hot_meal", starts_at=starts_at)
+    Serving.objects.create(service=first, portions=3, recorded_by="x")
+    # The constraint now refuses what the old code let in: drop it for the old data.
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(MealService, _point_constraint())
+    try:
+        second = meal_service(
+            city=city,
+            location="КПП Сырым",
+            meal="hot_meal",
+            starts_at=starts_at,
+            planned_portions=200,
+        )
+        Serving.objects.create(service=second, portions=5, recorded_by="y")
+        merge.merge_point_duplicates(django_apps, None)
+    finally:
+        with connection.schema_editor() as editor:
+            editor.add_constraint(MealService, _point_constraint())
+    assert set(MealService.objects.values_list("id", flat=True)) == {first.id, kept_apart.id}
+    first.refresh_from_db()
+    assert first.planned_portions == 200
+    assert sorted(Serving.objects.filter(service=first).values_list("portions", flat=True)) == [
+        3,
+        5,
+    ]
+
+
+def _point_constraint():
+    return next(
+        c for c in MealService._meta.constraints if c.name == "meal_service_unique_point_slot"
+    )
 
 
 def test_malformed_json_answers_400(coordinator_client):

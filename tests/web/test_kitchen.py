@@ -3,11 +3,13 @@ key, schedules edited in place, the day's report with its CSV; who may see and d
 (accounts.rules: everyone of a city records servings, shelter staff edit schedules of their
 shelters, coordinators read the report)."""
 
+import re
 import uuid
 import zoneinfo
 from datetime import datetime, time
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -417,3 +419,102 @@ def test_a_serving_out_of_reach_is_not_found(other_volunteer, lunch):
     assert web_client(other_volunteer).post(url).status_code == 404
     assert web_client(other_volunteer).get(url).status_code == 405
     assert served(lunch) == 3
+
+
+def test_a_meal_still_being_served_after_midnight_stays_on_the_pages(volunteer, shelter, city):
+    """At 00:20 the 23:30 hot meal is still being served (SERVICE_LENGTH after its start):
+    it stays on the kitchen's pages, its day shown, and servings are recorded at it; the
+    21:00 dinner, over, is gone with the day."""
+    tz = zoneinfo.ZoneInfo(city.timezone)
+
+    def local(text):
+        return datetime.fromisoformat(text).replace(tzinfo=tz)
+
+    def add(meal, when, **place):
+        return MealService.objects.create(
+            city=city, meal=meal, starts_at=local(when), created_by="test", **place
+        )
+
+    dinner = add("dinner", "2030-12-04 21:00", shelter=shelter)
+    late = add("hot_meal", "2030-12-04 23:30", shelter=shelter)
+    snack = add("snack", "2030-12-05 00:10", shelter=shelter)
+    at_point = add("hot_meal", "2030-12-04 23:00", location="Syrym border crossing")
+    with time_machine.travel(local("2030-12-05 00:20"), tick=False):
+        client = web_client(volunteer)
+        text = client.get(reverse("web-kitchen-shelter", args=[shelter.id])).content.decode()
+        assert f'id="service-{late.id}"' in text
+        assert "Hot meal · 23:30, 4 December</h2>" in text
+        assert f'id="service-{snack.id}"' in text and "Snack · 00:10</h2>" in text
+        assert f'id="service-{dinner.id}"' not in text
+        start = client.get(reverse("web-kitchen")).content.decode()
+        assert "Syrym border crossing" in start  # its 23:00 meal is still being served
+        point = client.get(
+            reverse("web-kitchen-point", args=[city.id]) + "?location=Syrym+border+crossing"
+        ).content.decode()
+        assert f'id="service-{at_point.id}"' in point
+        answer = client.post(
+            reverse("web-kitchen-serve", args=[late.id]), {"add": "5", "key": uuid.uuid4().hex}
+        )
+        assert answer.status_code == 302
+        assert served(late) == 5
+    with time_machine.travel(local("2030-12-05 01:10"), tick=False):  # the point's is over
+        assert "Syrym border crossing" not in client.get(reverse("web-kitchen")).content.decode()
+
+
+def _page_key(response) -> str:
+    hidden = r'<input type="hidden" name="key" value="([^"]*)">'
+    keys = re.findall(hidden, response.content.decode())
+    assert len(keys) == 1
+    return keys[0]
+
+
+def test_try_again_after_a_reused_key_records_the_serving(volunteer, lunch):
+    """Without JavaScript, a form sent again from an old page (Back) with another number
+    is refused; the page it comes back on carries a new key, so "Try again" records it."""
+    client = web_client(volunteer)
+    url = reverse("web-kitchen-serve", args=[lunch.id])
+    key = uuid.uuid4().hex
+    assert client.post(url, {"add": "1", "key": key}).status_code == 302
+    refused = client.post(url, {"add": "number", "portions": "12", "key": key})
+    assert refused.status_code == 409
+    text = refused.content.decode()
+    assert "already sent with another number" in text
+    assert 'value="12"' in text  # what was typed stays
+    fresh = _page_key(refused)
+    assert fresh and fresh != key
+    assert served(lunch) == 1
+    again = client.post(url, {"add": "number", "portions": "12", "key": fresh})
+    assert again.status_code == 302
+    assert served(lunch) == 13
+
+
+@pytest.mark.parametrize("key", ["ключ", ""])
+def test_a_form_with_a_bad_key_comes_back_with_a_good_one(volunteer, lunch, key):
+    client = web_client(volunteer)
+    url = reverse("web-kitchen-serve", args=[lunch.id])
+    refused = client.post(url, {"add": "5", "key": key})
+    assert refused.status_code in {400, 409}
+    assert served(lunch) == 0
+    fresh = _page_key(refused)
+    assert fresh and fresh != key
+    assert client.post(url, {"add": "5", "key": fresh}).status_code == 302
+    assert served(lunch) == 5
+
+
+def test_the_same_meal_added_twice_at_a_point_is_refused_at_its_time(coordinator, city):
+    """Added twice (a double tap, a second coordinator), the point's meal is planned once:
+    the second comes back with the error at its time, what was typed kept."""
+    client = web_client(coordinator)
+    url = reverse("web-kitchen-add-point", args=[city.id])
+    body = {"location": "КПП Сырым", "meal": "hot_meal", "time": "06:30", "planned_portions": "200"}
+    assert client.post(url, body).status_code == 302
+    again = client.post(url, {**body, "location": " кпп сырым "})
+    assert again.status_code == 409
+    text = again.content.decode()
+    assert 'href="#add_time"' in text
+    assert "This point already has this meal at this time." in text
+    assert 'value="06:30"' in text and 'value="200"' in text
+    assert MealService.objects.filter(location__iexact="КПП Сырым").count() == 1
+    report = client.get(reverse("web-kitchen-report"), {"city": city.id}).content.decode()
+    assert "1 meal service" in report
+    assert '<b class="num">200</b><span>planned</span>' in report
