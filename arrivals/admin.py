@@ -24,6 +24,7 @@ from .models import (
     Party,
     PartyEvent,
     PartyMember,
+    PartyStatus,
     Placement,
     WaitingReason,
     choice_label,
@@ -68,8 +69,17 @@ class PartyEventInline(PartyInline):
     """The party's history, to those the API gives it (`party.history`: coordinators)."""
 
     model = PartyEvent
-    fields = readonly_fields = ("at", "actor", "from_status", "to_status", "reason")
+    fields = readonly_fields = ("at", "actor", "from_status_label", "to_status_label", "reason")
     ordering = ("at", "id")
+
+    # The statuses are stored as values (no choices on the columns): shown in words.
+    @admin.display(description=_("from"))
+    def from_status_label(self, event):
+        return choice_label(PartyStatus, event.from_status)
+
+    @admin.display(description=_("to"))
+    def to_status_label(self, event):
+        return choice_label(PartyStatus, event.to_status)
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and self.access(request).allows(
@@ -185,7 +195,7 @@ class MatchingRunAdmin(ScopedModelAdmin):
         "requested_at",
         "city",
         "status",
-        "trigger",
+        "trigger_label",
         "placed_parties",
         "placed_people",
         "waiting_parties",
@@ -197,7 +207,7 @@ class MatchingRunAdmin(ScopedModelAdmin):
     fields = readonly_fields = (
         "city",
         "status",
-        "trigger",
+        "trigger_label",
         "requested_at",
         "enqueued_at",
         "started_at",
@@ -210,6 +220,10 @@ class MatchingRunAdmin(ScopedModelAdmin):
         "unplaced_reasons",
         "error",
     )
+
+    @admin.display(description=_("trigger"), ordering="trigger")
+    def trigger_label(self, run):
+        return services.trigger_label(run.trigger)
 
     @admin.display(description=_("unplaced"))
     def unplaced_reasons(self, run):

@@ -34,6 +34,9 @@ MESSAGES = [
     ),
     # django.db.models.fields.UUIDField (a related object's id, in the API)
     gettext_noop("“%(value)s” is not a valid UUID."),
+    # django.contrib.auth.models: the username field's name, in the password check below and
+    # the back office's sign-in; Django's Kazakh calls it otherwise than Berth's pages do
+    gettext_noop("username"),
     # django.contrib.auth.password_validation (joining by invitation: untranslated in Kazakh)
     gettext_noop("The password is too similar to the %(verbose_name)s."),
     gettext_noop("Your password can’t be too similar to your other personal information."),
@@ -114,6 +117,7 @@ ADMIN_MESSAGES = [
     gettext_noop("My actions"),
     gettext_noop("Added:"),
     gettext_noop("Select %s to view"),
+    gettext_noop("Select %s to change"),  # Django's Kazakh misspells it (үщін)
     gettext_noop("Show counts"),
     gettext_noop("Hide counts"),
     gettext_noop("Clear all filters"),
@@ -139,6 +143,43 @@ ADMIN_MESSAGES = [
     gettext_noop("Filter"),
     # django.db.models (a form of the back office repeating a unique name)
     gettext_noop("%(model_name)s with this %(field_labels)s already exists."),
+    # django.contrib.admin.forms: a failed sign-in
+    gettext_noop(
+        "Please enter the correct %(username)s and password for a staff account. Note that "
+        "both fields may be case-sensitive."
+    ),
+    # django.contrib.admin.options: an object gone, or outside the staff member's reach
+    gettext_noop("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?"),
+    # admin/widgets/related_widget_wrapper.html: the links beside a related field
+    gettext_noop("Change selected %(model)s"),
+    gettext_noop("Add another %(model)s"),
+    gettext_noop("Delete selected %(model)s"),
+    gettext_noop("View selected %(model)s"),
+    # admin/app_list.html
+    gettext_noop("Models in the %(name)s application"),
+    # the title of a refused form; every page's breadcrumbs and side bar
+    gettext_noop("Error:"),
+    gettext_noop("Breadcrumbs"),
+    gettext_noop("Toggle navigation"),
+    gettext_noop("Sidebar"),
+    gettext_noop("Start typing to filter…"),
+    gettext_noop("Filter navigation items"),
+    # a list with actions (members, API keys); the start page's recent actions
+    gettext_noop("Select this object for an action - {}"),
+    gettext_noop("Select all objects on this page for an action"),
+    gettext_noop("Changed:"),
+    gettext_noop("Deleted:"),
+    # django.contrib.admin.filters (API keys: revoked or not)
+    gettext_noop("Empty"),
+    gettext_noop("Not empty"),
+    # django.contrib.admin.options: a shelter or space deleted; a member's cities chosen
+    gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
+    gettext_noop("Hold down “Control”, or “Command” on a Mac, to select more than one."),
+]
+
+ADMIN_PLURALS = [
+    # admin/change_form.html, change_list.html, login.html: above a refused form
+    ngettext_lazy("Please correct the error below.", "Please correct the errors below.", "n"),
 ]
 
 # django.utils.dates.MONTHS_ALT, a date's `E` ("3 декабря", "3 желтоқсан"): inside a date a

@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "config.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The back office shows times in its staff member's city's time zone (UTC otherwise).
+    "accounts.middleware.BackOfficeTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A page's form sent after the session ended: the login page says it was not saved.
     "config.middleware.SessionEndedMiddleware",

@@ -292,7 +292,7 @@ def test_the_django_messages_named_are_djangos_own():
     catalog.update(gettext.GNUTranslations(admin.open("rb"))._catalog)  # type: ignore[attr-defined]
     for message in django_messages.ADMIN_MESSAGES:
         assert message in catalog, message
-    for plural in django_messages.PLURALS:
+    for plural in [*django_messages.PLURALS, *django_messages.ADMIN_PLURALS]:
         singular = plural._kw["singular"]  # type: ignore[attr-defined]
         assert (singular, 0) in catalog, singular
     for month in django_messages.MONTHS_IN_A_DATE:

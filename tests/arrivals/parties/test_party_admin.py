@@ -1,7 +1,10 @@
 """The back office: scoped like the API, read-only, personal data to exactly those the
 API shows it to, each showing audited."""
 
+import re
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.test import Client
 
@@ -260,3 +263,55 @@ def test_a_runs_unplaced_parties_are_counted_by_reason_in_words(city):
     content = page.content.decode()
     assert "No free beds: 2" in content
     assert '"party": "a"' not in content
+
+
+def cells(html: str, kind: str) -> list[str]:
+    """The texts of a page's table cells whose column's name holds `kind`."""
+    found = re.findall(rf'<td class="field-[a-z_]*{kind}[a-z_]*">(.*?)</td>', html, re.S)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in found]
+
+
+@pytest.mark.parametrize(
+    ("language", "waiting", "placed_"),
+    [("en", "Waiting", "Placed"), ("ru", "Ожидает", "Место найдено")],
+)
+def test_a_partys_history_says_its_statuses_in_words(placed, city, language, waiting, placed_):
+    client = staff(Role.COORDINATOR, cities=[city])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(f"/admin/arrivals/party/{placed.pk}/change/").content.decode()
+    # registered (from nothing) to waiting, then placed by hand
+    assert cells(html, "status") == ["", waiting, waiting, placed_]
+
+
+def test_a_runs_trigger_is_said_in_words(city):
+    from arrivals.models import MatchingRun
+
+    for trigger in ("registration", "room_available", "timer", "api", "bench"):
+        MatchingRun.objects.create(city=city, trigger=trigger, status="done")
+    client = staff(Role.COORDINATOR, cities=[city])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    listed = client.get("/admin/arrivals/matchingrun/").content.decode()
+    assert sorted(cells(listed, "trigger")) == sorted(
+        [
+            "Зарегистрирована группа",
+            "Освободились или добавились места",
+            "Каждую минуту",
+            "Запрошен волонтёром или координатором",
+            "bench",  # a trigger the table does not name: as it is
+        ]
+    )
+    run = MatchingRun.objects.get(trigger="room_available")
+    page = client.get(f"/admin/arrivals/matchingrun/{run.pk}/change/").content.decode()
+    assert "Освободились или добавились места" in page
+
+
+def test_every_trigger_asked_for_has_words():
+    """Each `trigger="..."` the code passes to `matching_request` is in TRIGGER_LABELS."""
+    from pathlib import Path
+
+    import arrivals
+
+    asked = set()
+    for path in Path(arrivals.__file__).parent.rglob("*.py"):
+        asked |= set(re.findall(r'trigger(?:: str)?\s*=\s*"([a-z_]+)"', path.read_text()))
+    assert asked and asked <= set(services.TRIGGER_LABELS), asked - set(services.TRIGGER_LABELS)
