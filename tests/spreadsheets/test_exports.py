@@ -297,3 +297,32 @@ def test_an_exported_register_reads_back_as_an_import(coordinator, city, fmt):
     job = upload(client, other, "parties", file).json()
     assert job["status"] == "checked", job
     assert job["errors"] == [] and job["summary"] == {"created": 2}
+
+
+def test_an_export_imported_into_its_own_city_is_refused(coordinator_client, city):
+    """An export's `party` is the Berth code: read back into the same city it would
+    register every party a second time (ghosts that were placed and held beds)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from arrivals.models import Party
+
+    from .conftest import upload
+
+    inside = factories.PartyFactory(city=city, members=[{"given_name": "Ivan", "sex": "male"}])
+    Party.objects.filter(id=inside.id).update(status="checked_in")
+    exported = get(
+        coordinator_client,
+        "/api/v1/exports/parties/",
+        city,
+        "csv",
+        personal="true",
+        status="checked_in",
+    )
+    assert exported.status_code == 200
+    file = SimpleUploadedFile("register.csv", exported.content)
+    job = upload(coordinator_client, city, "parties", file).json()
+    assert [(e["line"], e["column"]) for e in job["errors"]] == [(2, "party")], job
+    assert inside.code in job["errors"][0]["message"]
+    assert job["summary"] == {}
+    assert coordinator_client.post(f"/api/v1/imports/{job['id']}/confirm/").status_code == 409
+    assert Party.objects.filter(city=city).count() == 1

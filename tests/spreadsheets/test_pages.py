@@ -78,3 +78,18 @@ def test_only_coordinators(city):
     job = ImportJob.objects.create(city=city, kind="shelters", file_name="x.csv", file_sha256="0")
     assert client.get(f"/imports/{job.id}/").status_code == 404
     assert client.post(f"/imports/{job.id}/confirm/").status_code == 404
+
+
+def test_a_check_names_the_parties_it_will_correct(web, city):
+    register = [["party", "given_name", "sex", "consent"], ["7", "Oleg", "male", "yes"]]
+    first = post_file(web, city, csv_file(register), kind="parties")
+    web.post(f"/imports/{ImportJob.objects.get().id}/confirm/")
+    assert first.status_code == 302
+    from arrivals.models import Party
+
+    code = Party.objects.get().code
+    register.append(["7", "Dana", "female", ""])
+    answer = post_file(web, city, csv_file(register), kind="parties")
+    page = web.get(answer["Location"]).content.decode()
+    assert "Parties already in Berth that will be corrected" in page
+    assert f"<code>{code}</code>" in page
