@@ -70,6 +70,10 @@ class ImportJob(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
+    # The language of the page or request that sent the file (and of its confirmation):
+    # a worker, with no request, checks and imports in it, so that the errors it stores
+    # read in the language of the person who reads them.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -43,7 +43,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError as DrfValidationError
@@ -666,7 +666,9 @@ IMPORT_TRIES = 3
 def import_job_run(*, job_id, shapes) -> ImportJob | None:
     """Go through a queued job's file: a check writes nothing, an import writes all or
     nothing. Safe to run twice: a job that is not queued is left alone. `shapes` are the
-    row serializers (`spreadsheets.serializers.ROW_SHAPES`)."""
+    row serializers (`spreadsheets.serializers.ROW_SHAPES`). Run in the job's language
+    (`ImportJob.language`, its sender's): a worker has no request to take one from, and
+    the errors are stored as sentences."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("city").filter(id=job_id).first()
         # A running job is run again only when its task is delivered again, after its
@@ -677,6 +679,23 @@ def import_job_run(*, job_id, shapes) -> ImportJob | None:
         job.started_at = timezone.now()
         job.rows_done = 0
         job.save(update_fields=["status", "started_at", "rows_done"])
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _job_run(job, shapes)
+
+
+def _language_now() -> str:
+    """The active language (a request's, set by LocaleMiddleware) as one of LANGUAGES;
+    "" when none is active."""
+    language = translation.get_language()
+    if not language:
+        return ""
+    try:
+        return translation.get_supported_language_variant(language)
+    except LookupError:
+        return ""
+
+
+def _job_run(job: ImportJob, shapes) -> ImportJob:
     access = _job_access(job)
     progress = _Progress(job.id)
     run = _Run(job=job, access=access, shapes=shapes, progress=progress)
@@ -775,6 +794,7 @@ def import_job_create(
         content=base64.b64encode(content).decode("ascii"),
         rows_total=len(table.rows),
         created_by=user if getattr(user, "pk", None) else None,
+        language=_language_now(),
     )
     return _start(job, shapes)
 
@@ -798,7 +818,8 @@ def import_job_confirm(*, job_id, shapes) -> ImportJob:
         job.status = ImportStatus.QUEUED
         job.rows_done = 0
         job.finished_at = None
-        job.save(update_fields=["mode", "status", "rows_done", "finished_at"])
+        job.language = _language_now() or job.language  # who confirms reads its errors
+        job.save(update_fields=["mode", "status", "rows_done", "finished_at", "language"])
     return _start(job, shapes)
 
 
@@ -822,13 +843,15 @@ def import_jobs_purge(*, now: datetime | None = None) -> int:
         status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
         created_at__lt=now - STALE_AFTER,
     ).filter(Q(started_at__isnull=True) | Q(started_at__lt=now - STALE_AFTER))
-    failed = lost.update(
-        status=ImportStatus.FAILED,
-        content="",
-        finished_at=now,
-        errors_count=1,
-        errors=[
-            _error(0, "", _("The file was lost on its way; nothing was written: upload it again."))
-        ],
-    )
+    failed = 0
+    for language in set(lost.values_list("language", flat=True)):
+        with translation.override(language or settings.LANGUAGE_CODE):
+            message = _("The file was lost on its way; nothing was written: upload it again.")
+            failed += lost.filter(language=language).update(
+                status=ImportStatus.FAILED,
+                content="",
+                finished_at=now,
+                errors_count=1,
+                errors=[_error(0, "", message)],
+            )
     return forgotten + failed
