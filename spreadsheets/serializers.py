@@ -42,7 +42,10 @@ class ImportJobSerializer(serializers.ModelSerializer):
     """An uploaded spreadsheet: checked first, imported once confirmed."""
 
     city = ScopedRelatedField(action="importjob.add")
-    file = serializers.FileField(write_only=True, help_text=_("A CSV (UTF-8) or XLSX file."))
+    # An empty file is refused by the reader, as `empty_file` (`spreadsheets.readers`).
+    file = serializers.FileField(
+        write_only=True, allow_empty_file=True, help_text=_("A CSV (UTF-8) or XLSX file.")
+    )
     kind = serializers.ChoiceField(choices=ImportKind.choices)
     # A declared field is taken out of the class by DRF's metaclass: `Serializer.errors`
     # stays the property; the stubs see a clash.
