@@ -35,7 +35,8 @@ class ImportJob(models.Model):
 
     `rows_done` of `rows_total` is the progress, written as the rows are gone through;
     `errors` every bad row with its line and reason (no cell values: a register holds
-    names and phones). The file itself is kept encrypted until it is imported, fails or
+    names and phones); `corrections` the parties already in Berth that a register's rows
+    correct, by line and code. The file itself is kept encrypted until it is imported, fails or
     is purged (`import_jobs_purge`).
     """
 
@@ -60,6 +61,8 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     errors_count = models.PositiveIntegerField(_("errors count"), default=0)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+    # The parties already in Berth a register corrects: [{"line", "party": its code}].
+    corrections = models.JSONField(_("corrections"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -67,6 +70,10 @@ class ImportJob(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
+    # The language of the page or request that sent the file (and of its confirmation):
+    # a worker, with no request, checks and imports in it, so that the errors it stores
+    # read in the language of the person who reads them.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -6,11 +6,12 @@ workbook, unknown or missing columns, formulas, control characters. Each refusal
 XLSX is read by openpyxl (its XML through defusedxml), CSV by the standard library's
 reader; nothing here is a hand-written parser."""
 
+import codecs
 import csv
 import datetime
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -104,25 +105,65 @@ def _header_name(value: str) -> str:
     return "_".join(value.strip().lower().replace("-", " ").split())
 
 
-def _csv_rows(content: bytes) -> list[list[str]]:
+def _not_utf8() -> "FileRefused":
+    return FileRefused(
+        _('The CSV file is not in UTF-8: save it as "CSV UTF-8".'), "invalid_encoding"
+    )
+
+
+# What "Unicode text" saves begin with in UTF-32 and UTF-16 (UTF-32's first: it starts
+# with UTF-16's little-endian mark).
+OTHER_UNICODE_MARKS = (
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+)
+
+
+def _kept(rows: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """The rows with their numbers (1 is the header), the header always, other rows only
+    when a cell holds something: empty rows (formatted ones of a workbook, blank lines)
+    count towards nothing."""
+    for line, values in enumerate(rows, start=1):
+        if line == 1 or any(value.strip() for value in values):
+            yield line, values
+
+
+def _limited(rows: Iterator[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """The rows, stopping one past the most a file may have (refused then)."""
+    kept: list[tuple[int, list[str]]] = []
+    for row in rows:
+        kept.append(row)
+        if len(kept) > settings.SPREADSHEET_MAX_ROWS + 1:
+            break
+    return kept
+
+
+def _csv_rows(content: bytes) -> list[tuple[int, list[str]]]:
+    if content.startswith(OTHER_UNICODE_MARKS):
+        raise _not_utf8()  # UTF-16 or UTF-32 ("Unicode text")
     if b"\x00" in content:
         raise FileRefused(_("The file is not a text CSV file."), "invalid_file")
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise FileRefused(
-            _('The CSV file is not in UTF-8: save it as "CSV UTF-8".'), "invalid_encoding"
-        ) from None
+        raise _not_utf8() from None
     first_line = text.split("\n", 1)[0]
     # Spreadsheet programs in Russian and Kazakh save CSV with semicolons.
     delimiter = max(",;\t", key=first_line.count)
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return _limited(_kept(list(row) for row in rows))
     except csv.Error:
         raise FileRefused(_("The CSV file cannot be read."), "invalid_file") from None
 
 
-def _xlsx_rows(content: bytes) -> list[list[str]]:
+# The most rows a worksheet can have (Excel's): a sheet that says it has more is damaged.
+XLSX_MAX_SHEET_ROWS = 1_048_576
+
+
+def _xlsx_rows(content: bytes) -> list[tuple[int, list[str]]]:
     import openpyxl  # imported here: only XLSX uploads and exports need it
     from openpyxl.utils import get_column_letter
 
@@ -141,13 +182,12 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
         raise FileRefused(
             _("The XLSX file is damaged and cannot be read."), "invalid_file"
         ) from None
-    rows: list[list[str]] = []
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            return rows
+
+    def values(sheet):
         for number, cells in enumerate(sheet.iter_rows(), start=1):
-            values = []
+            if number > XLSX_MAX_SHEET_ROWS:
+                raise _damaged()
+            row = []
             for position, cell in enumerate(cells, start=1):
                 if getattr(cell, "data_type", None) == "f":
                     raise FileRefused(
@@ -155,10 +195,15 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
                         % {"cell": f"{get_column_letter(position)}{number}"},
                         "formula",
                     )
-                values.append(_text(cell.value))
-            rows.append(values)
-            if len(rows) > settings.SPREADSHEET_MAX_ROWS + 1:
-                break
+                row.append(_text(cell.value))
+            yield row
+
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            return rows
+        rows = _limited(_kept(values(sheet)))
     except FileRefused:
         raise
     except Exception:  # noqa: BLE001 - a sheet broken halfway is the same refusal
@@ -184,8 +229,9 @@ def table_read(*, file_name: str, content: bytes, columns: Sequence[Column]) -> 
 
     The first row names the columns (case, spaces and dashes do not matter); every
     required column must be there and no unknown one. Empty rows are skipped, keeping
-    the numbers of the others. A cell with a formula, or with control characters (line
-    breaks only in columns that allow them), refuses the file."""
+    the numbers of the others, and not counted towards SPREADSHEET_MAX_ROWS. A cell with
+    a formula, or with control characters (line breaks only in columns that allow them),
+    refuses the file."""
     if len(content) > settings.SPREADSHEET_MAX_BYTES:
         raise FileRefused(
             _("The file is too big: at most %(size)s MB.")
@@ -196,17 +242,17 @@ def table_read(*, file_name: str, content: bytes, columns: Sequence[Column]) -> 
         raise FileRefused(_("The file is empty."), "empty_file")
     kind = file_format(file_name, content)
     raw = _csv_rows(content) if kind == CSV else _xlsx_rows(content)
-    if raw and not any(cell.strip() for cell in raw[0]):
+    if raw and not any(cell.strip() for cell in raw[0][1]):
         raise FileRefused(_("The first row must name the columns."), "invalid_header")
     if not raw:
         raise FileRefused(_("The file is empty."), "empty_file")
-    if len(raw) > settings.SPREADSHEET_MAX_ROWS + 1:
+    if len(raw) > settings.SPREADSHEET_MAX_ROWS + 1:  # empty rows are not counted
         raise FileRefused(
             _("The file has too many rows: at most %(rows)s.")
             % {"rows": settings.SPREADSHEET_MAX_ROWS},
             "too_many_rows",
         )
-    header = [_header_name(cell) for cell in raw[0]]
+    header = [_header_name(cell) for cell in raw[0][1]]
     while header and not header[-1]:
         header.pop()
     known = {column.name: column for column in columns}
@@ -231,7 +277,7 @@ def table_read(*, file_name: str, content: bytes, columns: Sequence[Column]) -> 
             "invalid_header",
         )
     table = Table(file_format=kind, columns=header)
-    for line, values in enumerate(raw[1:], start=2):
+    for line, values in raw[1:]:
         if len(values) > len(header) and any(value.strip() for value in values[len(header) :]):
             raise FileRefused(
                 _("Row %(line)s has more cells than there are columns.") % {"line": line},

@@ -33,15 +33,28 @@ class ImportErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ImportCorrectionSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text=_("The party's first row in the file."))
+    party = serializers.CharField(help_text=_("The code of the party already in Berth."))
+
+
 class ImportJobSerializer(serializers.ModelSerializer):
     """An uploaded spreadsheet: checked first, imported once confirmed."""
 
     city = ScopedRelatedField(action="importjob.add")
-    file = serializers.FileField(write_only=True, help_text=_("A CSV (UTF-8) or XLSX file."))
+    # An empty file is refused by the reader, as `empty_file` (`spreadsheets.readers`).
+    file = serializers.FileField(
+        write_only=True, allow_empty_file=True, help_text=_("A CSV (UTF-8) or XLSX file.")
+    )
     kind = serializers.ChoiceField(choices=ImportKind.choices)
     # A declared field is taken out of the class by DRF's metaclass: `Serializer.errors`
     # stays the property; the stubs see a clash.
     errors = ImportErrorSerializer(many=True, read_only=True)  # type: ignore[assignment]
+    corrections = ImportCorrectionSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("The parties already in Berth that the file corrects (a register)."),
+    )
     progress = serializers.SerializerMethodField(help_text=_("Rows gone through, 0 to 100."))
 
     class Meta:
@@ -60,6 +73,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "progress",
             "errors_count",
             "errors",
+            "corrections",
             "summary",
             "created_at",
             "started_at",

@@ -13,8 +13,10 @@ Imports are idempotent by natural keys: a shelter by its name in the city, a spa
 its name in the shelter (a row that changes them updates them; the same row again
 changes nothing); a register's party by its number in the file, a host offer by its
 address (`ImportedRow`): the same again is skipped; a party given again with other
-details is corrected as `PATCH /parties/{id}/` corrects it while it waits or is held
-(else a bad row); an offer with other details is a bad row. Host offers go
+details is corrected as `PATCH /parties/{id}/` corrects it while it waits or is held,
+in the columns the file holds (else a bad row; a number given to other people, or the
+code of a party of the city, is a bad row too); an offer with other details is a bad
+row. Host offers go
 through the public form's service (`shelters.services.host_offer_submit`).
 
 Small files run in the request; larger ones (more than SPREADSHEET_INLINE_ROWS rows) in a
@@ -41,13 +43,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from accounts.access import Access, access_for_user, system_access
-from arrivals.models import PARTY_EDITABLE_FIELDS, Party
+from arrivals.models import CODE_ALPHABET, CODE_LENGTH, PARTY_EDITABLE_FIELDS, Party, PartyMember
 from arrivals.services import party_register, party_update
 from config.exceptions import Conflict, is_contention
 from privacy.crypto import keyed_digest
@@ -164,6 +166,8 @@ class _Run:
     errors: list[dict] = field(default_factory=list)
     errors_count: int = 0
     summary: Counter = field(default_factory=Counter)
+    # The parties already in Berth that the file corrects: {"line", "party": its code}.
+    corrections: list[dict] = field(default_factory=list)
     progress: Callable[[int], None] = lambda done: None
     _known: dict | None = None
 
@@ -180,6 +184,10 @@ class _Run:
         self.known(row.key)
         assert self._known is not None
         self._known[row.key] = row
+
+    def correct(self, *, line: int, code: str) -> None:
+        if len(self.corrections) < MAX_ERRORS_KEPT:
+            self.corrections.append({"line": line, "party": code})
 
     def refuse(self, errors: Iterable[dict]) -> None:
         for error in errors:
@@ -374,15 +382,18 @@ def _party_group_apply(run: _Run, reference: str, rows: list[Row]) -> None:
         raise RowsRefused(errors)
     values = dict(shape.validated_data)
     city = run.job.city
+    columns = set(rows[0].cells)  # the file's columns (an export's own are not read)
+    given = _party_given(values, columns)
     key = keyed_digest(f"party:{reference}")
-    content = _digest(values)
+    content = _digest(given)
     known = run.known(key)
     if known is not None:
         if known.content == content:
             run.summary[UNCHANGED] += 1
             return
-        _party_correct(run, known, values, content, line)
+        _party_correct(run, known, given, columns, content, line)
         return
+    _party_code_check(city, reference, line)
     members = values.pop("members")
     party = party_register(
         city=city,
@@ -403,13 +414,77 @@ def _party_group_apply(run: _Run, reference: str, rows: list[Row]) -> None:
     run.summary[CREATED] += 1
 
 
-def _party_correct(run: _Run, known: ImportedRow, values: dict, content: str, line: int) -> None:
+def _party_given(values: dict, columns: set[str]) -> dict:
+    """What a party's rows give: the validated values of the columns the file holds, its
+    members with theirs; never a default put in for a column the file does not have (a
+    correction from a file with fewer columns changes only those it has, as a PATCH)."""
+    given = {
+        name: values[name] for name in row_shapes.PARTY_FIELDS if name in columns and name in values
+    }
+    member_columns = ["given_name", *(n for n in row_shapes.MEMBER_COLUMNS if n in columns)]
+    given["members"] = [
+        {name: member[name] for name in member_columns if name in member}
+        for member in values["members"]
+    ]
+    return given
+
+
+def _name_key(given_name: str) -> str:
+    return " ".join(given_name.casefold().split())
+
+
+# A member's columns that a file without them leaves as they are.
+MEMBER_KEPT_COLUMNS = ("sex", "age_group", "needs", "diet")
+
+
+def _members_kept(current: list[PartyMember], members: list[dict]) -> list[dict]:
+    """The corrected members, each column the file does not hold taken from the member of
+    the same given name as it is now (the n-th of a name from the n-th); a new person gets
+    the defaults of a registration. A family name not given is kept by `party_update`."""
+    of_name: dict[str, list[PartyMember]] = {}
+    for person in current:
+        of_name.setdefault(_name_key(person.given_name), []).append(person)
+    seen: Counter = Counter()
+    kept = []
+    for sent in members:
+        key = _name_key(sent["given_name"])
+        same = of_name.get(key, [])
+        was = same[seen[key]] if seen[key] < len(same) else None
+        seen[key] += 1
+        member = dict(sent)
+        if was is not None:
+            for name in MEMBER_KEPT_COLUMNS:
+                if name not in member:
+                    value = getattr(was, name)
+                    member[name] = list(value) if isinstance(value, list) else value
+        kept.append(member)
+    return kept
+
+
+def _party_code_check(city: City, reference: str, line: int) -> None:
+    """A party number that is the code of a party already in the city (a parties export
+    of this city imported back into it) would register that party a second time."""
+    if len(reference) != CODE_LENGTH or set(reference.upper()) - set(CODE_ALPHABET):
+        return
+    if Party.objects.filter(city=city, code=reference.upper()).exists():
+        message = _(
+            "This is the code of party %(code)s, already registered in this city: importing "
+            "it would register that party twice. An export of this city reads back into "
+            "another city or Berth, not into this one."
+        )
+        raise RowsRefused([_error(line, "party", message % {"code": reference.upper()})])
+
+
+def _party_correct(
+    run: _Run, known: ImportedRow, given: dict, columns: set[str], content: str, line: int
+) -> None:
     """A party imported before, given again with other details (a corrected file): it is
     corrected as `PATCH /parties/{id}/` corrects it (`arrivals.services.party_update`:
     its members and PARTY_EDITABLE_FIELDS, while it waits or is held; a held bed that no
-    longer fits is released). A party that has moved on (checked in, departed,
-    cancelled), or a change of what a correction cannot change, is a bad row."""
-    fixed = {name: values[name] for name in ("registration_point", "consent") if name in values}
+    longer fits is released), only in the columns the file holds. A party that has moved
+    on (checked in, departed, cancelled), a change of what a correction cannot change,
+    or other people under the same number (none of its members' given names: a register
+    that numbers its families from 1 again) is a bad row."""
     party = Party.objects.filter(id=known.object_id).first()
     refusal = _(
         "A party with this number was imported before with other details, and can no longer "
@@ -418,12 +493,23 @@ def _party_correct(run: _Run, known: ImportedRow, values: dict, content: str, li
     )
     if party is None:
         raise RowsRefused([_error(line, "party", refusal % {"why": _("it was deleted")})])
-    if fixed.get("registration_point", party.registration_point) != party.registration_point:
+    current = list(PartyMember.objects.filter(party_id=party.id).order_by("position"))
+    if not {_name_key(m["given_name"]) for m in given["members"]} & {
+        _name_key(member.given_name) for member in current
+    }:
+        message = _(
+            "This number was imported before for other people (party %(code)s): give this "
+            "family another number, or list that party's own people to correct it."
+        )
+        raise RowsRefused([_error(line, "party", message % {"code": party.code})])
+    point = given.get("registration_point", party.registration_point)
+    if point != party.registration_point:
         why = _("its registration point differs")
         raise RowsRefused([_error(line, "registration_point", refusal % {"why": why})])
-    fields = {name: values[name] for name in PARTY_EDITABLE_FIELDS if name in values}
+    fields = {name: given[name] for name in PARTY_EDITABLE_FIELDS if name in given}
+    members = _members_kept(current, given["members"])
     try:
-        party_update(party_id=party.id, access=run.access, members=values["members"], **fields)
+        corrected = party_update(party_id=party.id, access=run.access, members=members, **fields)
     except Conflict as conflict:
         raise RowsRefused([_error(line, "party", refusal % {"why": conflict.detail})]) from None
     except PermissionDenied as denied:
@@ -432,7 +518,11 @@ def _party_correct(run: _Run, known: ImportedRow, values: dict, content: str, li
     known.content = content
     known.job = run.job
     known.save(update_fields=["content", "job"])
+    if corrected.revision == party.revision:  # what it holds already: nothing changed
+        run.summary[UNCHANGED] += 1
+        return
     run.summary[UPDATED] += 1
+    run.correct(line=line, code=party.code)
 
 
 # --- Host offers ----------------------------------------------------------------------
@@ -576,7 +666,9 @@ IMPORT_TRIES = 3
 def import_job_run(*, job_id, shapes) -> ImportJob | None:
     """Go through a queued job's file: a check writes nothing, an import writes all or
     nothing. Safe to run twice: a job that is not queued is left alone. `shapes` are the
-    row serializers (`spreadsheets.serializers.ROW_SHAPES`)."""
+    row serializers (`spreadsheets.serializers.ROW_SHAPES`). Run in the job's language
+    (`ImportJob.language`, its sender's): a worker has no request to take one from, and
+    the errors are stored as sentences."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("city").filter(id=job_id).first()
         # A running job is run again only when its task is delivered again, after its
@@ -587,6 +679,23 @@ def import_job_run(*, job_id, shapes) -> ImportJob | None:
         job.started_at = timezone.now()
         job.rows_done = 0
         job.save(update_fields=["status", "started_at", "rows_done"])
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _job_run(job, shapes)
+
+
+def _language_now() -> str:
+    """The active language (a request's, set by LocaleMiddleware) as one of LANGUAGES;
+    "" when none is active."""
+    language = translation.get_language()
+    if not language:
+        return ""
+    try:
+        return translation.get_supported_language_variant(language)
+    except LookupError:
+        return ""
+
+
+def _job_run(job: ImportJob, shapes) -> ImportJob:
     access = _job_access(job)
     progress = _Progress(job.id)
     run = _Run(job=job, access=access, shapes=shapes, progress=progress)
@@ -622,6 +731,7 @@ def import_job_run(*, job_id, shapes) -> ImportJob | None:
         progress.close()
     job.errors = run.errors
     job.errors_count = run.errors_count
+    job.corrections = run.corrections
     job.summary = dict(run.summary)
     job.rows_done = job.rows_total
     job.finished_at = timezone.now()
@@ -635,6 +745,7 @@ def import_job_run(*, job_id, shapes) -> ImportJob | None:
         update_fields=[
             "errors",
             "errors_count",
+            "corrections",
             "summary",
             "rows_done",
             "finished_at",
@@ -683,6 +794,7 @@ def import_job_create(
         content=base64.b64encode(content).decode("ascii"),
         rows_total=len(table.rows),
         created_by=user if getattr(user, "pk", None) else None,
+        language=_language_now(),
     )
     return _start(job, shapes)
 
@@ -706,7 +818,8 @@ def import_job_confirm(*, job_id, shapes) -> ImportJob:
         job.status = ImportStatus.QUEUED
         job.rows_done = 0
         job.finished_at = None
-        job.save(update_fields=["mode", "status", "rows_done", "finished_at"])
+        job.language = _language_now() or job.language  # who confirms reads its errors
+        job.save(update_fields=["mode", "status", "rows_done", "finished_at", "language"])
     return _start(job, shapes)
 
 
@@ -730,13 +843,15 @@ def import_jobs_purge(*, now: datetime | None = None) -> int:
         status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
         created_at__lt=now - STALE_AFTER,
     ).filter(Q(started_at__isnull=True) | Q(started_at__lt=now - STALE_AFTER))
-    failed = lost.update(
-        status=ImportStatus.FAILED,
-        content="",
-        finished_at=now,
-        errors_count=1,
-        errors=[
-            _error(0, "", _("The file was lost on its way; nothing was written: upload it again."))
-        ],
-    )
+    failed = 0
+    for language in set(lost.values_list("language", flat=True)):
+        with translation.override(language or settings.LANGUAGE_CODE):
+            message = _("The file was lost on its way; nothing was written: upload it again.")
+            failed += lost.filter(language=language).update(
+                status=ImportStatus.FAILED,
+                content="",
+                finished_at=now,
+                errors_count=1,
+                errors=[_error(0, "", message)],
+            )
     return forgotten + failed

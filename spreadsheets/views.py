@@ -74,8 +74,20 @@ class ImportJobViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
 
 
 class _ExportView(AccessMixin, APIView):
-    renderer_classes = [CsvTableRenderer, XlsxTableRenderer, JSONRenderer]
+    """An export answers a file, CSV or XLSX, nothing else: `?format=json` answers 400
+    naming those two (`config.negotiation`), an `Accept` that takes neither 406; both
+    before the view reads or audits anything. An `Accept` that prefers JSON but takes
+    anything (`application/json, */*`, axios' default) gets CSV. Errors and the
+    description `OPTIONS` gives are JSON."""
+
+    renderer_classes = [CsvTableRenderer, XlsxTableRenderer]
     query_serializer = PlacementsExportQuerySerializer
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.request is not None and self.request.method == "OPTIONS":
+            return [JSONRenderer(), *renderers]  # a description, not an export
+        return renderers
 
     def city(self, city_id) -> City:
         return get_object_or_404(self.access.scope(City.objects.all()), id=city_id)

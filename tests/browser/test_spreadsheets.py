@@ -8,7 +8,7 @@ from shelters.models import Shelter
 from tests import factories
 from tests.spreadsheets.conftest import xlsx_bytes
 
-from .conftest import SCREENSHOTS, locked, log_in, screenshot
+from .conftest import PHONE, SCREENSHOTS, locked, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -126,3 +126,60 @@ def test_the_progress_moves_and_the_result_shows_when_a_worker_is_done(phone, se
     )
     page.wait_for_selector("text=The file is good")
     assert page.is_visible("button:has-text('Import')")
+
+
+@pytest.mark.django_db
+def test_a_file_too_big_is_refused_at_its_field_before_it_is_sent(chromium, settings, tmp_path):
+    """Sent, a file over the upload limit is answered 413 on a page of its own: the page's
+    script refuses it first, next to the field, with the form kept. The file field is a
+    tap target as tall as the other controls (it was 21px). The pages are served to the
+    browser from the test's own client through Playwright's routing, without a port."""
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+    from django.test import Client
+
+    settings.SPREADSHEET_MAX_BYTES = 1024 * 1024
+    city = factories.CityFactory(name="Uralsk")
+    client = Client()
+    client.force_login(factories.member(Role.COORDINATOR, cities=[city], username="dana"))
+    imports_page = client.get("/imports/")  # here: the routing runs apart from the database
+    assert imports_page.status_code == 200
+    sent = []
+
+    def answer(route, request):
+        path = request.url.split("http://berth.test", 1)[1]
+        sent.append((request.method, path))
+        if path.startswith(settings.STATIC_URL):
+            found = finders.find(path[len(settings.STATIC_URL) :].split("?")[0])
+            kind = "text/css" if found.endswith(".css") else "text/javascript"
+            route.fulfill(status=200, content_type=kind, body=Path(found).read_bytes())
+        elif request.method == "GET" and path == "/imports/":
+            route.fulfill(status=200, content_type="text/html", body=imports_page.content)
+        else:
+            route.fulfill(status=413, body=b"sent")
+
+    context = chromium.new_context(**PHONE)
+    try:
+        context.route("http://berth.test/**", answer)
+        page = context.new_page()
+        page.goto("http://berth.test/imports/")
+        box = page.locator("#id_file").bounding_box()
+        assert box["height"] >= 44, box
+        page.check("input[name=kind][value=parties]")
+        big = tmp_path / "register.csv"
+        big.write_bytes(b"party,given_name,consent\n" + b"1,Dana,yes\n" * 110_000)
+        page.set_input_files("#id_file", str(big))
+        page.click("button[type=submit]:has-text('Check the file')")
+        error = page.locator(".field.has-error .errorlist")
+        assert error.inner_text() == "The file is too big: at most 1 MB."
+        assert page.evaluate("document.activeElement.id") == "id_file"
+        assert page.is_checked("input[name=kind][value=parties]")
+        assert ("POST", "/imports/") not in sent
+        # A file that fits clears the error.
+        small = tmp_path / "small.csv"
+        small.write_bytes(b"party,given_name,consent\n1,Dana,yes\n")
+        page.set_input_files("#id_file", str(small))
+        assert page.locator(".errorlist").count() == 0
+    finally:
+        context.close()

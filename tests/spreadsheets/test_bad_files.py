@@ -137,9 +137,9 @@ def test_control_characters(coordinator_client, city, make_file):
 
 
 def test_empty_and_not_utf8(coordinator_client, city):
-    empty = upload(coordinator_client, city, "shelters", SimpleUploadedFile("s.csv", b""))
-    assert empty.status_code == 400
-    assert "file" in empty.json()
+    # A file of 0 bytes has the documented shape and code (it had DRF's own answer).
+    body = refused(coordinator_client, city, SimpleUploadedFile("s.csv", b""), "empty_file")
+    assert body["file"] == ["The file is empty."]
     refused(coordinator_client, city, csv_file([HEADER]), "empty_file")
     refused(
         coordinator_client,
@@ -216,3 +216,52 @@ def test_a_job_whose_stored_file_is_refused_is_checked_with_its_error(city, coor
     job.refresh_from_db()
     assert job.status != "running"
     assert job.errors_count == 1 and job.errors[0]["line"] == 0
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_a_unicode_text_csv_is_told_to_be_saved_as_utf8(coordinator_client, city, encoding):
+    """ "Unicode text" (UTF-16 or UTF-32 with its byte-order mark) is a CSV in another
+    encoding, not a file that is not text."""
+    text = "shelter,kind\nШкола,school\n"  # noqa: RUF001
+    content = text.encode(encoding)
+    if not encoding.endswith("-be"):
+        assert content[:2] == b"\xff\xfe"
+    else:
+        mark = {"utf-16-be": b"\xfe\xff", "utf-32-be": b"\x00\x00\xfe\xff"}[encoding]
+        content = mark + content
+    body = refused(
+        coordinator_client, city, SimpleUploadedFile("s.csv", content), "invalid_encoding"
+    )
+    assert "CSV UTF-8" in body["file"][0]
+
+
+def test_empty_rows_are_not_counted(coordinator_client, city, settings):
+    """A workbook with one row of data and formatting on many empty rows below it (a
+    sheet formatted down to row 25,000) is one row, not too many."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    settings.SPREADSHEET_MAX_ROWS = 5
+    rows = [HEADER] + [[f"Shelter {n}", "school", "Hall", 4] for n in range(6)]
+    refused(coordinator_client, city, xlsx_file(rows), "too_many_rows")  # rows that hold something
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(ROW)
+    for line in range(3, 60):
+        sheet.cell(row=line, column=1).font = Font(bold=True)
+        sheet.row_dimensions[line].height = 20
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    answer = upload(
+        coordinator_client, city, "shelters", SimpleUploadedFile("s.xlsx", buffer.getvalue())
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["rows_total"] == 1
+    # Blank lines of a CSV neither; rows that hold something still count, by their line.
+    text = "shelter,kind,space,beds\n" + ",,,\n" * 50 + "School 12,school,Hall,lots\n"
+    answer = upload(
+        coordinator_client, city, "shelters", SimpleUploadedFile("s.csv", text.encode())
+    )
+    assert answer.status_code == 201, answer.content
+    assert [(e["line"], e["column"]) for e in answer.json()["errors"]] == [(52, "beds")]

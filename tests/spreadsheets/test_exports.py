@@ -146,6 +146,54 @@ def test_bad_queries_answer_400_in_json(coordinator_client, city):
     assert get(coordinator_client, "/api/v1/exports/parties/", city, "pdf").status_code == 400
 
 
+EXPORTS = ("parties", "placements", "capacity-history")
+
+
+@pytest.mark.parametrize("path", EXPORTS)
+def test_json_is_not_an_export_format(coordinator_client, city, parties, path):
+    """An export is a file: `format=json` is a 400 naming csv and xlsx, an Accept of only
+    JSON a 406, both in JSON and before anything is read (it answered 500 after the
+    personal data had been audited as read)."""
+    url = f"/api/v1/exports/{path}/"
+    answer = get(coordinator_client, url, city, "json", personal="true")
+    assert answer.status_code == 400, answer.content
+    assert answer["Content-Type"] == "application/json"
+    message = answer.json()["format"][0]
+    assert "csv" in message and "xlsx" in message and "json" not in message
+    answer = get(coordinator_client, url, city, "pdf")
+    assert answer.status_code == 400
+    assert "json" not in answer.json()["format"][0]
+    answer = coordinator_client.get(
+        url, {"city": str(city.id), "personal": "true"}, HTTP_ACCEPT="application/json"
+    )
+    assert answer.status_code == 406, answer.content
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json()["detail"]
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("path", EXPORTS)
+def test_an_accept_that_prefers_json_but_takes_anything_gets_csv(
+    coordinator_client, city, parties, path
+):
+    answer = coordinator_client.get(
+        f"/api/v1/exports/{path}/",
+        {"city": str(city.id)},
+        HTTP_ACCEPT="application/json, text/plain, */*",  # axios' default
+    )
+    assert table(answer, "csv")[0]
+    assert answer["Content-Disposition"].endswith('.csv"')
+    # Its errors stay JSON, and OPTIONS still describes the path in JSON.
+    answer = coordinator_client.get(
+        f"/api/v1/exports/{path}/", {"city": "nope"}, HTTP_ACCEPT="application/json, */*"
+    )
+    assert answer.status_code == 400
+    assert "city" in answer.json()
+    answer = coordinator_client.options(f"/api/v1/exports/{path}/", HTTP_ACCEPT="application/json")
+    assert answer.status_code == 200
+    assert answer.json()["name"]
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -249,3 +297,32 @@ def test_an_exported_register_reads_back_as_an_import(coordinator, city, fmt):
     job = upload(client, other, "parties", file).json()
     assert job["status"] == "checked", job
     assert job["errors"] == [] and job["summary"] == {"created": 2}
+
+
+def test_an_export_imported_into_its_own_city_is_refused(coordinator_client, city):
+    """An export's `party` is the Berth code: read back into the same city it would
+    register every party a second time (ghosts that were placed and held beds)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from arrivals.models import Party
+
+    from .conftest import upload
+
+    inside = factories.PartyFactory(city=city, members=[{"given_name": "Ivan", "sex": "male"}])
+    Party.objects.filter(id=inside.id).update(status="checked_in")
+    exported = get(
+        coordinator_client,
+        "/api/v1/exports/parties/",
+        city,
+        "csv",
+        personal="true",
+        status="checked_in",
+    )
+    assert exported.status_code == 200
+    file = SimpleUploadedFile("register.csv", exported.content)
+    job = upload(coordinator_client, city, "parties", file).json()
+    assert [(e["line"], e["column"]) for e in job["errors"]] == [(2, "party")], job
+    assert inside.code in job["errors"][0]["message"]
+    assert job["summary"] == {}
+    assert coordinator_client.post(f"/api/v1/imports/{job['id']}/confirm/").status_code == 409
+    assert Party.objects.filter(city=city).count() == 1

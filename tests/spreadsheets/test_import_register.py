@@ -145,7 +145,7 @@ def test_a_corrected_file_corrects_a_waiting_party_and_refuses_one_checked_in(
     coordinator_client.post(f"/api/v1/imports/{first['id']}/confirm/")
     ivan = Party.objects.get(members__given_name="Ivan")
     corrected = [row[:] for row in REGISTER]
-    corrected[3][1] = "Vanya"  # party 2's name was misread
+    corrected[3][2] = "Petrenko"  # party 2's family name was misread
     corrected[3][9] = 1  # and it has a cat
     corrected.append(["3", "Olga", "", "female", "adult", "", "", "", "", "", "yes"])
 
@@ -154,7 +154,7 @@ def test_a_corrected_file_corrects_a_waiting_party_and_refuses_one_checked_in(
     assert job["summary"] == {"unchanged": 1, "updated": 1, "created": 1}
     coordinator_client.post(f"/api/v1/imports/{job['id']}/confirm/")
     ivan.refresh_from_db()
-    assert list(ivan.members.values_list("given_name", flat=True)) == ["Vanya"]
+    assert list(ivan.members.values_list("family_name", flat=True)) == ["Petrenko"]
     assert ivan.pets == 1
     assert Party.objects.count() == 3
     # The same corrected file once more: nothing to do.
@@ -163,7 +163,135 @@ def test_a_corrected_file_corrects_a_waiting_party_and_refuses_one_checked_in(
 
     # A party already in its bed is not changed from a file.
     Party.objects.filter(id=ivan.id).update(status="checked_in")
-    corrected[3][1] = "Ivan"
+    corrected[3][2] = "Petrov"
     job = upload(coordinator_client, city, "parties", csv_file(corrected)).json()
     assert [(e["line"], e["column"]) for e in job["errors"]] == [(4, "party")]
     assert "can no longer be corrected" in job["errors"][0]["message"]
+
+
+FULL_HEADER = [
+    "party",
+    "given_name",
+    "family_name",
+    "sex",
+    "age_group",
+    "needs",
+    "languages",
+    "pets",
+    "nights_needed",
+    "registration_point",
+    "notes",
+    "consent",
+]
+SHORT_HEADER = [
+    "party",
+    "given_name",
+    "family_name",
+    "sex",
+    "age_group",
+    "registration_point",
+    "consent",
+]
+
+
+def imported(client, city, rows) -> dict:
+    check = upload(client, city, "parties", csv_file(rows)).json()
+    assert check["status"] == "checked" and check["errors"] == [], check
+    done = client.post(f"/api/v1/imports/{check['id']}/confirm/").json()
+    assert done["status"] == "done", done
+    return done
+
+
+def test_a_correction_changes_only_the_columns_the_file_holds(coordinator_client, city):
+    """A corrected file with fewer columns adds a child: the party's languages, pets,
+    nights, notes and the father's needs stay as they were (they were reset to the
+    registration's defaults)."""
+    imported(
+        coordinator_client,
+        city,
+        [
+            FULL_HEADER,
+            [
+                "102",
+                "Олег",
+                "Ким",
+                "male",
+                "adult",
+                "wheelchair",
+                "ru",
+                1,
+                3,
+                "Вокзал",
+                "Ночью",
+                "yes",
+            ],
+        ],
+    )
+    party = Party.objects.get()
+    short = [SHORT_HEADER, ["102", "Олег", "Ким", "male", "adult", "Вокзал", "yes"]]
+    # The same people in fewer columns change nothing.
+    check = upload(coordinator_client, city, "parties", csv_file(short)).json()
+    assert check["errors"] == [] and check["summary"] == {"unchanged": 1}, check
+    assert check["corrections"] == []
+
+    short.append(["102", "Дана", "Ким", "female", "child", "", ""])
+    check = upload(coordinator_client, city, "parties", csv_file(short)).json()
+    assert check["errors"] == [] and check["summary"] == {"updated": 1}, check
+    assert check["corrections"] == [{"line": 2, "party": party.code}]
+    done = coordinator_client.post(f"/api/v1/imports/{check['id']}/confirm/").json()
+    assert done["status"] == "done" and done["corrections"] == check["corrections"]
+
+    party.refresh_from_db()
+    assert party.size == 2
+    assert (party.languages, party.pets, party.nights_needed, party.notes) == (
+        ["ru"],
+        1,
+        3,
+        "Ночью",
+    )
+    members = list(party.members.order_by("position"))
+    assert [(m.given_name, m.family_name, m.needs) for m in members] == [
+        ("Олег", "Ким", ["wheelchair"]),
+        ("Дана", "Ким", []),
+    ]
+    # The corrected file again: nothing to do.
+    again = upload(coordinator_client, city, "parties", csv_file(short)).json()
+    assert again["summary"] == {"unchanged": 1}, again
+
+
+def test_a_number_reused_for_other_people_is_a_bad_row(coordinator_client, city):
+    """Paper registers number their families from 1 every day: a new day's family under
+    a number imported before for other people is not a correction of that party (it
+    replaced Oleg's people with another family's, under his code)."""
+    imported(
+        coordinator_client,
+        city,
+        [HEADER, ["102", "Олег", "Ким", "male", "adult", "wheelchair", "", "", "", "", "yes"]],
+    )
+    oleg = Party.objects.get()
+    next_day = [
+        HEADER,
+        ["101", "Айгуль", "", "female", "adult", "", "", "", "", "", "yes"],
+        ["102", "Жанна", "Серикова", "female", "adult", "", "", "", "", "", "yes"],
+        ["102", "Диас", "Сериков", "male", "child", "", "", "", "", "", ""],
+    ]
+    check = upload(coordinator_client, city, "parties", csv_file(next_day)).json()
+    assert [(e["line"], e["column"]) for e in check["errors"]] == [(3, "party")], check
+    message = check["errors"][0]["message"]
+    assert oleg.code in message and "other people" in message
+    assert "Жанна" not in message
+    assert check["corrections"] == []
+    refused = coordinator_client.post(f"/api/v1/imports/{check['id']}/confirm/")
+    assert refused.status_code == 409
+    assert list(oleg.members.values_list("given_name", flat=True)) == ["Олег"]
+    assert Party.objects.count() == 1
+
+    # A correction that keeps one of its people (a child added, a sex fixed) stays one.
+    corrected = [
+        HEADER,
+        ["102", "олег", "Ким", "male", "adult", "wheelchair", "", "", "", "", "yes"],
+        ["102", "Диас", "Ким", "male", "child", "", "", "", "", "", ""],
+    ]
+    check = upload(coordinator_client, city, "parties", csv_file(corrected)).json()
+    assert check["errors"] == [] and check["summary"] == {"updated": 1}, check
+    assert check["corrections"] == [{"line": 2, "party": oleg.code}]

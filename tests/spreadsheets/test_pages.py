@@ -78,3 +78,40 @@ def test_only_coordinators(city):
     job = ImportJob.objects.create(city=city, kind="shelters", file_name="x.csv", file_sha256="0")
     assert client.get(f"/imports/{job.id}/").status_code == 404
     assert client.post(f"/imports/{job.id}/confirm/").status_code == 404
+
+
+def test_a_check_names_the_parties_it_will_correct(web, city):
+    register = [["party", "given_name", "sex", "consent"], ["7", "Oleg", "male", "yes"]]
+    first = post_file(web, city, csv_file(register), kind="parties")
+    web.post(f"/imports/{ImportJob.objects.get().id}/confirm/")
+    assert first.status_code == 302
+    from arrivals.models import Party
+
+    code = Party.objects.get().code
+    register.append(["7", "Dana", "female", ""])
+    answer = post_file(web, city, csv_file(register), kind="parties")
+    page = web.get(answer["Location"]).content.decode()
+    assert "Parties already in Berth that will be corrected" in page
+    assert f"<code>{code}</code>" in page
+
+
+def test_a_file_refused_for_its_size_or_emptiness_is_said_at_its_field(web, city, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = web.get("/imports/").content.decode()
+    # The page's script refuses a file over the limit before sending it (upload.js).
+    assert f'data-max-bytes="{settings.SPREADSHEET_MAX_BYTES}"' in page
+    assert 'data-too-big="The file is too big: at most 5 MB."' in page
+    assert "berth/upload.js" in page and "berth/spreadsheets.css" in page
+
+    settings.SPREADSHEET_MAX_BYTES = 1000
+    big = csv_file([HEADER] + [[f"Shelter {n}", "school", "Hall", 10] for n in range(100)])
+    answer = post_file(web, city, big)
+    assert answer.status_code == 400
+    assert "The file is too big: at most 0 MB." in answer.content.decode()
+    empty = post_file(web, city, SimpleUploadedFile("s.csv", b""), kind="parties")
+    assert empty.status_code == 400
+    page = empty.content.decode()
+    assert "The file is empty." in page
+    assert 'value="parties" required id="id_kind_1" checked' in page
+    assert not ImportJob.objects.exists()
