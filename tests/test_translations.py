@@ -113,3 +113,28 @@ def test_the_board_chart_s_days_are_named_as_people_name_them(language, days):
     with translation.override(language):
         shown = [date_format(date(2026, 12, 7) + timedelta(days=n), "D") for n in range(7)]
     assert shown == days
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("kk", ("4 желтоқсан 2026, 18:31", "04.12.2026 18:31", "18:31")),
+        ("ru", ("4 декабря 2026 г. 18:31", "04.12.2026 18:31", "18:31")),  # noqa: RUF001
+    ],
+)
+def test_times_are_told_on_a_24_hour_clock_day_first(language, shown):
+    """Django has no Kazakh formats: without config/formats/kk the back office's lists told
+    a 12-hour clock ("6:31" and the Kazakh for "p.m.") and dates month first, as English."""
+    from datetime import datetime
+
+    from django.utils import translation
+    from django.utils.formats import date_format, time_format
+
+    at = datetime(2026, 12, 4, 18, 31)
+    with translation.override(language):
+        told = (
+            date_format(at, "DATETIME_FORMAT"),
+            date_format(at, "SHORT_DATETIME_FORMAT"),
+            time_format(at.time()),
+        )
+    assert told == shown
