@@ -175,6 +175,18 @@ ADMIN_MESSAGES = [
     # django.contrib.admin.options: a shelter or space deleted; a member's cities chosen
     gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
     gettext_noop("Hold down “Control”, or “Command” on a Mac, to select more than one."),
+    # django.contrib.admin.models.LogEntry: what each line of the recent actions and of an
+    # object's history says was done
+    gettext_noop("Added “%(object)s”."),
+    gettext_noop("Changed “%(object)s” — %(changes)s"),
+    gettext_noop("Deleted “%(object)s.”"),
+    gettext_noop("Added {name} “{object}”."),
+    gettext_noop("Added."),
+    gettext_noop("Changed {fields} for {name} “{object}”."),
+    gettext_noop("Changed {fields}."),
+    gettext_noop("Deleted {name} “{object}”."),
+    # admin/submit_line.html
+    gettext_noop("Save and view"),
 ]
 
 ADMIN_PLURALS = [

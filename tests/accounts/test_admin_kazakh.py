@@ -89,3 +89,24 @@ def test_the_join_pages_password_check_names_the_username_as_the_page_does(coord
     assert "Пайдаланушы аты" in html  # the page's label
     assert "Құпиясөз «пайдаланушы аты» өрісіне тым ұқсас." in html
     assert "Қолданушы атауы" not in html
+
+
+def test_the_recent_actions_say_what_was_done_in_kazakh():
+    """A line of the back office's history (LogEntry) is worded when it is shown: "Added.",
+    "Changed {fields}." and the rest are Berth's in Kazakh."""
+    from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+    from django.utils import translation
+
+    user = factories.UserFactory(username="aigerim", is_staff=True)
+    said = []
+    for flag, message in [
+        (ADDITION, '[{"added": {}}]'),
+        (CHANGE, '[{"changed": {"fields": ["beds"]}}]'),
+        (DELETION, ""),
+    ]:
+        entry = LogEntry(user=user, action_flag=flag, object_repr="Hall 1", change_message=message)
+        with translation.override("kk"):
+            said.append(entry.get_change_message() or str(entry))
+    assert said[0] == "Қосылды."
+    assert said[1] == "Өзгертілді: орындар."  # the field by its name in the catalog
+    assert not [line for line in said if re.search(r"Added|Changed|Deleted", line)]
