@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -149,7 +149,14 @@ def meal_service_create(
         created_by=access.username,
     )
     _check_slot_free(service=service)
-    service.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            service.save(force_insert=True)
+    except IntegrityError:
+        # The same slot taken at the same moment, past the check (the database's
+        # constraint, once the other writer committed): the check's own Conflict.
+        _check_slot_free(service=service)
+        raise
     return service
 
 

@@ -477,14 +477,6 @@ def meal_add(request, shelter_id=None, city_id=None):
     except Conflict as conflict:
         form.add_error("time", conflict.detail)
         return again(409)
-    except IntegrityError:  # the same meal added at the same moment by someone else
-        form.add_error(
-            "time",
-            _("This shelter already has this meal at this time.")
-            if shelter is not None
-            else _("This point already has this meal at this time."),
-        )
-        return again(409)
     messages.success(
         request,
         _("%(meal)s at %(time)s added.")

@@ -2,6 +2,8 @@
 and a list whose query count does not grow with the page."""
 
 import importlib
+import threading
+import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -168,6 +170,48 @@ def test_the_database_holds_one_meal_per_point_and_minute(city):
     meal_service(city=city, location="КПП Сырым", meal="hot_meal", starts_at=starts_at)
     with pytest.raises(IntegrityError), transaction.atomic():
         meal_service(city=city, location="КПП Сырым", meal="hot_meal", starts_at=starts_at)
+    assert MealService.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_meal_added_at_a_point_at_the_same_moment_is_refused_as_taken(city, coordinator):
+    """Past the check, the database's constraint refuses the second writer: it gets the
+    check's own 409 (what the API and the kitchen page show), not a database error."""
+    starts_at = datetime(2030, 5, 1, 10, tzinfo=UTC)
+    inserted, answered = threading.Event(), []
+
+    def first():
+        try:
+            with transaction.atomic():
+                meal_service(city=city, location="КПП Сырым", meal="hot_meal", starts_at=starts_at)
+                inserted.set()
+                clock.sleep(0.5)  # the second writer waits on the constraint meanwhile
+        finally:
+            connection.close()
+
+    def second():
+        inserted.wait(timeout=10)
+        try:
+            services.meal_service_create(
+                meal="hot_meal",
+                starts_at=starts_at,
+                access=access_for_user(coordinator),
+                city=city,
+                location="КПП Сырым",
+            )
+        except Exception as error:  # noqa: BLE001 - what it raised is the outcome
+            answered.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [type(error).__name__ for error in answered] == ["Conflict"]
+    assert answered[0].code == "meal_service_exists"
     assert MealService.objects.count() == 1
 
 
