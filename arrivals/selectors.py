@@ -3,7 +3,7 @@
 import json
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -246,6 +246,27 @@ def party_current_placement(party: Party) -> Placement | None:
     return None
 
 
+def members_matched(
+    current: list[PartyMember],
+    members: list[dict],
+    *,
+    key: Callable[[str, str | None, str | None], Hashable],
+) -> list[PartyMember | None]:
+    """For each corrected member (as sent), the member it is as it was, or None: the n-th
+    sent of a `key` (of given name, sex and age group) is the n-th of that key now."""
+    of_key: defaultdict[Hashable, list[PartyMember]] = defaultdict(list)
+    for member in current:
+        of_key[key(member.given_name, member.sex, member.age_group)].append(member)
+    seen: defaultdict[Hashable, int] = defaultdict(int)
+    matched: list[PartyMember | None] = []
+    for sent in members:
+        person = key(sent["given_name"], sent.get("sex"), sent.get("age_group"))
+        same = of_key[person]
+        matched.append(same[seen[person]] if seen[person] < len(same) else None)
+        seen[person] += 1
+    return matched
+
+
 def family_names_kept(current: list[PartyMember], members: list[dict]) -> list[str | None]:
     """For each corrected member, the family name a member sent without the key
     `family_name` keeps: the n-th member of a given name, sex and age group keeps that of
@@ -257,17 +278,10 @@ def family_names_kept(current: list[PartyMember], members: list[dict]) -> list[s
     def who(given_name, sex, age_group) -> tuple:
         return (given_name, sex or Sex.UNSPECIFIED, age_group or AgeGroup.ADULT)
 
-    of_person: defaultdict[tuple, list] = defaultdict(list)
-    for member in current:
-        of_person[who(member.given_name, member.sex, member.age_group)].append(member.family_name)
-    seen: defaultdict[tuple, int] = defaultdict(int)
-    kept: list[str | None] = []
-    for sent in members:
-        key = who(sent["given_name"], sent.get("sex"), sent.get("age_group"))
-        names = of_person[key]
-        kept.append(names[seen[key]] if seen[key] < len(names) else None)
-        seen[key] += 1
-    return kept
+    return [
+        member.family_name if member is not None else None
+        for member in members_matched(current, members, key=who)
+    ]
 
 
 def party_was_placed_in_reach(*, access: Access, party_id) -> bool:

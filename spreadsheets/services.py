@@ -50,9 +50,10 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from accounts.access import Access, access_for_user, system_access
 from arrivals.models import CODE_ALPHABET, CODE_LENGTH, PARTY_EDITABLE_FIELDS, Party, PartyMember
+from arrivals.selectors import members_matched
 from arrivals.services import party_register, party_update
 from config.exceptions import Conflict, is_contention
-from privacy.crypto import keyed_digest
+from privacy.crypto import keyed_digest, name_normalize
 from shelters.models import City, Shelter, Space
 from shelters.services import (
     host_offer_submit,
@@ -429,8 +430,10 @@ def _party_given(values: dict, columns: set[str]) -> dict:
     return given
 
 
-def _name_key(given_name: str) -> str:
-    return " ".join(given_name.casefold().split())
+def _same_name(given_name: str, _sex, _age_group) -> str:
+    """A person in a corrected register is who had that given name (as names are compared:
+    `privacy.crypto.name_normalize`), whatever their sex and age now."""
+    return name_normalize(given_name)
 
 
 # A member's columns that a file without them leaves as they are.
@@ -439,18 +442,12 @@ MEMBER_KEPT_COLUMNS = ("sex", "age_group", "needs", "diet")
 
 def _members_kept(current: list[PartyMember], members: list[dict]) -> list[dict]:
     """The corrected members, each column the file does not hold taken from the member of
-    the same given name as it is now (the n-th of a name from the n-th); a new person gets
-    the defaults of a registration. A family name not given is kept by `party_update`."""
-    of_name: dict[str, list[PartyMember]] = {}
-    for person in current:
-        of_name.setdefault(_name_key(person.given_name), []).append(person)
-    seen: Counter = Counter()
+    the same given name as it is now (the n-th of a name from the n-th:
+    `arrivals.selectors.members_matched`); a new person gets the defaults of a
+    registration. A family name not given is kept by `party_update`."""
     kept = []
-    for sent in members:
-        key = _name_key(sent["given_name"])
-        same = of_name.get(key, [])
-        was = same[seen[key]] if seen[key] < len(same) else None
-        seen[key] += 1
+    matched = members_matched(current, members, key=_same_name)
+    for sent, was in zip(members, matched, strict=True):
         member = dict(sent)
         if was is not None:
             for name in MEMBER_KEPT_COLUMNS:
@@ -494,8 +491,8 @@ def _party_correct(
     if party is None:
         raise RowsRefused([_error(line, "party", refusal % {"why": _("it was deleted")})])
     current = list(PartyMember.objects.filter(party_id=party.id).order_by("position"))
-    if not {_name_key(m["given_name"]) for m in given["members"]} & {
-        _name_key(member.given_name) for member in current
+    if not {name_normalize(m["given_name"]) for m in given["members"]} & {
+        name_normalize(member.given_name) for member in current
     }:
         message = _(
             "This number was imported before for other people (party %(code)s): give this "
