@@ -2,7 +2,6 @@
 
 import zoneinfo
 
-from django.urls import reverse
 from django.utils import timezone
 
 from .access import Access, access_for
@@ -25,19 +24,27 @@ def back_office_time_zone(access: Access) -> zoneinfo.ZoneInfo | None:
 
 
 class BackOfficeTimeZoneMiddleware:
-    """Under /admin/, times are shown, and typed times read, in the staff member's city's
-    time zone (`back_office_time_zone`), as the phone pages and slips show them. After
-    `AuthenticationMiddleware`: the caller's access (`access_for`, kept for the request
-    the admin asks it again) says which city."""
+    """In the back office (the views of the `admin` namespace), times are shown, and typed
+    times read, in the staff member's city's time zone (`back_office_time_zone`), as the
+    phone pages and slips show them. After `AuthenticationMiddleware`: the caller's access
+    (`access_for`, kept for the request the admin asks it again) says which city. Asked
+    once the address is resolved, so no other request does any of it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path_info.startswith(reverse("admin:index")):
-            return self.get_response(request)
+        try:
+            return self.get_response(request)  # the page is rendered within it
+        finally:
+            if getattr(request, "_back_office_time_zone", None) is not None:
+                timezone.deactivate()
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.resolver_match.namespace != "admin":
+            return None
         zone = back_office_time_zone(access_for(request))
-        if zone is None:
-            return self.get_response(request)
-        with timezone.override(zone):
-            return self.get_response(request)
+        if zone is not None:
+            request._back_office_time_zone = zone
+            timezone.activate(zone)
+        return None
