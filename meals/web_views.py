@@ -157,7 +157,8 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
     served (`selectors.meal_services_in_kitchen`). `bound` is a form sent back with its
     errors, by what it is: ("serve", service id), ("plan", service id) or ("add", None)."""
     bound = bound or {}
-    now = timezone.now()
+    now = _city_now(city)
+    today = now.date()
     services_today = selectors.meal_services_add_figures(
         selectors.meal_services_in_kitchen(
             access.scope(
@@ -169,14 +170,12 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
         ).order_by("starts_at", "meal", "id"),
         now=now,
     )
-    tz = zoneinfo.ZoneInfo(city.timezone)
-    today = timezone.localtime(now, tz).date()
     # The caller's last serving at each service, while they may still take it back.
     last_serving: dict = {}
     for serving in Serving.objects.filter(
         service__in=services_today,
         recorded_by=access.username,
-        recorded_at__gt=timezone.now() - services.SERVING_TAKE_BACK,
+        recorded_at__gt=now - services.SERVING_TAKE_BACK,
     ).order_by("-recorded_at", "-id"):
         last_serving.setdefault(serving.service_id, serving)
     rows = []
@@ -200,7 +199,7 @@ def _place_page(request, access, *, city, shelter=None, location="", status=200,
                 "api_url": reverse("meal-service-servings", args=[service.id]),
                 "last_serving": last_serving.get(service.id),
                 # A meal of the day before still being served: its day is shown too.
-                "earlier_day": timezone.localtime(service.starts_at, tz).date() < today,
+                "earlier_day": timezone.localtime(service.starts_at, now.tzinfo).date() < today,
             }
         )
     add_form = bound.get(("add", None)) or MealTimeForm(
