@@ -26,6 +26,7 @@ from .models import (
     PartyMember,
     PartyStatus,
     Placement,
+    RunTrigger,
     WaitingReason,
     choice_label,
     code_from_typed,
@@ -223,7 +224,7 @@ class MatchingRunAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("trigger"), ordering="trigger")
     def trigger_label(self, run):
-        return services.trigger_label(run.trigger)
+        return choice_label(RunTrigger, run.trigger)
 
     @admin.display(description=_("unplaced"))
     def unplaced_reasons(self, run):

@@ -509,6 +509,18 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class RunTrigger(models.TextChoices):
+    """What asks for a matching run (`arrivals.services.matching_request`'s `trigger`,
+    stored on the run), in the words the back office shows (`choice_label`: a trigger not
+    named here, a benchmark's, is shown as it is)."""
+
+    REGISTRATION = "registration", _("A party registered")
+    CORRECTION = "correction", _("A waiting party corrected")
+    ROOM_AVAILABLE = "room_available", _("Beds freed or added")
+    TIMER = "timer", _("Every minute")
+    API = "api", _("Asked for by a volunteer or coordinator")
+
+
 class MatchingRun(models.Model):
     """One run of the matcher over a city. At most one queued run per city: asks that
     arrive while one waits fold into it."""

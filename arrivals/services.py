@@ -1627,27 +1627,12 @@ def city_matching_lock(city_id) -> Iterator[bool]:
     yield True
 
 
-# What asks for a matching run (`matching_request`'s `trigger`, stored on the run), in the
-# words the back office shows; a trigger not named here (a benchmark's) is shown as it is.
-TRIGGER_LABELS = {
-    "registration": gettext_lazy("A party registered"),
-    "correction": gettext_lazy("A waiting party corrected"),
-    "room_available": gettext_lazy("Beds freed or added"),
-    "timer": gettext_lazy("Every minute"),
-    "api": gettext_lazy("Asked for by a volunteer or coordinator"),
-}
 # Runs that only look at what a registration added (see `matching_run_execute`). Any other
 # ask of a city (beds freed or added, a correction, the timer, a coordinator) runs in full.
 INCREMENTAL_TRIGGERS = frozenset({"registration"})
 # Parties changed this long before the last run's start count as new to the next
 # incremental run: the clocks of the machines that stamp them may differ by that much.
 INCREMENTAL_MARGIN = timedelta(seconds=5)
-
-
-def trigger_label(trigger: str) -> str:
-    """Why a run was asked for, in the reader's language (an unknown trigger as it is)."""
-    label = TRIGGER_LABELS.get(trigger)
-    return str(label) if label is not None else trigger
 
 
 def matching_run_execute(*, run_id) -> MatchingRun | None:

@@ -10,7 +10,7 @@ from django.test import Client
 
 from accounts.models import Role
 from arrivals import services
-from arrivals.models import Party
+from arrivals.models import Party, RunTrigger
 from privacy.models import AuditAction, AuditEntry
 from tests import factories
 
@@ -306,7 +306,7 @@ def test_a_runs_trigger_is_said_in_words(city):
 
 
 def test_every_trigger_asked_for_has_words():
-    """Each `trigger="..."` the code passes to `matching_request` is in TRIGGER_LABELS."""
+    """Each `trigger="..."` the code passes to `matching_request` is a RunTrigger."""
     from pathlib import Path
 
     import arrivals
@@ -314,4 +314,4 @@ def test_every_trigger_asked_for_has_words():
     asked = set()
     for path in Path(arrivals.__file__).parent.rglob("*.py"):
         asked |= set(re.findall(r'trigger(?:: str)?\s*=\s*"([a-z_]+)"', path.read_text()))
-    assert asked and asked <= set(services.TRIGGER_LABELS), asked - set(services.TRIGGER_LABELS)
+    assert asked and asked <= set(RunTrigger.values), asked - set(RunTrigger.values)
