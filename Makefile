@@ -110,4 +110,4 @@ messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache .import_linter_cache .mypy_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm .pytest_cache .ruff_cache .import_linter_cache .mypy_cache

