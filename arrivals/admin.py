@@ -219,6 +219,7 @@ class MatchingRunAdmin(ScopedModelAdmin):
         "duration_ms",
         "engine_ms",
         "unplaced_reasons",
+        "superseded_by",
         "error",
     )
 

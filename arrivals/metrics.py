@@ -46,6 +46,8 @@ def matching_run_record(run: MatchingRun | None, *, since: datetime) -> None:
     `since`): a run that was already done, or left for the next ask, is not counted again."""
     if run is None or run.finished_at is None or run.finished_at < since:
         return
+    if run.superseded_by_id is not None:
+        return  # done by another run, which is counted
     if run.status == RunStatus.DONE:
         MATCHING_RUNS.inc(RunStatus.DONE.value)
         MATCHING_PLACED.inc("parties", run.placed_parties)

@@ -547,6 +547,17 @@ class MatchingRun(models.Model):
     engine_ms = models.PositiveIntegerField(_("engine time (ms)"), null=True, blank=True)
     unplaced = models.JSONField(_("unplaced"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The run that did this one's work: it took the city's lock while this one was claimed
+    # (its worker waiting for the lock, or lost), and its snapshot covered all this one was
+    # asked for. This one is then `done` without a snapshot of its own.
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by the run"),
+    )
 
     reach = Reach(city="city")
 

@@ -415,6 +415,7 @@ class MatchingRunSerializer(serializers.ModelSerializer):
             "duration_ms",
             "engine_ms",
             "unplaced",
+            "superseded_by",
         ]
         read_only_fields = [name for name in fields if name != "city"]
 

@@ -1644,14 +1644,16 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
     written in bulk under the spaces' and parties' locks (`_placements_write` on
     PostgreSQL), which are thus held only for the writing. Safe to run twice: a run
     that is done or failed is left as it is. Other runs of the city still `running`
-    when this one holds the lock lost their worker (their transaction was rolled back
-    with the connection) or were claimed while it waited and are covered by its
-    snapshot: they are marked failed.
+    when this one holds the lock were claimed while it waited for it, or lost their
+    worker (their transaction was rolled back with the connection): they were asked for
+    before its snapshot, which covers them, so they end `done` with it, `superseded_by`
+    this run (a worker still waiting for the lock then finds its run done).
 
     A run asked only by registrations (INCREMENTAL_TRIGGERS), after a finished run of the
     city, is incremental: it looks only at the parties registered or changed since that
     run started and at the spaces with free beds; the backlog that run left waiting
-    had no space then, and freed beds ask for a full run.
+    had no space then, and freed beds ask for a full run. A run that covers a full run
+    is full.
     """
     started = time.perf_counter()
     claimed = MatchingRun.objects.filter(
@@ -1664,32 +1666,28 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
         with transaction.atomic(), city_matching_lock(run.city_id) as locked:
             if not locked:
                 # Left `running`: the next run of the city (the timer asks every minute)
-                # marks it failed and does its work.
+                # does its work, and marks it done by it (`superseded_by`).
                 logger.warning("matching run %s: city lock busy, left for the next ask", run_id)
                 return run
             run = MatchingRun.objects.select_for_update().get(id=run_id)
             if run.status != RunStatus.RUNNING:
                 return run  # superseded while it waited for the lock
-            lost = "worker lost during the run, or superseded by a later run of the city"
             if connection.vendor == "postgresql":
-                # In one statement: the other runs of the city still `running` are failed,
-                # the start of its last finished run read (for an incremental run), and the
-                # commit told not to wait for its WAL to reach the disk, so the spaces'
-                # locks are given back at once (only a crash of the machine, not of
-                # PostgreSQL, within about 0.6 s could lose the run, whole: its parties
-                # wait again and the next run places them).
+                # In one statement: the other runs of the city still `running` (this run
+                # does their work), the start of its last finished run (for an incremental
+                # run), and the commit told not to wait for its WAL to reach the disk, so
+                # the spaces' locks are given back at once (only a crash of the machine,
+                # not of PostgreSQL, within about 0.6 s could lose the run, whole: its
+                # parties wait again and the next run places them).
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        "WITH lost AS (UPDATE arrivals_matchingrun SET status = %s, "
-                        "finished_at = %s, error = %s WHERE city_id = %s AND status = %s "
-                        "AND id <> %s) "
-                        "SELECT (SELECT max(started_at) FROM arrivals_matchingrun "
+                        "SELECT (SELECT array_agg(ARRAY[id::text, trigger]) "
+                        "FROM arrivals_matchingrun "
+                        "WHERE city_id = %s AND status = %s AND id <> %s), "
+                        "(SELECT max(started_at) FROM arrivals_matchingrun "
                         "WHERE city_id = %s AND status = %s), "
                         "set_config('synchronous_commit', 'off', true)",
                         [
-                            RunStatus.FAILED.value,
-                            timezone.now(),
-                            lost,
                             run.city_id,
                             RunStatus.RUNNING.value,
                             run.id,
@@ -1697,19 +1695,24 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
                             RunStatus.DONE.value,
                         ],
                     )
-                    last = cursor.fetchone()[0]
+                    covered, last = cursor.fetchone()[:2]
+                    covered = [(UUID(other), trigger) for other, trigger in covered or ()]
             else:
-                MatchingRun.objects.filter(city_id=run.city_id, status=RunStatus.RUNNING).exclude(
-                    id=run_id
-                ).update(status=RunStatus.FAILED, finished_at=timezone.now(), error=lost)
+                covered = list(
+                    MatchingRun.objects.filter(city_id=run.city_id, status=RunStatus.RUNNING)
+                    .exclude(id=run_id)
+                    .values_list("id", "trigger")
+                )
                 last = (
                     MatchingRun.objects.filter(city_id=run.city_id, status=RunStatus.DONE)
                     .order_by("-started_at")
                     .values_list("started_at", flat=True)
                     .first()
                 )
+            # Incremental only if every run it covers could have been.
             since = None
-            if run.trigger in INCREMENTAL_TRIGGERS and last is not None:
+            triggers = [run.trigger, *(trigger for _id, trigger in covered)]
+            if last is not None and INCREMENTAL_TRIGGERS.issuperset(triggers):
                 since = last - INCREMENTAL_MARGIN
             spaces, parties, revisions = matching_snapshot(city_id=run.city_id, since=since)
             released = shelters_released_from(
@@ -1763,6 +1766,17 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
             run.finished_at = timezone.now()
             run.duration_ms = round((time.perf_counter() - started) * 1000)
             run.save(update_fields=fields)
+            if covered:
+                # Claimed before this run took the lock, so asked for before its snapshot:
+                # done by it. A worker still waiting for the lock finds its run done.
+                MatchingRun.objects.filter(
+                    id__in=[run_id for run_id, _trigger in covered], status=RunStatus.RUNNING
+                ).update(
+                    status=RunStatus.DONE,
+                    superseded_by=run,
+                    finished_at=run.finished_at,
+                    waiting_parties=run.waiting_parties,
+                )
     except Exception as error:
         MatchingRun.objects.filter(id=run_id).update(
             status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
