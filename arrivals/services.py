@@ -1770,7 +1770,7 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
                 # Claimed before this run took the lock, so asked for before its snapshot:
                 # done by it. A worker still waiting for the lock finds its run done.
                 MatchingRun.objects.filter(
-                    id__in=[run_id for run_id, _trigger in covered], status=RunStatus.RUNNING
+                    id__in=[other for other, _trigger in covered], status=RunStatus.RUNNING
                 ).update(
                     status=RunStatus.DONE,
                     superseded_by=run,
