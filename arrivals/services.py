@@ -1696,7 +1696,7 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
                         ],
                     )
                     covered, last = cursor.fetchone()[:2]
-                    covered = [(UUID(other), trigger) for other, trigger in covered or ()]
+                    covered = covered or []  # [id, trigger] pairs
             else:
                 covered = list(
                     MatchingRun.objects.filter(city_id=run.city_id, status=RunStatus.RUNNING)
