@@ -14,9 +14,8 @@ from rest_framework.settings import api_settings
 
 from accounts.access import access_for
 from accounts.fields import ScopedRelatedField
-from config.fields import AwareDateTimeField, LineField, ModelSerializer, TextField
+from config.fields import AwareDateTimeField, LineField, ModelSerializer, NameField, TextField
 from config.filters import QuerySerializer
-from config.text import name_validator
 from shelters.models import City
 from shelters.serializers import phone_validator
 
@@ -50,6 +49,25 @@ from .selectors import family_names_kept, party_current_placement
 language_validator = RegexValidator(
     r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$", _("Use a language code such as ru, kk or en.")
 )
+
+
+class LanguagesField(serializers.ListField):
+    """Language codes as BCP 47 writes them (`RU` is `ru`), each once, in the order given:
+    `max_length` counts the codes kept, so a list that repeats one is not refused for its
+    repeats."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=LineField(max_length=16, validators=[language_validator]), **kwargs)
+
+    def to_internal_value(self, data):
+        # Past ten times the limit a list is refused unread: each code is checked.
+        if isinstance(data, list) and len(data) > 10 * self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        codes = []
+        for code in super().to_internal_value(data):
+            language, _dash, region = code.partition("-")
+            codes.append(f"{language.lower()}-{region}" if region else language.lower())
+        return list(dict.fromkeys(codes))
 
 
 class ConsentField(serializers.BooleanField):
@@ -111,14 +129,8 @@ class MemberSerializer(serializers.Serializer):
     class Meta:
         list_serializer_class = MemberListSerializer
 
-    given_name = serializers.CharField(max_length=MAX_NAME, validators=[name_validator])
-    family_name = serializers.CharField(
-        max_length=MAX_NAME,
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        validators=[name_validator],
-    )
+    given_name = NameField(max_length=MAX_NAME)
+    family_name = NameField(max_length=MAX_NAME, required=False, allow_blank=True, allow_null=True)
     sex = serializers.ChoiceField(choices=Sex.choices, default=Sex.UNSPECIFIED)
     age_group = serializers.ChoiceField(choices=AgeGroup.choices, default=AgeGroup.ADULT)
     needs = UniqueChoicesField(Need.choices)
@@ -204,11 +216,7 @@ class PartySerializer(ModelSerializer):
         allow_null=True,
         validators=[phone_validator],  # its `$` would let a final line break through
     )
-    languages = serializers.ListField(
-        child=LineField(max_length=16, validators=[language_validator]),
-        max_length=MAX_LANGUAGES,
-        default=list,
-    )
+    languages = LanguagesField(max_length=MAX_LANGUAGES, default=list)
     pets = serializers.IntegerField(min_value=0, max_value=MAX_PETS, default=0)
     nights_needed = serializers.IntegerField(min_value=1, max_value=MAX_NIGHTS, default=1)
     notes = TextField(max_length=MAX_NOTES, required=False, allow_blank=True, default="")
@@ -273,14 +281,6 @@ class PartySerializer(ModelSerializer):
             raise serializers.ValidationError(_("The party must consent to registration."))
         return value
 
-    def validate_languages(self, value):
-        """Codes as BCP 47 writes them (`RU` is `ru`), each once, in the order given."""
-        codes = []
-        for code in value:
-            language, _dash, region = code.partition("-")
-            codes.append(f"{language.lower()}-{region}" if region else language.lower())
-        return list(dict.fromkeys(codes))
-
     def get_placement(self, party) -> dict | None:
         placement = party_current_placement(party)
         return PlacementSummarySerializer(placement).data if placement else None
@@ -331,8 +331,6 @@ class PartyUpdateSerializer(serializers.Serializer):
             field.required = False
             field.default = empty
         return fields
-
-    validate_languages = PartySerializer.validate_languages
 
 
 class PartyEventSerializer(serializers.ModelSerializer):

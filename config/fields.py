@@ -6,6 +6,7 @@
 """
 
 import copy
+import re
 from typing import ClassVar
 
 from django.db import models
@@ -13,10 +14,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.text import line_validator, text_validator
+from config.text import line_validator, name_validator, text_validator
 
 
-class LineField(serializers.CharField):
+class _Text(serializers.CharField):
+    """Text only: DRF's CharField takes a number as its text (`1e2` as "100.0"); here a
+    number, like a boolean, a list or an object, answers 400."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class LineField(_Text):
     """One line of text: no control characters, line breaks or tabs."""
 
     def __init__(self, **kwargs):
@@ -24,12 +35,23 @@ class LineField(serializers.CharField):
         self.validators.append(line_validator)
 
 
-class TextField(serializers.CharField):
+class NameField(_Text):
+    """A person's name: one line with something to see (`config.text.name_validator`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(name_validator)
+
+
+class TextField(_Text):
     """Free text (notes): line breaks and tabs, no other control characters."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.validators.append(text_validator)
+
+
+_SPACED_OFFSET = re.compile(r"(T[0-9:.]+) ([0-9]{2}(?::?[0-9]{2})?)$")
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -39,6 +61,13 @@ class AwareDateTimeField(serializers.DateTimeField):
     default_error_messages = {
         "naive": _("Give the time with its zone, such as 2022-09-28T08:00:00+05:00 or …Z."),
     }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            # A `+` sent bare in a query string arrives as a space: "…T08:00:00 05:00" can
+            # only mean +05:00.
+            value = _SPACED_OFFSET.sub(r"\1+\2", value)
+        return super().to_internal_value(value)
 
     def enforce_timezone(self, value):
         if timezone.is_naive(value):

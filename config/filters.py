@@ -12,13 +12,14 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from django_filters import BooleanFilter, CharFilter
+from django_filters import BooleanFilter, CharFilter, MultipleChoiceFilter
 from django_filters import rest_framework as filters
 from django_filters.filters import QuerySetRequestMixin
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 EMPTY = _("Give a value, or leave the parameter out.")
+ONCE = _("Give this parameter once.")
 NOT_BOOLEAN = _("Use true or false.")
 BOOLEANS = {"true", "false", "1", "0"}
 
@@ -49,19 +50,22 @@ class FilterSet(filters.FilterSet):
         return form_class
 
 
-def parameters_check(params, named: Iterable[tuple[str, bool, bool]]) -> None:
+def parameters_check(params, named: Iterable[tuple[str, bool, bool, bool]]) -> None:
     """The rules of query parameters, for the filters and `QuerySerializer`: `named` gives
-    each parameter as (name, free text?, yes/no?). One sent without a value answers 400
-    naming it, unless it is free text; a yes/no takes `true`, `false`, `1` or `0` only
-    (django-filter reads any other value, `null`, `yes`, as no filter at all; DRF takes
-    `yes` and `on` too)."""
+    each parameter as (name, free text?, yes/no?, several values?). One sent without a
+    value answers 400 naming it, unless it is free text; one that takes a single value
+    answers 400 if sent twice (`?status=open&status=closed`: django-filter would keep the
+    last); a yes/no takes `true`, `false`, `1` or `0` only (django-filter reads any other
+    value, `null`, `yes`, as no filter at all; DRF takes `yes` and `on` too)."""
     getlist = getattr(params, "getlist", lambda name: [params[name]])
     errors = {}
-    for name, free_text, boolean in named:
+    for name, free_text, boolean, multiple in named:
         if name not in params:
             continue
         values = [str(value) for value in getlist(name)]
-        if not free_text and not any(value.strip() for value in values):
+        if len(values) > 1 and not multiple:
+            errors[name] = [ONCE]
+        elif not free_text and not all(value.strip() for value in values):
             errors[name] = [EMPTY]
         elif boolean and any(value.strip().lower() not in BOOLEANS for value in values):
             errors[name] = [NOT_BOOLEAN]
@@ -78,7 +82,12 @@ class FilterBackend(filters.DjangoFilterBackend):
             parameters_check(
                 request.query_params,
                 (
-                    (name, isinstance(field, CharFilter), isinstance(field, BooleanFilter))
+                    (
+                        name,
+                        isinstance(field, CharFilter),
+                        isinstance(field, BooleanFilter),
+                        isinstance(field, MultipleChoiceFilter),
+                    )
                     for name, field in filterset.filters.items()
                 ),
             )
@@ -96,6 +105,7 @@ class QuerySerializer(serializers.Serializer):
                     name,
                     isinstance(field, serializers.CharField),
                     isinstance(field, serializers.BooleanField),
+                    isinstance(field, serializers.ListField | serializers.MultipleChoiceField),
                 )
                 for name, field in self.fields.items()
                 if not field.read_only

@@ -5,8 +5,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from config.text import line_validator, text_validator
+
 from .models import MAX_HOST_ADDRESS, MAX_HOST_BEDS, MAX_HOST_NAME, MAX_HOST_NOTES, City
-from .serializers import line_validator, phone_validator, text_validator
+from .serializers import phone_validator
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -33,7 +35,12 @@ class HostOfferForm(forms.Form):
         label=_("How many people can sleep there?"),
         min_value=1,
         max_value=MAX_HOST_BEDS,
-        error_messages={"required": _("Enter how many people can sleep there.")},
+        error_messages={
+            "required": _("Enter how many people can sleep there."),
+            "invalid": _("Enter a number, such as 3."),
+            "min_value": _("At least 1 person."),
+            "max_value": _("At most %(limit_value)s people."),
+        },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     available_from = forms.DateField(

@@ -7,8 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.fields import ScopedRelatedField
-from config.fields import ModelSerializer
-from config.text import line_validator, text_validator
+from config.fields import LineField, ModelSerializer, TextField
 
 from .models import (
     CITY_EDITABLE_FIELDS,
@@ -183,9 +182,9 @@ class HostOfferSubmitSerializer(serializers.Serializer):
     that fills it is answered as if taken, and nothing is stored."""
 
     city = serializers.PrimaryKeyRelatedField(queryset=City.objects.all())
-    host_name = serializers.CharField(max_length=MAX_HOST_NAME, validators=[line_validator])
-    contact_phone = serializers.CharField(max_length=32, validators=[phone_validator])
-    address = serializers.CharField(max_length=MAX_HOST_ADDRESS, validators=[line_validator])
+    host_name = LineField(max_length=MAX_HOST_NAME)
+    contact_phone = LineField(max_length=32, validators=[phone_validator])
+    address = LineField(max_length=MAX_HOST_ADDRESS)
     beds = serializers.IntegerField(min_value=1, max_value=MAX_HOST_BEDS)
     wheelchair_accessible = serializers.BooleanField(default=False)
     pets_allowed = serializers.BooleanField(default=False)
@@ -195,15 +194,12 @@ class HostOfferSubmitSerializer(serializers.Serializer):
     available_until = serializers.DateField(
         required=False, allow_null=True, help_text=_("Empty: until further notice.")
     )
-    notes = serializers.CharField(
-        max_length=MAX_HOST_NOTES, required=False, allow_blank=True, validators=[text_validator]
-    )
-    website = serializers.CharField(
+    notes = TextField(max_length=MAX_HOST_NOTES, required=False, allow_blank=True)
+    website = LineField(
         required=False,
         allow_blank=True,
         write_only=True,
         max_length=MAX_HOST_ADDRESS,
-        validators=[line_validator],
         help_text=_("Leave empty."),
     )
 

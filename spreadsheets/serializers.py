@@ -167,7 +167,6 @@ class PartyRowsSerializer(serializers.Serializer):
         return fields
 
     validate_consent = PartySerializer.validate_consent
-    validate_languages = PartySerializer.validate_languages
 
 
 # Dates as ISO 8601 (2022-09-23, what an XLSX date cell becomes) or as people in Russia

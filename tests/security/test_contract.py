@@ -144,6 +144,34 @@ def test_a_filter_sent_empty_answers_400_naming_it(coordinator_client, path, nam
     assert answer.json() == {name: ["Give a value, or leave the parameter out."]}
 
 
+@pytest.mark.parametrize(
+    "query, name",
+    [
+        ("/api/v1/shelters/?status=open&status=closed", "status"),
+        ("/api/v1/parties/?city=CITY&city=CITY", "city"),
+        ("/api/v1/capacity/?city=CITY&city=CITY", "city"),
+        ("/api/v1/capacity/history/?city=CITY&city=CITY", "city"),
+        ("/api/v1/shelters/?has_free_beds=true&has_free_beds=false", "has_free_beds"),
+    ],
+)
+def test_a_parameter_of_one_value_sent_twice_answers_400_naming_it(
+    coordinator_client, city, query, name
+):
+    answer = coordinator_client.get(query.replace("CITY", str(city.id)))
+    assert answer.status_code == 400, answer.content
+    assert answer.json() == {name: ["Give this parameter once."]}
+
+
+def test_a_filter_of_several_values_takes_each_and_refuses_one_sent_empty(
+    coordinator_client, party
+):
+    both = coordinator_client.get("/api/v1/parties/?status=waiting&status=placed")
+    assert both.status_code == 200 and both.json()["count"] == 1
+    empty = coordinator_client.get("/api/v1/parties/?status=waiting&status=")
+    assert empty.status_code == 400
+    assert empty.json() == {"status": ["Give a value, or leave the parameter out."]}
+
+
 def test_an_empty_free_text_filter_is_no_filter(coordinator_client, party):
     assert coordinator_client.get("/api/v1/parties/?code=").json()["count"] == 1
 

@@ -107,6 +107,18 @@ def test_hourly_history_is_paginated_and_in_order(coordinator_client, city):
     assert [row["beds_free"] for row in window["results"]] == [10, 11, 12]
 
 
+@pytest.mark.parametrize("offset", ["%2B05:00", "+05:00", "+0500", "+05"])
+def test_an_offset_s_plus_sent_bare_in_the_query_string_is_read_as_plus(
+    coordinator_client, city, offset
+):
+    # Typed into a URL, `+` is a space once decoded: it can only have meant the offset.
+    _fill(city, 24)
+    query = f"city={city.pk}&from=2026-12-01T15:00:00{offset}&to=2026-12-01T17:00:00{offset}"
+    answer = coordinator_client.get(f"{URL}?{query}")
+    assert answer.status_code == 200, answer.content
+    assert [row["beds_free"] for row in answer.json()["results"]] == [10, 11, 12]
+
+
 def test_daily_history_is_the_last_snapshot_of_each_local_day(coordinator_client, city):
     # The city is at UTC+5 (Asia/Oral): its day 2026-12-01 ends at 19:00 UTC.
     _fill(city, 48)

@@ -50,6 +50,13 @@ def post_rejected(client, data, *, status=400):
         ({"members": [member(given_name="   ")]}, "members"),
         ({"members": [{"family_name": "Only"}]}, "members"),
         ({"members": [member(given_name=None)]}, "members"),
+        # Numbers are not text: DRF would store 1e2 as "100.0".
+        ({"members": [member(given_name=100.0)]}, "members"),
+        ({"members": [member(given_name=5)]}, "members"),
+        ({"members": [member(given_name=True)]}, "members"),
+        ({"contact_phone": 77011234567}, "contact_phone"),
+        ({"notes": 0.1}, "notes"),
+        ({"languages": [7]}, "languages"),
         ({"notes": "x" * 1001}, "notes"),
         ({"pets": 11}, "pets"),
         ({"pets": -1}, "pets"),
@@ -311,6 +318,41 @@ def test_a_valid_surrogate_pair_is_an_emoji(coordinator_client, city):
     assert PartyMember.objects.get(party_id=response.data["id"]).given_name == "\U0001f600"
 
 
+@pytest.mark.parametrize("charset", ["latin-1", "cp1251", "utf-16"])
+def test_a_body_is_read_as_utf8_whatever_charset_it_declares(coordinator_client, city, charset):
+    data = json.dumps(body(city, members=[{"given_name": "Élène Дана"}]), ensure_ascii=False)
+    response = coordinator_client.post(
+        PARTIES, data.encode(), content_type=f"application/json; charset={charset}"
+    )
+    assert response.status_code == 201, response.content
+    assert PartyMember.objects.get(party_id=response.data["id"]).given_name == "Élène Дана"
+
+
+def test_a_body_that_is_not_utf8_answers_400(volunteer_client, city):
+    data = json.dumps(body(city, members=[{"given_name": "Élène"}]), ensure_ascii=False)
+    response = post_rejected(volunteer_client, data.encode("latin-1"))
+    assert "UTF-8" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        ('"pets": 1, "pets": 5', "“pets” is given twice"),
+        ('"members": [{"given_name": "A", "given_name": "B"}]', "“given_name” is given twice"),
+        ('"members": [{"given_name": "A"}], "nights_needed": 1e400', "too large"),
+        ('"members": [{"given_name": "A"}], "pets": NaN', "NaN is not a JSON value"),
+        ('"members": [{"given_name": "A"}], "pets": -Infinity', "-Infinity is not"),
+    ],
+    ids=["key-twice", "nested-key-twice", "overflow", "nan", "infinity"],
+)
+def test_a_value_json_does_not_say_once_answers_400(volunteer_client, city, raw, said):
+    data = f'{{"city": "{city.id}", "consent": true, {raw}}}'
+    if '"members"' not in raw:
+        data = data[:-1] + ', "members": [{"given_name": "A"}]}'
+    response = post_rejected(volunteer_client, data.encode())
+    assert said in response.json()["detail"]
+
+
 def test_nesting_deeper_than_any_request_needs_answers_400(volunteer_client, city):
     data = body(city)
     deep = "x"
@@ -360,6 +402,16 @@ def test_repeated_needs_and_languages_are_folded(volunteer_client, city):
     assert response.data["languages"] == ["ru", "kk"]
     stored = PartyMember.objects.get(party_id=response.data["id"])
     assert (stored.needs, stored.diet) == (["medical"], ["halal"])
+
+
+def test_the_language_limit_counts_the_codes_kept_not_their_repeats(volunteer_client, city):
+    codes = ["ru", "RU", "kk", "en", "de", "fr", "uz", "ky", "tg", "tk", "az", "hy"]
+    refused = post_rejected(volunteer_client, body(city, languages=codes))  # 11 languages
+    assert "languages" in refused.json()
+    response = volunteer_client.post(PARTIES, body(city, languages=codes[:-1] * 5), format="json")
+    assert response.status_code == 201, response.content
+    assert response.data["languages"] == [code for code in codes[:-1] if code != "RU"]
+    post_rejected(volunteer_client, body(city, languages=["ru"] * 101))
 
 
 def test_a_huge_body_answers_4xx(volunteer_client, city):
