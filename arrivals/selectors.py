@@ -710,7 +710,8 @@ def spaces_for_party(*, party: Party, members: Iterable[PartyMember]) -> tuple[l
     """Where a coordinator may place a waiting party by hand: the spaces of open shelters
     of its city with enough free beds, split into those that admit it
     (`arrivals.matching.admits`: who the space admits, wheelchair access, pets), the
-    tightest fit first, and those that would refuse it, each with why (space, reason).
+    tightest fit first, and those that would refuse it, each with why and whether that is
+    the shelter's rule (pets) rather than the space's (space, reason, of the shelter).
     Spaces come with their shelters and `free` beds; at most 30 of each. One query."""
     composition = engine_party(party, list(members))
     admitting = engine.admitting(composition.members)
@@ -732,19 +733,19 @@ def spaces_for_party(*, party: Party, members: Iterable[PartyMember]) -> tuple[l
         "name",
     )
     fitting: list[Space] = []
-    refusing: list[tuple[Space, str]] = []
+    refusing: list[tuple[Space, str, bool]] = []
     for space in candidates[:400]:
         if engine.admits(engine_space(space), composition):
             if len(fitting) < 30:
                 fitting.append(space)
         elif len(refusing) < 30:
             if composition.pets > 0 and not space.shelter.pets_allowed:
-                why = _("takes no pets")
+                refusing.append((space, _("takes no pets"), True))
             elif wheelchair and not space.wheelchair_accessible:
-                why = _("not wheelchair accessible")
+                refusing.append((space, _("not wheelchair accessible"), False))
             else:
                 why = _("admits: %(admits)s") % {"admits": space.get_admits_display()}
-            refusing.append((space, why))
+                refusing.append((space, why, False))
         if len(fitting) >= 30 and len(refusing) >= 30:
             break
     return fitting, refusing

@@ -125,8 +125,16 @@ ADMIN_MESSAGES = [
     gettext_noop(
         "This object doesn’t have a change history. It probably wasn’t added via this admin site."
     ),
+    # Russian needs these without a declined name ("Выберите группа", "успешно изменён" of
+    # a feminine "группа"): Berth's Russian names the kind after a colon.
     gettext_noop("The {name} “{obj}” was changed successfully."),
     gettext_noop("The {name} “{obj}” was added successfully."),
+    gettext_noop("You may edit it again below."),
+    gettext_noop("The {name} “{obj}” was added successfully. You may add another {name} below."),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may edit it again below."),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may add another {name} below."),
+    gettext_noop("Add %s"),
+    gettext_noop("Add %(name)s"),
     gettext_noop("Summary"),
     gettext_noop("Objects"),
     gettext_noop("No, take me back"),

@@ -352,7 +352,7 @@ def host_offer_check(*, data: dict, today: date) -> None:
     start = data.get("available_from") or today
     until = data.get("available_until")
     last = today + timedelta(days=HOST_OFFER_DAYS_AHEAD)
-    too_far = _("Give a date up to %(date)s.") % {"date": date_format(last, "SHORT_DATE_FORMAT")}
+    too_far = _("Give a date up to %(date)s.") % {"date": date_format(last, "DATE_FORMAT")}
     if data.get("available_from") and data["available_from"] < today:
         errors["available_from"] = [_("The date is in the past.")]
     elif start > last:

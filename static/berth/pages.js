@@ -1,7 +1,8 @@
 /* The manager's and the kitchen's pages: a form that came back refused (or a change to
  * confirm) shows a box at the top of the page; it takes the focus, so it is in view and read
  * out first, and its links move the focus to the field that caused the error (the GOV.UK
- * error summary). A static file: the CSP allows no inline script.
+ * error summary). A part of a form that only one choice needs is shown with that choice.
+ * A static file: the CSP allows no inline script.
  */
 (function () {
   'use strict';
@@ -36,9 +37,29 @@
     box.scrollIntoView({ block: 'start' });
   }
 
-  if (document.readyState === 'loading') {
-    document.addEventListener('DOMContentLoaded', focusSummary);
-  } else {
+  // A part of a form that only one choice needs (the shelters of an invited manager):
+  // <div data-shown-when="role=shelter_manager"> is hidden while the form's `role` has
+  // another value. Without JavaScript it is always shown.
+  function showChosenParts() {
+    Array.prototype.forEach.call(document.querySelectorAll('[data-shown-when]'), function (part) {
+      var rule = part.getAttribute('data-shown-when').split('=');
+      var form = part.closest('form');
+      var chosen = form && form.querySelector('[name="' + rule[0] + '"]:checked');
+      part.hidden = !chosen || chosen.value !== rule[1];
+    });
+  }
+  document.addEventListener('change', function (event) {
+    if (event.target.closest('form [name]')) showChosenParts();
+  });
+
+  function ready() {
+    showChosenParts();
     focusSummary();
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', ready);
+  } else {
+    ready();
   }
 })();

@@ -184,8 +184,13 @@ def test_invitation_made_on_the_phone_and_accepted_elsewhere(
     page = phone.new_page()
     page.goto("/invitations/")
     check(page, "invitations", axe_source)
+    # The shelters to choose are a manager's only: shown with that role.
+    shelters = page.locator("[data-shown-when]")
+    page.check("input[name=role][value=volunteer]")
+    assert shelters.is_hidden()
     # A manager without shelters: the error in view, above the form, the note kept.
     page.check("input[name=role][value=shelter_manager]")
+    assert shelters.is_visible() and "Cinema Park" in shelters.inner_text()
     page.fill("#invite_email_or_note", "Marat from the cinema")
     page.click("#invite-form button[type=submit]")
     page.wait_for_selector(".error-summary")

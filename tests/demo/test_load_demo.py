@@ -258,14 +258,15 @@ def test_the_kitchens_have_today_s_meals_whatever_the_hour(client):
 
 
 def test_the_board_chart_has_a_week_behind_it(client):
-    """A made-up week of hourly figures, up to the last hour, each adding up, so the
-    coordinator's chart is not empty on a new demo; a reload replaces it."""
+    """A made-up week of hourly figures, up to this hour's start, each adding up, so the
+    coordinator's chart is not empty on a new demo, and its line reaches "now" unbroken;
+    a reload replaces it."""
     load()
     load()
     city = City.objects.get()
     snapshots = list(CapacitySnapshot.objects.filter(city=city).order_by("at"))
     assert len(snapshots) == 7 * 24
-    last_hour = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    last_hour = timezone.now().replace(minute=0, second=0, microsecond=0)
     assert snapshots[-1].at == last_hour
     assert snapshots[0].at == last_hour - timedelta(hours=7 * 24 - 1)
     beds_now = sum(Space.objects.filter(shelter__city=city).values_list("beds", flat=True))
@@ -277,3 +278,7 @@ def test_the_board_chart_has_a_week_behind_it(client):
     client.force_login(get_user_model().objects.get(username="coordinator"))
     board = client.get("/board/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No figures recorded yet" not in board
+    start = board.index('<svg class="chart"')
+    chart = board[start : board.index("</svg>", start)]
+    # One line a series, to now: no figure of "now" left alone as a dot past a gap.
+    assert chart.count("<polyline") == 2 and "<circle" not in chart

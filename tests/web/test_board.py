@@ -176,6 +176,24 @@ def test_placing_by_hand_offers_admitting_spaces_first_and_places(board, coordin
     assert wide.beds_held == 0
 
 
+def test_a_shelter_that_takes_no_pets_links_to_the_shelter_where_that_is_changed(
+    board, coordinator, city
+):
+    party = factories.PartyFactory(city=city, size=1, pets=1)
+    shelter = factories.ShelterFactory(city=city, name="Gym", pets_allowed=False)
+    hall = factories.SpaceFactory(shelter=shelter, name="Hall", beds=10)
+    page = board.get(f"/board/parties/{party.id}/place/").content.decode()
+    assert "takes no pets" in page
+    # Pets are the shelter's rule: its page, not the space's (which has no such field).
+    assert f"/admin/shelters/shelter/{shelter.id}/change/" in page
+    assert f"/admin/shelters/space/{hall.id}/change/" not in page
+    coordinator.is_staff = True  # as accounts.services.member_create makes coordinators
+    coordinator.save(update_fields=["is_staff"])
+    admin_page = board.get(f"/admin/shelters/shelter/{shelter.id}/change/")
+    assert admin_page.status_code == 200
+    assert 'name="pets_allowed"' in admin_page.content.decode()
+
+
 def test_a_held_party_is_moved_from_its_page_to_another_space(board, coordinator, city):
     """The matcher held them in the dormitory; the coordinator moves them to the cinema:
     the dormitory's beds are freed, the cinema's held, the party page says where."""

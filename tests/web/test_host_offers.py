@@ -101,6 +101,7 @@ def test_errors_stand_next_to_their_fields_and_in_a_summary_and_typed_values_sta
     assert "The end is before the start." in html
     # The label asks a question: its error follows it as a sentence, not after "?:".
     assert "How many people can sleep there? " in html
+    assert "At least 1 person." in html  # said of the beds, not of "the value"
     assert "there?:" not in html
     assert 'value="Gulnara Sadykova"' in html  # typed values kept
     assert 'value="Abai Avenue 12, flat 5"' in html

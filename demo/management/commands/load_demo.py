@@ -269,15 +269,17 @@ class Command(BaseCommand):
         user_model.objects.filter(username__in=names).delete()
 
     def _history(self, city: City) -> None:
-        """A made-up week of the city's hourly figures, up to the last hour, for the board's
-        chart (the hourly timer writes them from then on): its shelters opening over the
-        first days, people passing through them and the waiting line that came first."""
+        """A made-up week of the city's hourly figures, up to this hour's start, for the
+        board's chart (the hourly timer writes them from then on, at the next hour): its
+        shelters opening over the first days, people passing through them and the waiting
+        line that came first. The chart joins its "now" to the last of them: an hour earlier,
+        they would lie more than its gap (`arrivals.web_board.GAP`) behind it within the hour."""
         beds_now = sum(Space.objects.filter(shelter__city=city).values_list("beds", flat=True))
-        last = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+        last = timezone.now().replace(minute=0, second=0, microsecond=0)
         hours = HISTORY_DAYS * 24
         snapshots = []
         for step in range(hours):
-            t = step / (hours - 1)  # 0 a week ago, 1 an hour ago
+            t = step / (hours - 1)  # 0 a week ago, 1 at this hour's start
             beds = round(beds_now * min(1.0, 0.3 + 1.4 * t))
             occupied = round(beds * 0.8 * math.sin(math.pi * min(1.0, t * 1.15)) ** 2)
             held = round(beds * 0.04 * math.sin(math.pi * t))
