@@ -14,7 +14,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ErrorDetail, NotAuthenticated, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -111,5 +111,19 @@ def exception_handler(exc, context):
         return Response(
             {"code": "conflict", "detail": str(_("The change conflicts with the current state."))},
             status=status.HTTP_409_CONFLICT,
+        )
+    request = context.get("request")
+    if isinstance(exc, NotAuthenticated) and request and "HTTP_AUTHORIZATION" in request.META:
+        # Credentials were sent, in a form this path does not read (`Bearer …`, or a key
+        # where only a person's token is taken): "not provided" would be untrue.
+        # (The same exception: DRF has set its status and WWW-Authenticate on it.)
+        exc.detail = ErrorDetail(
+            str(
+                _(
+                    "This Authorization header is not read here: send “Token <token>”, or "
+                    "“Api-Key <key>” where API keys are taken."
+                )
+            ),
+            code=exc.default_code,
         )
     return drf_exception_handler(exc, context)

@@ -181,7 +181,13 @@ class HostOfferSubmitSerializer(serializers.Serializer):
     """What a resident sends. `website` is a trap for robots (the page hides it): an offer
     that fills it is answered as if taken, and nothing is stored."""
 
-    city = serializers.PrimaryKeyRelatedField(queryset=City.objects.all())
+    city = serializers.PrimaryKeyRelatedField(
+        queryset=City.objects.all(),
+        error_messages={
+            "does_not_exist": _("No such city."),
+            "incorrect_type": _("Give the city's id."),
+        },
+    )
     host_name = LineField(max_length=MAX_HOST_NAME)
     contact_phone = LineField(max_length=32, validators=[phone_validator])
     address = LineField(max_length=MAX_HOST_ADDRESS)

@@ -162,8 +162,21 @@ def test_logout_needs_a_token_or_session_not_an_api_key(person, city):
     )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
-    assert client.post("/api/v1/auth/logout/").status_code == 401
-    assert APIClient().post("/api/v1/auth/logout/").status_code == 401
+    refused = client.post("/api/v1/auth/logout/")
+    assert refused.status_code == 401
+    # Credentials were sent: the answer says how to send them, not that none were.
+    assert "not read here" in refused.json()["detail"] and refused["WWW-Authenticate"]
+    nothing = APIClient().post("/api/v1/auth/logout/")
+    assert nothing.status_code == 401
+    assert nothing.json()["detail"] == "Authentication credentials were not provided."
+
+
+def test_a_bearer_token_is_told_how_berth_reads_a_token(person, city):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer 0123456789abcdef")
+    refused = client.get(ME)
+    assert refused.status_code == 401
+    assert "“Token <token>”" in refused.json()["detail"]
 
 
 def test_logout_of_a_session_ends_the_session(person):

@@ -108,6 +108,18 @@ def test_invalid_offers_answer_400_by_field_and_store_nothing(anonymous, city, o
     assert not HostOffer.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [(str(uuid.uuid4()), "No such city."), ("abc", "“abc” is not a valid UUID."), (5, "No such")],
+    ids=repr,
+)
+def test_a_city_that_is_not_one_is_said_so(anonymous, city, value, said):
+    response = anonymous.post(OFFERS, offer_body(city, city=value), format="json")
+    assert response.status_code == 400
+    # Not DRF's 'Invalid pk "…" - object does not exist.'
+    assert said in str(response.data["city"][0])
+
+
 def test_dates_in_reverse_or_in_the_past_answer_400(anonymous, city):
     today = services.host_offer_city_today(city)
     reversed_dates = offer_body(
