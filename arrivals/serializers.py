@@ -61,8 +61,9 @@ class LanguagesField(serializers.ListField):
 
     def to_internal_value(self, data):
         # Past ten times the limit a list is refused unread: each code is checked.
-        if isinstance(data, list) and len(data) > 10 * self.max_length:
-            self.fail("max_length", max_length=self.max_length)
+        limit = self.max_length
+        if limit is not None and isinstance(data, list) and len(data) > 10 * limit:
+            self.fail("max_length", max_length=limit)
         codes = []
         for code in super().to_internal_value(data):
             language, _dash, region = code.partition("-")

@@ -153,6 +153,10 @@ def shelter_update(*, shelter_id, data: dict, expected_version: int | None = Non
     if any(name in data and data[name] != getattr(shelter, name) for name in PLACING_FIELDS):
         spaces_lock(space_ids=shelter.spaces.values_list("id", flat=True))
     reopened = data.get("status") == ShelterStatus.OPEN and shelter.status == ShelterStatus.CLOSED
+    if "status" in data and data["status"] != shelter.status and "status_reason" not in data:
+        # The reason was the old status's ("No heating"): a change without one empties
+        # it, as the managers' page does, rather than leave it beside an open shelter.
+        data = {**data, "status_reason": ""}
     takes_pets = data.get("pets_allowed") is True and not shelter.pets_allowed
     open_after = data.get("status", shelter.status) == ShelterStatus.OPEN
     more_room = open_after and (reopened or takes_pets)

@@ -332,6 +332,19 @@ def test_coordinator_cannot_edit_another_citys_shelter(coordinator_client, other
     assert other_shelter.name == "Far Gym"
 
 
+def test_a_status_reason_belongs_to_its_status(coordinator_client, shelter):
+    def patch(data: dict) -> str:
+        response = coordinator_client.patch(detail(shelter), data, format="json")
+        assert response.status_code == 200, response.content
+        return response.json()["status_reason"]
+
+    assert patch({"status": "closed", "status_reason": "No heating"}) == "No heating"
+    assert patch({"name": "Cinema"}) == "No heating"  # the status stays: so does why
+    assert patch({"status": "open"}) == ""  # reopened without a word: the old one goes
+    assert patch({"status": "closed", "status_reason": "Burst pipe"}) == "Burst pipe"
+    assert patch({"status": "open", "status_reason": "Pipe fixed"}) == "Pipe fixed"
+
+
 def test_closing_a_shelter_keeps_its_counters(coordinator_client, shelter, space):
     set_counters(space, held=2, occupied=3)
 
