@@ -388,7 +388,11 @@ def party_place(request, party_id):
     )
     if held is not None:  # its own space is where it is, not where to move it
         fitting = [space for space in fitting if space.id != held.space_id]
-        refusing = [item for item in refusing if item[0].id != held.space_id]
+        refusing = [
+            (space, why, of_shelter)
+            for space, why, of_shelter in refusing
+            if space.id != held.space_id
+        ]
     return render(
         request,
         "arrivals/board_place.html",
