@@ -79,51 +79,93 @@ def engine_party(party: Party, members) -> engine.Party:
     )
 
 
-def _waiting_rows(*, city_id, since: datetime | None) -> tuple[list, list]:
-    """The waiting parties (id, waiting_since, pets, revision) and their members (party id,
-    sex, age group, needs), ids as text; on PostgreSQL needs as JSON text (there are few
-    distinct values: parsed once each by the caller)."""
+def _waiting_parties(*, city_id, since: datetime | None) -> list[tuple]:
+    """The waiting parties, longest waiting first: (id as text, waiting_since, pets,
+    revision, members as a tuple of `engine.Member`). A party read without members is left
+    out (see `matching_snapshot`). Members are of few kinds, so equal ones are one object,
+    and on PostgreSQL a whole party's members, read as one text, are decoded once for all
+    the parties made of the same people."""
+    kinds: dict = {}
+
+    def member(sex: str, age_group: str, needs: tuple) -> engine.Member:
+        key = (sex, age_group, needs)
+        found = kinds.get(key)
+        if found is None:
+            found = kinds[key] = engine.Member(sex=sex, age_group=age_group, needs=needs)
+        return found
+
     if connection.vendor != "postgresql":
         parties = Party.objects.filter(city_id=city_id, status=PartyStatus.WAITING)
         if since is not None:
             parties = parties.filter(updated_at__gte=since)
-        waiting = [
-            (str(party_id), *rest)
-            for party_id, *rest in parties.order_by("waiting_since", "id").values_list(
-                "id", "waiting_since", "pets", "revision"
-            )
+        members = defaultdict(list)
+        for party_id, sex, age_group, needs in (
+            PartyMember.objects.filter(party__in=parties)
+            .order_by("party_id", "position")
+            .values_list("party_id", "sex", "age_group", "needs")
+        ):
+            members[party_id].append(member(sex, age_group, tuple(needs)))
+        return [
+            (str(party_id), waiting_since, pets, revision, tuple(members[party_id]))
+            for party_id, waiting_since, pets, revision in parties.order_by(
+                "waiting_since", "id"
+            ).values_list("id", "waiting_since", "pets", "revision")
+            if members[party_id]
         ]
-        members = PartyMember.objects.filter(party__in=parties).order_by("party_id", "position")
-        rows = [
-            (str(party_id), sex, age_group, tuple(needs))
-            for party_id, sex, age_group, needs in members.values_list(
-                "party_id", "sex", "age_group", "needs"
-            )
-        ]
-        return waiting, rows
-    changed = " AND p.updated_at >= %s" if since is not None else ""
-    params: list = [str(city_id), PartyStatus.WAITING.value, *([since] if since else [])]
-    where = f"WHERE p.city_id = %s AND p.status = %s{changed}"
-    # No value is in the text: they are parameters.
+    # One row a party, its members in one text: "sex|age group|needs as JSON" each, in
+    # their order, a line each (the JSON text of `needs` has no line break), read in the
+    # statement's one snapshot with the party.
     # waiting_since as UTC without its zone, given back below: the driver reads that type
     # in C, where Django's reader of zoned times is Python (a tenth of a big run's time).
-    parties_sql = (
-        "SELECT p.id::text, p.waiting_since AT TIME ZONE 'UTC', p.pets, p.revision "
-        "FROM arrivals_party p "
+    party = "p.id::text, p.waiting_since AT TIME ZONE 'UTC', p.pets, p.revision"
+    people = (
+        "string_agg(m.sex || '|' || m.age_group || '|' || m.needs::text, E'\\n' "
+        "ORDER BY m.position)"
     )
-    members_sql = (
-        "SELECT m.party_id::text, m.sex, m.age_group, m.needs::text "
-        "FROM arrivals_partymember m JOIN arrivals_party p ON p.id = m.party_id "
-    )
+    waiting_in = "p.city_id = %s AND p.status = %s"
+    params: list = [str(city_id), PartyStatus.WAITING.value]
+    if since is None:
+        # Most of a city's waiting: joined with the members, as the planner sees fit.
+        sql = (
+            f"SELECT {party}, {people} FROM arrivals_party p "  # noqa: S608 - fixed texts
+            f"JOIN arrivals_partymember m ON m.party_id = p.id WHERE {waiting_in} "
+            "GROUP BY p.id ORDER BY p.waiting_since, p.id"
+        )
+    else:
+        # An incremental run's few parties: each one's members looked up by its id, whatever
+        # the planner guesses (just after a big run, its statistics say thousands of the
+        # city's parties changed lately, not that they were placed, and it would read the
+        # members of every party of every city to join them).
+        sql = (
+            f"SELECT {party}, (SELECT {people} FROM arrivals_partymember m "  # noqa: S608
+            f"WHERE m.party_id = p.id) FROM arrivals_party p WHERE {waiting_in} "
+            "AND p.updated_at >= %s ORDER BY p.waiting_since, p.id"
+        )
+        params.append(since)
     with connection.cursor() as cursor:
-        cursor.execute(f"{parties_sql}{where} ORDER BY p.waiting_since, p.id", params)
-        waiting = [
-            (party_id, since_utc.replace(tzinfo=UTC), pets, revision)
-            for party_id, since_utc, pets, revision in cursor.fetchall()
-        ]
-        cursor.execute(f"{members_sql}{where} ORDER BY m.party_id, m.position", params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return waiting, rows
+    # Decoded once each: a member's line (a few dozen kinds), then a party's text (many
+    # parties are made of the same people).
+    lines: dict[str, engine.Member] = {}
+    compositions: dict[str, tuple] = {}
+
+    def line_member(line: str) -> engine.Member:
+        found = lines.get(line)
+        if found is None:
+            sex, age_group, needs = line.split("|", 2)
+            found = lines[line] = member(sex, age_group, tuple(json.loads(needs)))
+        return found
+
+    waiting = []
+    for party_id, since_utc, pets, revision, text in rows:
+        if text is None:
+            continue  # no members
+        composition = compositions.get(text)
+        if composition is None:
+            composition = compositions[text] = tuple(map(line_member, text.split("\n")))
+        waiting.append((party_id, since_utc.replace(tzinfo=UTC), pets, revision, composition))
+    return waiting
 
 
 def matching_snapshot(
@@ -163,29 +205,16 @@ def matching_snapshot(
             )
         )
     ]
-    # Parties first, then their members: a party that is visible was committed with its
-    # members. One whose status changes between the two reads comes back without members;
-    # it is left out (it is no longer waiting, and the next run sees it as it is). Read
-    # as text and shared (members are of few kinds): tens of thousands of rows.
-    waiting, rows = _waiting_rows(city_id=city_id, since=since)
-    members = defaultdict(list)
-    kinds: dict[tuple, engine.Member] = {}
-    for party_id, sex, age_group, needs in rows:
-        key = (sex, age_group, needs)
-        member = kinds.get(key)
-        if member is None:
-            member = kinds[key] = engine.Member(
-                sex=sex,
-                age_group=age_group,
-                needs=tuple(json.loads(needs) if isinstance(needs, str) else needs),
-            )
-        members[party_id].append(member)
+    # A party and its members are read together: a party that is visible was committed
+    # with its members. A party read without members is left out: that happens only
+    # across two reads (SQLite), when its status changed between them; it is no longer
+    # waiting, and the next run sees it as it is.
+    waiting = _waiting_parties(city_id=city_id, since=since)
     parties = [
-        engine.Party(id=party_id, waiting_since=since_, pets=pets, members=tuple(members[party_id]))
-        for party_id, since_, pets, _revision in waiting
-        if members[party_id]
+        engine.Party(id=party_id, waiting_since=since_, pets=pets, members=members)
+        for party_id, since_, pets, _revision, members in waiting
     ]
-    revisions = {party_id: revision for party_id, _since, _pets, revision in waiting}
+    revisions = {party_id: revision for party_id, _since, _pets, revision, _members in waiting}
     return spaces, parties, revisions
 
 

@@ -975,6 +975,10 @@ def placements_apply(
 OPTIMISTIC_LOCK_TIMEOUT_MS = 20
 
 
+class _SpacesChanged(Exception):
+    """The optimistic write found a space that no longer takes all its placements."""
+
+
 def _placements_write(
     *,
     run: MatchingRun,
@@ -986,17 +990,20 @@ def _placements_write(
     """`placements_apply` for a matching run on PostgreSQL, in a few statements whatever
     the number of placements, holding the spaces' locks only for the last of them.
 
-    First, without the spaces' locks: the proposed parties still waiting as the snapshot
-    read them (same `revision`) are moved to `placed` by one UPDATE (which locks them),
-    and their placements and history lines are written by COPY. Then the spaces' rows
-    are locked and read (the global order is spaces before parties, so this wait is
-    bounded by OPTIMISTIC_LOCK_TIMEOUT_MS: past it, or on a deadlock, all of this is
-    rolled back to a savepoint and done again in the global order), each placement is
-    re-checked with the rules of `placement_refusal` (free beds, shelter open and in
-    the city, and who the space admits if its policy changed since `seen`, the spaces as
-    the engine saw them), those that no longer fit are taken back, and the counters are
-    written by one UPDATE. Returns (placement, party, space, beds) of each placement
-    kept, ids as text. The caller commits at once.
+    First, optimistically, without the spaces' locks: the proposed parties still waiting
+    as the snapshot read them (same `revision`) are moved to `placed` by one UPDATE (which
+    locks them), and their placements and history lines are written by COPY. Then the
+    spaces' rows are locked and read, and each space is re-checked with the rules of
+    `placement_refusal` (free beds, shelter open and in the city, and who the space admits
+    if its policy changed since `seen`, the spaces as the engine saw them); the counters
+    are written by one UPDATE. The global lock order is spaces before parties, so the wait
+    for a space is bounded by OPTIMISTIC_LOCK_TIMEOUT_MS.
+
+    Past that wait, on a deadlock, or when a space no longer takes all it was given (it
+    changed since the snapshot: rare), all of this is rolled back to a savepoint and done
+    in the global order: the spaces are locked first, the placements checked, and only
+    those that fit are written. Returns (placement, party, space, beds) of each placement
+    written, ids as text. The caller commits at once.
     """
     if not proposals:
         return []
@@ -1010,6 +1017,8 @@ def _placements_write(
                 seen=seen,
                 optimistic=True,
             )
+    except _SpacesChanged:
+        logger.info("matching run %s: spaces changed, placing in the global lock order", run.id)
     except OperationalError as error:
         if not is_contention(error):
             raise  # not another writer in the way (a lock timeout, a deadlock)
@@ -1022,6 +1031,72 @@ def _placements_write(
         seen=seen,
         optimistic=False,
     )
+
+
+def _placements_fitting(
+    cursor,
+    *,
+    run: MatchingRun,
+    rows: list,
+    spaces: Mapping[str, tuple],
+    compositions: Mapping[str, engine.Party],
+    seen: Mapping[str, engine.Space] | None,
+) -> tuple[list, list]:
+    """Of `rows` (placement, party, space, beds), in the engine's order, those the locked
+    `spaces` (as `lock_spaces` reads them) take now, and those they do not, by the rules of
+    `placement_refusal`. The shelters are read here, after the spaces' locks, as
+    `spaces_lock` does: a shelter closing holds them."""
+    cursor.execute(
+        "SELECT id::text, status, city_id::text, pets_allowed FROM shelters_shelter "
+        "WHERE id = ANY(%s::uuid[])",
+        [list({row[5] for row in spaces.values()})],
+    )
+    shelters = {row[0]: row[1:] for row in cursor.fetchall()}
+    # Grouped by space, in the engine's order: a space that still has the beds for all
+    # its placements, as the engine saw it, is one comparison.
+    by_space: defaultdict[str, list] = defaultdict(list)
+    for row in rows:
+        by_space[row[2]].append(row)
+    city_id = str(run.city_id)
+    kept: list = []
+    dropped: list = []
+    for space_id, given in by_space.items():
+        space = spaces.get(space_id)
+        if space is None:
+            dropped.extend(given)
+            continue
+        beds, beds_held, beds_occupied, admits, wheelchair, shelter_id = space
+        shelter_status, shelter_city, pets_allowed = shelters[shelter_id]
+        if shelter_city != city_id or shelter_status != ShelterStatus.OPEN:
+            dropped.extend(given)
+            continue
+        was = (seen or {}).get(space_id)
+        same = was is not None and (
+            was.admits,
+            was.wheelchair_accessible,
+            was.pets_allowed,
+        ) == (admits, wheelchair, pets_allowed)
+        free = beds - beds_held - beds_occupied
+        if same and free >= sum(row[3] for row in given):
+            kept.extend(given)
+            continue
+        policy = engine.Space(
+            id=space_id,
+            shelter=shelter_id,
+            beds=beds,
+            admits=admits,
+            wheelchair_accessible=wheelchair,
+            pets_allowed=pets_allowed,
+        )
+        taken = 0
+        for row in given:
+            size = row[3]
+            if free - taken >= size and engine.admits(policy, compositions[row[1]]):
+                taken += size
+                kept.append(row)
+            else:
+                dropped.append(row)
+    return kept, dropped
 
 
 def _placements_write_in(
@@ -1038,6 +1113,26 @@ def _placements_write_in(
     waiting, placed = PartyStatus.WAITING.value, PartyStatus.PLACED.value
     space_ids = sorted({proposal.space for proposal in proposals})
     wanted = [proposal for proposal in proposals if proposal.party in revisions]
+    # (placement, party, space, beds), in the engine's order. The beds are the party's
+    # size as the snapshot read it: a party written is one of the same `revision`.
+    planned = [
+        (placement_id, proposal.party, proposal.space, len(compositions[proposal.party].members))
+        for placement_id, proposal in zip(_random_uuids(len(wanted)), wanted, strict=True)
+    ]
+    # The planned parties and their revisions, for `string_to_array(%s, ',')`: tens of
+    # thousands of ids go as one text each, not as arrays that the driver would quote
+    # element by element. A fixed text, put into the statements below.
+    as_read = (
+        "unnest(string_to_array(%s, ',')::uuid[], string_to_array(%s, ',')::int[]) "
+        "AS d(id, revision)"
+    )
+
+    def as_read_params(rows: list) -> list[str]:
+        return [
+            _sql_list(party_id for _id, party_id, _space, _beds in rows),
+            _sql_list(revisions[party_id] for _id, party_id, _space, _beds in rows),
+        ]
+
     with connection.cursor() as cursor:
 
         def lock_spaces() -> dict:
@@ -1049,52 +1144,44 @@ def _placements_write_in(
             )
             return {row[0]: row[1:] for row in cursor.fetchall()}
 
-        spaces = None if optimistic else lock_spaces()
-        setattr(run, "spaces_locked_at", time.perf_counter())  # noqa: B010 - not a field
-        # Placed, if still waiting as the snapshot saw them: locks the parties; returns their
-        # times as they were (as text, read back by PostgreSQL itself), to put back on those
-        # that no longer fit. The old times come from the table joined to itself by id (the
-        # statement's snapshot), never from a lookup in the list of ids: a plan that looked
-        # each id up in that list was quadratic (22,000 parties: 109 s). Tens of thousands of
-        # ids go as one text each, not as arrays that the driver would quote element by
-        # element.
-        party_ids = _sql_list(proposal.party for proposal in wanted)
+        if not optimistic:
+            spaces = lock_spaces()
+            setattr(run, "spaces_locked_at", time.perf_counter())  # noqa: B010 - not a field
+            # The parties still waiting as the snapshot read them, locked (after the
+            # spaces: the global order); of them, only those the spaces take now are
+            # written.
+            cursor.execute(
+                f"SELECT p.id::text FROM arrivals_party p JOIN {as_read} ON p.id = d.id "  # noqa: S608
+                "WHERE p.status = %s AND p.revision = d.revision FOR UPDATE OF p",
+                [*as_read_params(planned), waiting],
+            )
+            still = {row[0] for row in cursor.fetchall()}
+            planned, _dropped = _placements_fitting(
+                cursor,
+                run=run,
+                rows=[row for row in planned if row[1] in still],
+                spaces=spaces,
+                compositions=compositions,
+                seen=seen,
+            )
+        # Placed, if still waiting as the snapshot saw them (same `revision`): locks them.
         cursor.execute(
-            "UPDATE arrivals_party p SET status = %s, status_changed_at = %s, updated_at = %s "
-            "FROM unnest(string_to_array(%s, ',')::uuid[], string_to_array(%s, ',')::int[]) "
-            "AS d(id, revision) JOIN arrivals_party was ON was.id = d.id "
-            "WHERE p.id = d.id AND p.status = ANY(%s) "
-            "AND p.status = %s AND p.revision = d.revision "
-            "RETURNING p.id::text, p.code, was.status_changed_at::text, was.updated_at::text, "
-            "p.size",
+            "UPDATE arrivals_party p SET status = %s, status_changed_at = %s, updated_at = %s "  # noqa: S608
+            f"FROM {as_read} WHERE p.id = d.id AND p.status = ANY(%s) AND p.status = %s "
+            "AND p.revision = d.revision RETURNING p.id::text, p.code",
             [
                 placed,
                 now,
                 now,
-                party_ids,
-                _sql_list(revisions[proposal.party] for proposal in wanted),
+                *as_read_params(planned),
                 _party_statuses_to(PartyStatus.PLACED),
                 waiting,
             ],
         )
-        moved = {row[0]: row[1:] for row in cursor.fetchall()}
-        chosen = [
-            (placement_id, proposal.party, proposal.space, moved[proposal.party][3])
-            for placement_id, proposal in zip(
-                _random_uuids(len(moved)),
-                (proposal for proposal in wanted if proposal.party in moved),
-                strict=True,
-            )
-        ]
+        codes = dict(cursor.fetchall())
+        chosen = [row for row in planned if row[1] in codes]
         _placement_rows_copy(cursor, run=run, rows=chosen, now=now, held_until=held_until)
-        # Grouped by space, in the engine's order, before the spaces are locked: under the
-        # locks a space that still has the beds for all its placements is one comparison.
-        by_space: defaultdict[str, list] = defaultdict(list)
-        wanted_beds: defaultdict[str, int] = defaultdict(int)
-        for row in chosen:
-            by_space[row[2]].append(row)
-            wanted_beds[row[2]] += row[3]
-        if spaces is None:
+        if optimistic:
             # From here the run holds its parties and asks for the spaces (their foreign
             # keys' share locks, then their rows): any wait is cut short, so that a writer
             # holding a space and waiting for one of these parties never deadlocks with it.
@@ -1106,85 +1193,18 @@ def _placements_write_in(
         # while the spaces are locked.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        if spaces is None:
+        if optimistic:
             spaces = lock_spaces()
             cursor.execute("SET LOCAL lock_timeout = DEFAULT")
-        setattr(run, "spaces_locked_at", time.perf_counter())  # noqa: B010 - not a field
-        # Read after the spaces' locks, as `spaces_lock` does: a shelter closing holds them.
-        cursor.execute(
-            "SELECT id::text, status, city_id::text, pets_allowed FROM shelters_shelter "
-            "WHERE id = ANY(%s::uuid[])",
-            [list({row[5] for row in spaces.values()})],
-        )
-        shelters = {row[0]: row[1:] for row in cursor.fetchall()}
-        city_id = str(run.city_id)
-        kept: list[tuple[str, str, str, int]] = []
-        dropped: list[tuple[str, str, str, int]] = []
-        held: dict[str, int] = {}
-        for space_id, rows in by_space.items():
-            space = spaces.get(space_id)
-            if space is None:
-                dropped.extend(rows)
-                continue
-            beds, beds_held, beds_occupied, admits, wheelchair, shelter_id = space
-            shelter_status, shelter_city, pets_allowed = shelters[shelter_id]
-            if shelter_city != city_id or shelter_status != ShelterStatus.OPEN:
-                dropped.extend(rows)
-                continue
-            was = (seen or {}).get(space_id)
-            same = was is not None and (
-                was.admits,
-                was.wheelchair_accessible,
-                was.pets_allowed,
-            ) == (admits, wheelchair, pets_allowed)
-            free = beds - beds_held - beds_occupied
-            if same and free >= wanted_beds[space_id]:
-                # As the engine saw it, with the beds for all: no row to look at.
-                kept.extend(rows)
-                held[space_id] = wanted_beds[space_id]
-                continue
-            policy = engine.Space(
-                id=space_id,
-                shelter=shelter_id,
-                beds=beds,
-                admits=admits,
-                wheelchair_accessible=wheelchair,
-                pets_allowed=pets_allowed,
+            setattr(run, "spaces_locked_at", time.perf_counter())  # noqa: B010 - not a field
+            _kept, dropped = _placements_fitting(
+                cursor, run=run, rows=chosen, spaces=spaces, compositions=compositions, seen=seen
             )
-            taken = 0
-            for row in rows:
-                size = row[3]
-                if free - taken >= size and engine.admits(policy, compositions[row[1]]):
-                    taken += size
-                    kept.append(row)
-                else:
-                    dropped.append(row)
-            if taken:
-                held[space_id] = taken
-        if dropped:
-            # Taken back, as if never written: they wait for the next run.
-            back = [party_id for _id, party_id, _space, _size in dropped]
-            cursor.execute(
-                "DELETE FROM arrivals_placement WHERE id = ANY(%s::uuid[])",
-                [[placement_id for placement_id, *_rest in dropped]],
-            )
-            cursor.execute(
-                "DELETE FROM arrivals_partyevent WHERE party_id = ANY(%s::uuid[]) "
-                "AND at = %s AND actor = %s AND to_status = %s",
-                [back, now, MATCHER, placed],
-            )
-            cursor.execute(
-                "UPDATE arrivals_party p SET status = %s, status_changed_at = d.changed, "
-                "updated_at = d.updated "
-                "FROM unnest(%s::uuid[], %s::text[]::timestamptz[], %s::text[]::timestamptz[]) "
-                "AS d(id, changed, updated) WHERE p.id = d.id",
-                [
-                    waiting,
-                    back,
-                    [moved[party_id][1] for party_id in back],
-                    [moved[party_id][2] for party_id in back],
-                ],
-            )
+            if dropped:
+                raise _SpacesChanged  # rolled back: done again, checked before it is written
+        held: defaultdict[str, int] = defaultdict(int)
+        for _id, _party, space_id, beds in chosen:
+            held[space_id] += beds
         if held:
             cursor.execute(
                 "UPDATE shelters_space AS s SET beds_held = s.beds_held + d.beds, "
@@ -1192,7 +1212,7 @@ def _placements_write_in(
                 "WHERE s.id = d.id",
                 [now, list(held), list(held.values())],
             )
-    if kept and subscriptions_listening(city_ids=[run.city_id]).exists():
+    if chosen and subscriptions_listening(city_ids=[run.city_id]).exists():
         # Webhooks: the events `placements_apply` sends (party.placed, capacity.changed),
         # built only when some integration listens, and written by one emit.
         shelter_of = {space_id: row[5] for space_id, row in spaces.items()}
@@ -1204,7 +1224,7 @@ def _placements_write_in(
                     Party(
                         id=UUID(party_id),
                         city_id=run.city_id,
-                        code=moved[party_id][0],
+                        code=codes[party_id],
                         status=PartyStatus.PLACED,
                         size=beds,
                     ),
@@ -1219,14 +1239,14 @@ def _placements_write_in(
                     UUID(shelter_of[space_id]),
                 ),
             )
-            for placement_id, party_id, space_id, beds in kept
+            for placement_id, party_id, space_id, beds in chosen
         ]
         events += [
             Event(city_id=run.city_id, type=EventType.CAPACITY_CHANGED, data=space_capacity_data(s))
             for s in Space.objects.filter(id__in=list(held)).select_related("shelter")
         ]
         events_emit(events=events)
-    return kept
+    return chosen
 
 
 def _random_uuids(count: int) -> list[str]:
@@ -1678,7 +1698,10 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
                 # run), and the commit told not to wait for its WAL to reach the disk, so
                 # the spaces' locks are given back at once (only a crash of the machine,
                 # not of PostgreSQL, within about 0.6 s could lose the run, whole: its
-                # parties wait again and the next run places them).
+                # parties wait again and the next run places them). No JIT compiling for
+                # the run's statements: a plan whose estimate is high (the planner's
+                # statistics lag behind a big run) would spend more compiling than it
+                # runs (an incremental run's few parties: 100 ms).
                 with connection.cursor() as cursor:
                     cursor.execute(
                         "SELECT (SELECT array_agg(ARRAY[id::text, trigger]) "
@@ -1686,7 +1709,8 @@ def matching_run_execute(*, run_id) -> MatchingRun | None:
                         "WHERE city_id = %s AND status = %s AND id <> %s), "
                         "(SELECT max(started_at) FROM arrivals_matchingrun "
                         "WHERE city_id = %s AND status = %s), "
-                        "set_config('synchronous_commit', 'off', true)",
+                        "set_config('synchronous_commit', 'off', true), "
+                        "set_config('jit', 'off', true)",
                         [
                             run.city_id,
                             RunStatus.RUNNING.value,

@@ -1,7 +1,7 @@
 """A matching run on PostgreSQL writes its placements in bulk (arrivals.services:
-`_placements_write`): re-checked under the spaces' locks, taken back when they no longer
-fit, in the global lock order when a space is busy; and a run asked only by a
-registration looks at what is new."""
+`_placements_write`): re-checked under the spaces' locks, and done again in the global
+lock order, checked before they are written, when a space is busy or no longer takes
+them all; and a run asked only by a registration looks at what is new."""
 
 import threading
 import time
@@ -40,7 +40,7 @@ def write(run, proposals, parties):
 
 
 @pytest.mark.django_db
-def test_what_changed_since_the_snapshot_is_not_written(city, shelter):
+def test_what_changed_since_the_snapshot_is_not_written(city, shelter, caplog):
     space = factories.SpaceFactory(shelter=shelter, beds=3)
     men_only = factories.SpaceFactory(shelter=shelter, beds=3, admits=Admits.MEN_ONLY)
     cancelled, fits, big, man = (
@@ -71,9 +71,11 @@ def test_what_changed_since_the_snapshot_is_not_written(city, shelter):
     assert sorted(party for _id, party, _space, _beds in written) == sorted(
         [str(fits.id), str(big.id)]
     )
+    # The optimistic write found the changed space, and all was done again in lock order.
+    assert "spaces changed, placing in the global lock order" in caplog.text
     assert Party.objects.get(id=cancelled.id).status == PartyStatus.CANCELLED
     man.refresh_from_db()
-    assert man.status == PartyStatus.WAITING  # taken back: as it was, to the microsecond
+    assert man.status == PartyStatus.WAITING  # never written: as it was, to the microsecond
     assert (man.status_changed_at, man.updated_at) == man_times
     assert not Placement.objects.filter(party=man).exists()
     assert not PartyEvent.objects.filter(party=man, to_status=PartyStatus.PLACED).exists()
