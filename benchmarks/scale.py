@@ -25,6 +25,7 @@ machine the ratios of one run are what count.
 from __future__ import annotations
 
 import argparse
+import gc
 import http.client
 import json
 import os
@@ -243,25 +244,33 @@ def measure_runs() -> dict:
 
     from arrivals.models import MatchingRun
     from arrivals.services import matching_run_execute, party_register
+    from config.celery import freeze_loaded
 
     from .workflow import load_instance
 
     # Codes apart from the workers' cities' (measure_workers: from A).
     loaded = [load_instance("national", code_prefix=prefix) for prefix in "ZYX"[:NATIONAL_CITIES]]
     city, instance = loaded[0]
-    # A city's backlog of 25,000 grows over hours, in which autovacuum has read the
-    # tables (statistics, hint bits, visibility map): a run just after a bulk load would
-    # measure that first pass, not the run.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "VACUUM ANALYZE arrivals_party, arrivals_partymember, shelters_space, "
-            "shelters_shelter"
-        )
+    parties, spaces = len(instance.parties), len(instance.spaces)
+    # A worker process holds no instance: the runs are measured without them in memory.
+    cities = [each for each, _instance in loaded]
+    del loaded, instance
+    gc.collect()
     # An incremental run counts as new what changed up to INCREMENTAL_MARGIN before the
     # last run: the loaded parties must be older than that.
     time.sleep(6)
+    freeze_loaded()  # as each worker process does when it starts
     runs = []
-    for each, _instance in loaded:
+    for each in cities:
+        # A city's backlog of 25,000 grows over hours, in which autovacuum has read the
+        # tables (statistics, hint bits, visibility map): a run just after a bulk load, or
+        # just after another city's run (its 22,000 rows written), would measure that
+        # pass too, not the run, or share the machine with autovacuum doing it.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "VACUUM ANALYZE arrivals_party, arrivals_partymember, arrivals_placement, "
+                "arrivals_partyevent, shelters_space, shelters_shelter"
+            )
         run = MatchingRun.objects.create(city=each, trigger="bench")
         started = time.perf_counter()
         done = matching_run_execute(run_id=run.id)
@@ -284,8 +293,8 @@ def measure_runs() -> dict:
     return {
         "city": city,
         "cities": len(runs),
-        "parties": len(instance.parties),
-        "spaces": len(instance.spaces),
+        "parties": parties,
+        "spaces": spaces,
         "placed": done.placed_parties,
         "national_ms": national_s * 1000,
         "national_range_ms": [min(s for s, _ in runs) * 1000, max(s for s, _ in runs) * 1000],

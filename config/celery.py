@@ -1,11 +1,18 @@
 """The Celery app. Without REDIS_URL tasks run in-process (see settings.base)."""
 
+import gc
 import logging
 import logging.config
 import os
 
 from celery import Celery
-from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
+from celery.signals import (
+    before_task_publish,
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_process_init,
+)
 
 from config.logs import new_request_id, request_id, task_name
 from config.outages import UNAVAILABLE
@@ -31,6 +38,16 @@ RELIABLE = {
 app = Celery("berth")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def freeze_loaded(**kwargs) -> None:
+    """Each worker process, once started, takes what it has loaded (Django, the apps and
+    their modules) out of the garbage collector's sight: none of it ever becomes garbage,
+    and a matching run, which makes hundreds of thousands of objects, would otherwise have
+    the collector walk all of it again several times (about 40 ms of a national run)."""
+    gc.freeze()
+
 
 # The request id travels as a message header: the task's log lines carry the id of the
 # request that enqueued it (config.logs).
