@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from config.text import line_validator, name_validator, text_validator
 from shelters.models import MAX_BEDS, MAX_STATUS_REASON, City, ShelterStatus
 
+from .languages import KNOWN, language_code
 from .matching.model import GROWN_AGE_GROUPS
 from .models import (
     MAX_LANGUAGES,
@@ -28,12 +29,7 @@ from .models import (
 from .serializers import language_validator, phone_validator
 
 # The languages people arriving in Uralsk spoke most; others go in "other languages".
-LANGUAGE_CHOICES = [
-    ("ru", _("Russian")),
-    ("kk", _("Kazakh")),
-    ("en", _("English")),
-    ("uk", _("Ukrainian")),
-]
+LANGUAGE_CHOICES = [(code, KNOWN[code][0]) for code in ("ru", "kk", "en", "uk")]
 
 # Sex is asked, never assumed: nothing is chosen in advance, and "prefers not to say" is a
 # choice like the others. Who a women-and-children space admits depends on the sex of the
@@ -45,6 +41,12 @@ SEX_CHOICES = [
     (Sex.MALE, Sex.MALE.label),
     (Sex.UNSPECIFIED, _("Prefers not to say")),
 ]
+
+
+LANGUAGE_UNKNOWN = _(
+    "We do not know the language “%(value)s”: write its name, such as Uzbek, or its code, "
+    "such as uz."
+)
 
 
 class PartyForm(forms.Form):
@@ -76,7 +78,7 @@ class PartyForm(forms.Form):
         max_length=100,
         required=False,
         validators=[line_validator],
-        help_text=_("Language codes separated by commas, for example: uz, de"),
+        help_text=_("Names or codes, separated by commas, for example: Uzbek, de"),
     )
     pets = forms.IntegerField(
         label=_("Pets"),
@@ -119,9 +121,21 @@ class PartyForm(forms.Form):
 
     def clean_other_languages(self):
         raw = self.cleaned_data.get("other_languages", "")
-        codes = [part.strip().lower() for part in raw.replace(";", ",").split(",") if part.strip()]
-        for code in codes:
-            language_validator(code)
+        codes = []
+        for part in raw.replace(";", ",").split(","):
+            typed = part.strip()
+            if not typed:
+                continue
+            code = language_code(typed)
+            if code is None:  # not a name we know: a code, or an error
+                try:
+                    language_validator(typed)
+                except forms.ValidationError:
+                    raise forms.ValidationError(
+                        LANGUAGE_UNKNOWN, code="language", params={"value": typed}
+                    ) from None
+                code = typed.lower()
+            codes.append(code)
         return codes
 
     def clean(self):

@@ -40,6 +40,7 @@ from .forms import (
     PartyCorrectionForm,
     PartyForm,
 )
+from .languages import language_name, typed_names
 from .models import (
     ACTIVE_PLACEMENT,
     CODE_LENGTH,
@@ -54,7 +55,6 @@ from .models import (
 from .serializers import SLIP_STATUSES
 
 MEMBERS_PREFIX = "members"
-LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 QUICK_SIZES = range(1, 7)
 
 
@@ -249,6 +249,7 @@ def _register_page(request, access, form, formset, *, fresh=False):
             "quick_sizes": QUICK_SIZES,
             "max_members": MAX_MEMBERS,
             "max_languages": MAX_LANGUAGES,
+            "language_names": typed_names(),
             "has_cities": form.fields["city"].queryset.exists(),
             "fresh": fresh,
             "party_statuses": PartyStatus.choices,
@@ -379,7 +380,7 @@ def party_detail(request, party_id):
         "may_open_shelter": placement is not None
         and access.allows("shelter.change", placement.space.shelter),
         "cancel_form": CancelForm(),
-        "languages": [LANGUAGE_NAMES.get(code, code) for code in party.languages],
+        "languages": [language_name(code) for code in party.languages],
         "may_register": access.allows("party.add"),
         "waiting": party.status == PartyStatus.WAITING,
         # A departed or cancelled (a merged) party is no longer anyone's duplicate.
@@ -491,10 +492,12 @@ def party_state(request, party_id):
 
 
 def _correction_initial(party: Party, personal: bool) -> tuple[dict, list[dict]]:
-    known = set(LANGUAGE_NAMES)
+    ticked = {code for code, _name in LANGUAGE_CHOICES}
     initial = {
-        "languages": [code for code in party.languages if code in known],
-        "other_languages": ", ".join(code for code in party.languages if code not in known),
+        "languages": [code for code in party.languages if code in ticked],
+        "other_languages": ", ".join(
+            language_name(code) for code in party.languages if code not in ticked
+        ),
         "pets": party.pets,
         "nights_needed": party.nights_needed,
         "notes": party.notes,

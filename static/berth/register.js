@@ -35,6 +35,9 @@
   var NOT_SAVED = ['csrfmiddlewaretoken', 'form_token'];
   var PHONE = /^\+?[0-9][0-9 ()\-.]{3,30}$/;
   var LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/;
+  // Each language name a volunteer may type, folded as languageKey folds it, with its
+  // code (arrivals/languages.py): the API takes codes only.
+  var LANGUAGE_NAMES = JSON.parse(document.getElementById('language-names').textContent);
 
   var t = B.texts('field-text');
   var personText = template.content.querySelector('h3').textContent;
@@ -414,10 +417,25 @@
     }
   }
 
+  /* What was typed in "other languages", each part as typed. */
   function otherLanguages() {
-    return field('other_languages').value.split(/[,;]/).map(function (code) {
-      return code.trim();
+    return field('other_languages').value.split(/[,;]/).map(function (typed) {
+      return typed.trim();
     }).filter(Boolean);
+  }
+
+  /* Folded as arrivals/languages.py folds names (`_key`). */
+  function languageKey(typed) {
+    return typed.split(/\s+/).filter(Boolean).join(' ').toLowerCase()
+      .replace(/[\u02bb\u02bc\u2019`]/g, "'")
+      .replace(/\s+(language|язык|тілі|tili)$/, '');
+  }
+
+  /* The code of a language typed by its name or its code; null when it is neither. */
+  function languageCode(typed) {
+    var code = LANGUAGE_NAMES[languageKey(typed)];
+    if (code) return code;
+    return LANGUAGE.test(typed) ? typed.toLowerCase() : null;
   }
 
   function check() {
@@ -438,8 +456,9 @@
     if (!field('city').value) errors.city = [t('required')];
     var phone = field('contact_phone').value.trim();
     if (phone && !PHONE.test(phone)) errors.contact_phone = [t('phone')];
-    if (otherLanguages().some(function (code) { return !LANGUAGE.test(code); })) {
-      errors.other_languages = [t('language')];
+    var unknown = otherLanguages().filter(function (typed) { return !languageCode(typed); });
+    if (unknown.length) {
+      errors.other_languages = [t('language', { value: unknown[0] })];
     } else if (allLanguages().length > MAX_LANGUAGES) {
       errors.other_languages = [t('languages_max')];
     }
@@ -451,9 +470,7 @@
 
   /* The languages ticked and typed, each once. */
   function allLanguages() {
-    var languages = checkedValues('languages').concat(otherLanguages().map(function (code) {
-      return code.toLowerCase();
-    }));
+    var languages = checkedValues('languages').concat(otherLanguages().map(languageCode));
     return languages.filter(function (code, i) { return languages.indexOf(code) === i; });
   }
 

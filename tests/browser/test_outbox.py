@@ -585,3 +585,23 @@ def test_too_many_languages_are_caught_on_the_phone_at_other_languages(phone, se
     summary = page.inner_text("[data-error-summary]")
     assert "Other languages:" in summary and "Russian" not in summary
     assert parties() == []
+
+
+def test_other_languages_typed_by_name_reach_the_api_as_codes(phone, server, volunteer):
+    log_in(phone, server, volunteer)
+    page = open_register(phone)
+    fill_party(page)  # Russian ticked
+    page.fill("[name='other_languages']", "uz, Klingonese")
+    register(page)
+    page.wait_for_selector("#error_other_languages")
+    assert page.inner_text("#error_other_languages") == (
+        "We do not know the language “Klingonese”: write its name, such as Uzbek, or its "
+        "code, such as uz."
+    )
+    assert page.evaluate("async () => (await Berth.items()).length") == 0
+    page.fill("[name='other_languages']", "Узбекский язык, Deutsch, tt")
+    register(page)
+    page.wait_for_selector(".outbox-item.sent")
+    [party] = parties()
+    assert party.languages == ["ru", "uz", "de", "tt"]
+    assert page.errors == []

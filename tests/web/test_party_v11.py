@@ -124,6 +124,9 @@ def test_a_correction_through_the_page(volunteer, own_party):
     own_party.refresh_from_db()
     assert (own_party.size, own_party.pets, own_party.notes) == (3, 1, "A cat")
     assert own_party.languages == ["ru", "uz"]
+    # Shown again by name, ticked or typed, and read back the same.
+    again = web_client(volunteer).get(reverse("web-party-edit", args=[own_party.id]))
+    assert 'name="other_languages" value="Uzbek"' in again.content.decode()
     members = list(PartyMember.objects.filter(party=own_party).order_by("position"))
     assert members[0].family_name == "Nurlanova"  # not shown, so kept
     assert members[0].needs == ["wheelchair"]

@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from arrivals.models import Party, PartyMember
@@ -440,3 +441,27 @@ def test_asking_for_more_people_than_a_party_holds_says_so(volunteer):
     page = web_client(volunteer).get(reverse("web-register"), {"people": "35"}).content.decode()
     assert "A party has at most 30 people: register a bigger group as more than one party." in page
     assert 'name="members-29-given_name"' in page and 'name="members-30-given_name"' not in page
+
+
+def test_other_languages_are_typed_by_name_or_code_in_any_page_language(volunteer, city):
+    data = form_data(city, other_languages="Uzbek, немецкий; өзбек тілі, tt, Tatar")
+    response = web_client(volunteer).post(reverse("web-register"), data)
+    assert response.status_code == 302
+    assert Party.objects.get().languages == ["ru", "uz", "de", "tt"]
+    with translation.override("ru"):
+        page = web_client(volunteer).get(response["Location"], HTTP_ACCEPT_LANGUAGE="ru")
+    assert "Русский, Узбекский, Немецкий, Татарский" in page.content.decode()
+
+
+def test_a_language_neither_named_nor_a_code_is_told_at_its_field_and_kept(volunteer, city):
+    data = form_data(city, other_languages="Uzbek, Klingonese")
+    response = web_client(volunteer).post(reverse("web-register"), data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    message = (
+        "We do not know the language “Klingonese”: write its name, such as Uzbek, or its "
+        "code, such as uz."
+    )
+    assert text.count(message) == 2  # at the field, and in the summary at the top
+    assert 'value="Uzbek, Klingonese"' in text
+    assert Party.objects.count() == 0
