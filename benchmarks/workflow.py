@@ -1,11 +1,11 @@
 """Benchmark of the running system: ``python -m benchmarks.workflow``.
 
-1. Registration to placement with a real Celery worker on Redis and PostgreSQL: parties are
-   registered one by one at a steady pace (as at a busy registration point); for each, the
-   time from the commit of its registration to the commit of the matching run that placed it
-   (`MatchingRun.finished_at`, stamped just before that run commits).
-2. The capacity read (`GET /api/v1/capacity/?city=`) and a page of `/api/v1/shelters/` on a
-   national-size city (2,000 spaces, 25,000 parties), through the whole Django stack.
+Registration to placement with a real Celery worker on Redis and PostgreSQL: parties are
+registered one by one at a steady pace (as at a busy registration point); for each, the time
+from the commit of its registration to the commit of the matching run that placed it
+(`MatchingRun.finished_at`, stamped just before that run commits). The national-size city
+(its matching run and its reads) is measured by `benchmarks.scale`, which loads it with
+`load_instance` below.
 
 Needs PostgreSQL and Redis: BENCH_POSTGRES (a server URL without a database name) and
 BENCH_REDIS, by default this machine's postgres://postgres@127.0.0.1:5432 and
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
@@ -191,59 +190,7 @@ def load_instance(name: str, *, code_prefix: str = ""):
     return city, instance
 
 
-def measure_national_run() -> dict:
-    """A whole matching run (snapshot, engine, apply under locks) on the national instance."""
-    from arrivals.models import MatchingRun
-    from arrivals.services import matching_run_execute
-
-    city, instance = load_instance("national")
-    run = MatchingRun.objects.create(city=city, trigger="bench")
-    run = matching_run_execute(run_id=run.id)
-    return {
-        "city": city,
-        "parties": len(instance.parties),
-        "people": instance.people,
-        "spaces": len(instance.spaces),
-        "beds": instance.beds,
-        "placed_parties": run.placed_parties,
-        "placed_people": run.placed_people,
-        "engine_ms": run.engine_ms,
-        "duration_ms": run.duration_ms,
-    }
-
-
-def measure_reads(*, city, repeat: int) -> dict:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    from accounts.models import Membership, Role
-
-    user = get_user_model().objects.create(username="bench-volunteer")
-    Membership.objects.create(user=user, role=Role.VOLUNTEER).cities.set([city])
-    client = Client()
-    client.force_login(user)
-    timings: dict[str, list[float]] = {"capacity": [], "shelters": []}
-    urls = {
-        "capacity": f"/api/v1/capacity/?city={city.id}",
-        "shelters": f"/api/v1/shelters/?city={city.id}&has_free_beds=true&page_size=50",
-    }
-    for name, url in urls.items():
-        client.get(url)  # warm up
-        for _ in range(repeat):
-            started = time.perf_counter()
-            response = client.get(url)
-            timings[name].append(time.perf_counter() - started)
-            assert response.status_code == 200, response.content
-    return {
-        name: {
-            "p50_ms": statistics.median(values) * 1000,
-            "p95_ms": _percentile(values, 0.95) * 1000,
-        }
-        for name, values in timings.items()
-    } | {"repeat": repeat}
-
-
-def write_doc(latency: dict, national: dict, reads: dict, machine: str) -> None:
+def write_doc(latency: dict, machine: str) -> None:
     text = DOC.read_text() if DOC.exists() else "# Berth benchmarks\n"
     section = f"""{START}
 ## The running system
@@ -258,25 +205,8 @@ of its registration to the commit of the matching run that placed it.
 | {latency["placed"]} of {latency["parties"]} | {latency["p50_ms"]:.0f} ms | \
 {latency["p95_ms"]:.0f} ms | {latency["max_ms"]:.0f} ms |
 
-A whole matching run through Django on the `national` instance of the engine benchmark
-({national["parties"]:,} waiting parties, {national["people"]:,} people, {national["spaces"]:,}
-spaces, {national["beds"]:,} free beds) loaded into PostgreSQL: the snapshot, the engine, and
-the placements written under row locks with their counters, in one transaction.
-
-| placed parties | placed people | engine | whole run |
-| --- | --- | --- | --- |
-| {national["placed_parties"]:,} | {national["placed_people"]:,} | {national["engine_ms"]:,} ms | \
-{national["duration_ms"]:,} ms |
-
-Reads through the whole Django stack (session auth, permissions, serialization) on that city
-after the run, {reads["repeat"]} requests each:
-
-| request | p50 | p95 |
-| --- | --- | --- |
-| `GET /api/v1/capacity/?city=` | {reads["capacity"]["p50_ms"]:.1f} ms | \
-{reads["capacity"]["p95_ms"]:.1f} ms |
-| `GET /api/v1/shelters/?city=&has_free_beds=true` (50 a page) | \
-{reads["shelters"]["p50_ms"]:.1f} ms | {reads["shelters"]["p95_ms"]:.1f} ms |
+A national-size city (its whole matching run, an incremental run, its reads): see "At
+scale" below.
 
 Machine: {machine}. Reproduce: `make bench` or `.venv/bin/python -m benchmarks.workflow`
 (needs PostgreSQL and Redis; see the module's docstring).
@@ -292,7 +222,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.workflow")
     parser.add_argument("--parties", type=int, default=200)
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between arrivals")
-    parser.add_argument("--read-repeat", type=int, default=50)
     args = parser.parse_args(argv)
 
     env = _environment()
@@ -335,18 +264,14 @@ def main(argv: list[str] | None = None) -> int:
 
         time.sleep(3)  # the worker connects to Redis
         latency = measure_latency(parties=args.parties, interval=args.interval)
-        national = measure_national_run()
-        reads = measure_reads(city=national.pop("city"), repeat=args.read_repeat)
         connections.close_all()
     finally:
         worker.terminate()
         worker.wait(timeout=30)
     from .matching import _machine
 
-    write_doc(latency, national, reads, _machine())
+    write_doc(latency, _machine())
     print(f"registration -> placement: {latency}")
-    print(f"national run: {national}")
-    print(f"reads: {reads}")
     return 0
 
 
