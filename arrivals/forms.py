@@ -75,7 +75,9 @@ class PartyForm(forms.Form):
     )
     other_languages = forms.CharField(
         label=_("Other languages"),
-        max_length=100,
+        # Room for MAX_LANGUAGES names ("азербайджанский язык, ..."), not only codes: the
+        # page's input takes no more than this as it is typed.
+        max_length=MAX_LANGUAGES * 30,
         required=False,
         validators=[line_validator],
         help_text=_("Names or codes, separated by commas, for example: Uzbek, de"),

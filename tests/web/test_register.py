@@ -453,6 +453,38 @@ def test_other_languages_are_typed_by_name_or_code_in_any_page_language(voluntee
     assert "Русский, Узбекский, Немецкий, Татарский" in page.content.decode()
 
 
+def test_ten_languages_fit_by_their_longest_names(volunteer, city):
+    names = ", ".join(
+        f"{name} язык"
+        for name in [
+            "азербайджанский",
+            "туркменский",
+            "таджикский",
+            "узбекский",
+            "киргизский",
+            "белорусский",
+            "башкирский",
+            "татарский",
+            "чеченский",
+        ]
+    )
+    data = form_data(city, other_languages=names)  # Russian ticked: ten in all
+    response = web_client(volunteer).post(reverse("web-register"), data)
+    assert response.status_code == 302
+    assert Party.objects.get().languages == [
+        "ru",
+        "az",
+        "tk",
+        "tg",
+        "uz",
+        "ky",
+        "be",
+        "ba",
+        "tt",
+        "ce",
+    ]
+
+
 def test_a_language_neither_named_nor_a_code_is_told_at_its_field_and_kept(volunteer, city):
     data = form_data(city, other_languages="Uzbek, Klingonese")
     response = web_client(volunteer).post(reverse("web-register"), data)
