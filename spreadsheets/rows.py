@@ -2,6 +2,7 @@
 values its row serializers (`spreadsheets.serializers.ROW_SHAPES`) check. The rules of
 what a row does live in `spreadsheets.services`."""
 
+from arrivals.languages import language_code
 from arrivals.models import AgeGroup, Diet, Need, Sex
 from shelters.models import Admits, ShelterKind, ShelterStatus
 
@@ -138,7 +139,8 @@ def party_data(cells: dict[str, str]) -> dict:
         if not value:
             continue
         if name == "languages":
-            data[name] = split_list(value)
+            # Codes, or names as on the registration page ("русский", "Uzbek").
+            data[name] = [language_code(typed) or typed for typed in split_list(value)]
         elif name == "consent":
             data[name] = yes_no(value)
         else:

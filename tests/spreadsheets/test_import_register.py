@@ -43,7 +43,7 @@ REGISTER = [
         "yes",
     ],
     ["1", "Dana", "Nurlanova", "female", "child", "", "", "", "", "", ""],
-    ["2", "Ivan", "Petrov", "male", "senior", "wheelchair", "", "", "ru", 0, "да"],
+    ["2", "Ivan", "Petrov", "male", "senior", "wheelchair", "", "", "Русский язык, uz", 0, "да"],
 ]
 
 
@@ -74,6 +74,7 @@ def test_a_register_is_registered_through_the_service_and_twice_adds_nothing(
     ]
     senior = Party.objects.get(members__given_name="Ivan")
     assert senior.members.get().needs == ["wheelchair"]
+    assert senior.languages == ["ru", "uz"]  # by name or by code
     # Names and phones are encrypted at rest, as for a registration through the API.
     with connection.cursor() as cursor:
         cursor.execute("SELECT family_name FROM arrivals_partymember WHERE given_name = 'Ivan'")
