@@ -205,10 +205,9 @@ def matching_snapshot(
             )
         )
     ]
-    # A party and its members are read together: a party that is visible was committed
-    # with its members. A party read without members is left out: that happens only
-    # across two reads (SQLite), when its status changed between them; it is no longer
-    # waiting, and the next run sees it as it is.
+    # A party and its members are read together (on PostgreSQL, in one statement). On
+    # SQLite, two reads, members first: a party that started waiting between them comes
+    # without members and is left out, for the next run.
     waiting = _waiting_parties(city_id=city_id, since=since)
     parties = [
         engine.Party(id=party_id, waiting_since=since_, pets=pets, members=members)
