@@ -85,26 +85,22 @@ def _waiting_parties(*, city_id, since: datetime | None) -> list[tuple]:
     out (see `matching_snapshot`). Members are of few kinds, so equal ones are one object,
     and on PostgreSQL a whole party's members, read as one text, are decoded once for all
     the parties made of the same people."""
-    kinds: dict = {}
-
-    def member(sex: str, age_group: str, needs: tuple) -> engine.Member:
-        key = (sex, age_group, needs)
-        found = kinds.get(key)
-        if found is None:
-            found = kinds[key] = engine.Member(sex=sex, age_group=age_group, needs=needs)
-        return found
-
     if connection.vendor != "postgresql":
         parties = Party.objects.filter(city_id=city_id, status=PartyStatus.WAITING)
         if since is not None:
             parties = parties.filter(updated_at__gte=since)
+        kinds: dict[tuple, engine.Member] = {}
         members = defaultdict(list)
         for party_id, sex, age_group, needs in (
             PartyMember.objects.filter(party__in=parties)
             .order_by("party_id", "position")
             .values_list("party_id", "sex", "age_group", "needs")
         ):
-            members[party_id].append(member(sex, age_group, tuple(needs)))
+            key = (sex, age_group, tuple(needs))
+            member = kinds.get(key)
+            if member is None:
+                member = kinds[key] = engine.Member(sex=sex, age_group=age_group, needs=key[2])
+            members[party_id].append(member)
         return [
             (str(party_id), waiting_since, pets, revision, tuple(members[party_id]))
             for party_id, waiting_since, pets, revision in parties.order_by(
@@ -145,8 +141,9 @@ def _waiting_parties(*, city_id, since: datetime | None) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    # Decoded once each: a member's line (a few dozen kinds), then a party's text (many
-    # parties are made of the same people).
+    # Decoded once each: a member's line (a few dozen kinds; the JSON text of `needs` is
+    # PostgreSQL's, one text for one value), then a party's text (many parties are made of
+    # the same people).
     lines: dict[str, engine.Member] = {}
     compositions: dict[str, tuple] = {}
 
@@ -154,7 +151,9 @@ def _waiting_parties(*, city_id, since: datetime | None) -> list[tuple]:
         found = lines.get(line)
         if found is None:
             sex, age_group, needs = line.split("|", 2)
-            found = lines[line] = member(sex, age_group, tuple(json.loads(needs)))
+            found = lines[line] = engine.Member(
+                sex=sex, age_group=age_group, needs=tuple(json.loads(needs))
+            )
         return found
 
     waiting = []
