@@ -33,6 +33,7 @@ from shelters.selectors import shelters_with_beds
 from . import selectors, services
 from .forms import (
     LANGUAGE_CHOICES,
+    LANGUAGE_UNKNOWN,
     CancelForm,
     FindForm,
     MemberForm,
@@ -250,6 +251,8 @@ def _register_page(request, access, form, formset, *, fresh=False):
             "max_members": MAX_MEMBERS,
             "max_languages": MAX_LANGUAGES,
             "language_names": typed_names(),
+            # The form's own message, for register.js to fill in.
+            "language_unknown": LANGUAGE_UNKNOWN % {"value": "__value__"},
             "has_cities": form.fields["city"].queryset.exists(),
             "fresh": fresh,
             "party_statuses": PartyStatus.choices,
