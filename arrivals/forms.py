@@ -26,7 +26,7 @@ from .models import (
     Sex,
     code_from_typed,
 )
-from .serializers import language_validator, phone_validator
+from .serializers import phone_validator
 
 # The languages people arriving in Uralsk spoke most; others go in "other languages".
 LANGUAGE_CHOICES = [(code, KNOWN[code][0]) for code in ("ru", "kk", "en", "uk")]
@@ -128,15 +128,11 @@ class PartyForm(forms.Form):
             typed = part.strip()
             if not typed:
                 continue
-            code = language_code(typed)
-            if code is None:  # not a name we know: a code, or an error
-                try:
-                    language_validator(typed)
-                except forms.ValidationError:
-                    raise forms.ValidationError(
-                        LANGUAGE_UNKNOWN, code="language", params={"value": typed}
-                    ) from None
-                code = typed.lower()
+            code = language_code(typed)  # a code as the API stores it
+            if code is None:
+                raise forms.ValidationError(
+                    LANGUAGE_UNKNOWN, code="language", params={"value": typed}
+                )
             codes.append(code)
         return codes
 

@@ -4,7 +4,8 @@ the page's language. The API takes and gives codes only (BCP 47, as `Party.langu
 stores them); the pages turn the names typed into those codes, on the server
 (`arrivals.forms.PartyForm`) and in the phone's browser before the outbox sends a
 registration (`static/berth/register.js`, from `typed_names()`), and show the codes as
-names (`language_name`).
+names (`language_name`). A code, however it comes (the API, the web form, the phone),
+is stored as `normal_code` writes it.
 """
 
 import functools
@@ -12,6 +13,13 @@ import re
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+# A language code as the API takes it (`arrivals.serializers.LanguagesField`): BCP 47's
+# shape, a language and at most three subtags, in MAX_CODE characters at most.
+# register.js has the same (`LANGUAGE`, `MAX_CODE`).
+CODE_PATTERN = r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}"
+MAX_CODE = 16
+_CODE = re.compile(CODE_PATTERN)
 
 # The languages people arriving in Kazakhstan from Russia may speak, with each one's own
 # name (not translated): beyond these, a language is given by its code.
@@ -75,9 +83,23 @@ def typed_names() -> dict[str, str]:
     return names
 
 
+def normal_code(code: str) -> str:
+    """A code as `Party.languages` stores it, as the API always has: the language (before
+    the first `-`) in lower case, the rest as given ("RU" is "ru", "ZH-Hant" "zh-Hant").
+    register.js does the same (`normalCode`) before the outbox sends a code."""
+    language, dash, rest = code.partition("-")
+    return language.lower() + dash + rest
+
+
 def language_code(typed: str) -> str | None:
-    """The code of a language named as a volunteer may type it, or None."""
-    return typed_names().get(_key(typed))
+    """The code of a language as a volunteer may type it, by its name or its code (as
+    `normal_code` writes it); None for what is neither."""
+    code = typed_names().get(_key(typed))
+    if code is not None:
+        return code
+    if len(typed) <= MAX_CODE and _CODE.fullmatch(typed):
+        return normal_code(typed)
+    return None
 
 
 def language_name(code: str) -> str:

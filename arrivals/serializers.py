@@ -19,6 +19,7 @@ from config.filters import QuerySerializer
 from shelters.models import City
 from shelters.serializers import phone_validator
 
+from .languages import CODE_PATTERN, MAX_CODE, normal_code
 from .models import (
     MAX_LANGUAGES,
     MAX_MEMBERS,
@@ -47,27 +48,26 @@ from .models import (
 from .selectors import family_names_kept, party_current_placement
 
 language_validator = RegexValidator(
-    r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$", _("Use a language code such as ru, kk or en.")
+    rf"^{CODE_PATTERN}$", _("Use a language code such as ru, kk or en.")
 )
 
 
 class LanguagesField(serializers.ListField):
-    """Language codes as BCP 47 writes them (`RU` is `ru`), each once, in the order given:
-    `max_length` counts the codes kept, so a list that repeats one is not refused for its
-    repeats."""
+    """Language codes as `arrivals.languages.normal_code` writes them (`RU` is `ru`,
+    `ZH-Hant` is `zh-Hant`), each once, in the order given: `max_length` counts the codes
+    kept, so a list that repeats one is not refused for its repeats."""
 
     def __init__(self, **kwargs):
-        super().__init__(child=LineField(max_length=16, validators=[language_validator]), **kwargs)
+        super().__init__(
+            child=LineField(max_length=MAX_CODE, validators=[language_validator]), **kwargs
+        )
 
     def to_internal_value(self, data):
         # Past ten times the limit a list is refused unread: each code is checked.
         limit = self.max_length
         if limit is not None and isinstance(data, list) and len(data) > 10 * limit:
             self.fail("max_length", max_length=limit)
-        codes = []
-        for code in super().to_internal_value(data):
-            language, _dash, region = code.partition("-")
-            codes.append(f"{language.lower()}-{region}" if region else language.lower())
+        codes = [normal_code(code) for code in super().to_internal_value(data)]
         return list(dict.fromkeys(codes))
 
 

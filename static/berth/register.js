@@ -34,7 +34,9 @@
   var KEPT_FOR_NEXT = ['city', 'registration_point', 'languages', 'other_languages'];
   var NOT_SAVED = ['csrfmiddlewaretoken', 'form_token'];
   var PHONE = /^\+?[0-9][0-9 ()\-.]{3,30}$/;
+  // A language code as the API takes it (arrivals/languages.py CODE_PATTERN, MAX_CODE).
   var LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/;
+  var MAX_CODE = 16;
   // Each language name a volunteer may type, folded as languageKey folds it, with its
   // code (arrivals/languages.py): the API takes codes only.
   var LANGUAGE_NAMES = JSON.parse(document.getElementById('language-names').textContent);
@@ -431,11 +433,20 @@
       .replace(/\s+(language|язык|тілі|tili)$/, '');
   }
 
-  /* The code of a language typed by its name or its code; null when it is neither. */
+  /* A code as the server stores it (arrivals/languages.py `normal_code`): the language,
+   * before the first '-', in lower case, the rest as typed ('ZH-Hant' is 'zh-Hant'). */
+  function normalCode(code) {
+    var dash = code.indexOf('-');
+    if (dash < 0) return code.toLowerCase();
+    return code.slice(0, dash).toLowerCase() + code.slice(dash);
+  }
+
+  /* The code of a language typed by its name or its code; null when it is neither
+   * (arrivals/languages.py `language_code`). */
   function languageCode(typed) {
     var code = LANGUAGE_NAMES[languageKey(typed)];
     if (code) return code;
-    return LANGUAGE.test(typed) ? typed.toLowerCase() : null;
+    return typed.length <= MAX_CODE && LANGUAGE.test(typed) ? normalCode(typed) : null;
   }
 
   function check() {
