@@ -292,21 +292,38 @@ def party_register(
     return party
 
 
-def _insert_sql(model, objs: list, *, on_conflict=None) -> tuple[str, list, list]:
-    """The INSERT of `objs` as Django's bulk_create writes it (fields prepared, encrypted,
-    stamped), not executed; with its fields."""
-    fields = [
+@functools.cache
+def _insert_fields(model) -> tuple:
+    """The fields an INSERT of `model` writes, as Django's bulk_create writes them."""
+    return tuple(
         field
         for field in model._meta.local_concrete_fields
         if not (field.primary_key and isinstance(field, AutoField))
-    ]
+    )
+
+
+def _insert_sql(model, objs: list, *, on_conflict=None) -> str:
+    """The INSERT of `objs` as Django's compiler writes it: VALUES for one row, UNNEST
+    of one array per column for more (the same text for any number of rows)."""
     query = InsertQuery(model, on_conflict=on_conflict)
-    query.insert_values(fields, objs, raw=False)
-    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
-    return sql, list(params), fields
+    query.insert_values(_insert_fields(model), objs, raw=False)
+    [(sql, _params)] = query.get_compiler(connection=connection).as_sql()
+    return sql
 
 
-def _if_written(sql: str, fields: list, condition: str = "EXISTS (SELECT 1 FROM p)") -> str:
+def _insert_params(model, objs: list) -> list:
+    """The parameters of `_insert_sql(model, objs)`: each value as the compiler prepares
+    it (`pre_save`, then `get_db_prep_save`: stamped, encrypted), one per column of a
+    row, or one list per column for the UNNEST of several rows."""
+    fields = _insert_fields(model)
+    rows = [
+        [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+        for obj in objs
+    ]
+    return rows[0] if len(rows) == 1 else [list(column) for column in zip(*rows, strict=True)]
+
+
+def _if_written(sql: str, fields, condition: str = "EXISTS (SELECT 1 FROM p)") -> str:
     """An INSERT of `_insert_sql` that inserts only when `condition` holds. A VALUES
     list becomes a SELECT from it, each value cast to its column's type (a NULL or a
     string in a sub-select has none)."""
@@ -331,6 +348,63 @@ def _listening_sql() -> str:
     return sql
 
 
+# A sentinel digest, to check where the duplicate query takes its parameters.
+_DUPLICATE_DIGEST = "\x00digest"
+
+
+@functools.cache
+def _duplicate_sql() -> str:
+    """Whether the city has another party, not closed, of the same phone: the value of
+    `possible_duplicate` when a phone was given, computed by the insert itself from the
+    rows it sees. Its parameters: the city, the phone's digest, then CLOSED_STATUSES."""
+    duplicate = (
+        Party.objects.filter(city_id=UUID(int=0), contact_phone_digest=_DUPLICATE_DIGEST)
+        .exclude(status__in=CLOSED_STATUSES)
+        .order_by()
+        .values("id")[:1]
+    )
+    sql, params = duplicate.query.sql_with_params()
+    assert list(params[1:]) == [_DUPLICATE_DIGEST, *CLOSED_STATUSES], params
+    return sql
+
+
+@functools.cache
+def _duplicate_column() -> int:
+    """Where `possible_duplicate` is among the values of a party's INSERT."""
+    return [f.attname for f in _insert_fields(Party)].index("possible_duplicate")
+
+
+@functools.cache
+def _registration_sql(*, members: int, phone: bool) -> str:
+    """The statement of `_registration_insert` for a party of one member or more
+    (`members`: 1 or 2) with or without a phone, written once from Django's compilers
+    on blank rows (the text does not depend on the values; it is on the way of every
+    registration, and compiling it cost more than running it)."""
+    party_sql = _insert_sql(Party, [Party()], on_conflict=OnConflict.IGNORE)
+    if phone:
+        column = _duplicate_column()
+        head, values = party_sql.split(" VALUES ", 1)
+        pieces = values.split("%s")
+        values = "%s".join(pieces[: column + 1]) + f"EXISTS ({_duplicate_sql()})"
+        values += "%s".join(pieces[column + 1 :])
+        party_sql = f"{head} VALUES {values}"
+    statements = [f"p AS ({party_sql} RETURNING id, possible_duplicate)"]
+    for name, model, count in (
+        ("m", PartyMember, members),
+        ("e", PartyEvent, 1),
+        ("a", AuditEntry, 1),
+    ):
+        sql = _insert_sql(model, [model() for _ in range(count)])
+        # Several rows are one UNNEST, whose text is the same for any number of rows.
+        assert count == 1 or " SELECT * FROM UNNEST(" in sql, sql
+        statements.append(f"{name} AS ({_if_written(sql, _insert_fields(model))})")
+    # Django's SQL, values as parameters.
+    return (
+        f"WITH {', '.join(statements)} "  # noqa: S608
+        f"SELECT p.possible_duplicate, EXISTS ({_listening_sql()}) FROM p"
+    )
+
+
 def _registration_insert(
     *, party: Party, rows: list[PartyMember], event: PartyEvent, entry: AuditEntry
 ) -> tuple[bool, bool]:
@@ -340,50 +414,36 @@ def _registration_insert(
     in the same statement on PostgreSQL: without one no event is built). Sets
     `party.possible_duplicate`.
     """
-    duplicate = (
-        Party.objects.filter(
-            city_id=party.city_id, contact_phone_digest=party.contact_phone_digest
-        ).exclude(status__in=CLOSED_STATUSES)
-        if party.contact_phone_digest
-        else None
-    )
     if connection.vendor != "postgresql":
         # SQLite (development): the same writes, one by one; its write lock is taken at
         # BEGIN (IMMEDIATE), so nothing can come in between.
         if Party.objects.filter(code=party.code).exists():
             return False, False
-        party.possible_duplicate = duplicate is not None and duplicate.exists()
+        party.possible_duplicate = (
+            bool(party.contact_phone_digest)
+            and Party.objects.filter(
+                city_id=party.city_id, contact_phone_digest=party.contact_phone_digest
+            )
+            .exclude(status__in=CLOSED_STATUSES)
+            .exists()
+        )
         party.save(force_insert=True)
         PartyMember.objects.bulk_create(rows)
         event.save(force_insert=True)
         entry.save(force_insert=True)
         return True, True  # events_emit looks for subscriptions itself
     party.possible_duplicate = False
-    party_sql, party_params, _fields = _insert_sql(Party, [party], on_conflict=OnConflict.IGNORE)
-    if duplicate is not None:
-        # possible_duplicate is computed by the insert itself, from the rows it sees.
-        column = [f.attname for f in Party._meta.local_concrete_fields].index("possible_duplicate")
-        head, values = party_sql.split(" VALUES ", 1)
-        pieces = values.split("%s")
-        exists_sql, exists_params = duplicate.order_by().values("id")[:1].query.sql_with_params()
-        values = "%s".join(pieces[: column + 1]) + f"EXISTS ({exists_sql})"
-        values += "%s".join(pieces[column + 1 :])
-        party_sql = f"{head} VALUES {values}"
-        party_params[column : column + 1] = list(exists_params)
-    statements = [f"p AS ({party_sql} RETURNING id, possible_duplicate)"]
-    params = list(party_params)
-    for name, (sql, values_params, fields) in (
-        ("m", _insert_sql(PartyMember, rows)),
-        ("e", _insert_sql(PartyEvent, [event])),
-        ("a", _insert_sql(AuditEntry, [entry])),
-    ):
-        statements.append(f"{name} AS ({_if_written(sql, fields)})")
-        params += values_params
+    phone = bool(party.contact_phone_digest)
+    params = _insert_params(Party, [party])
+    if phone:
+        column = _duplicate_column()
+        params[column : column + 1] = [party.city_id, party.contact_phone_digest, *CLOSED_STATUSES]
+    params += _insert_params(PartyMember, rows)
+    params += _insert_params(PartyEvent, [event])
+    params += _insert_params(AuditEntry, [entry])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH {', '.join(statements)} "  # noqa: S608 - Django's SQL, values as parameters
-            f"SELECT p.possible_duplicate, EXISTS ({_listening_sql()}) FROM p",
-            [*params, party.city_id],
+            _registration_sql(members=min(len(rows), 2), phone=phone), [*params, party.city_id]
         )
         found = cursor.fetchone()
     if found is None:
