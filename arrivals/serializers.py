@@ -14,7 +14,14 @@ from rest_framework.settings import api_settings
 
 from accounts.access import access_for
 from accounts.fields import ScopedRelatedField
-from config.fields import AwareDateTimeField, LineField, ModelSerializer, NameField, TextField
+from config.fields import (
+    AwareDateTimeField,
+    LineField,
+    ModelSerializer,
+    NameField,
+    Serializer,
+    TextField,
+)
 from config.filters import QuerySerializer
 from shelters.models import City
 from shelters.serializers import phone_validator
@@ -126,7 +133,7 @@ class MemberListSerializer(serializers.ListSerializer):
             ) from None
 
 
-class MemberSerializer(serializers.Serializer):
+class MemberSerializer(Serializer):
     class Meta:
         list_serializer_class = MemberListSerializer
 
