@@ -128,9 +128,13 @@ def access_for_user(user) -> Access:
     """What a person may see and do, outside a request too (the admin, commands).
 
     One query on PostgreSQL: the membership with its shelters (and their cities) and
-    cities as arrays; elsewhere three."""
+    cities as arrays; elsewhere three. None when the person was found by a token: the
+    token's statement read the membership too (`user.access_loaded`)."""
     if not user or not user.is_authenticated:
         return NOBODY
+    loaded = getattr(user, "access_loaded", None)
+    if loaded is not None:
+        return loaded
     if user.is_superuser:
         return Access(user.pk, user.get_username(), None, True, frozenset(), frozenset())
     if connection.vendor == "postgresql":
@@ -147,31 +151,47 @@ def access_for_user(user) -> Access:
     return Access(user.pk, user.get_username(), membership.role, False, city_ids, shelter_ids)
 
 
-def _access_in_one_query(user) -> Access:
-    """The membership's role with its shelters, their cities and its cities as arrays, in
-    one statement (written out: it is on the way of every request)."""
+@functools.cache
+def membership_columns() -> str:
+    """The membership `m` as four columns: its role, its shelters, their cities and its
+    cities, the last three as arrays (written out: this is on the way of every request).
+    Read by `membership_access`. Without a membership (an outer join's NULLs) the role
+    is NULL and the arrays empty."""
     shelters = Membership.shelters.through._meta.db_table
     cities = Membership.cities.through._meta.db_table
     shelter_table = Membership.shelters.field.related_model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT m.role, "  # noqa: S608 - table names from the models, the id a parameter
-            f"ARRAY(SELECT x.shelter_id FROM {shelters} x WHERE x.membership_id = m.id), "
-            f"ARRAY(SELECT s.city_id FROM {shelters} x JOIN {shelter_table} s "
-            f"ON s.id = x.shelter_id WHERE x.membership_id = m.id), "
-            f"ARRAY(SELECT y.city_id FROM {cities} y WHERE y.membership_id = m.id) "
-            f"FROM {Membership._meta.db_table} m WHERE m.user_id = %s",
-            [user.pk],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    return (
+        "m.role, "  # noqa: S608 - table names from the models
+        f"ARRAY(SELECT x.shelter_id FROM {shelters} x WHERE x.membership_id = m.id), "
+        f"ARRAY(SELECT s.city_id FROM {shelters} x JOIN {shelter_table} s "
+        "ON s.id = x.shelter_id WHERE x.membership_id = m.id), "
+        f"ARRAY(SELECT y.city_id FROM {cities} y WHERE y.membership_id = m.id)"
+    )
+
+
+def membership_access(user, columns) -> Access:
+    """A person's access from the columns of `membership_columns`."""
+    role, shelter_ids, shelter_city_ids, city_ids = columns
+    if user.is_superuser:
+        return Access(user.pk, user.get_username(), None, True, frozenset(), frozenset())
+    if role is None:
         return Access(user.pk, user.get_username(), None, False, frozenset(), frozenset())
-    role, shelter_ids, shelter_city_ids, city_ids = row
     if role == Role.SHELTER_MANAGER:
         city_ids = shelter_city_ids
     return Access(
         user.pk, user.get_username(), role, False, frozenset(city_ids), frozenset(shelter_ids)
     )
+
+
+def _access_in_one_query(user) -> Access:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {membership_columns()} "  # noqa: S608 - names from the models
+            f"FROM {Membership._meta.db_table} m WHERE m.user_id = %s",
+            [user.pk],
+        )
+        row = cursor.fetchone()
+    return membership_access(user, row or (None, [], [], []))
 
 
 def _access_for_key(key: ApiKey) -> Access:

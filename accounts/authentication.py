@@ -13,7 +13,8 @@ from knox.models import AuthToken
 from knox.settings import knox_settings
 from rest_framework import authentication, exceptions
 
-from .models import ApiKey
+from .access import membership_access, membership_columns
+from .models import ApiKey, Membership
 
 PREFIX_LENGTH = 8
 # What `secrets.token_urlsafe` gives; anything else (a NUL byte, spaces) is no key of
@@ -64,23 +65,27 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 @functools.cache
 def _token_lookup() -> tuple[str, list[str], list[str]]:
-    """The statement reading a token and its person by digest, and the attribute names of
-    its columns, the token's then the person's (all from the models, made once)."""
+    """The statement reading a token by digest with its person and their membership
+    (`membership_columns`), and the attribute names of its columns, the token's then the
+    person's (all from the models, made once)."""
     user = get_user_model()
     token_fields, user_fields = AuthToken._meta.concrete_fields, user._meta.concrete_fields
     columns = [f"t.{f.column}" for f in token_fields] + [f"u.{f.column}" for f in user_fields]
     sql = (
-        f"SELECT {', '.join(columns)} FROM {AuthToken._meta.db_table} t "  # noqa: S608
-        f"JOIN {user._meta.db_table} u ON u.id = t.user_id WHERE t.digest = %s"
+        f"SELECT {', '.join(columns)}, {membership_columns()} "  # noqa: S608
+        f"FROM {AuthToken._meta.db_table} t JOIN {user._meta.db_table} u ON u.id = t.user_id "
+        f"LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id WHERE t.digest = %s"
     )
     return sql, [f.attname for f in token_fields], [f.attname for f in user_fields]
 
 
 def token_with_user(digest: str) -> AuthToken | None:
     """The token of this digest with its person loaded, or None. On PostgreSQL one
-    statement written out, the rows made into models as the ORM does (`from_db`): it is on
-    the way of every request, and compiling the ORM's query cost more than running it.
-    Elsewhere (SQLite, whose driver gives times as text) the ORM's query."""
+    statement written out, the rows made into models as the ORM does (`from_db`), which
+    reads the person's access too (`user.access_loaded`, read by
+    `accounts.access.access_for_user`): it is on the way of every request, and compiling
+    the ORM's query cost more than running it. Elsewhere (SQLite, whose driver gives
+    times as text) the ORM's query."""
     if connection.vendor != "postgresql":
         return AuthToken.objects.select_related("user").filter(digest=digest).first()
     sql, token_names, user_names = _token_lookup()
@@ -89,9 +94,11 @@ def token_with_user(digest: str) -> AuthToken | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    split = len(token_names)
-    token = AuthToken.from_db(connection.alias, token_names, row[:split])
-    token.user = get_user_model().from_db(connection.alias, user_names, row[split:])
+    token_end = len(token_names)
+    user_end = token_end + len(user_names)
+    token = AuthToken.from_db(connection.alias, token_names, row[:token_end])
+    token.user = get_user_model().from_db(connection.alias, user_names, row[token_end:user_end])
+    token.user.access_loaded = membership_access(token.user, row[user_end:])
     return token
 
 

@@ -17,6 +17,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts import services
+from accounts.access import access_for_user
 from accounts.authentication import token_with_user
 from accounts.models import Role
 from tests import factories
@@ -200,8 +201,10 @@ def queries_of(client, url) -> list[str]:
 
 
 def test_a_token_costs_one_query_and_its_refresh_one_write_a_minute(person, city):
-    """The registration hot path: finding the token and its person is one SELECT; the
-    idle clock is written at most once a minute per token, never on every request."""
+    """The registration hot path: finding the token and its person is one SELECT (on
+    PostgreSQL the one that reads their membership too, so the membership's own query is
+    not made); the idle clock is written at most once a minute per token, never on every
+    request."""
     token = sign_in()["token"]
     url = f"/api/v1/capacity/?city={city.id}"
     baseline = APIClient()
@@ -216,18 +219,26 @@ def test_a_token_costs_one_query_and_its_refresh_one_write_a_minute(person, city
 
     with_token_queries = queries_of(client, url)
     extra = [sql for sql in with_token_queries if "knox_authtoken" in sql]
-    assert len(with_token_queries) == len(without_token) + 1
+    membership = "FROM accounts_membership m WHERE"
+    if connection.vendor == "postgresql":
+        assert any(membership in sql for sql in without_token)
+        assert not any(membership in sql for sql in with_token_queries)
+        assert "accounts_membership m" in extra[0]
+        added = 0
+    else:
+        added = 1
+    assert len(with_token_queries) == len(without_token) + added
     assert len(extra) == 1 and extra[0].lstrip().upper().startswith("SELECT")
 
     start = timezone.now()
     with time_machine.travel(start + timedelta(seconds=59), tick=False):
-        assert len(queries_of(client, url)) == len(without_token) + 1
+        assert len(queries_of(client, url)) == len(without_token) + added
     with time_machine.travel(start + timedelta(seconds=61), tick=False):
         refreshed = queries_of(client, url)
         writes = [sql for sql in refreshed if sql.lstrip().upper().startswith("UPDATE")]
-        assert len(refreshed) == len(without_token) + 2
+        assert len(refreshed) == len(without_token) + added + 1
         assert len(writes) == 1 and "knox_authtoken" in writes[0]
-        assert len(queries_of(client, url)) == len(without_token) + 1  # not again
+        assert len(queries_of(client, url)) == len(without_token) + added  # not again
     row = AuthToken.objects.get(user=person)
     assert row.expiry >= start + timedelta(seconds=61) + timedelta(hours=12) - timedelta(seconds=1)
 
@@ -313,6 +324,38 @@ def test_a_token_is_found_with_its_person_as_the_orm_reads_them(person):
     for field in get_user_model()._meta.concrete_fields:
         assert getattr(user, field.attname) == getattr(expected.user, field.attname), field.name
     assert token_with_user("0" * 128) is None
+
+
+@pytest.mark.parametrize(
+    "role", [Role.COORDINATOR, Role.VOLUNTEER, Role.SHELTER_MANAGER, None, "superuser"]
+)
+def test_the_access_read_with_a_token_is_the_persons(role, city, other_city):
+    """On PostgreSQL the token's statement reads the person's membership too: the access
+    it gives is what `access_for_user` reads for them on its own (role, cities, the
+    shelters of a manager and their cities; none without a membership)."""
+    places = {"shelters": [factories.ShelterFactory(city=other_city)]}
+    if role != Role.SHELTER_MANAGER:
+        places = {"cities": [city, other_city]}
+    if role in (None, "superuser"):
+        user = factories.UserFactory(is_superuser=role == "superuser")
+    else:
+        user = factories.member(role, **places)
+    row, _token = services.auth_token_issue(user=user)
+
+    found = token_with_user(row.digest)
+    assert found is not None
+    with CaptureQueriesContext(connection) as queries:
+        access = access_for_user(found.user)
+    expected = access_for_user(get_user_model().objects.get(pk=user.pk))
+    assert access == expected
+    if connection.vendor == "postgresql":
+        assert len(queries) == 0
+    if role == Role.SHELTER_MANAGER:
+        assert access.city_ids == {other_city.id} and len(access.shelter_ids) == 1
+    elif role in (Role.COORDINATOR, Role.VOLUNTEER):
+        assert access.city_ids == {city.id, other_city.id} and access.role == role
+    else:
+        assert access.role is None and access.is_superuser == (role == "superuser")
 
 
 def test_answers_with_a_secret_shown_once_are_never_cached(coordinator, coordinator_client, city):
