@@ -222,11 +222,12 @@ def party_register(
     (`party.members.all()` reads no row), as it was written.
 
     `possible_duplicate` is set when a party of the same city, not closed, gave the
-    same phone (compared by keyed hash). Matching is asked for after commit, only if
-    some open space of the city has the free beds for the whole party
-    (`matching_request` with `party_size`). On PostgreSQL the party, its members, its
-    history and the audit entry are one statement (`_registration_insert`); no
-    savepoint is taken (a clash of codes inserts nothing, and another code is drawn).
+    same phone (compared by keyed hash). Matching is asked for in the same transaction,
+    only if some open space of the city has the free beds for the whole party
+    (`matching_request` with `party_size`), and the run is sent to a worker after
+    commit. On PostgreSQL the party, its members, its history, the audit entry and the
+    ask for matching are one statement (`_registration_insert`); no savepoint is taken
+    (a clash of codes inserts nothing, and another code is drawn).
     """
     if not consent:
         raise Conflict("consent_required", _("The party must consent to registration."))
@@ -275,11 +276,9 @@ def party_register(
             raise Conflict("code_space_exhausted", _("No free party code; try again."))
         if listened:
             party_event_emit(type=EventType.PARTY_REGISTERED, party=party)
-        city_id, size = city.id, party.size
-        transaction.on_commit(
-            lambda: matching_request(city_id=city_id, trigger="registration", party_size=size),
-            robust=True,
-        )
+        if connection.vendor != "postgresql":
+            # On PostgreSQL the registration's own statement asked (`_registration_insert`).
+            matching_request(city_id=city.id, trigger="registration", party_size=party.size)
     for instance in (party, *rows, event):
         instance._state.adding = False
         instance._state.db = DEFAULT_DB_ALIAS
@@ -388,7 +387,7 @@ def _registration_sql(*, members: int, phone: bool) -> str:
         values = "%s".join(pieces[: column + 1]) + f"EXISTS ({_duplicate_sql()})"
         values += "%s".join(pieces[column + 1 :])
         party_sql = f"{head} VALUES {values}"
-    statements = [f"p AS ({party_sql} RETURNING id, possible_duplicate)"]
+    statements = [f"p AS ({party_sql} RETURNING id, city_id, size, possible_duplicate)"]
     for name, model, count in (
         ("m", PartyMember, members),
         ("e", PartyEvent, 1),
@@ -398,10 +397,18 @@ def _registration_sql(*, members: int, phone: bool) -> str:
         # Several rows are one UNNEST, whose text is the same for any number of rows.
         assert count == 1 or " SELECT * FROM UNNEST(" in sql, sql
         statements.append(f"{name} AS ({_if_written(sql, _insert_fields(model))})")
+    # The ask for matching (`matching_request` with the party's size), as a run's id and
+    # the time of the ask: only if the party was written.
+    statements.append(
+        "ask AS (SELECT %s::uuid AS run, p.city_id, %s::varchar AS trigger, "
+        "%s::timestamptz AS at, p.size FROM p)"
+    )
+    statements.append(_run_queue_ctes())
     # Django's SQL, values as parameters.
     return (
         f"WITH {', '.join(statements)} "  # noqa: S608
-        f"SELECT p.possible_duplicate, EXISTS ({_listening_sql()}) FROM p"
+        f"SELECT p.possible_duplicate, EXISTS ({_listening_sql()}), "
+        "(SELECT id FROM queued UNION ALL SELECT id FROM unsent LIMIT 1) FROM p"
     )
 
 
@@ -412,7 +419,9 @@ def _registration_insert(
     it was written (not when the party's code is taken: nothing was, draw another) and
     whether an integration may listen (an active webhook subscription of the city, asked
     in the same statement on PostgreSQL: without one no event is built). Sets
-    `party.possible_duplicate`.
+    `party.possible_duplicate`. On PostgreSQL the same statement asks for matching as
+    `matching_request` does with the party's size, and the run it queued (or found
+    queued and never sent) is sent to a worker after commit.
     """
     if connection.vendor != "postgresql":
         # SQLite (development): the same writes, one by one; its write lock is taken at
@@ -441,15 +450,17 @@ def _registration_insert(
     params += _insert_params(PartyMember, rows)
     params += _insert_params(PartyEvent, [event])
     params += _insert_params(AuditEntry, [entry])
+    run_id = MatchingRun._meta.pk.get_default()  # the run's, if this statement queues one
+    params += [run_id, "registration", party.created_at, party.city_id]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _registration_sql(members=min(len(rows), 2), phone=phone), [*params, party.city_id]
-        )
+        cursor.execute(_registration_sql(members=min(len(rows), 2), phone=phone), params)
         found = cursor.fetchone()
     if found is None:
         return False, False
-    party.possible_duplicate = found[0]
-    return True, found[1]
+    party.possible_duplicate, listened, queued = found
+    if queued is not None:
+        _enqueue_run(queued)
+    return True, listened
 
 
 def _active_placement(party_id) -> Placement | None:
@@ -1560,23 +1571,42 @@ def _enqueue_run(run_id) -> None:
 NEVER_SENT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-# A run queued by one statement (`_run_queue`), written by hand: it is on the way of every
-# registration, and Django would build the same SQL again each time.
-# Where a run is queued already and its sending failed (`NEVER_SENT`), the same statement
-# takes it to send again.
-_RUN_QUEUE_SQL = (
-    "WITH queued AS (INSERT INTO arrivals_matchingrun (id, city_id, status, trigger, "
-    "requested_at, enqueued_at, placed_parties, placed_people, waiting_parties, unplaced, "
-    "error) SELECT %(id)s, %(city)s, %(queued)s, %(trigger)s, %(now)s, %(now)s, 0, 0, 0, "
-    "'[]'::jsonb, '' WHERE %(size)s::int IS NULL OR EXISTS (SELECT 1 FROM shelters_space s "
-    "JOIN shelters_shelter h ON h.id = s.shelter_id WHERE h.city_id = %(city)s "
-    "AND h.status = %(open)s AND s.beds >= s.beds_held + s.beds_occupied + %(size)s::int) "
-    "ON CONFLICT DO NOTHING RETURNING id), "
-    "unsent AS (UPDATE arrivals_matchingrun SET enqueued_at = %(now)s "
-    "WHERE city_id = %(city)s AND status = %(queued)s AND enqueued_at = %(never)s "
-    "AND NOT EXISTS (SELECT 1 FROM queued) RETURNING id) "
-    "SELECT id, true FROM queued UNION ALL SELECT id, false FROM unsent"
-)
+def _run_queue_ctes() -> str:
+    """Two CTEs that queue a matching run, written by hand (they are on the way of every
+    registration, and Django would build the same SQL again each time). They read the
+    ask from a CTE `ask` of the statement, one row of (`run`: the new run's id,
+    `city_id`, `trigger`, `at`: the time of the ask, `size`: a party's size or NULL).
+    `queued` inserts the run unless one is queued for the city already or (with a size)
+    no open space has that many free beds; `unsent`, when none was inserted, takes the
+    queued run whose sending failed (`NEVER_SENT`) to send it again. Each returns the
+    run's id."""
+    queued, space_open = RunStatus.QUEUED.value, ShelterStatus.OPEN.value
+    never = NEVER_SENT.isoformat()
+    # Constants of the module; the values come from `ask`.
+    return (
+        "queued AS (INSERT INTO arrivals_matchingrun (id, city_id, status, trigger, "  # noqa: S608
+        "requested_at, enqueued_at, placed_parties, placed_people, waiting_parties, unplaced, "
+        f"error) SELECT ask.run, ask.city_id, '{queued}', ask.trigger, ask.at, ask.at, 0, 0, 0, "
+        "'[]'::jsonb, '' FROM ask WHERE ask.size IS NULL OR EXISTS (SELECT 1 "
+        "FROM shelters_space s JOIN shelters_shelter h ON h.id = s.shelter_id "
+        f"WHERE h.city_id = ask.city_id AND h.status = '{space_open}' "
+        "AND s.beds >= s.beds_held + s.beds_occupied + ask.size) "
+        "ON CONFLICT DO NOTHING RETURNING id), "
+        "unsent AS (UPDATE arrivals_matchingrun m SET enqueued_at = ask.at FROM ask "
+        f"WHERE m.city_id = ask.city_id AND m.status = '{queued}' "
+        f"AND m.enqueued_at = '{never}'::timestamptz "
+        "AND NOT EXISTS (SELECT 1 FROM queued) RETURNING m.id)"
+    )
+
+
+@functools.cache
+def _run_queue_sql() -> str:
+    """`_run_queue_ctes` as a statement of its own, its row given as parameters."""
+    return (
+        "WITH ask AS (SELECT %s::uuid AS run, %s::uuid AS city_id, %s::varchar AS trigger, "  # noqa: S608
+        f"%s::timestamptz AS at, %s::int AS size), {_run_queue_ctes()} "
+        "SELECT id, true FROM queued UNION ALL SELECT id, false FROM unsent"
+    )
 
 
 def _run_queue(*, city_id, trigger: str, party_size: int | None) -> MatchingRun | None:
@@ -1588,19 +1618,7 @@ def _run_queue(*, city_id, trigger: str, party_size: int | None) -> MatchingRun 
         city_id=city_id, trigger=trigger, status=RunStatus.QUEUED, requested_at=now, enqueued_at=now
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            _RUN_QUEUE_SQL,
-            {
-                "id": run.id,
-                "city": city_id,
-                "queued": RunStatus.QUEUED.value,
-                "trigger": trigger,
-                "now": now,
-                "size": party_size,
-                "open": ShelterStatus.OPEN.value,
-                "never": NEVER_SENT,
-            },
-        )
+        cursor.execute(_run_queue_sql(), [run.id, city_id, trigger, now, party_size])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -5,7 +5,7 @@ import pytest
 
 from accounts.models import Role, Scope
 from arrivals import services
-from arrivals.models import Party
+from arrivals.models import MatchingRun, Party, RunStatus
 from tests import factories
 from tests.conftest import client_for, key_client
 
@@ -83,9 +83,12 @@ def register(volunteer_client, city):
 
 @pytest.fixture
 def placed(register, space):
-    """A party of two, placed by hand (held) in `space`."""
+    """A party of two, placed by hand (held) in `space`. The run its registration asked
+    for is then done, as a worker would have done it (it finds the party placed)."""
     party = register()
     services.placement_create(party_id=party.id, space_id=space.id, actor="coord")
+    for run in MatchingRun.objects.filter(city=party.city, status=RunStatus.QUEUED):
+        services.matching_run_execute(run_id=run.id)
     party.refresh_from_db()
     return party
 

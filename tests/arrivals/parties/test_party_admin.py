@@ -235,7 +235,9 @@ def test_placements_and_runs_are_read_only_and_scoped(placed, city, other_city):
     assert placements.status_code == 200
     assert [p.party_id for p in placements.context["cl"].queryset] == [placed.id]
     runs = client.get("/admin/arrivals/matchingrun/")
-    assert list(runs.context["cl"].queryset) == [mine]
+    shown = list(runs.context["cl"].queryset)
+    assert mine in shown
+    assert {run.city_id for run in shown} == {city.id}  # not the other city's
 
     placement = placed.placements.get()
     assert client.get("/admin/arrivals/placement/add/").status_code == 403

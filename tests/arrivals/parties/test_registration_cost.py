@@ -110,6 +110,11 @@ def test_a_registration_that_asks_for_matching(real_redis, monkeypatch):
     assert len(statements) <= MAX_SQL_ROUND_TRIPS, "\n".join(statements)
     assert not [s for s in statements if s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
     assert not [s for s in statements if "DELETE" in s and "idempotency" in s]
+    # The run is queued in the registration's transaction, by the party's own statement:
+    # nothing is asked of PostgreSQL after the commit.
+    assert statements[-1] == "COMMIT", statements[-1]
+    [asked] = [s for s in statements if "INSERT INTO arrivals_matchingrun" in s]
+    assert 'INSERT INTO "arrivals_party"' in asked
     assert len(trips.sent) <= MAX_REDIS_ROUND_TRIPS, trips.sent
     # ... and that one round trip is the matching run, sent to the workers' queue.
     assert redis_client.llen(queue) == queued_before + 1

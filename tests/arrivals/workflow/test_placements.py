@@ -113,16 +113,17 @@ def test_an_adult_or_senior_of_unspecified_sex_never_goes_to_a_women_and_childre
     coordinator_client, city, shelter, age_group, django_capture_on_commit_callbacks
 ):
     wing = factories.SpaceFactory(shelter=shelter, beds=10, admits=Admits.WOMEN_AND_CHILDREN)
-    registered = coordinator_client.post(
-        "/api/v1/parties/",
-        {
-            "city": str(city.id),
-            "consent": True,
-            # The API's sex defaults to unspecified.
-            "members": [WOMAN, {"given_name": "Sam", "age_group": age_group}, CHILD],
-        },
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the run it asks for, done
+        registered = coordinator_client.post(
+            "/api/v1/parties/",
+            {
+                "city": str(city.id),
+                "consent": True,
+                # The API's sex defaults to unspecified.
+                "members": [WOMAN, {"given_name": "Sam", "age_group": age_group}, CHILD],
+            },
+            format="json",
+        )
     assert registered.status_code == 201, registered.content
     party = Party.objects.get(id=registered.json()["id"])
     assert sorted(party.members.values_list("age_group", "sex")) == sorted(
