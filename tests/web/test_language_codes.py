@@ -13,6 +13,19 @@ from .test_register import form_data
 pytestmark = pytest.mark.django_db
 
 
+def register_by_api(volunteer, city, languages: list[str]) -> Party:
+    api = APIClient()
+    api.force_authenticate(volunteer)
+    member = {"given_name": "Aliya", "sex": "female", "age_group": "adult"}
+    answer = api.post(
+        "/api/v1/parties/",
+        {"city": str(city.id), "consent": True, "languages": languages, "members": [member]},
+        format="json",
+    )
+    assert answer.status_code == 201, answer.content
+    return Party.objects.get(id=answer.json()["id"])
+
+
 @pytest.mark.parametrize(
     ("typed", "code"),
     [("zh-Hant", "zh-Hant"), ("ZH-hant", "zh-hant"), ("kk", "kk"), ("KK", "kk")],
@@ -22,40 +35,14 @@ def test_a_code_typed_in_the_form_is_stored_as_the_api_stores_it(volunteer, city
         reverse("web-register"), form_data(city, languages=[], other_languages=typed)
     )
     assert page.status_code == 302
-    api = APIClient()
-    api.force_authenticate(volunteer)
-    answer = api.post(
-        "/api/v1/parties/",
-        {
-            "city": str(city.id),
-            "consent": True,
-            "languages": [typed],
-            "members": [{"given_name": "Aliya"}],
-        },
-        format="json",
-    )
-    assert answer.status_code == 201, answer.content
-    from_api = Party.objects.get(id=answer.json()["id"])
+    from_api = register_by_api(volunteer, city, [typed])
     from_form = Party.objects.exclude(id=from_api.id).get()
     assert from_form.languages == from_api.languages == [code]
 
 
 def test_a_correction_keeps_a_code_the_api_stored(volunteer, city):
     # A code shown back in "other languages" and sent again is not changed by the form.
-    api = APIClient()
-    api.force_authenticate(volunteer)
-    answer = api.post(
-        "/api/v1/parties/",
-        {
-            "city": str(city.id),
-            "consent": True,
-            "languages": ["ru", "zh-Hant"],
-            "members": [{"given_name": "Aliya", "sex": "female", "age_group": "adult"}],
-        },
-        format="json",
-    )
-    assert answer.status_code == 201, answer.content
-    party = Party.objects.get()
+    party = register_by_api(volunteer, city, ["ru", "zh-Hant"])
     edit = reverse("web-party-edit", args=[party.id])
     page = web_client(volunteer).get(edit).content.decode()
     assert 'name="other_languages" value="zh-Hant"' in page
