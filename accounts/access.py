@@ -128,8 +128,8 @@ def access_for_user(user) -> Access:
     """What a person may see and do, outside a request too (the admin, commands).
 
     One query on PostgreSQL: the membership with its shelters (and their cities) and
-    cities as arrays; elsewhere three. None when the person was found by a token: the
-    token's statement read the membership too (`user.access_loaded`)."""
+    cities as arrays; elsewhere three. No query for a person found by a token on
+    PostgreSQL: the token's statement read the membership too (`user.access_loaded`)."""
     if not user or not user.is_authenticated:
         return NOBODY
     loaded = getattr(user, "access_loaded", None)
