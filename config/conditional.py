@@ -27,19 +27,31 @@ def etag_for(version: int) -> str:
     return f'"{version}"'
 
 
-def expected_version(request) -> int | None:
-    """The version If-Match asks for; None when absent or `*` (take the write)."""
+def expected_version(request) -> frozenset[int] | None:
+    """The versions If-Match names, any of which may be current (RFC 9110: a list of
+    entity tags); None when absent or `*` (take the write)."""
     header = request.headers.get("If-Match")
     if header is None:
         return None
     value = header.strip()
     if value == "*":
         return None
-    # `"3"` (or weak `W/"3"`) as sent in ETag; a bare 3 is forgiven, a half-quoted one not.
-    match = _ETAG.fullmatch(value)
-    if match is None:
+    # `"3"` (or weak `W/"3"`) as sent in ETag, or several, separated by commas; a bare 3
+    # is forgiven, a half-quoted one not. Empty elements of the list are skipped (RFC 9110
+    # section 5.6.1).
+    versions: set[int] = set()
+    for element in value.split(","):
+        element = element.strip()
+        if not element:
+            continue
+        match = _ETAG.fullmatch(element)
+        if match is None:
+            versions.clear()
+            break
+        versions.add(int(match["quoted"] or match["bare"]))
+    if not versions:
         raise PreconditionFailed(_('If-Match must be an ETag this server gave, like "3".'))
-    return int(match["quoted"] or match["bare"])
+    return frozenset(versions)
 
 
 class ETagMixin(_View):

@@ -1,7 +1,7 @@
 """Writes of shelters, spaces and host offers. Every function here is atomic."""
 
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -93,8 +93,12 @@ def _shelter_locked(shelter_id) -> Shelter:
     return shelter
 
 
-def _check_version(*, current: int, expected: int | None) -> None:
-    if expected is not None and expected != current:
+def _check_version(*, current: int, expected: int | Collection[int] | None) -> None:
+    """PreconditionFailed unless `expected` is None, the current version, or a collection
+    of versions holding it (If-Match may name several)."""
+    if expected is None:
+        return
+    if current not in (expected if isinstance(expected, Collection) else (expected,)):
         raise PreconditionFailed(
             _("The object was changed by someone else (version %(current)s); reload it.")
             % {"current": current}
@@ -141,7 +145,9 @@ def shelter_create(*, city: City, **fields: Any) -> Shelter:
 
 
 @transaction.atomic
-def shelter_update(*, shelter_id, data: dict, expected_version: int | None = None) -> Shelter:
+def shelter_update(
+    *, shelter_id, data: dict, expected_version: int | Collection[int] | None = None
+) -> Shelter:
     """Change a shelter's details under its row lock. Closing keeps the people in it.
 
     A change of who may be placed there (status, pets) also locks the shelter's spaces
@@ -176,7 +182,7 @@ def shelter_update(*, shelter_id, data: dict, expected_version: int | None = Non
 
 
 @transaction.atomic
-def shelter_delete(*, shelter_id, expected_version: int | None = None) -> None:
+def shelter_delete(*, shelter_id, expected_version: int | Collection[int] | None = None) -> None:
     """Delete a shelter and its spaces, none in use; `expected_version` as an update's."""
     shelter = _shelter_locked(shelter_id)
     _check_version(current=shelter.version, expected=expected_version)
@@ -208,12 +214,16 @@ def space_create(*, shelter: Shelter, **fields: Any) -> Space:
     return space
 
 
-def shelter_update_check(*, shelter: Shelter, expected_version: int | None = None) -> None:
+def shelter_update_check(
+    *, shelter: Shelter, expected_version: int | Collection[int] | None = None
+) -> None:
     """Raise PreconditionFailed where `shelter_update` would (a stale version), writing nothing."""
     _check_version(current=shelter.version, expected=expected_version)
 
 
-def space_update_check(*, space: Space, data: dict, expected_version: int | None = None) -> None:
+def space_update_check(
+    *, space: Space, data: dict, expected_version: int | Collection[int] | None = None
+) -> None:
     """Raise what `space_update` would refuse, writing nothing.
 
     PreconditionFailed for a stale `expected_version`; Conflict("capacity_below_occupancy")
@@ -234,7 +244,9 @@ def space_update_check(*, space: Space, data: dict, expected_version: int | None
 
 
 @transaction.atomic
-def space_update(*, space_id, data: dict, expected_version: int | None = None) -> Space:
+def space_update(
+    *, space_id, data: dict, expected_version: int | Collection[int] | None = None
+) -> Space:
     """Change a space under its row lock (`spaces_lock`).
 
     A stale `expected_version` raises PreconditionFailed; `beds` below what is
@@ -273,7 +285,7 @@ def _space_check_unused(space: Space, *, advice: str = "") -> None:
 
 
 @transaction.atomic
-def space_delete(*, space_id, expected_version: int | None = None) -> None:
+def space_delete(*, space_id, expected_version: int | Collection[int] | None = None) -> None:
     """Delete a space not in use; `expected_version` as an update's."""
     space = _space_locked(space_id)
     _check_version(current=space.version, expected=expected_version)

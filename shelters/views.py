@@ -34,7 +34,10 @@ IF_MATCH = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=False,
-    description='The ETag the object was read with, like "3": if it changed since, 412.',
+    description=(
+        'The ETag the object was read with, like "3", or several separated by commas: '
+        "if none is the current version, 412."
+    ),
 )
 
 

@@ -138,13 +138,31 @@ def test_stale_if_match_answers_412_and_changes_nothing(manager_client, space):
     assert space.name == "Auditorium 1"
 
 
-@pytest.mark.parametrize("header", ["abc", '"1', '"-1"', '"1.5"', '"1", "2"', '"' + "9" * 30 + '"'])
+@pytest.mark.parametrize(
+    "header", ["abc", '"1', '"-1"', '"1.5"', '"1", x', '*, "1"', " , ", '"' + "9" * 30 + '"']
+)
 def test_malformed_if_match_answers_412_and_changes_nothing(manager_client, space, header):
     response = manager_client.patch(
         detail(space), {"beds": 40}, format="json", HTTP_IF_MATCH=header
     )
     assert response.status_code == 412
     assert state(space) == (10, 0, 0, 1)
+
+
+def test_if_match_may_name_several_versions(manager_client, space):
+    """RFC 9110: If-Match is a list of entity tags; the write is taken when the current
+    version is among them, refused (412, nothing changed) when it is not."""
+    manager_client.patch(detail(space), {"beds": 11}, format="json")  # version 2 now
+    stale = manager_client.patch(
+        detail(space), {"beds": 40}, format="json", HTTP_IF_MATCH='"1", W/"3"'
+    )
+    assert stale.status_code == 412
+    assert state(space) == (11, 0, 0, 2)
+    taken = manager_client.patch(
+        detail(space), {"beds": 12}, format="json", HTTP_IF_MATCH='"1", W/"2",'
+    )
+    assert taken.status_code == 200, taken.content
+    assert state(space) == (12, 0, 0, 3)
 
 
 def test_without_if_match_the_write_is_taken(manager_client, space):
