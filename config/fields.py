@@ -12,7 +12,8 @@ from typing import ClassVar
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from config.text import line_validator, name_validator, text_validator
 
@@ -73,6 +74,36 @@ class AwareDateTimeField(serializers.DateTimeField):
         if timezone.is_naive(value):
             self.fail("naive")
         return super().enforce_timezone(value)
+
+
+# The shapes of a day this API reads: ISO 8601 (`2026-12-04`, or `2026-12-4` as Django's
+# parse_date reads it too), and the dotted one of spreadsheets (`04.12.2026`) where a
+# field takes it.
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
+_DOTTED_DAY = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
+
+
+class DateField(serializers.DateField):
+    """A day of the calendar. A day written in a shape the field takes but that the
+    calendar has not (2026-13-01, 30.02.2026) answers that there is no such day, not that
+    its format is wrong (DRF's message)."""
+
+    default_error_messages = {"no_such_day": _("There is no such day: {value}.")}
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except serializers.ValidationError:
+            if isinstance(value, str) and self._shaped(value.strip()):
+                self.fail("no_such_day", value=value.strip())
+            raise
+
+    def _shaped(self, text: str) -> bool:
+        formats = getattr(self, "input_formats", api_settings.DATE_INPUT_FORMATS)
+        return bool(
+            (ISO_8601 in formats and _ISO_DAY.fullmatch(text))
+            or ("%d.%m.%Y" in formats and _DOTTED_DAY.fullmatch(text))
+        )
 
 
 class ModelSerializer(serializers.ModelSerializer):

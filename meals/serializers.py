@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from accounts.fields import ScopedRelatedField
 from arrivals.models import Diet
-from config.fields import LineField, ModelSerializer
+from config.fields import DateField, LineField, ModelSerializer
 from config.filters import QuerySerializer
 from shelters.models import City
 from shelters.serializers import ImmutableOnUpdateMixin
@@ -199,7 +199,7 @@ class MealScheduleSerializer(ImmutableOnUpdateMixin, ModelSerializer):
 
 class ReportQuerySerializer(QuerySerializer):
     city = serializers.UUIDField()
-    date = serializers.DateField(validators=[day_check])
+    date = DateField(validators=[day_check])
 
 
 class ReportTotalsSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.fields import ScopedRelatedField
-from config.fields import LineField, ModelSerializer, TextField
+from config.fields import DateField, LineField, ModelSerializer, TextField
 
 from .models import (
     CITY_EDITABLE_FIELDS,
@@ -194,10 +194,8 @@ class HostOfferSubmitSerializer(serializers.Serializer):
     beds = serializers.IntegerField(min_value=1, max_value=MAX_HOST_BEDS)
     wheelchair_accessible = serializers.BooleanField(default=False)
     pets_allowed = serializers.BooleanField(default=False)
-    available_from = serializers.DateField(
-        required=False, help_text=_("Today (in the city) if not given.")
-    )
-    available_until = serializers.DateField(
+    available_from = DateField(required=False, help_text=_("Today (in the city) if not given."))
+    available_until = DateField(
         required=False, allow_null=True, help_text=_("Empty: until further notice.")
     )
     notes = TextField(max_length=MAX_HOST_NOTES, required=False, allow_blank=True)

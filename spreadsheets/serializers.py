@@ -8,7 +8,7 @@ from rest_framework import serializers
 from accounts.fields import ScopedRelatedField
 from arrivals.models import MAX_MEMBERS, PartyStatus, PlacementStatus
 from arrivals.serializers import MemberSerializer, PartySerializer, phone_validator
-from config.fields import LineField, TextField
+from config.fields import DateField, LineField, TextField
 from config.filters import QuerySerializer
 from shelters.models import (
     MAX_BEDS,
@@ -179,8 +179,8 @@ class HostOfferRowSerializer(serializers.Serializer):
 
     address = LineField(max_length=MAX_HOST_ADDRESS)
     beds = serializers.IntegerField(min_value=1, max_value=MAX_HOST_BEDS)
-    available_from = serializers.DateField(input_formats=DATE_FORMATS)
-    available_until = serializers.DateField(input_formats=DATE_FORMATS, required=False)
+    available_from = DateField(input_formats=DATE_FORMATS)
+    available_until = DateField(input_formats=DATE_FORMATS, required=False)
     host_name = LineField(max_length=MAX_HOST_NAME, required=False)
     contact_phone = LineField(max_length=32, required=False, validators=[phone_validator])
     wheelchair_accessible = serializers.BooleanField(required=False)

@@ -222,3 +222,9 @@ def test_report_is_for_the_citys_coordinators(
     assert anonymous.get(REPORT, query).status_code == 401
     superuser = factories.UserFactory(is_superuser=True)
     assert client_for(superuser).get(REPORT, query).status_code == 200
+
+
+def test_a_day_the_calendar_has_not_is_said_so(coordinator_client, city):
+    response = coordinator_client.get(REPORT, {"city": str(city.id), "date": "2030-02-30"})
+    assert response.status_code == 400
+    assert "There is no such day: 2030-02-30." in str(response.json())

@@ -120,6 +120,23 @@ def test_a_city_that_is_not_one_is_said_so(anonymous, city, value, said):
     assert said in str(response.data["city"][0])
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("2026-13-01", "There is no such day: 2026-13-01."),
+        ("2027-02-30", "There is no such day: 2027-02-30."),
+        ("2027-2-30", "There is no such day: 2027-2-30."),  # Django reads 2027-2-3 too
+        ("30.02.2027", "Date has wrong format."),  # not a shape the API takes
+        ("2027-02-3x", "Date has wrong format."),
+    ],
+)
+def test_a_day_the_calendar_has_not_is_said_so(anonymous, city, value, said):
+    response = anonymous.post(OFFERS, offer_body(city, available_until=value), format="json")
+    assert response.status_code == 400
+    assert str(response.data["available_until"][0]).startswith(said)
+    assert not HostOffer.objects.exists()
+
+
 def test_dates_in_reverse_or_in_the_past_answer_400(anonymous, city):
     today = services.host_offer_city_today(city)
     reversed_dates = offer_body(

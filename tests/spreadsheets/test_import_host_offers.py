@@ -89,6 +89,15 @@ def test_bad_offers_by_line(coordinator_client, city):
     assert not HostOffer.objects.exists()
 
 
+def test_a_day_the_calendar_has_not_is_said_so(coordinator_client, city):
+    rows = [HEADER, ["Abai 10", 2, "30.02.2030", "", "", "", ""]]
+    job = upload(coordinator_client, city, "host_offers", csv_file(rows)).json()
+    [error] = job["errors"]
+    assert (error["line"], error["column"]) == (2, "available_from")
+    assert "There is no such day: 30.02.2030." in str(error)
+    assert not HostOffer.objects.exists()
+
+
 def test_the_same_address_twice_in_one_file(coordinator_client, city):
     rows = offers()
     rows.append(rows[1][:])  # the same offer again: once
