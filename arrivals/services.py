@@ -276,9 +276,6 @@ def party_register(
             raise Conflict("code_space_exhausted", _("No free party code; try again."))
         if listened:
             party_event_emit(type=EventType.PARTY_REGISTERED, party=party)
-        if connection.vendor != "postgresql":
-            # On PostgreSQL the registration's own statement asked (`_registration_insert`).
-            matching_request(city_id=city.id, trigger="registration", party_size=party.size)
     for instance in (party, *rows, event):
         instance._state.adding = False
         instance._state.db = DEFAULT_DB_ALIAS
@@ -419,8 +416,8 @@ def _registration_insert(
     it was written (not when the party's code is taken: nothing was, draw another) and
     whether an integration may listen (an active webhook subscription of the city, asked
     in the same statement on PostgreSQL: without one no event is built). Sets
-    `party.possible_duplicate`. On PostgreSQL the same statement asks for matching as
-    `matching_request` does with the party's size, and the run it queued (or found
+    `party.possible_duplicate`. Asks for matching as `matching_request` does with the
+    party's size (on PostgreSQL in the same statement), and the run it queued (or found
     queued and never sent) is sent to a worker after commit.
     """
     if connection.vendor != "postgresql":
@@ -440,6 +437,7 @@ def _registration_insert(
         PartyMember.objects.bulk_create(rows)
         event.save(force_insert=True)
         entry.save(force_insert=True)
+        matching_request(city_id=party.city_id, trigger="registration", party_size=party.size)
         return True, True  # events_emit looks for subscriptions itself
     party.possible_duplicate = False
     phone = bool(party.contact_phone_digest)
