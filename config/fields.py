@@ -76,11 +76,14 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().enforce_timezone(value)
 
 
-# The shapes of a day this API reads: ISO 8601 (`2026-12-04`, or `2026-12-4` as Django's
-# parse_date reads it too), and the dotted one of spreadsheets (`04.12.2026`) where a
-# field takes it.
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
-_DOTTED_DAY = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
+# The day as spreadsheets write it (`04.12.2026`), a format a DateField may take.
+DOTTED_DAY_FORMAT = "%d.%m.%Y"
+# The shape of a day in each format: ISO 8601 (`2026-12-04`, or `2026-12-4` as Django's
+# parse_date reads it too) and the dotted one.
+_DAY_SHAPES = {
+    ISO_8601: re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"),
+    DOTTED_DAY_FORMAT: re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}"),
+}
 
 
 class DateField(serializers.DateField):
@@ -99,10 +102,10 @@ class DateField(serializers.DateField):
             raise
 
     def _shaped(self, text: str) -> bool:
+        """Whether `text` has the shape of a day in one of the formats this field takes."""
         formats = getattr(self, "input_formats", api_settings.DATE_INPUT_FORMATS)
-        return bool(
-            (ISO_8601 in formats and _ISO_DAY.fullmatch(text))
-            or ("%d.%m.%Y" in formats and _DOTTED_DAY.fullmatch(text))
+        return any(
+            _DAY_SHAPES[format].fullmatch(text) for format in formats if format in _DAY_SHAPES
         )
 
 

@@ -3,12 +3,12 @@ from decimal import ROUND_HALF_UP
 from types import SimpleNamespace
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 
 from accounts.fields import ScopedRelatedField
 from arrivals.models import MAX_MEMBERS, PartyStatus, PlacementStatus
 from arrivals.serializers import MemberSerializer, PartySerializer, phone_validator
-from config.fields import DateField, LineField, TextField
+from config.fields import DOTTED_DAY_FORMAT, DateField, LineField, TextField
 from config.filters import QuerySerializer
 from shelters.models import (
     MAX_BEDS,
@@ -171,7 +171,7 @@ class PartyRowsSerializer(serializers.Serializer):
 
 # Dates as ISO 8601 (2022-09-23, what an XLSX date cell becomes) or as people in Russia
 # and Kazakhstan write them (23.09.2022).
-DATE_FORMATS = ["iso-8601", "%d.%m.%Y"]
+DATE_FORMATS = [ISO_8601, DOTTED_DAY_FORMAT]
 
 
 class HostOfferRowSerializer(serializers.Serializer):
