@@ -13,6 +13,8 @@ from knox.models import AuthToken
 from knox.settings import knox_settings
 from rest_framework import authentication, exceptions
 
+from config.postgresql.base import prepared_cursor
+
 from .access import membership_access, membership_columns
 from .models import ApiKey, Membership
 
@@ -89,7 +91,7 @@ def token_with_user(digest: str) -> AuthToken | None:
     if connection.vendor != "postgresql":
         return AuthToken.objects.select_related("user").filter(digest=digest).first()
     sql, token_names, user_names = _token_lookup()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [digest])
         row = cursor.fetchone()
     if row is None:

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from accounts.access import Access
 from config.exceptions import Conflict, is_contention
 from config.outages import UNAVAILABLE
+from config.postgresql.base import prepared_cursor
 from privacy.crypto import name_digest, phone_digest
 from privacy.models import AuditAction, AuditEntry
 from privacy.services import audit_record
@@ -450,7 +451,7 @@ def _registration_insert(
     params += _insert_params(AuditEntry, [entry])
     run_id = MatchingRun._meta.pk.get_default()  # the run's, if this statement queues one
     params += [run_id, "registration", party.created_at, party.city_id]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_registration_sql(members=min(len(rows), 2), phone=phone), params)
         found = cursor.fetchone()
     if found is None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict
+from config.postgresql.base import prepared_cursor
 from privacy.crypto import keyed_digest
 
 from .models import IdempotencyKey
@@ -97,7 +98,7 @@ def _claim(*, owner: str, scope: str, key: str, digest: str, status: int, body: 
             created_at=now,
         )
         return True
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _CLAIM.format(table=IdempotencyKey._meta.db_table),
             [owner, scope, key, digest, status, stored, now, now - _ttl()],

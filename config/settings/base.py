@@ -118,6 +118,9 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with prepared statements for the statements of every request.
+        DATABASES["default"]["ENGINE"] = "config.postgresql"
 else:
     DATABASES = {
         "default": {
@@ -137,11 +140,12 @@ else:
     }
 # Behind a connection pooler in transaction mode (PgBouncer's pool_mode = transaction) a
 # server connection serves one transaction of one client at a time, so nothing may outlive
-# a transaction: no server-side cursors (they are held across transactions); prepared
-# statements are off already (Django's default with psycopg 3), and the matching lock is
-# a transaction lock (arrivals.services.city_matching_lock). docs/operations.md.
+# a transaction: no server-side cursors (they are held across transactions), no prepared
+# statements (config.postgresql: one lives on one server connection), and the matching
+# lock is a transaction lock (arrivals.services.city_matching_lock). docs/operations.md.
 if DATABASE_URL and os.environ.get("DATABASE_POOLER") == "transaction":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepared_statements"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker: Redis from REDIS_URL, else in-process. ---
