@@ -7,7 +7,7 @@
 
 import copy
 import re
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -146,18 +146,23 @@ def fields_copy(fields: dict) -> dict:
     """A serializer's own copies of unbound fields (a field is bound to one serializer).
 
     DRF deep-copies each field, which builds it again from its arguments: a tenth of a
-    registration's CPU. A field holding no other field is copied shallowly instead
-    (`Field.bind` then sets what belongs to its serializer: name, parent, label, source;
-    what it shares with the unbound field, its choices, validators and messages, is not
-    changed by validating or rendering). A field that holds another (a nested
-    serializer, a list's `child`, a related field's `child_relation`) is deep-copied, as
-    DRF does, so that the field inside is bound to this copy.
+    registration's CPU. Here a field is copied shallowly instead (`Field.bind` then sets
+    what belongs to its serializer: name, parent, label, source; what it shares with the
+    unbound field, its choices, validators and messages, is not changed by validating or
+    rendering), and so is a list's `child`, given the copy as its parent. A nested
+    serializer or a related field's `child_relation` is deep-copied, as DRF does, so that
+    the fields inside are bound to this copy.
     """
-    return {
-        name: copy.deepcopy(field)
-        if isinstance(field, serializers.BaseSerializer)
-        or hasattr(field, "child")
-        or hasattr(field, "child_relation")
-        else copy.copy(field)
-        for name, field in fields.items()
-    }
+    return {name: _field_copy(field) for name, field in fields.items()}
+
+
+def _field_copy(field: serializers.Field) -> serializers.Field:
+    if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child_relation"):
+        return copy.deepcopy(field)
+    # Any: the stubs know no `child` on a Field, and only a serializer as a parent.
+    duplicate: Any = copy.copy(field)
+    if (child := getattr(field, "child", None)) is not None:
+        # As ListField.__init__ binds it (name "", so only its parent differs).
+        duplicate.child = _field_copy(child)
+        duplicate.child.parent = duplicate
+    return duplicate
