@@ -149,20 +149,27 @@ def fields_copy(fields: dict) -> dict:
     registration's CPU. Here a field is copied shallowly instead (`Field.bind` then sets
     what belongs to its serializer: name, parent, label, source; what it shares with the
     unbound field, its choices, validators and messages, is not changed by validating or
-    rendering), and so is a list's `child`, given the copy as its parent. A nested
-    serializer or a related field's `child_relation` is deep-copied, as DRF does, so that
-    the fields inside are bound to this copy.
+    rendering), and so is a list's `child` (a list field's or a `many=True` serializer's),
+    given the copy as its parent. A nested serializer's copy builds its own fields when
+    first read, bound to it, as DRF's does. A related field's `child_relation` is
+    deep-copied, as DRF does.
     """
     return {name: _field_copy(field) for name, field in fields.items()}
 
 
 def _field_copy(field: serializers.Field) -> serializers.Field:
-    if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child_relation"):
+    if hasattr(field, "child_relation"):
         return copy.deepcopy(field)
     # Any: the stubs know no `child` on a Field, and only a serializer as a parent.
     duplicate: Any = copy.copy(field)
+    if isinstance(field, serializers.BaseSerializer):
+        # What a serializer keeps once used (its fields, bound to it; data and errors):
+        # never the unbound one's, always its own.
+        for used in ("fields", "_validated_data", "_errors", "_data"):
+            duplicate.__dict__.pop(used, None)
     if (child := getattr(field, "child", None)) is not None:
-        # As ListField.__init__ binds it (name "", so only its parent differs).
+        # As ListField.__init__ and ListSerializer.__init__ bind it (name "", so only
+        # its parent differs).
         duplicate.child = _field_copy(child)
         duplicate.child.parent = duplicate
     return duplicate
