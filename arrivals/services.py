@@ -23,7 +23,7 @@ from uuid import UUID
 from celery import signature
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.db.models import AutoField, F, Q, Sum
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
@@ -313,8 +313,10 @@ def _insert_params(model, objs: list) -> list:
     it (`pre_save`, then `get_db_prep_save`: stamped, encrypted), one per column of a
     row, or one list per column for the UNNEST of several rows."""
     fields = _insert_fields(model)
+    # The connection itself, not its proxy (each field reads it, through a thread-local).
+    wrapper = connections[DEFAULT_DB_ALIAS]
     rows = [
-        [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+        [field.get_db_prep_save(field.pre_save(obj, True), wrapper) for field in fields]
         for obj in objs
     ]
     return rows[0] if len(rows) == 1 else [list(column) for column in zip(*rows, strict=True)]

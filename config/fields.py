@@ -113,9 +113,10 @@ class ModelSerializer(serializers.ModelSerializer):
     """DRF's ModelSerializer with Berth's text and time fields.
 
     DRF builds a model serializer's fields from the model's description for each
-    serializer made: a quarter of a registration's CPU. They depend only on the class (its
-    Meta and declared fields), so they are built once per class and each serializer gets
-    a copy, as DRF copies declared fields (a field is bound to one serializer)."""
+    serializer made: a quarter of a registration's CPU, and its validators too. They depend
+    only on the class (its Meta and declared fields), so they are built once per class and
+    each serializer gets a copy, as DRF copies declared fields (a field is bound to one
+    serializer)."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -126,13 +127,23 @@ class ModelSerializer(serializers.ModelSerializer):
 
     # Set on each class itself (read from its own __dict__: a subclass builds its own).
     _fields_built: ClassVar[dict]
+    _validators_built: ClassVar[list]
 
     def get_fields(self):
-        built = type(self).__dict__.get("_fields_built")
+        return fields_copy(self._built("_fields_built", super().get_fields))
+
+    def get_validators(self):
+        # The unique-together and unique-for-date validators, from the model's
+        # description too (they take their serializer when called).
+        return list(self._built("_validators_built", super().get_validators))
+
+    @classmethod
+    def _built(cls, name: str, build):
+        built = cls.__dict__.get(name)
         if built is None:
-            built = super().get_fields()
-            type(self)._fields_built = built
-        return fields_copy(built)
+            built = build()
+            setattr(cls, name, built)
+        return built
 
 
 class Serializer(serializers.Serializer):
