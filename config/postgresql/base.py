@@ -1,5 +1,4 @@
-"""PostgreSQL, with `connection.prepared_cursor()` for the statements on the way of every
-request.
+"""PostgreSQL, with `prepared_cursor()` for the statements on the way of every request.
 
 Django sends its statements with client-side binding and never prepares them (right for
 the ORM, whose statements mostly differ from call to call). PostgreSQL then parses,
@@ -15,7 +14,9 @@ plan PostgreSQL keeps for it. Only statements written out once and run with diff
 values belong there (`arrivals.services._registration_insert`, `idempotency.services`,
 `accounts.authentication.token_with_user`): their plans do not depend on the values
 (inserts, and lookups by a unique key), so the generic plan PostgreSQL keeps is the plan
-it would make for each call.
+it would make for each call. They name their columns: a migration that adds one while
+the web runs leaves them valid (PostgreSQL plans a prepared statement again when a table
+it reads changes).
 
 Behind a pooler in transaction mode (`DATABASE_POOLER=transaction`, PgBouncer before
 1.21) a prepared statement lives on one server connection while the next transaction
