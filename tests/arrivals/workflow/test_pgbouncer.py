@@ -1,24 +1,32 @@
-"""Matching through a real PgBouncer in transaction pooling (Debian's package), as a
-deployment of several machines runs it: Celery workers whose every transaction may get
-another server connection. The city's matching lock is a transaction lock, so it is
-given back with the transaction that took it; a session lock would stay with a server
-connection that other clients' transactions then get."""
+"""Matching and registrations through a real PgBouncer in transaction pooling (Debian's
+package), as a deployment of several machines runs it: Celery workers and web processes
+whose every transaction may get another server connection. The city's matching lock is
+a transaction lock, so it is given back with the transaction that took it; a session
+lock would stay with a server connection that other clients' transactions then get. And
+nothing is prepared on the web's connections (`DATABASE_POOLER=transaction`)."""
 
+import http.client
+import json
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from django.conf import settings
 
+from accounts.models import Role
+from accounts.services import auth_token_issue
 from arrivals import services
 from arrivals.models import MatchingRun, Party, PartyStatus, RunStatus
+from benchmarks.server import Gunicorn
 from config.celery import app as celery_app
 from tests import factories
 from tests.arrivals.workflow.conftest import Worker, _reset_broker_pools
@@ -210,3 +218,76 @@ def test_a_transaction_lock_is_not_held_by_the_server_connection_afterwards(pgbo
     finally:
         for client in clients:
             client.close()
+
+
+def test_registrations_of_web_processes_through_pgbouncer(transactional_db, pgbouncer, tmp_path):
+    """The web behind PgBouncer (`DATABASE_POOLER=transaction`), as on several machines:
+    gunicorn's threads register parties at once, their transactions sharing two server
+    connections. Nothing is prepared there (a statement prepared on one server connection
+    is unknown on the next), and every registration is written once."""
+    city = factories.CityFactory()
+    factories.SpaceFactory(shelter=factories.ShelterFactory(city=city), beds=50)
+    volunteer = factories.member(Role.VOLUNTEER, cities=[city])
+    _row, token = auth_token_issue(user=volunteer)  # as signing in gives it
+    queue = f"berth-bouncer-web-{uuid.uuid4().hex[:10]}"  # the runs asked, never taken
+    server = Gunicorn(
+        tmp_path,
+        settings="config.settings.local",
+        migrate=False,
+        env={
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": pgbouncer.url,
+            "DATABASE_POOLER": "transaction",
+            "REDIS_URL": redis_url(),
+            "CELERY_QUEUE": queue,
+            # Not what is tested (and another test's person may have had this id within
+            # the minute, in the same Redis).
+            "THROTTLE_REGISTER_VOLUNTEER_RATE": "1000/min",
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_THREADS": "4",
+            "LOG_LEVEL": "WARNING",
+        },
+    )
+    answers: list[int] = []
+    codes: list[str] = []
+    try:
+        with server:
+
+            def volunteer_phone(number: int) -> None:
+                connection = server.connection(timeout=30)
+                for each in range(8):
+                    body = {
+                        "city": str(city.id),
+                        "consent": True,
+                        "members": [{"given_name": f"Aru {number}-{each}", "sex": "female"}],
+                    }
+                    connection.request(
+                        "POST",
+                        "/api/v1/parties/",
+                        body=json.dumps(body),
+                        headers={
+                            "Authorization": f"Token {token}",
+                            "Content-Type": "application/json",
+                            "Idempotency-Key": uuid.uuid4().hex,
+                        },
+                    )
+                    answer = connection.getresponse()
+                    data = answer.read()
+                    answers.append(answer.status)
+                    if answer.status == http.client.CREATED:
+                        codes.append(json.loads(data)["code"])
+                connection.close()
+
+            phones = [threading.Thread(target=volunteer_phone, args=(n,)) for n in range(6)]
+            for phone in phones:
+                phone.start()
+            for phone in phones:
+                phone.join()
+    finally:
+        redis.Redis.from_url(redis_url()).delete(queue)
+
+    assert answers == [http.client.CREATED] * 48, answers
+    stored = Party.objects.filter(city=city)
+    assert sorted(stored.values_list("code", flat=True)) == sorted(codes)
+    assert stored.filter(status=PartyStatus.WAITING).count() == 48
