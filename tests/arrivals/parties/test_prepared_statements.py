@@ -6,7 +6,7 @@ transaction mode (the option `prepared_statements` False) nothing is."""
 import copy
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import Role
 from arrivals.models import Party, PartyMember
@@ -73,3 +73,23 @@ def test_behind_a_transaction_pooler_nothing_is_prepared(volunteer_and_city, fre
     assert answer.status_code == 201, answer.content
     assert prepared_here() == []
     assert Party.objects.filter(city=city).count() == 2
+
+
+def test_a_rolled_back_transaction_does_not_break_the_next_registration(
+    volunteer_and_city, fresh_connection
+):
+    """psycopg forgets a connection's prepared statements at a ROLLBACK (and deallocates
+    them): the next registration prepares its statements again."""
+    volunteer, city = volunteer_and_city
+    assert register(volunteer, city).status_code == 201
+    assert len(prepared_here()) == 3
+
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        Party.objects.filter(city=city).update(notes="changed, then rolled back")
+        1 / 0  # noqa: B018 - any error in the transaction
+
+    answer = register(volunteer, city, members=[{"given_name": "Arman"}])
+    assert answer.status_code == 201, answer.content
+    assert len(prepared_here()) == 3
+    assert Party.objects.filter(city=city).count() == 2
+    assert not Party.objects.filter(notes="changed, then rolled back").exists()
