@@ -90,6 +90,8 @@ def test_a_rolled_back_transaction_does_not_break_the_next_registration(
 
     answer = register(volunteer, city, members=[{"given_name": "Arman"}])
     assert answer.status_code == 201, answer.content
+    # Still three: the party's statement for two members went with the others, and the
+    # one for one member (another text) was prepared with them again.
     assert len(prepared_here()) == 3
     assert Party.objects.filter(city=city).count() == 2
     assert not Party.objects.filter(notes="changed, then rolled back").exists()
