@@ -8,13 +8,14 @@ mistake silently ignored: it answers `400 {"city": [...]}` instead. Free-text fi
 read by a serializer rather than a filter set (`QuerySerializer`) follow the same rules.
 """
 
+import copy
 from collections.abc import Iterable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from django_filters import BooleanFilter, CharFilter, MultipleChoiceFilter
 from django_filters import rest_framework as filters
-from django_filters.filters import QuerySetRequestMixin
+from django_filters.filters import FilterMethod, QuerySetRequestMixin
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -22,6 +23,34 @@ EMPTY = _("Give a value, or leave the parameter out.")
 ONCE = _("Give this parameter once.")
 NOT_BOOLEAN = _("Use true or false.")
 BOOLEANS = {"true", "false", "1", "0"}
+
+
+class _Filters(dict):
+    """A filter set's `base_filters`, which django-filter deep-copies for each filter set
+    made, to give each copy its filter set and model: copies of the filters' choices,
+    lookups and arguments, which no request changes (50 of the 65 µs of making a filter
+    set). Each filter is copied shallowly here instead; a `method=` filter's caller is made
+    again, so that it calls the method of its own filter set."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, filter_ in self.items():
+            duplicate = copy.copy(filter_)
+            if isinstance(filter_.__dict__.get("filter"), FilterMethod):
+                duplicate.filter = FilterMethod(duplicate)
+            copies[name] = duplicate
+        return copies
+
+
+class _FormFields(dict):
+    """A filter set's form class's `base_fields`, which Django deep-copies for each form
+    (widgets, choices and all: 60 µs of a list request). A filter form's fields are not
+    changed for a request (nothing here sets their choices, querysets or widget
+    attributes), so each form gets shallow copies: its own dict of fields, to order or
+    bind, sharing what they hold."""
+
+    def __deepcopy__(self, memo):
+        return {name: copy.copy(field) for name, field in self.items()}
 
 
 class FilterSet(filters.FilterSet):
@@ -32,8 +61,14 @@ class FilterSet(filters.FilterSet):
     The form class holds the fields of the filters of its first request, which is right
     only for fields that do not depend on the request: a filter over a queryset given as
     a function of the request (`ModelChoiceFilter(queryset=callable)`) is refused. (Each
-    form still checks its own request's values: Django copies the fields into every form.)
+    form still checks its own request's values, with its own copies of the fields.) The
+    filters and the form's fields are copied shallowly for each request (`_Filters`,
+    `_FormFields`).
     """
+
+    @classmethod
+    def get_filters(cls):
+        return _Filters(super().get_filters())
 
     def get_form_class(self):
         cls = type(self)
@@ -46,6 +81,7 @@ class FilterSet(filters.FilterSet):
                         "cannot share its form class; build its form on each request."
                     )
             form_class = super().get_form_class()
+            form_class.base_fields = _FormFields(form_class.base_fields)
             cls._form_class = form_class  # a race builds it twice, the same
         return form_class
 
