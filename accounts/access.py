@@ -124,6 +124,12 @@ def system_access(name: str) -> Access:
     return Access(None, name, None, True, frozenset(), frozenset())
 
 
+def _access_without_membership(user, *, superuser: bool) -> Access:
+    """A superuser's access (everything, everywhere), or a person's without a membership
+    (nothing)."""
+    return Access(user.pk, user.get_username(), None, superuser, frozenset(), frozenset())
+
+
 def access_for_user(user) -> Access:
     """What a person may see and do, outside a request too (the admin, commands).
 
@@ -136,12 +142,12 @@ def access_for_user(user) -> Access:
     if loaded is not None:
         return loaded
     if user.is_superuser:
-        return Access(user.pk, user.get_username(), None, True, frozenset(), frozenset())
+        return _access_without_membership(user, superuser=True)
     if connection.vendor == "postgresql":
         return _access_in_one_query(user)
     membership = getattr(user, "membership", None)
     if membership is None:
-        return Access(user.pk, user.get_username(), None, False, frozenset(), frozenset())
+        return _access_without_membership(user, superuser=False)
     shelters = list(membership.shelters.values_list("id", "city_id"))
     shelter_ids = frozenset(shelter_id for shelter_id, _ in shelters)
     if membership.role == Role.SHELTER_MANAGER:
@@ -172,10 +178,8 @@ def membership_columns() -> str:
 def membership_access(user, columns) -> Access:
     """A person's access from the columns of `membership_columns`."""
     role, shelter_ids, shelter_city_ids, city_ids = columns
-    if user.is_superuser:
-        return Access(user.pk, user.get_username(), None, True, frozenset(), frozenset())
-    if role is None:
-        return Access(user.pk, user.get_username(), None, False, frozenset(), frozenset())
+    if user.is_superuser or role is None:
+        return _access_without_membership(user, superuser=user.is_superuser)
     if role == Role.SHELTER_MANAGER:
         city_ids = shelter_city_ids
     return Access(

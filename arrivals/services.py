@@ -351,17 +351,20 @@ def _listening_sql() -> str:
 _DUPLICATE_DIGEST = "\x00digest"
 
 
+def _phone_twins(city_id, digest: str):
+    """The parties of the city, not closed, that gave the phone of this digest: a new
+    party's `possible_duplicate` is whether there is one."""
+    return Party.objects.filter(city_id=city_id, contact_phone_digest=digest).exclude(
+        status__in=CLOSED_STATUSES
+    )
+
+
 @functools.cache
 def _duplicate_sql() -> str:
-    """Whether the city has another party, not closed, of the same phone: the value of
-    `possible_duplicate` when a phone was given, computed by the insert itself from the
-    rows it sees. Its parameters: the city, the phone's digest, then CLOSED_STATUSES."""
-    duplicate = (
-        Party.objects.filter(city_id=UUID(int=0), contact_phone_digest=_DUPLICATE_DIGEST)
-        .exclude(status__in=CLOSED_STATUSES)
-        .order_by()
-        .values("id")[:1]
-    )
+    """`_phone_twins` as an EXISTS sub-select: the value of `possible_duplicate` when a
+    phone was given, computed by the insert itself from the rows it sees. Its
+    parameters: the city, the phone's digest, then CLOSED_STATUSES."""
+    duplicate = _phone_twins(UUID(int=0), _DUPLICATE_DIGEST).order_by().values("id")[:1]
     sql, params = duplicate.query.sql_with_params()
     assert list(params[1:]) == [_DUPLICATE_DIGEST, *CLOSED_STATUSES], params
     return sql
@@ -430,11 +433,7 @@ def _registration_insert(
             return False, False
         party.possible_duplicate = (
             bool(party.contact_phone_digest)
-            and Party.objects.filter(
-                city_id=party.city_id, contact_phone_digest=party.contact_phone_digest
-            )
-            .exclude(status__in=CLOSED_STATUSES)
-            .exists()
+            and _phone_twins(party.city_id, party.contact_phone_digest).exists()
         )
         party.save(force_insert=True)
         PartyMember.objects.bulk_create(rows)
