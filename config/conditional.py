@@ -39,19 +39,11 @@ def expected_version(request) -> frozenset[int] | None:
     # `"3"` (or weak `W/"3"`) as sent in ETag, or several, separated by commas; a bare 3
     # is forgiven, a half-quoted one not. Empty elements of the list are skipped (RFC 9110
     # section 5.6.1).
-    versions: set[int] = set()
-    for element in value.split(","):
-        element = element.strip()
-        if not element:
-            continue
-        match = _ETAG.fullmatch(element)
-        if match is None:
-            versions.clear()
-            break
-        versions.add(int(match["quoted"] or match["bare"]))
-    if not versions:
+    elements = [element.strip() for element in value.split(",") if element.strip()]
+    matches = [match for match in map(_ETAG.fullmatch, elements) if match is not None]
+    if not elements or len(matches) != len(elements):
         raise PreconditionFailed(_('If-Match must be an ETag this server gave, like "3".'))
-    return frozenset(versions)
+    return frozenset(int(match["quoted"] or match["bare"]) for match in matches)
 
 
 class ETagMixin(_View):
