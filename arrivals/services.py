@@ -1590,6 +1590,8 @@ def _run_queue_ctes() -> str:
         "'[]'::jsonb, '' FROM ask WHERE ask.size IS NULL OR EXISTS (SELECT 1 "
         "FROM shelters_space s JOIN shelters_shelter h ON h.id = s.shelter_id "
         f"WHERE h.city_id = ask.city_id AND h.status = '{space_open}' "
+        # The condition of the index space_free_beds, for PostgreSQL to read it.
+        "AND s.beds > s.beds_held + s.beds_occupied "
         "AND s.beds >= s.beds_held + s.beds_occupied + ask.size) "
         "ON CONFLICT DO NOTHING RETURNING id), "
         "unsent AS (UPDATE arrivals_matchingrun m SET enqueued_at = ask.at FROM ask "

@@ -223,6 +223,18 @@ class Space(models.Model):
                 name="space_counters_within_beds",
             ),
         ]
+        indexes = [
+            # The spaces with a free bed, by shelter: a registration asks for matching
+            # only if its city has one that can take the party
+            # (`arrivals.services._run_queue_ctes`, whose condition repeats this one for
+            # PostgreSQL to use the index). In a full city it is nearly empty, and the
+            # ask reads a few rows instead of every space of the country.
+            models.Index(
+                fields=["shelter"],
+                condition=Q(beds__gt=F("beds_held") + F("beds_occupied")),
+                name="space_free_beds",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.shelter.name} / {self.name}"
