@@ -30,6 +30,7 @@ MAX_NIGHTS = 365
 # Read aloud and typed on a phone: no 0/O, no 1/I.
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
+PARTY_CODE_UNIQUE = "party_code_unique"
 # Cyrillic capitals that look like a code's Latin letters or digits: a code read off a slip
 # and typed on a Russian or Kazakh keyboard still finds its party.
 CODE_LOOK_ALIKES = str.maketrans("АВЕЗКМНРСТУХҮ", "ABE3KMHPCTYXY")  # noqa: RUF001 - on purpose
@@ -317,7 +318,7 @@ class Party(models.Model):
             ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["code"], name="party_code_unique"),
+            models.UniqueConstraint(fields=["code"], name=PARTY_CODE_UNIQUE),
             models.CheckConstraint(
                 condition=Q(size__gte=1, size__lte=MAX_MEMBERS), name="party_size_range"
             ),

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Access
+from accounts.models import Role
 from privacy.crypto import name_digest, phone_digest, phone_forms, phone_normalize
 from shelters.models import City, Shelter, ShelterStatus, Space
 from shelters.selectors import beds_summary, city_beds, shelters_with_beds
@@ -398,6 +399,17 @@ def parties_personal_data_visible(*, access: Access, parties: Iterable[Party]) -
         return set()
     visible = access.scope(Party.objects.filter(id__in=ids), "party.personal_data")
     return set(visible.values_list("id", flat=True))
+
+
+def party_new_personal_data_visible(*, access: Access, party: Party) -> bool:
+    """`parties_personal_data_visible` of a party being registered (placed nowhere yet),
+    decided without a query, before it is written: a shelter manager sees a party's by
+    the shelter it is placed at, anyone else by its city."""
+    if not access.allows("party.personal_data"):
+        return False
+    if access.is_superuser:
+        return True
+    return access.role != Role.SHELTER_MANAGER and party.city_id in access.city_ids
 
 
 def party_has_personal_data(party: Party) -> bool:

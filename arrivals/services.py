@@ -14,7 +14,7 @@ import os
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -23,9 +23,15 @@ from uuid import UUID
 from celery import signature
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import AutoField, F, Q, Sum
-from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +41,7 @@ from accounts.access import Access
 from config.exceptions import Conflict, is_contention
 from config.outages import UNAVAILABLE
 from config.postgresql.base import prepared_cursor
+from idempotency.services import Claim, KeyHeld, answer_store, claim_sql
 from privacy.crypto import name_digest, phone_digest
 from privacy.models import AuditAction, AuditEntry
 from privacy.services import audit_record
@@ -52,6 +59,7 @@ from .models import (
     CODE_ALPHABET,
     CODE_LENGTH,
     MATCHER,
+    PARTY_CODE_UNIQUE,
     PARTY_EDITABLE_FIELDS,
     AgeGroup,
     CapacitySnapshot,
@@ -218,6 +226,8 @@ def party_register(
     pets: int = 0,
     nights_needed: int = 1,
     notes: str = "",
+    claim: Claim | None = None,
+    answer: Callable[[Party], tuple[int, dict]] | None = None,
 ) -> Party:
     """Register an arriving party with its members; returns it with its members loaded
     (`party.members.all()` reads no row), as it was written.
@@ -226,67 +236,204 @@ def party_register(
     same phone (compared by keyed hash). Matching is asked for in the same transaction,
     only if some open space of the city has the free beds for the whole party
     (`matching_request` with `party_size`), and the run is sent to a worker after
-    commit. On PostgreSQL the party, its members, its history, the audit entry and the
-    ask for matching are one statement (`_registration_insert`); no savepoint is taken
-    (a clash of codes inserts nothing, and another code is drawn).
+    commit.
+
+    With a `claim` (a request's Idempotency-Key, `idempotency.services`), `answer(party)`
+    is the request's answer, stored under the key with the party: built before the party
+    is written (from the party as it will be), and raises `KeyHeld` (nothing written)
+    when another answer holds the key.
+
+    On PostgreSQL everything is one statement (`_Registration.write`): the party, its
+    members, its history, the audit entry, the key and the ask for matching. Outside a
+    transaction it is the whole registration, with no BEGIN or COMMIT; in a city that an
+    integration listens to (a webhook subscription), whose event must be written with
+    the party, the statement writes nothing and the registration is done again in a
+    transaction with the event.
     """
     if not consent:
         raise Conflict("consent_required", _("The party must consent to registration."))
     rows = [_member_row(position, member) for position, member in enumerate(members)]
     digest = phone_digest(contact_phone) if contact_phone else ""
     now = timezone.now()
-    with transaction.atomic(savepoint=False):
-        for _attempt in range(10):
-            party = Party(
-                city=city,
-                code=_new_code(),
-                registration_point=registration_point,
-                contact_phone=contact_phone or None,
-                contact_phone_digest=digest,
-                languages=languages or [],
-                pets=pets,
-                nights_needed=nights_needed,
-                notes=notes,
-                consent=consent,
-                size=len(rows),
-                priority=sum(engine.member_weight(engine_member(row)) for row in rows),
-                waiting_since=now,
-                status_changed_at=now,
-                created_at=now,
-                created_by_id=actor_id,
-            )
-            for row in rows:
-                row.party = party
-            event = PartyEvent(
-                party=party, at=now, actor=actor, from_status="", to_status=PartyStatus.WAITING
-            )
-            entry = AuditEntry(
-                at=now,
-                actor_id=actor_id,
-                actor=actor,
-                action=AuditAction.CREATE,
-                object_type="party",
-                object_id=str(party.id),
-            )
-            written, listened = _registration_insert(
-                party=party, rows=rows, event=event, entry=entry
-            )
+    alone = connection.vendor == "postgresql" and not connection.in_atomic_block
+    for _attempt in range(10):
+        party = Party(
+            city=city,
+            code=_new_code(),
+            registration_point=registration_point,
+            contact_phone=contact_phone or None,
+            contact_phone_digest=digest,
+            languages=languages or [],
+            pets=pets,
+            nights_needed=nights_needed,
+            notes=notes,
+            consent=consent,
+            size=len(rows),
+            priority=sum(engine.member_weight(engine_member(row)) for row in rows),
+            waiting_since=now,
+            status_changed_at=now,
+            created_at=now,
+            created_by_id=actor_id,
+        )
+        _party_as_written(party, rows)
+        event = PartyEvent(
+            party=party, at=now, actor=actor, from_status="", to_status=PartyStatus.WAITING
+        )
+        entry = AuditEntry(
+            at=now,
+            actor_id=actor_id,
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="party",
+            object_id=str(party.id),
+        )
+        new = _Registration(party, rows, event, entry, claim, answer)
+        if alone:
+            written = new.write(alone=True)
+            if written is None:
+                continue  # the code was taken: draw another
             if written:
-                break
-        else:  # pragma: no cover - 10 clashes in a row mean the code space is exhausted
-            raise Conflict("code_space_exhausted", _("No free party code; try again."))
-        if listened:
-            party_event_emit(type=EventType.PARTY_REGISTERED, party=party)
-    for instance in (party, *rows, event):
+                return party
+            # A city an integration listens to: done again below, with its event.
+        with transaction.atomic():
+            if connection.vendor != "postgresql":
+                written = new.write_one_by_one()
+            else:
+                written = new.write(alone=False)
+            if written is None:
+                continue
+            if new.listening:
+                party_event_emit(type=EventType.PARTY_REGISTERED, party=party)
+            return party
+    raise Conflict(  # pragma: no cover - 10 clashes in a row: the code space is exhausted
+        "code_space_exhausted", _("No free party code; try again.")
+    )
+
+
+def _party_as_written(party: Party, rows: list[PartyMember]) -> None:
+    """A new party as reading it back with `parties_for_display` would give it: its
+    members loaded, no placement (Django's private attributes, as prefetch_related
+    leaves them)."""
+    for instance in (party, *rows):
         instance._state.adding = False
         instance._state.db = DEFAULT_DB_ALIAS
+    for row in rows:
+        row.party = party
     members_loaded = party.members.all()
     members_loaded._result_cache = rows
-    # As prefetch_related leaves them (Django's private attributes): the answer reads no row.
     members_loaded._prefetch_done = True  # type: ignore[attr-defined]
     party._prefetched_objects_cache = {"members": members_loaded}  # type: ignore[attr-defined]
     party.shown_placements = []  # type: ignore[attr-defined]  # as parties_for_display: none
-    return party
+
+
+@dataclasses.dataclass
+class _Registration:
+    """The rows of a new party, and the claim of its request with its answer: written by
+    `write` (PostgreSQL, one statement) or `write_one_by_one` (SQLite)."""
+
+    party: Party
+    rows: list[PartyMember]
+    event: PartyEvent
+    entry: AuditEntry
+    claim: Claim | None
+    answer: Callable[[Party], tuple[int, dict]] | None
+    # Whether an integration listens to the city (set by the writes; SQLite's do not
+    # ask, `events_emit` does).
+    listening: bool = True
+
+    def _answers(self) -> tuple[int, list[dict]]:
+        """The request's status and its answer, as the party will be written: without and
+        (when it gave a phone, which the statement compares) with `possible_duplicate`."""
+        assert self.answer is not None, "a claim needs its answer"
+        bodies = []
+        for duplicate in (False, True)[: 2 if self.party.contact_phone_digest else 1]:
+            self.party.possible_duplicate = duplicate
+            status, body = self.answer(self.party)
+            bodies.append(body)
+        return status, bodies
+
+    def write_one_by_one(self) -> bool | None:
+        """SQLite (development): the same writes, one by one, in the caller's transaction;
+        its write lock is taken at BEGIN (IMMEDIATE), so nothing can come in between.
+        None when the party's code is taken."""
+        party = self.party
+        if Party.objects.filter(code=party.code).exists():
+            return None
+        party.possible_duplicate = (
+            bool(party.contact_phone_digest)
+            and _phone_twins(party.city_id, party.contact_phone_digest).exists()
+        )
+        if self.claim is not None:
+            assert self.answer is not None, "a claim needs its answer"
+            if not answer_store(self.claim, *self.answer(party)):
+                raise KeyHeld
+        party.save(force_insert=True)
+        PartyMember.objects.bulk_create(self.rows)
+        self.event.save(force_insert=True)
+        self.entry.save(force_insert=True)
+        matching_request(city_id=party.city_id, trigger="registration", party_size=party.size)
+        return True
+
+    def write(self, *, alone: bool) -> bool | None:
+        """The registration's one statement (`_registration_sql`). `alone`: outside any
+        transaction, where it is the whole registration, and writes nothing in a city an
+        integration listens to (False: do it again in a transaction, with the event).
+        In a transaction, the caller's, the event is the caller's to write. None when the
+        party's code is taken (nothing written). Sets `party.possible_duplicate`, and
+        sends the matching run it queued (or found queued and never sent) after commit.
+        Raises `KeyHeld` when another answer holds the claim's key."""
+        party = self.party
+        phone = bool(party.contact_phone_digest)
+        params: list = [party.city_id]  # whether an integration listens
+        if phone:
+            params += [party.city_id, party.contact_phone_digest, *CLOSED_STATUSES]
+        key: list = []
+        if self.claim is not None:
+            status, bodies = self._answers()
+            key = self.claim.params(status, bodies, party.created_at)
+        values = _insert_params(Party, [party])
+        del values[_duplicate_column()]  # the statement's own
+        params += [*key, *values] if alone else [*values, *key]
+        params += _insert_params(PartyMember, self.rows)
+        params += _insert_params(PartyEvent, [self.event])
+        params += _insert_params(AuditEntry, [self.entry])
+        run_id = MatchingRun._meta.pk.get_default()  # the run's, if this statement queues one
+        params += [run_id, "registration", party.created_at]
+        sql = _registration_sql(
+            members=min(len(self.rows), 2),
+            phone=phone,
+            claim=self.claim is not None,
+            alone=alone,
+        )
+        try:
+            with prepared_cursor() as cursor:
+                cursor.execute(sql, params)
+                listening, written, duplicate, claimed, queued = cursor.fetchone()
+        except IntegrityError as error:
+            # Alone, a taken code fails the statement (nothing is written): the key was
+            # claimed before the party, which must not be written twice.
+            if alone and _constraint(error) == PARTY_CODE_UNIQUE:
+                return None
+            raise
+        self.listening = listening
+        if not written:
+            if not alone:
+                return None  # the code was taken (and so the key was not stored)
+            if listening:
+                return False
+            raise KeyHeld  # the key, stored first, was not
+        if not claimed:
+            raise KeyHeld  # in a transaction, the party written is undone with it
+        party.possible_duplicate = duplicate
+        if queued is not None:
+            _enqueue_run(queued)
+        return True
+
+
+def _constraint(error: IntegrityError) -> str | None:
+    """The name of the constraint a PostgreSQL error broke."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
 
 
 @functools.cache
@@ -377,20 +524,51 @@ def _duplicate_column() -> int:
 
 
 @functools.cache
-def _registration_sql(*, members: int, phone: bool) -> str:
-    """The statement of `_registration_insert` for a party of one member or more
-    (`members`: 1 or 2) with or without a phone, written once from Django's compilers
-    on blank rows (the text does not depend on the values; it is on the way of every
-    registration, and compiling it cost more than running it)."""
-    party_sql = _insert_sql(Party, [Party()], on_conflict=OnConflict.IGNORE)
-    if phone:
-        column = _duplicate_column()
-        head, values = party_sql.split(" VALUES ", 1)
-        pieces = values.split("%s")
-        values = "%s".join(pieces[: column + 1]) + f"EXISTS ({_duplicate_sql()})"
-        values += "%s".join(pieces[column + 1 :])
-        party_sql = f"{head} VALUES {values}"
-    statements = [f"p AS ({party_sql} RETURNING id, city_id, size, possible_duplicate)"]
+def _registration_sql(*, members: int, phone: bool, claim: bool, alone: bool) -> str:
+    """The statement of `_Registration.write`, for a party of one member or more
+    (`members`: 1 or 2), with or without a phone, with or without a claim (a request's
+    key, stored with its answer), `alone` (outside a transaction) or not. Written once
+    from Django's compilers on blank rows: the text does not depend on the values; it is
+    on the way of every registration, and compiling it cost more than running it.
+
+    Its CTEs, in the order of their parameters: `l` whether an integration listens to
+    the city; `d` whether a party of the city gave the same phone (`possible_duplicate`);
+    `k` the claim's key (`idempotency.services.claim_sql`); `p` the party; `m` its
+    members, `e` its history, `a` the audit entry; the ask for matching (`ask`, `queued`,
+    `unsent`). Alone, the key comes first and the party only if the key was stored and
+    no integration listens: a taken code fails the whole statement. In a transaction,
+    the party comes first (a taken code inserts nothing, `ON CONFLICT DO NOTHING`) and
+    the key only if it was written: a key held by another answer is the caller's to
+    roll back. One row: (listening, written, duplicate, claimed, the run to send)."""
+    fields = _insert_fields(Party)
+    statements = [f"l AS (SELECT EXISTS ({_listening_sql()}) AS listening)"]
+    duplicate = f"EXISTS ({_duplicate_sql()})" if phone else "false"
+    statements.append(f"d AS (SELECT {duplicate} AS duplicate)")
+    bodies = 2 if phone else 1
+    condition = "true"
+    if alone:
+        condition = "NOT (SELECT listening FROM l)"
+        if claim:
+            key = claim_sql(source="FROM d, l WHERE NOT l.listening", bodies=bodies)
+            statements.append(f"k AS ({key})")
+            condition += " AND EXISTS (SELECT 1 FROM k)"
+    party_sql = _if_written(_insert_sql(Party, [Party()]), fields, condition)
+    # `possible_duplicate` is `d`'s: its parameter and cast give way to it.
+    column = _duplicate_column()
+    head, values = party_sql.split(" (VALUES ", 1)
+    pieces = values.split("%s")
+    cast = f"::{fields[column].cast_db_type(connection)}"
+    assert pieces[column + 1].startswith(cast), party_sql
+    pieces[column + 1] = pieces[column + 1][len(cast) :]
+    values = "%s".join(pieces[: column + 1]) + "(SELECT duplicate FROM d)"  # noqa: S608
+    values += "%s".join(pieces[column + 1 :])
+    party_sql = f"{head} (VALUES {values}"
+    if not alone:
+        party_sql += " ON CONFLICT DO NOTHING"
+    statements.append(f"p AS ({party_sql} RETURNING id, city_id, size)")
+    if claim and not alone:
+        key = claim_sql(source="FROM d WHERE EXISTS (SELECT 1 FROM p)", bodies=bodies)
+        statements.append(f"k AS ({key})")
     for name, model, count in (
         ("m", PartyMember, members),
         ("e", PartyEvent, 1),
@@ -407,60 +585,13 @@ def _registration_sql(*, members: int, phone: bool) -> str:
         "%s::timestamptz AS at, p.size FROM p)"
     )
     statements.append(_run_queue_ctes())
+    claimed = "EXISTS (SELECT 1 FROM k)" if claim else "true"
     # Django's SQL, values as parameters.
     return (
         f"WITH {', '.join(statements)} "  # noqa: S608
-        f"SELECT p.possible_duplicate, EXISTS ({_listening_sql()}), "
-        "(SELECT id FROM queued UNION ALL SELECT id FROM unsent LIMIT 1) FROM p"
+        f"SELECT l.listening, EXISTS (SELECT 1 FROM p), d.duplicate, {claimed}, "
+        "(SELECT id FROM queued UNION ALL SELECT id FROM unsent LIMIT 1) FROM l, d"
     )
-
-
-def _registration_insert(
-    *, party: Party, rows: list[PartyMember], event: PartyEvent, entry: AuditEntry
-) -> tuple[bool, bool]:
-    """Write a new party with its members, history line and audit entry. Returns whether
-    it was written (not when the party's code is taken: nothing was, draw another) and
-    whether an integration may listen (an active webhook subscription of the city, asked
-    in the same statement on PostgreSQL: without one no event is built). Sets
-    `party.possible_duplicate`. Asks for matching as `matching_request` does with the
-    party's size (on PostgreSQL in the same statement), and the run it queued (or found
-    queued and never sent) is sent to a worker after commit.
-    """
-    if connection.vendor != "postgresql":
-        # SQLite (development): the same writes, one by one; its write lock is taken at
-        # BEGIN (IMMEDIATE), so nothing can come in between.
-        if Party.objects.filter(code=party.code).exists():
-            return False, False
-        party.possible_duplicate = (
-            bool(party.contact_phone_digest)
-            and _phone_twins(party.city_id, party.contact_phone_digest).exists()
-        )
-        party.save(force_insert=True)
-        PartyMember.objects.bulk_create(rows)
-        event.save(force_insert=True)
-        entry.save(force_insert=True)
-        matching_request(city_id=party.city_id, trigger="registration", party_size=party.size)
-        return True, True  # events_emit looks for subscriptions itself
-    party.possible_duplicate = False
-    phone = bool(party.contact_phone_digest)
-    params = _insert_params(Party, [party])
-    if phone:
-        column = _duplicate_column()
-        params[column : column + 1] = [party.city_id, party.contact_phone_digest, *CLOSED_STATUSES]
-    params += _insert_params(PartyMember, rows)
-    params += _insert_params(PartyEvent, [event])
-    params += _insert_params(AuditEntry, [entry])
-    run_id = MatchingRun._meta.pk.get_default()  # the run's, if this statement queues one
-    params += [run_id, "registration", party.created_at, party.city_id]
-    with prepared_cursor() as cursor:
-        cursor.execute(_registration_sql(members=min(len(rows), 2), phone=phone), params)
-        found = cursor.fetchone()
-    if found is None:
-        return False, False
-    party.possible_duplicate, listened, queued = found
-    if queued is not None:
-        _enqueue_run(queued)
-    return True, listened
 
 
 def _active_placement(party_id) -> Placement | None:

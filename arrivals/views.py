@@ -123,22 +123,38 @@ class PartyViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
         access = self.access
         serializer = self.get_serializer(data=request.data)
 
-        def register():
+        def register(claim):
             serializer.is_valid(raise_exception=True)
-            data = dict(serializer.validated_data)
-            # The answer is built from the party as written (its members loaded, no
-            # placement yet): nothing is read back.
-            party = services.party_register(actor_id=access.user_id, actor=access.username, **data)
-            # What the caller just sent comes back as it may see it: no read to audit.
-            shown = selectors.parties_personal_data_visible(access=access, parties=[party])
-            # Rendered by the serializer that read the request (its fields are built once).
-            serializer.instance = party
-            serializer._context = {
-                **serializer.context,
-                "personal_data_shown": shown,
-                "possible_duplicate_shown": access.allows("party.possible_duplicate"),
-            }
-            return status.HTTP_201_CREATED, serializer.data
+            answers: dict[tuple, tuple[int, dict]] = {}
+
+            def answer(party: Party) -> tuple[int, dict]:
+                """The answer, built from the party as it is written (its members loaded,
+                no placement yet: nothing is read back), once for each value of
+                `possible_duplicate`, which the writing statement decides: the service
+                stores it with the request's key before the party is written (and again
+                for the party of another code, when its code was taken)."""
+                built = (party.id, party.possible_duplicate)
+                if built not in answers:
+                    # What the caller just sent comes back as they may see it: no read to
+                    # audit. Rendered by the serializer that read the request (its fields
+                    # are built once).
+                    visible = selectors.party_new_personal_data_visible(access=access, party=party)
+                    serializer._context = {
+                        **serializer.context,
+                        "personal_data_shown": {party.id} if visible else set(),
+                        "possible_duplicate_shown": access.allows("party.possible_duplicate"),
+                    }
+                    answers[built] = (status.HTTP_201_CREATED, serializer.to_representation(party))
+                return answers[built]
+
+            party = services.party_register(
+                actor_id=access.user_id,
+                actor=access.username,
+                claim=claim,
+                answer=answer,
+                **serializer.validated_data,
+            )
+            return answer(party)
 
         def replayed(body: dict) -> dict:
             """The first answer, through the personal-data service as any answer: a
@@ -153,7 +169,12 @@ class PartyViewSet(AccessMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
             return party_data_personal_now(body, parties[0])
 
         return idempotent_response(
-            request, access=access, scope="parties.create", work=register, on_replay=replayed
+            request,
+            access=access,
+            scope="parties.create",
+            work=register,
+            on_replay=replayed,
+            stores_answer=True,
         )
 
     @extend_schema(request=PartyUpdateSerializer, responses=PartySerializer)

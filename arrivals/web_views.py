@@ -317,9 +317,14 @@ def register(request):
         "notes": cleaned["notes"],
     }
 
-    def work():
-        party = services.party_register(actor_id=access.user_id, actor=access.username, **fields)
+    def party_page(party) -> tuple[int, dict]:
         return 201, {"id": str(party.id)}
+
+    def work(claim):
+        party = services.party_register(
+            actor_id=access.user_id, actor=access.username, claim=claim, answer=party_page, **fields
+        )
+        return party_page(party)
 
     try:
         answer = idempotent(
@@ -328,6 +333,7 @@ def register(request):
             key=cleaned["form_token"],
             payload={**fields, "city": str(cleaned["city"].id)},
             work=work,
+            stores_answer=True,
         )
     except KeyReused:
         form.add_error(

@@ -24,19 +24,22 @@ def idempotent_response(
     *,
     access: Access,
     scope: str,
-    work: Callable[[], tuple[int, dict]],
+    work: Callable[..., tuple[int, dict]],
     on_replay: Callable[[dict], dict] | None = None,
+    stores_answer: bool = False,
 ) -> Response:
     """Answer a POST once per `Idempotency-Key`; without the header, just do the work.
 
-    `work` validates and writes, returning (status, body); a replay gets the first
+    `work` validates and writes, returning (status, body); with `stores_answer` it is
+    given the request's `Claim` (None without the header) and stores its answer itself
+    (`idempotency.services.idempotent`). A replay gets the first
     answer with `Idempotent-Replayed: true`, as `on_replay(body)` gives it when given:
     what the caller may see now, as any other answer (a party's personal data goes
     through `arrivals.services.parties_personal_data_show`).
     """
     key = request.headers.get(HEADER)
     if key is None:
-        code, body = work()
+        code, body = work(None) if stores_answer else work()
         return Response(body, status=code)
     try:
         answer = idempotent(
@@ -45,6 +48,7 @@ def idempotent_response(
             key=key,
             payload=request.data,
             work=work,
+            stores_answer=stores_answer,
         )
     except InvalidKey as error:
         raise exceptions.ValidationError({HEADER: [str(error)]}) from error

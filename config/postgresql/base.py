@@ -11,7 +11,7 @@ A cursor of `prepared_cursor()` binds its parameters on the server and prepares 
 statement it runs: psycopg keeps the prepared statements of a connection by their text
 (up to its `prepared_max`, 100) and runs the next one of the same text by name, with the
 plan PostgreSQL keeps for it. Only statements written out once and run with different
-values belong there (`arrivals.services._registration_insert`, `idempotency.services`,
+values belong there (`arrivals.services._Registration.write`, `idempotency.services`,
 `accounts.authentication.token_with_user`): their plans do not depend on the values
 (inserts, and lookups by a unique key), so the generic plan PostgreSQL keeps is the plan
 it would make for each call. They name their columns: a migration that adds one while

@@ -1,5 +1,6 @@
 """The party code, the filters, and who sees which parties."""
 
+import itertools
 import re
 from datetime import timedelta
 
@@ -44,6 +45,25 @@ def test_code_clash_draws_another(monkeypatch, city):
 
     assert party.code == "ABCDEG"
     assert Party.objects.filter(code="ABCDEF").get() == taken
+
+
+def test_a_code_clash_of_a_request_with_a_key_stores_the_answer_of_the_party_written(
+    monkeypatch, volunteer_client, city
+):
+    """In a transaction (as tests run, and as a registration in a city an integration
+    listens to): the key is stored only with the party written, under its own code."""
+    factories.PartyFactory(city=city, code="ABCDEF")
+    drawn = itertools.chain(["ABCDEF", "ABCDEG"], itertools.repeat("ABCDEH"))
+    monkeypatch.setattr(services, "_new_code", lambda: next(drawn))
+
+    first = volunteer_client.post(PARTIES, body(city), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    again = volunteer_client.post(PARTIES, body(city), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+
+    assert first.status_code == 201, first.content
+    assert first.json()["code"] == "ABCDEG"
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Party.objects.filter(city=city).count() == 2
 
 
 def test_find_a_party_by_code_typed_on_a_cyrillic_keyboard(volunteer_client, city):

@@ -14,7 +14,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from arrivals import services
+from accounts.access import access_for_user
+from accounts.models import Role
+from arrivals import selectors, services
 from arrivals.models import Party, PartyMember
 from privacy.crypto import decrypt
 from privacy.models import AuditAction, AuditEntry
@@ -356,3 +358,35 @@ def test_members_keep_their_order_and_family_names(coordinator_client, city):
     assert [m["family_name"] for m in response.data["members"]] == [f"F{i}" for i in range(5)]
     stored = PartyMember.objects.filter(party_id=response.data["id"]).order_by("position")
     assert [m.family_name for m in stored] == [f"F{i}" for i in range(5)]
+
+
+@pytest.mark.parametrize(
+    "role, in_city",
+    [
+        (Role.VOLUNTEER, True),
+        (Role.COORDINATOR, True),
+        (Role.COORDINATOR, False),
+        (Role.SHELTER_MANAGER, True),
+        ("superuser", False),
+    ],
+)
+def test_a_new_partys_personal_data_is_shown_as_it_is_once_written(city, other_city, role, in_city):
+    """A registration's answer is built before the party is written: who sees its
+    personal data is decided without a query, as the query decides once it is."""
+    if role == "superuser":
+        user = factories.UserFactory(is_superuser=True)
+    elif role == Role.SHELTER_MANAGER:
+        user = factories.member(role, shelters=[factories.ShelterFactory(city=city)])
+    else:
+        user = factories.member(role, cities=[city if in_city else other_city])
+    access = access_for_user(user)
+    party = Party(city=city, code="NEWONE")
+
+    before = selectors.party_new_personal_data_visible(access=access, party=party)
+    party = services.party_register(
+        city=city, members=[{"given_name": "A"}], actor_id=None, actor="t", consent=True
+    )
+    written = selectors.parties_personal_data_visible(access=access, parties=[party])
+
+    assert before == (party.id in written)
+    assert before == (role == "superuser" or (role == Role.COORDINATOR and in_city))

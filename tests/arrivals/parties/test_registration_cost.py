@@ -110,11 +110,12 @@ def test_a_registration_that_asks_for_matching(real_redis, monkeypatch):
     assert len(statements) <= MAX_SQL_ROUND_TRIPS, "\n".join(statements)
     assert not [s for s in statements if s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
     assert not [s for s in statements if "DELETE" in s and "idempotency" in s]
-    # The run is queued in the registration's transaction, by the party's own statement:
-    # nothing is asked of PostgreSQL after the commit.
-    assert statements[-1] == "COMMIT", statements[-1]
-    [asked] = [s for s in statements if "INSERT INTO arrivals_matchingrun" in s]
-    assert 'INSERT INTO "arrivals_party"' in asked
+    # The caller's token, then the registration: one statement, its own transaction (no
+    # BEGIN, no COMMIT), which stores the key with the answer and queues the run too.
+    token, registration = statements
+    assert "knox_authtoken" in token
+    for table in ('"arrivals_party"', '"idempotency_idempotencykey"', "arrivals_matchingrun"):
+        assert f"INSERT INTO {table}" in registration, table
     assert len(trips.sent) <= MAX_REDIS_ROUND_TRIPS, trips.sent
     # ... and that one round trip is the matching run, sent to the workers' queue.
     assert redis_client.llen(queue) == queued_before + 1
