@@ -7,9 +7,11 @@ import copy
 
 import pytest
 from django.db import connection, transaction
+from psycopg import _queries
 
 from accounts.models import Role
 from arrivals.models import Party, PartyMember
+from config.postgresql import base as postgresql_base
 from tests import factories
 
 from .test_registration_cost import register, token_client
@@ -96,3 +98,25 @@ def test_a_rolled_back_transaction_does_not_break_the_next_registration(
     assert len(prepared_here()) == 2
     assert Party.objects.filter(city=city).count() == 2
     assert not Party.objects.filter(notes="changed, then rolled back").exists()
+
+
+def test_a_long_statement_is_converted_once(volunteer_and_city, fresh_connection):
+    """psycopg converts a statement of more than 50 parameters (`%s` to `$1`, ...) anew
+    each time; the registration's (with its key's answer) has more, and its conversion
+    is kept (`config.postgresql.base.PreparingCursor`)."""
+    volunteer, city = volunteer_and_city
+    assert register(volunteer, city).status_code == 201
+    [statement] = [s for s in prepared_here() if 'INSERT INTO "arrivals_party"' in s]
+    assert statement.count("$") > _queries.MAX_CACHED_STATEMENT_PARAMS
+    before = postgresql_base._converted.cache_info()
+
+    for name in ("Dana", "Saule"):
+        members = [{"given_name": name, "sex": "female"}, {"given_name": "Timur"}]
+        assert register(volunteer, city, members=members).status_code == 201
+
+    after = postgresql_base._converted.cache_info()
+    # The token lookup's and the registration's, each found converted.
+    assert after.hits - before.hits == 4
+    assert after.misses == before.misses
+    names = PartyMember.objects.filter(party__city=city, position=0).values_list("given_name")
+    assert {"Dana", "Saule"} <= {name for (name,) in names}
