@@ -37,7 +37,6 @@ from django.db import connection
 from django.db.backends.postgresql import base, operations
 from django.db.backends.utils import CursorWrapper
 from psycopg import _queries
-from psycopg.sql import Composable
 
 # The conversions of the statements of `prepared_cursor()`, by text: psycopg's own
 # conversion (a private function of psycopg's, whose version is pinned; tested in
@@ -49,7 +48,7 @@ class _KnownQuery(_queries.PostgresQuery):
     """A statement of `prepared_cursor()`: its conversion is kept whatever its length."""
 
     def convert(self, query, vars):
-        if vars is None or not isinstance(query, str | bytes | Composable):
+        if vars is None or not isinstance(query, str | bytes):
             return super().convert(query, vars)
         query = self._ensure_bytes(query)
         self.query, self._want_formats, self._order, self._parts = _converted(
