@@ -71,8 +71,8 @@ MAX_OFFSET = 2**62
 class CountedPaginator(Paginator):
     """Django's paginator, reading the count with the page: the page's query carries
     `COUNT(*) OVER ()`, so a list costs one query instead of a `COUNT` and then the page
-    (which, over grouped rows, is a second full query). Only when the page comes back
-    empty (an empty list, a page past the last) is the count asked for on its own.
+    (which, over grouped rows, is a second full query). Only when a page past the first
+    comes back empty (a page past the last) is the count asked for on its own.
     For `.values()` querysets: the rows are dicts."""
 
     COUNTED = "_counted"
@@ -89,7 +89,11 @@ class CountedPaginator(Paginator):
             listed.annotate(**{self.COUNTED: Window(Count("*"))})[bottom : bottom + self.per_page]
         )
         # `count` is a cached_property of Paginator: what the query said is kept as it.
-        self.__dict__["count"] = rows[0][self.COUNTED] if rows else listed.count()
+        # An empty first page is an empty list; only a page past the last asks.
+        if rows:
+            self.__dict__["count"] = rows[0][self.COUNTED]
+        else:
+            self.__dict__["count"] = 0 if bottom == 0 else listed.count()
         for row in rows:
             del row[self.COUNTED]
         number = self.validate_number(number)  # an empty page past the last: 404

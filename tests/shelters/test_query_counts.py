@@ -41,6 +41,23 @@ def test_shelters_list(django_assert_num_queries, coordinator_of, city, rows):
     assert all(row["beds_total"] == 20 for row in response.json()["results"])
 
 
+def test_an_empty_shelters_list_is_one_query_and_a_page_past_it_is_not_found(
+    django_assert_num_queries, coordinator_of, city
+):
+    factories.SpaceFactory(shelter=factories.ShelterFactory(city=city), beds=0)
+
+    # The empty first page says the count: 0, asked of nobody.
+    with django_assert_num_queries(ACCESS_QUERIES + 1):
+        response = coordinator_of.get("/api/v1/shelters/", {"has_free_beds": "true"})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0 and response.json()["results"] == []
+    past = coordinator_of.get("/api/v1/shelters/", {"has_free_beds": "true", "page": 2})
+    assert past.status_code == 404
+    beyond = coordinator_of.get("/api/v1/shelters/", {"page": 2})
+    assert beyond.status_code == 404
+
+
 @pytest.mark.parametrize("rows", [5, 40])
 def test_spaces_list(django_assert_num_queries, coordinator_of, city, rows):
     shelters = [factories.ShelterFactory(city=city) for _ in range(3)]
