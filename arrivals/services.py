@@ -294,7 +294,9 @@ def party_register(
                 continue  # the code was taken: draw another
             if written:
                 return party
-            # A city an integration listens to: done again below, with its event.
+            # A city an integration listens to: done again below, with its event, and
+            # so from now on (another code drawn would find it listening again).
+            alone = False
         with transaction.atomic():
             if connection.vendor != "postgresql":
                 written = new.write_one_by_one()
@@ -446,10 +448,10 @@ def _insert_fields(model) -> tuple:
     )
 
 
-def _insert_sql(model, objs: list, *, on_conflict=None) -> str:
+def _insert_sql(model, objs: list) -> str:
     """The INSERT of `objs` as Django's compiler writes it: VALUES for one row, UNNEST
     of one array per column for more (the same text for any number of rows)."""
-    query = InsertQuery(model, on_conflict=on_conflict)
+    query = InsertQuery(model)
     query.insert_values(_insert_fields(model), objs, raw=False)
     [(sql, _params)] = query.get_compiler(connection=connection).as_sql()
     return sql

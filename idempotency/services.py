@@ -15,6 +15,7 @@ the request's `Claim`, writes the key with `claim_sql` and `Claim.params`, and r
 request needs no transaction of its own: its one statement is the whole of it.
 """
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ def _stored_body(body: dict) -> str:
     return response_body.get_db_prep_save(json.dumps(body, default=str), connection)
 
 
+@functools.cache
 def claim_sql(*, source: str = "", bodies: int = 1) -> str:
     """The statement storing an answer under a key (PostgreSQL): it inserts the key's row,
     or takes over an expired one, and returns its id; nothing when a live key holds it.
