@@ -58,6 +58,12 @@ class Access:
     scopes: frozenset | None = None  # None for people; an API key's scopes otherwise
 
     @property
+    def reach(self) -> tuple:
+        """What `scope` reads of the caller, without an action: a key for what is built
+        from it (`config.compiled`)."""
+        return (self.is_superuser, self.role, self.city_ids, self.shelter_ids)
+
+    @property
     def is_coordinator(self) -> bool:
         return self.role == Role.COORDINATOR
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from django_filters import BooleanFilter, CharFilter, MultipleChoiceFilter
+from django_filters import BooleanFilter, CharFilter, MultipleChoiceFilter, utils
 from django_filters import rest_framework as filters
 from django_filters.filters import FilterMethod, QuerySetRequestMixin
 from rest_framework import serializers
@@ -111,6 +111,19 @@ def parameters_check(params, named: Iterable[tuple[str, bool, bool, bool]]) -> N
 
 class FilterBackend(filters.DjangoFilterBackend):
     filterset_base = FilterSet  # also under the filter sets made from `filterset_fields`
+
+    def checked_filterset(self, request, queryset, view):
+        """The view's filter set over `queryset` with its parameters checked (400 if one
+        is not valid), before it filters anything: its `form.cleaned_data` is then what
+        `filter_queryset` filters by. None if the view has no filter set."""
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is not None and not filterset.is_valid() and self.raise_exception:
+            raise utils.translate_validation(filterset.errors)
+        return filterset
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.checked_filterset(request, queryset, view)
+        return queryset if filterset is None else filterset.qs
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)

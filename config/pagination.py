@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from .compiled import CompiledRows
+
 MESSAGE = _("A whole number of at least 1.")
 
 
@@ -68,26 +70,29 @@ class Pagination(PageNumberPagination):
 MAX_OFFSET = 2**62
 
 
+def _counted(rows: QuerySet) -> QuerySet:
+    return rows.annotate(**{CountedPaginator.COUNTED: Window(Count("*"))})
+
+
 class CountedPaginator(Paginator):
-    """Django's paginator, reading the count with the page: the page's query carries
-    `COUNT(*) OVER ()`, so a list costs one query instead of a `COUNT` and then the page
-    (which, over grouped rows, is a second full query). Only when a page past the first
-    comes back empty (a page past the last) is the count asked for on its own.
-    For `.values()` querysets: the rows are dicts."""
+    """Django's paginator over a `config.compiled.CompiledRows`, reading the count with
+    the page: the page's query carries `COUNT(*) OVER ()`, so a list costs one query
+    instead of a `COUNT` and then the page (which, over grouped rows, is a second full
+    query), and that query is compiled once per caller's reach, filters and page. Only
+    when a page past the first comes back empty (a page past the last) is the count
+    asked for on its own."""
 
     COUNTED = "_counted"
 
     def page(self, number):
         if "count" in self.__dict__:  # counted already (`?page=last` asks first)
             return super().page(number)
-        listed: QuerySet = self.object_list  # type: ignore[assignment]  # a queryset here
+        listed: CompiledRows = self.object_list  # type: ignore[assignment]
         number = int(number)  # DRF's pagination gives a page number checked by Pagination
         bottom = max(number - 1, 0) * self.per_page
         if bottom > MAX_OFFSET:  # past any list, and past what OFFSET takes: counted first
             return super().page(number)
-        rows = list(
-            listed.annotate(**{self.COUNTED: Window(Count("*"))})[bottom : bottom + self.per_page]
-        )
+        rows = listed.page(bottom, self.per_page, _counted)
         # `count` is a cached_property of Paginator: what the query said is kept as it.
         # An empty first page is an empty list; only a page past the last asks.
         if rows:
@@ -102,6 +107,6 @@ class CountedPaginator(Paginator):
 
 class CountedPagination(Pagination):
     """`Pagination` with the count read in the page's query (`CountedPaginator`), for
-    lists built from `.values()` rows."""
+    lists given as `config.compiled.CompiledRows`."""
 
     django_paginator_class = CountedPaginator

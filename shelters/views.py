@@ -8,8 +8,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.permissions import AccessMixin
+from config.compiled import CompiledRows
 from config.conditional import ETagMixin, expected_version
-from config.filters import FilterSet
+from config.filters import FilterBackend, FilterSet
 from config.pagination import CountedPagination
 
 from . import selectors, services
@@ -82,9 +83,16 @@ class ShelterViewSet(AccessMixin, ETagMixin, viewsets.ModelViewSet):
         return selectors.shelters_with_beds(shelters).order_by("name", "id")
 
     def list(self, request, *args, **kwargs):
-        rows = self.filter_queryset(self.get_queryset()).values(*SHELTER_LIST_COLUMNS)
-        page = self.paginate_queryset(rows)
-        assert page is not None  # every list is paged (DEFAULT_PAGINATION_CLASS)
+        # Volunteers' phones ask for the same pages again and again: the page's SQL is
+        # compiled once per caller's reach, filters and page (config.compiled).
+        filterset = FilterBackend().checked_filterset(request, Shelter.objects.all(), self)
+        filters = tuple(sorted(filterset.form.cleaned_data.items()))
+        rows = CompiledRows(
+            ("shelters", self.access.reach, filters),
+            lambda: filterset.filter_queryset(self.get_queryset()).values(*SHELTER_LIST_COLUMNS),
+        )
+        page: list[dict] | None = self.paginate_queryset(rows)  # type: ignore[arg-type]
+        assert page is not None  # paged by CountedPagination, which takes CompiledRows
         return self.get_paginated_response([shelter_list_item(row) for row in page])
 
     def _answer(self, shelter_id, status_code=status.HTTP_200_OK):
