@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timezone
 
 from .kinds import PartyInfo, ReasonFinder
 from .model import Answer, Party, Placement, Space, Unplaced
@@ -27,7 +28,14 @@ def queue_order(parties: Sequence[Party]) -> list[int]:
 
     ``waiting_since`` is compared in UTC (a naive date-time is taken as UTC); comparing naive
     date-times is much faster than comparing aware ones with different time zone objects.
+    Date-times that share one fixed offset (the Django snapshot's UTC) are compared as they
+    are: Python then compares their fields alone, which is right for a fixed offset (not
+    for a zone with summer time, whose offset changes under the same object).
     """
+    zone = parties[0].waiting_since.tzinfo if parties else None
+    if isinstance(zone, timezone) and all(p.waiting_since.tzinfo is zone for p in parties):
+        keys = [(party.waiting_since, party.id) for party in parties]
+        return sorted(range(len(parties)), key=keys.__getitem__)
     keys = []
     for party in parties:
         when = party.waiting_since

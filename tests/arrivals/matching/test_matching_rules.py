@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from matching_helpers import (
@@ -27,6 +28,7 @@ from matching_helpers import (
 from arrivals.matching import (
     Answer,
     Member,
+    Party,
     Placement,
     Unplaced,
     admits,
@@ -38,6 +40,7 @@ from arrivals.matching import (
     solve,
     violations,
 )
+from arrivals.matching.answer import queue_order
 
 
 def run(spaces, parties):
@@ -467,3 +470,34 @@ def test_waiting_since_orders_across_time_zones():
     west = type(west)(west.id, (T0 - timedelta(minutes=1)).astimezone(), west.members, 0)
     answer = run([space("bed", 1)], [east, west])
     assert placed(answer) == {"west": "bed"}
+
+
+def test_waiting_since_orders_by_the_instant_in_a_zone_with_summer_time():
+    # Berlin's clocks went back at 03:00 on 30 October 2022: 02:30 of the first pass
+    # (00:30 UTC) came before 02:10 of the second (01:10 UTC), under the same zone.
+    berlin = ZoneInfo("Europe/Berlin")
+    first = Party("first", datetime(2022, 10, 30, 2, 30, tzinfo=berlin), (MAN,), 0)
+    later = Party("later", datetime(2022, 10, 30, 2, 10, fold=1, tzinfo=berlin), (MAN,), 0)
+    assert first.waiting_since < later.waiting_since.astimezone(UTC)
+
+    assert queue_order([later, first]) == [1, 0]
+    assert placed(run([space("bed", 1)], [later, first])) == {"first": "bed"}
+
+
+def test_waiting_since_in_one_fixed_offset_orders_by_the_instant():
+    parties = [party(name, MAN, minute=minute) for name, minute in [("b", 2), ("a", 0), ("c", 1)]]
+    in_utc = [Party(p.id, p.waiting_since.astimezone(UTC), p.members, 0) for p in parties]
+
+    assert queue_order(parties) == queue_order(in_utc) == [1, 2, 0]
+
+
+def test_parties_of_the_same_people_differ_by_their_pets():
+    # One tuple of members for both, as the snapshot gives parties of the same people.
+    people = (WOMAN,)
+    with_cat = Party("cat", T0, people, 1)
+    alone = Party("alone", T0 + timedelta(minutes=1), people, 0)
+
+    answer = run([space("hall", 2)], [with_cat, alone])
+
+    assert placed(answer) == {"alone": "hall"}
+    assert reasons(answer) == {"cat": "no_pet_friendly_space"}
