@@ -1356,8 +1356,9 @@ def _placements_write_in(
             # written.
             cursor.execute(
                 f"SELECT p.id::text FROM arrivals_party p JOIN {as_read} ON p.id = d.id "  # noqa: S608
-                "WHERE p.status = %s AND p.revision = d.revision FOR UPDATE OF p",
-                [*as_read_params(planned), waiting],
+                "WHERE p.status = %s AND p.city_id = %s AND p.revision = d.revision "
+                "FOR UPDATE OF p",
+                [*as_read_params(planned), waiting, run.city_id],
             )
             still = {row[0] for row in cursor.fetchall()}
             planned, _dropped = _placements_fitting(
@@ -1369,10 +1370,12 @@ def _placements_write_in(
                 seen=seen,
             )
         # Placed, if still waiting as the snapshot saw them (same `revision`): locks them.
+        # The city's condition changes no row (the snapshot read this city's parties) but
+        # lets PostgreSQL look among the city's waiting parties only, not the country's.
         cursor.execute(
             "UPDATE arrivals_party p SET status = %s, status_changed_at = %s, updated_at = %s "  # noqa: S608
             f"FROM {as_read} WHERE p.id = d.id AND p.status = ANY(%s) AND p.status = %s "
-            "AND p.revision = d.revision RETURNING p.id::text, p.code",
+            "AND p.city_id = %s AND p.revision = d.revision RETURNING p.id::text, p.code",
             [
                 placed,
                 now,
@@ -1380,6 +1383,7 @@ def _placements_write_in(
                 *as_read_params(planned),
                 _party_statuses_to(PartyStatus.PLACED),
                 waiting,
+                run.city_id,
             ],
         )
         codes = dict(cursor.fetchall())
