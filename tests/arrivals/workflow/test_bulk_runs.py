@@ -17,6 +17,7 @@ from arrivals import matching as engine
 from arrivals import services
 from arrivals.models import MatchingRun, Party, PartyEvent, PartyStatus, Placement, RunStatus
 from arrivals.selectors import matching_snapshot
+from shelters import services as shelter_services
 from shelters.models import Admits, ShelterStatus, Space
 from tests import factories
 from tests.arrivals.workflow.helpers import assert_consistent
@@ -197,3 +198,30 @@ def test_placement_ids_are_random_uuids_as_uuid4_makes_them():
     for text in ids:
         value = uuid.UUID(text)
         assert (str(value), value.version, value.variant) == (text, 4, uuid.RFC_4122)
+
+
+@pytest.mark.django_db
+def test_a_space_deleted_after_the_snapshot_takes_nobody(city, shelter):
+    kept = factories.SpaceFactory(shelter=shelter, beds=2)
+    gone = factories.SpaceFactory(shelter=shelter, beds=2)
+    first, second = factories.PartyFactory(city=city), factories.PartyFactory(city=city)
+    run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
+    spaces, snapshot, revisions = matching_snapshot(city_id=city.id)
+    shelter_services.space_delete(space_id=gone.id)  # empty when the manager deleted it
+
+    with transaction.atomic():
+        written = services._placements_write(
+            run=run,
+            proposals=[
+                engine.Placement(party=str(first.id), space=str(kept.id)),
+                engine.Placement(party=str(second.id), space=str(gone.id)),
+            ],
+            compositions={party.id: party for party in snapshot},
+            revisions=revisions,
+            seen={space.id: space for space in spaces},
+        )
+
+    assert [party for _id, party, _space, _beds in written] == [str(first.id)]
+    assert list(Placement.objects.values_list("party_id", "space_id")) == [(first.id, kept.id)]
+    assert Party.objects.get(id=second.id).status == PartyStatus.WAITING
+    assert_consistent()
