@@ -27,8 +27,10 @@ pytestmark = pytest.mark.postgres
 MAN = {"given_name": "Ruslan", "sex": "male", "age_group": "adult"}
 
 
-def write(run, proposals, parties):
-    spaces, snapshot, revisions = matching_snapshot(city_id=run.city_id)
+def write(run, proposals, seen=None):
+    """The run's placements of (party, space) `proposals`, as `_placements_write` writes
+    them after the snapshot `seen` (by default, one taken now)."""
+    spaces, snapshot, revisions = seen or matching_snapshot(city_id=run.city_id)
     compositions = {party.id: party for party in snapshot}
     with transaction.atomic():
         return services._placements_write(
@@ -52,23 +54,20 @@ def test_what_changed_since_the_snapshot_is_not_written(city, shelter, caplog):
     )
     run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
     man_times = (man.status_changed_at, man.updated_at)
-    spaces, snapshot, revisions = matching_snapshot(city_id=city.id)
+    seen = matching_snapshot(city_id=city.id)
     services.party_cancel(party_id=cancelled.id, access=system_access("volunteer"))
     # The men-only space starts to admit only women and children after the snapshot.
     Space.objects.filter(id=men_only.id).update(admits=Admits.WOMEN_AND_CHILDREN)
-    with transaction.atomic():
-        written = services._placements_write(
-            run=run,
-            proposals=[
-                engine.Placement(party=str(cancelled.id), space=str(space.id)),
-                engine.Placement(party=str(fits.id), space=str(space.id)),
-                engine.Placement(party=str(big.id), space=str(space.id)),  # 2 beds left: yes
-                engine.Placement(party=str(man.id), space=str(men_only.id)),  # policy changed
-            ],
-            compositions={party.id: party for party in snapshot},
-            revisions=revisions,
-            seen={space.id: space for space in spaces},
-        )
+    written = write(
+        run,
+        [
+            (cancelled.id, space.id),
+            (fits.id, space.id),
+            (big.id, space.id),  # 2 beds left: yes
+            (man.id, men_only.id),  # policy changed
+        ],
+        seen,
+    )
     assert sorted(party for _id, party, _space, _beds in written) == sorted(
         [str(fits.id), str(big.id)]
     )
@@ -94,7 +93,7 @@ def test_a_closed_shelter_or_a_full_space_takes_nobody(city, shelter):
     run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
     other.shelter.status = ShelterStatus.CLOSED
     other.shelter.save(update_fields=["status"])
-    written = write(run, [(first.id, space.id), (second.id, space.id), (third.id, other.id)], None)
+    written = write(run, [(first.id, space.id), (second.id, space.id), (third.id, other.id)])
     assert [party for _id, party, _space, _beds in written] == [str(first.id)]
     assert Party.objects.filter(status=PartyStatus.WAITING).count() == 2
     assert_consistent()
@@ -119,7 +118,7 @@ def test_a_busy_space_makes_the_run_take_its_locks_in_order(city, shelter):
 
     def apply():
         try:
-            written.extend(write(run, [(p.id, space.id) for p in parties], None))
+            written.extend(write(run, [(p.id, space.id) for p in parties]))
         finally:
             done.set()
             connection.close()
@@ -181,7 +180,7 @@ def test_what_points_at_a_deleted_run_or_party_goes_with_it(city, shelter):
     space = factories.SpaceFactory(shelter=shelter, beds=3)
     placed, waiting = factories.PartyFactory(city=city), factories.PartyFactory(city=city)
     run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
-    write(run, [(placed.id, space.id)], None)
+    write(run, [(placed.id, space.id)])
     placement = Placement.objects.get(party=placed)
     assert placement.run_id == run.id
     run.delete()
@@ -206,20 +205,10 @@ def test_a_space_deleted_after_the_snapshot_takes_nobody(city, shelter):
     gone = factories.SpaceFactory(shelter=shelter, beds=2)
     first, second = factories.PartyFactory(city=city), factories.PartyFactory(city=city)
     run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
-    spaces, snapshot, revisions = matching_snapshot(city_id=city.id)
+    seen = matching_snapshot(city_id=city.id)
     shelter_services.space_delete(space_id=gone.id)  # empty when the manager deleted it
 
-    with transaction.atomic():
-        written = services._placements_write(
-            run=run,
-            proposals=[
-                engine.Placement(party=str(first.id), space=str(kept.id)),
-                engine.Placement(party=str(second.id), space=str(gone.id)),
-            ],
-            compositions={party.id: party for party in snapshot},
-            revisions=revisions,
-            seen={space.id: space for space in spaces},
-        )
+    written = write(run, [(first.id, kept.id), (second.id, gone.id)], seen)
 
     assert [party for _id, party, _space, _beds in written] == [str(first.id)]
     assert list(Placement.objects.values_list("party_id", "space_id")) == [(first.id, kept.id)]
