@@ -7,7 +7,7 @@ it was about a third of the request's CPU (issue 13: a page of 50 in under 5 ms)
 
 `CompiledRows(key, build)` stands for the `.values()` rows of the queryset that `build()`
 returns. `key` must hold every input `build` reads (the caller's reach, the checked
-filters): `page(bottom, size, counted)` then compiles a page of it once per key and
+filters): `page(bottom, size, annotate)` then compiles a page of it once per key and
 bounds, keeps the statement in a bounded cache of this process, and runs it. The rows are
 read anew on every call: what is kept is how to ask, never what was answered.
 `CountedPaginator` (config/pagination.py) pages a `CompiledRows` as it pages a queryset.
