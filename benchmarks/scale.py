@@ -193,6 +193,18 @@ def _combined(loads: list[dict]) -> dict:
     return combined
 
 
+def _rounds(server: Gunicorn, healthz, request, *, inflight: int, seconds: float) -> list:
+    """ROUNDS pairs of loads, `seconds` in all for each: one of `healthz`, then one of
+    `request`, each pair a few seconds apart on a machine whose speed moves."""
+    return [
+        (
+            Load(server, healthz, inflight=inflight, seconds=seconds / ROUNDS).run(),
+            Load(server, request, inflight=inflight, seconds=seconds / ROUNDS).run(),
+        )
+        for _ in range(ROUNDS)
+    ]
+
+
 def _members(rng: random.Random) -> list[dict]:
     size = rng.choices([1, 2, 3, 4], weights=[50, 25, 15, 10])[0]
     members = [{"given_name": "Aru", "sex": rng.choice(["male", "female"]), "age_group": "adult"}]
@@ -248,13 +260,7 @@ def measure_http(env: dict, *, seconds: float, national_city) -> dict:
         Load(server, registration, inflight=4, seconds=2).run()  # warm up every thread
         Load(server, healthz, inflight=4, seconds=1).run()
         for inflight in (8, 32):
-            rounds = [
-                (
-                    Load(server, healthz, inflight=inflight, seconds=seconds / ROUNDS).run(),
-                    Load(server, registration, inflight=inflight, seconds=seconds / ROUNDS).run(),
-                )
-                for _ in range(ROUNDS)
-            ]
+            rounds = _rounds(server, healthz, registration, inflight=inflight, seconds=seconds)
             results[f"healthz_{inflight}"] = _combined([health for health, _ in rounds])
             results[f"register_{inflight}"] = _combined([register for _, register in rounds])
             results[f"ratios_{inflight}"] = [
@@ -262,15 +268,9 @@ def measure_http(env: dict, *, seconds: float, national_city) -> dict:
             ]
         for name, request in (("capacity", capacity), ("shelters", shelters)):
             Load(server, request, inflight=2, seconds=1).run()
-            # In rounds, each after a load of `/healthz`, as the registrations' ratios:
-            # the machine's speed moves within a minute, and a read's CPU with it.
-            rounds = [
-                (
-                    Load(server, healthz, inflight=4, seconds=seconds / ROUNDS).run(),
-                    Load(server, request, inflight=4, seconds=seconds / ROUNDS).run(),
-                )
-                for _ in range(ROUNDS)
-            ]
+            # In rounds, as the registrations: the machine's speed moves within a minute,
+            # and a read's CPU with it.
+            rounds = _rounds(server, healthz, request, inflight=4, seconds=seconds)
             results[name] = _combined([read for _health, read in rounds])
             results[f"{name}_rounds_ms"] = [read["cpu_ms"] for _health, read in rounds]
             results[f"{name}_healthz_ratios"] = [

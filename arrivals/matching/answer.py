@@ -35,14 +35,14 @@ def queue_order(parties: Sequence[Party]) -> list[int]:
     zone = parties[0].waiting_since.tzinfo if parties else None
     if isinstance(zone, timezone) and all(p.waiting_since.tzinfo is zone for p in parties):
         keys = [(party.waiting_since, party.id) for party in parties]
-        return sorted(range(len(parties)), key=keys.__getitem__)
-    keys = []
-    for party in parties:
-        when = party.waiting_since
-        offset = when.utcoffset()
-        if offset is not None:
-            when = when.replace(tzinfo=None) - offset
-        keys.append((when, party.id))
+    else:
+        keys = []
+        for party in parties:
+            when = party.waiting_since
+            offset = when.utcoffset()
+            if offset is not None:
+                when = when.replace(tzinfo=None) - offset
+            keys.append((when, party.id))
     return sorted(range(len(parties)), key=keys.__getitem__)
 
 
