@@ -438,17 +438,26 @@ class Placement(models.Model):
     checked-in ones in `beds_occupied`."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No foreign-key constraint in the database, for its party or its space. Every writer
+    # of a placement holds its party's row lock (a matching run: its UPDATE of the party
+    # to `placed`, which skips a party deleted since the snapshot), and nothing in Berth
+    # deletes a party but the demo loader, under those locks (the admin only reads
+    # parties; Django's PROTECT refuses a party with placements). The constraint's check
+    # was 0.1 s of a national run (22,000 placements).
     party = models.ForeignKey(
-        Party, on_delete=models.PROTECT, related_name="placements", verbose_name=_("party")
+        Party,
+        on_delete=models.PROTECT,
+        related_name="placements",
+        verbose_name=_("party"),
+        db_constraint=False,
     )
-    # No foreign-key constraint in the database: every writer of a placement holds its
-    # space's row lock (`spaces_lock`; a matching run's optimistic write takes the lock
-    # after its COPY and, if a space is gone or changed, rolls back and writes again in
-    # lock order), and a space is deleted only by `shelters.services` under that lock,
-    # refused once it has a placement (Django's PROTECT too). The constraint's check was
-    # a tenth of a national run (22,000 placements: 0.1 s), and it failed the whole run
-    # when a space was deleted after the run's snapshot, where the lock re-check drops
-    # just that space's placements (tests/arrivals/workflow/test_bulk_runs.py).
+    # Likewise for its space: every writer of a placement holds the space's row lock
+    # (`spaces_lock`; a matching run's optimistic write takes it after its COPY and, if a
+    # space is gone or changed, rolls back and writes again in lock order), and a space is
+    # deleted only by `shelters.services` under that lock, refused once it has a
+    # placement. A space deleted after a run's snapshot loses just its placements at the
+    # lock's re-check, where the constraint failed the whole run
+    # (tests/arrivals/workflow/test_bulk_runs.py).
     space = models.ForeignKey(
         "shelters.Space",
         on_delete=models.PROTECT,

@@ -1390,18 +1390,12 @@ def _placements_write_in(
         chosen = [row for row in planned if row[1] in codes]
         _placement_rows_copy(cursor, run=run, rows=chosen, now=now, held_until=held_until)
         if optimistic:
-            # From here the run holds its parties and asks for the spaces (their foreign
-            # keys' share locks, then their rows): any wait is cut short, so that a writer
-            # holding a space and waiting for one of these parties never deadlocks with it.
+            # From here the run holds its parties and asks for the spaces' rows: any wait is
+            # cut short, so that a writer holding a space and waiting for one of these
+            # parties never deadlocks with it.
             cursor.execute(
                 "SELECT set_config('lock_timeout', %s, true)", [f"{OPTIMISTIC_LOCK_TIMEOUT_MS}ms"]
             )
-        # The foreign keys of the rows just written are checked now, not at the commit
-        # (Django's are deferred): tens of thousands of checks that would otherwise run
-        # while the spaces are locked.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        if optimistic:
             spaces = lock_spaces()
             cursor.execute("SET LOCAL lock_timeout = DEFAULT")
             setattr(run, "spaces_locked_at", time.perf_counter())  # noqa: B010 - not a field

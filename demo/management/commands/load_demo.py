@@ -253,6 +253,10 @@ class Command(BaseCommand):
             MealService.objects.filter(city=city).delete()
             HostOffer.objects.filter(city=city).delete()
             Subscription.objects.filter(city=city).delete()
+            # The parties' locks first: every writer of a placement holds its party's, and
+            # a placement references its party with no constraint in the database
+            # (`arrivals.models.Placement.party`), so none may be written in between.
+            list(Party.objects.select_for_update().filter(city=city).values_list("id"))
             Placement.objects.filter(party__city=city).delete()
             PartyEvent.objects.filter(party__city=city).delete()
             PartyMember.objects.filter(party__city=city).delete()

@@ -214,3 +214,24 @@ def test_a_space_deleted_after_the_snapshot_takes_nobody(city, shelter):
     assert list(Placement.objects.values_list("party_id", "space_id")) == [(first.id, kept.id)]
     assert Party.objects.get(id=second.id).status == PartyStatus.WAITING
     assert_consistent()
+
+
+@pytest.mark.django_db
+def test_a_party_deleted_after_the_snapshot_gets_no_placement(city, shelter):
+    # A placement's party is not checked by the database either: the run writes a
+    # placement only for a party its UPDATE found and locked.
+    space = factories.SpaceFactory(shelter=shelter, beds=4)
+    kept, gone = factories.PartyFactory(city=city), factories.PartyFactory(city=city)
+    run = MatchingRun.objects.create(city=city, status=RunStatus.RUNNING)
+    seen = matching_snapshot(city_id=city.id)
+    Party.objects.filter(id=gone.id).delete()  # as the demo loader deletes its parties
+
+    written = write(run, [(kept.id, space.id), (gone.id, space.id)], seen)
+
+    assert [party for _id, party, _space, _beds in written] == [str(kept.id)]
+    assert list(Placement.objects.values_list("party_id", flat=True)) == [kept.id]
+    assert list(PartyEvent.objects.values_list("party_id", "to_status")) == [
+        (kept.id, PartyStatus.PLACED)
+    ]
+    assert Space.objects.get(id=space.id).beds_held == kept.size
+    assert_consistent()
