@@ -1,4 +1,3 @@
-import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reach import Reach
+from config.ids import uuid7
 from privacy.fields import EncryptedTextField
 
 if TYPE_CHECKING:
@@ -219,7 +219,7 @@ class Party(models.Model):
     digest finds possible duplicates without the phone in clear.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     # Indexed by the (city, status, waiting_since) index of Meta, which starts with it.
     city = models.ForeignKey(
         "shelters.City",
@@ -346,7 +346,7 @@ class Party(models.Model):
 class PartyMember(models.Model):
     """A person. Only `given_name` (an alias is fine) is asked; `family_name` is encrypted."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     party = models.ForeignKey(
         Party, on_delete=models.CASCADE, related_name="members", verbose_name=_("party")
     )
@@ -437,7 +437,7 @@ class Placement(models.Model):
     """A party's beds in a space. Held beds count in the space's `beds_held`,
     checked-in ones in `beds_occupied`."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     # No foreign-key constraint in the database, for its party or its space. Every writer
     # of a placement holds its party's row lock (a matching run: its UPDATE of the party
     # to `placed`, which skips a party deleted since the snapshot), and nothing in Berth
@@ -544,7 +544,7 @@ class MatchingRun(models.Model):
     """One run of the matcher over a city. At most one queued run per city: asks that
     arrive while one waits fold into it."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     city = models.ForeignKey(
         "shelters.City",
         on_delete=models.CASCADE,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reach import Reach
+from config.ids import uuid7
 
 MAX_SERVING_PORTIONS = 10_000
 MAX_PLANNED_PORTIONS = 100_000
@@ -219,7 +220,7 @@ class MealScheduleDay(models.Model):
 class Serving(models.Model):
     """Portions given at a service; `diet` counts how many of them met a diet."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     service = models.ForeignKey(
         MealService,
         on_delete=models.PROTECT,

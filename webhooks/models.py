@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reach import Reach
+from config.ids import uuid7
 from privacy.fields import EncryptedTextField
 
 
@@ -87,7 +88,7 @@ class Message(models.Model):
     every subscription. The body holds ids, codes, counts and statuses, never personal
     data."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     city = models.ForeignKey(
         "shelters.City",
         on_delete=models.CASCADE,
@@ -129,7 +130,7 @@ class Delivery(models.Model):
     queue it again while it waits there.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     subscription = models.ForeignKey(
         Subscription,
         on_delete=models.CASCADE,

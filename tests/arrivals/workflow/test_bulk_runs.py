@@ -5,7 +5,6 @@ them all; and a run asked only by a registration looks at what is new."""
 
 import threading
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -189,19 +188,6 @@ def test_what_points_at_a_deleted_run_or_party_goes_with_it(city, shelter):
     PartyEvent.objects.create(party=waiting, actor="coord", to_status=PartyStatus.WAITING)
     waiting.delete()
     assert not PartyEvent.objects.filter(party_id=waiting.id).exists()
-
-
-def test_placement_ids_are_version_7_uuids_in_the_order_made():
-    before = time.time_ns() // 1_000_000
-    ids = services._time_ordered_uuids(300_000)  # past the counter's low 18 bits
-    after = time.time_ns() // 1_000_000
-    assert ids == sorted(ids) and len(set(ids)) == len(ids)
-    for text in [*ids[:1000], *ids[262_000:263_000]]:
-        value = uuid.UUID(text)
-        assert (str(value), value.version, value.variant) == (text, 7, uuid.RFC_4122)
-        assert before <= value.int >> 80 <= after
-    # The 44 bits after the counter are random.
-    assert len({uuid.UUID(text).int & (1 << 44) - 1 for text in ids[:1000]}) == 1000
 
 
 @pytest.mark.django_db

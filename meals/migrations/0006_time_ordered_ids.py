@@ -1,0 +1,27 @@
+"""Servings take time-ordered ids (version 7 UUIDs, `config.ids.uuid7`)."""
+
+from django.db import migrations, models
+
+import config.ids
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("meals", "0005_meal_service_unique_point_slot"),
+    ]
+
+    # A default made in Python: nothing changes in the database (on SQLite, Django would
+    # otherwise copy each table to change it).
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="serving",
+                    name="id",
+                    field=models.UUIDField(
+                        default=config.ids.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+            ]
+        ),
+    ]
