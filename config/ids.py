@@ -3,12 +3,12 @@
 The rows that come by the thousand (parties and their members, placements, matching runs,
 servings, webhook messages and deliveries) take these as primary keys: a new row's key
 goes to the right-hand end of its primary key's index, and of every index of a reference
-to it (a member's party, a placement's party), not to a random leaf. PostgreSQL then
-touches and logs a few pages a registration instead of one a key, and a matching run's
-22,000 placements are written in order. The first 48 bits are the time in milliseconds,
-which the rows carry anyway (`created_at`); the rest is random, as in a version 4 UUID
-but for 6 bits. Rows made by hand, by the few (cities, shelters, keys, invitations), keep
-random ids."""
+to it (a member's party, a placement's party), not to a random leaf of each, so that
+PostgreSQL keeps fewer pages at hand and logs fewer of them (a registration: 5-20% less
+of its CPU in pairs measured back to back; a matching run's 22,000 placements are
+written in order, docs/benchmarks.md). The first 48 bits are the millisecond the id was
+made, which such a row records anyway; 74 bits are random (a version 4 UUID has 122).
+Rows made by hand, by the few (cities, shelters, keys, invitations), keep random ids."""
 
 import os
 import time
