@@ -490,7 +490,7 @@ def measure_workers(env: dict, *, cities: int, rounds: int) -> dict:
 
 
 def write_doc(http: dict, runs: dict, latency: dict, workers: dict, where: str) -> None:
-    def ratio(name: str, inflight: int) -> str:
+    def ratio(inflight: int) -> str:
         register, health = http[f"register_{inflight}"], http[f"healthz_{inflight}"]
         rounds = http[f"ratios_{inflight}"]
         return (
@@ -551,8 +551,8 @@ tests/arrivals/parties/test_registration_cost.py: at most 10 to PostgreSQL and 1
 
 | in flight | registrations | `/healthz` | ratio: median (range) (goal >= 0.4) | p50 / p95 |
 | --- | --- | --- | --- | --- |
-{ratio("", 8)}
-{ratio("", 32)}{machine}
+{ratio(8)}
+{ratio(32)}{machine}
 
 **Reads** on a national city ({runs["spaces"]:,} spaces, {runs["parties"]:,} parties; the
 database holds {runs["cities"]} of them), server CPU per request (goal <= 5 ms), in
